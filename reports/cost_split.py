@@ -1,0 +1,508 @@
+"""The cost-split workbook of one special arrangement for a period (Art. 5; issue 5).
+
+An auditor must be able to trace every total: Summary, By category and By month are live
+formulas (``SUM`` / ``SUMIFS``, each wrapped in ``ROUND`` to the reporting currency's minor
+units) over the Expenses sheet, which holds one row per expense exactly as the application
+allocated it. The application's own figures (the cost-split API) are written beside the
+formulas with a check cell, so a difference of a cent shows at once.
+
+Built in openpyxl's write-only mode: the Expenses rows are streamed from
+:attr:`reports.data.CostSplitReport.expenses` straight to a temporary file, so a million
+expenses stay far below 300 MB. Every sheet is created up front in reading order; the
+Summary is filled last, once the number of expense rows (the formula ranges) is known.
+Bounded ranges (``Expenses!$I$2:$I$1001``) rather than whole columns keep the formulas exact
+to read and fast in LibreOffice.
+
+Month sums use a hidden "Month key" column holding ``yyyymm`` as a number: a number is
+matched exactly by ``SUMIFS`` in Excel and LibreOffice alike, where a text criterion such as
+``"2024-03"`` could be read as a date by either.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from jointprojects.money import minor_units
+from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_rows
+from reports.data import EXPENSE_CATEGORIES, CostSplitReport
+from reports.sheets import RowWriter, prepare_sheet
+
+__all__ = ["RULES", "build_cost_split", "expense_columns", "write_cost_split"]
+
+#: The rules applied, as the About sheet states them (DOMAIN.md money rules).
+RULES: tuple[tuple[str, str], ...] = (
+    ("Money", "Amounts are exact decimals rounded to the currency's ISO 4217 minor units "
+     "(USD/EUR 2, JPY 0, KWD 3)."),
+    ("Conversion (rule 2)", "UN operational rates of exchange: a rate is the number of units "
+     "of the expense currency per one unit of the reporting currency; reporting amount = "
+     "amount / rate, rounded half-up to the reporting currency's minor unit. Same currency: "
+     "rate 1. No rate on the expense: the rate of the expense date's month."),
+    ("Shares (rule 3)", "Per party a percentage with at most 2 decimals; the default set and "
+     "each category override set sum to exactly 100.00."),
+    ("Allocation (rule 4)", "Largest remainder: each party gets amount x percent / 100 "
+     "rounded toward zero to the minor unit; the minor units still missing go one each to the "
+     "parties with the largest discarded remainder; ties go to the larger percentage, then to "
+     "the organization code in ascending order. Parts sum exactly to the amount. A negative "
+     "amount (refund) is allocated as its absolute value, then negated."),
+    ("Version applied (rule 5)", "The version of the shares in force on the expense date: "
+     "the category override when the category has one, else the default set."),
+    ("Ceilings (rule 6)", "Expenses are taken in order of date, then recording order. A part "
+     "that would take a party past its ceiling is cut at the ceiling; the excess goes to the "
+     "parties not yet at their ceiling in proportion to their percentages (rule 4 again). "
+     "What no party can take is shown as unallocated."),
+    ("Settlement (rule 7)", "Balance = paid - share (positive: the others owe the party). "
+     "Transfers: the largest debtor pays the largest creditor the smaller of the two amounts "
+     "(ties by organization code), at most n-1 transfers."),
+    ("Formulas", "Share, paid, balance, totals, By category and By month are live formulas "
+     "over the Expenses sheet, rounded to the minor unit; the application's figures are shown "
+     "beside them with a check."),
+)
+
+_TABLE_STYLE = "TableStyleMedium2"
+
+
+def expense_columns(data: CostSplitReport) -> list[str]:
+    """The Expenses sheet's header row (also the table's column names)."""
+    currency = data.arrangement.currency
+    return [
+        "Date",
+        "Category",
+        "Description",
+        "Document reference",
+        "Paid by",
+        "Amount",
+        "Currency",
+        "Rate",
+        f"Reporting amount ({currency})",
+        *(f"{code} part ({currency})" for code in data.arrangement.party_codes),
+        f"Unallocated ({currency})",
+        "Version",
+        "Month key",
+    ]
+
+
+def build_cost_split(data: CostSplitReport) -> bytes:
+    """The workbook as bytes (small and medium reports; big ones: :func:`write_cost_split`
+    to a temporary file, which never holds the whole workbook in memory)."""
+    buffer = io.BytesIO()
+    write_cost_split(data, buffer)
+    return buffer.getvalue()
+
+
+def write_cost_split(data: CostSplitReport, stream: IO[bytes]) -> None:
+    """Write the cost-split workbook (.xlsx) of ``data`` to the binary ``stream``.
+
+    Consumes ``data.expenses`` once. Raises :class:`jointprojects.money.MoneyError` for an
+    unknown currency and ``TypeError`` for a float amount in the Summary figures.
+    """
+    _CostSplitWriter(data).write(stream)
+
+
+class _CostSplitWriter:
+    def __init__(self, data: CostSplitReport) -> None:
+        self.data = data
+        self.arr = data.arrangement
+        self.currency = self.arr.currency
+        self.places = minor_units(self.currency)
+        self.parties = self.arr.party_codes
+        self.wb = Workbook(write_only=True)
+        self.styles = Styles(self.wb)
+        self.columns = expense_columns(data)
+        # Column letters of the Expenses sheet.
+        self.col: dict[str, str] = {}
+        names = ["date", "category", "description", "document", "paid_by", "amount",
+                 "currency", "rate", "reporting"]
+        names += [f"part:{code}" for code in self.parties]
+        names += ["unallocated", "version", "month"]
+        for index, name in enumerate(names, 1):
+            self.col[name] = get_column_letter(index)
+        self.last_col = get_column_letter(len(names))
+        self.count = 0
+        self.last_row = 2
+        self.categories: set[str] = set()
+        self.months: set[int] = set()
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def rng(self, name: str) -> str:
+        """Absolute range of an Expenses column over the expense rows."""
+        letter = self.col[name]
+        return f"Expenses!${letter}$2:${letter}${self.last_row}"
+
+    def round(self, expression: str) -> str:
+        return f"ROUND({expression},{self.places})"
+
+    # -- the workbook ----------------------------------------------------------------------
+
+    def write(self, stream: IO[bytes]) -> None:
+        wb = self.wb
+        summary = wb.create_sheet("Summary")
+        expenses = wb.create_sheet("Expenses")
+        by_category = wb.create_sheet("By category")
+        by_month = wb.create_sheet("By month")
+        rates = wb.create_sheet("Rates")
+        personnel = wb.create_sheet("Personnel") if self.data.personnel else None
+        about = wb.create_sheet("About")
+
+        self.write_expenses(expenses)
+        self.write_summary(summary)
+        self.write_by_category(by_category)
+        self.write_by_month(by_month)
+        self.write_rates(rates)
+        if personnel is not None:
+            self.write_personnel(personnel)
+        self.write_about(about)
+        wb.save(stream)
+
+    def write_expenses(self, ws: Any) -> None:
+        """One row per expense; the hot loop of the report, kept lean: plain values where no
+        format is needed, one reused styled cell per numeric column."""
+        n_parties = len(self.parties)
+        widths = [11, 20, 40, 18, 10, 14, 9, 11, 16, *([15] * n_parties), 14, 8, 9]
+        month_index = len(widths)
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", hidden=[month_index])
+        f = CellFactory(ws, self.styles)
+        ws.append(f.header(self.columns))
+
+        styles = self.styles
+        amount_style = styles.amount(self.places)
+        lean_rows(ws)
+        # One reused cell per numeric column (see ColumnCell): the Expenses sheet is the
+        # only big one, and per-cell objects and style look-ups would dominate its cost.
+        original_cells: dict[str, ColumnCell] = {}
+        reporting = ColumnCell(ws, amount_style)
+        parts = [ColumnCell(ws, amount_style) for _ in self.parties]
+        unallocated = ColumnCell(ws, amount_style)
+        rate_cell = ColumnCell(ws, Styles.RATE)
+        part_pairs = list(zip(self.parties, parts, strict=True))
+        text = f.text
+        categories = self.categories
+        months = self.months
+        zero = Decimal(0)
+        count = 0
+        append = ws.append
+
+        for e in self.data.expenses:
+            original = original_cells.get(e.currency)
+            if original is None:
+                original = original_cells[e.currency] = ColumnCell(
+                    ws, styles.amount(minor_units(e.currency)))
+            # Decimals: ExpenseLine refuses floats when it is built.
+            original._value = e.amount
+            rate_cell._value = e.rate
+            reporting._value = e.reporting_amount
+            row: list[Any] = [
+                e.date,
+                text(e.category),
+                text(e.description),
+                text(e.document_reference),
+                text(e.paid_by),
+                original,
+                text(e.currency),
+                rate_cell,
+                reporting,
+            ]
+            got = e.parts.get
+            for code, cell in part_pairs:
+                cell._value = got(code, zero)
+                row.append(cell)
+            unallocated._value = e.unallocated
+            d = e.date
+            month = d.year * 100 + d.month
+            row += (unallocated, e.version, month)
+            append(row)
+            categories.add(e.category)
+            months.add(month)
+            count += 1
+
+        self.count = count
+        self.last_row = max(count + 1, 2)
+        table = Table(displayName="ExpenseRows", ref=f"A1:{self.last_col}{self.last_row}")
+        table.tableColumns = [TableColumn(id=i, name=name)
+                              for i, name in enumerate(self.columns, 1)]
+        table.autoFilter = AutoFilter(ref=table.ref)
+        table.tableStyleInfo = TableStyleInfo(name=_TABLE_STYLE, showRowStripes=True)
+        with warnings.catch_warnings():
+            # openpyxl warns that write-only tables need their columns set by hand: done above.
+            warnings.simplefilter("ignore", UserWarning)
+            ws.add_table(table)
+
+    def write_summary(self, ws: Any) -> None:
+        data, arr, places = self.data, self.arr, self.places
+        prepare_sheet(ws, [24, 40, 16, 16, 16, 16, 16, 16, 11])
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        st = self.styles
+
+        w.append([f.title(f"Cost split: {arr.reference}")])
+        w.append([f.wrap(arr.title)])
+        w.blank()
+        names = {p.code: p.name for p in arr.parties}
+        versions = "; ".join(
+            f"{v.number} from {v.effective_date.isoformat()}" for v in data.versions
+        ) or "none recorded"
+        facts: list[tuple[str, Any]] = [
+            ("Arrangement", f.text(arr.reference)),
+            ("Project", f.text(f"{arr.project_code}: {arr.project_title}")),
+            ("Kind", f.text(f"{arr.kind} ({arr.article})")),
+            ("Parties", f.wrap("; ".join(f"{p.code}: {p.name}" for p in arr.parties))),
+            ("Reporting currency", f.text(arr.currency)),
+            ("Status", f.text(arr.status)),
+            ("Entry into force", f.date(arr.entry_into_force) or "not in force"),
+            ("Period", f.text(_period(data.period_from, data.period_to))),
+            ("Versions of the shares applied", f.wrap(versions)),
+            ("Expenses", f.formula(f"=COUNT({self.rng('date')})", Styles.INTEGER)),
+            ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
+        ]
+        for label, value in facts:
+            w.append([f.label(label), value])
+        w.blank()
+
+        w.append([f.section(f"Shares, payments and balances ({arr.article}), in {arr.currency}")])
+        w.append(f.header([
+            "Party", "Name", "Share", "Paid", "Balance (paid - share)",
+            "Share (application)", "Paid (application)", "Balance (application)", "Check",
+        ]))
+        first = w.next_row
+        amount = st.amount(places)
+        for code in self.parties:
+            r = w.next_row
+            figures = data.cost_split.figures_for(code)
+            w.append([
+                f.text(code),
+                f.text(names[code]),
+                f.formula(f"={self.round('SUM(' + self.rng('part:' + code) + ')')}", amount),
+                f.formula("=" + self.round(
+                    f'SUMIFS({self.rng("reporting")},{self.rng("paid_by")},"="&$A{r})'), amount),
+                f.formula(f"={self.round(f'D{r}-C{r}')}", amount),
+                f.amount(figures.share if figures else None, places),
+                f.amount(figures.paid if figures else None, places),
+                f.amount(figures.balance if figures else None, places),
+                self._check(f, r, [("C", "F"), ("D", "G"), ("E", "H")]),
+            ])
+        last = w.row
+        r = w.next_row
+        w.append([
+            f.label("Total"), None,
+            *(f.formula(f"={self.round(f'SUM({c}{first}:{c}{last})')}", st.total(places))
+              for c in "CDEFGH"),
+            self._check(f, r, [("C", "F"), ("D", "G"), ("E", "H")]),
+        ])
+        r = w.next_row
+        split = data.cost_split
+        w.append([
+            f.label("Expenses total"), f.text("all expenses in the period"),
+            f.formula(f"={self.round('SUM(' + self.rng('reporting') + ')')}", amount),
+            None, None, f.amount(split.total, places), None, None,
+            self._check(f, r, [("C", "F")]),
+        ])
+        r = w.next_row
+        w.append([
+            f.label("Unallocated"), f.text("over the parties' ceilings (rule 6)"),
+            f.formula(f"={self.round('SUM(' + self.rng('unallocated') + ')')}", amount),
+            None, None, f.amount(split.unallocated, places), None, None,
+            self._check(f, r, [("C", "F")]),
+        ])
+        w.blank()
+
+        w.append([f.section(f"Settlement (rule 7), in {arr.currency}")])
+        w.append(f.header(["From", "To", "Amount"]))
+        for s in split.settlements:
+            w.append([f.text(s.from_organization), f.text(s.to_organization),
+                      f.amount(s.amount, places)])
+        if not split.settlements:
+            w.append([f.text("No transfer: the balances are settled.")])
+        w.blank()
+
+        if data.versions:
+            self._write_versions(w, f)
+        if data.budget:
+            self._write_budget(w, f)
+
+        chart = BarChart()
+        chart.type = "col"
+        chart.title = f"Share per party ({arr.currency})"
+        chart.y_axis.title = arr.currency
+        chart.legend = None
+        chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last),
+                       titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+        chart.height = 7.5
+        chart.width = 14
+        ws.add_chart(chart, "K3")
+
+    def _check(self, f: CellFactory, r: int, pairs: Sequence[tuple[str, str]]) -> Any:
+        """"OK" when the formulas of row ``r`` equal the application's figures."""
+        conditions = ",".join(f"ROUND({a}{r}-{b}{r},{self.places})=0" for a, b in pairs)
+        return f.formula(f'=IF(AND({conditions}),"OK","DIFFERS")')
+
+    def _write_versions(self, w: RowWriter, f: CellFactory) -> None:
+        parties = self.parties
+        w.append([f.section("Versions of the shares applied (Art. 5; amendments, Art. 10.2)")])
+        w.append(f.header(["Version", "Effective from", "Category",
+                           *(f"{code} %" for code in parties)]))
+        for v in self.data.versions:
+            sets = [("all (default)", v.shares), *sorted(v.category_shares.items())]
+            for category, shares in sets:
+                w.append([v.number, f.date(v.effective_date), f.text(category),
+                          *(f.percent(shares.get(code)) for code in parties)])
+            if v.ceilings:
+                w.append([v.number, f.date(v.effective_date),
+                          f.text(f"ceiling ({self.currency})"),
+                          *(f.amount(v.ceilings.get(code), self.places) for code in parties)])
+        w.blank()
+
+    def _write_budget(self, w: RowWriter, f: CellFactory) -> None:
+        places = self.places
+        w.append([f.section(f"Budget versus actual, in {self.currency}")])
+        w.append(f.header(["Party", "Category", "Budget", "Actual", "Remaining", "Used"]))
+        for line in self.data.budget:
+            r = w.next_row
+            w.append([
+                f.text(line.organization),
+                f.text(line.category or "all"),
+                f.amount(line.budget, places),
+                f.amount(line.actual, places),
+                f.formula(f"={self.round(f'C{r}-D{r}')}", self.styles.amount(places)),
+                f.formula(f'=IF(C{r}=0,"",D{r}/C{r})', Styles.USED),
+            ])
+        w.blank()
+
+    def _sums_row(self, f: CellFactory, criteria_col: str, key_ref: str) -> list[Any]:
+        """COUNTIFS and per-column SUMIFS over Expenses where ``criteria_col`` matches."""
+        amount = self.styles.amount(self.places)
+        crit = self.rng(criteria_col) + "," + key_ref
+        cells = [f.formula("=COUNTIFS(" + crit + ")", Styles.INTEGER)]
+        for column in ["reporting", *(f"part:{c}" for c in self.parties), "unallocated"]:
+            sumifs = "SUMIFS(" + self.rng(column) + "," + crit + ")"
+            cells.append(f.formula("=" + self.round(sumifs), amount))
+        return cells
+
+    def _totals_row(self, f: CellFactory, first: int, last: int, start_col: int) -> list[Any]:
+        cells: list[Any] = []
+        n = 3 + len(self.parties)
+        for i in range(n):
+            letter = get_column_letter(start_col + i)
+            if i == 0:
+                cells.append(f.formula(f"=SUM({letter}{first}:{letter}{last})",
+                                       Styles.INTEGER))
+            else:
+                total = self.round(f"SUM({letter}{first}:{letter}{last})")
+                cells.append(f.formula("=" + total, self.styles.total(self.places)))
+        return cells
+
+    def _sum_headers(self) -> list[str]:
+        cur = self.currency
+        return ["Expenses", f"Total ({cur})", *(f"{c} ({cur})" for c in self.parties),
+                f"Unallocated ({cur})"]
+
+    def write_by_category(self, ws: Any) -> None:
+        n = len(self.parties)
+        prepare_sheet(ws, [24, 10, 16, *([16] * n), 16], freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Category", *self._sum_headers()]))
+        order = {c: i for i, c in enumerate(EXPENSE_CATEGORIES)}
+        categories = sorted(self.categories, key=lambda c: (order.get(c, len(order)), c))
+        first = w.next_row
+        for category in categories:
+            r = w.next_row
+            # The criterion "="&A2 compares as text: no wildcard or operator is read into it.
+            w.append([f.text(category), *self._sums_row(f, "category", f'"="&$A{r}')])
+        last = max(w.row, first)
+        w.append([f.label("Total"), *self._totals_row(f, first, last, 2)])
+
+    def write_by_month(self, ws: Any) -> None:
+        n = len(self.parties)
+        prepare_sheet(ws, [10, 11, 10, 16, *([16] * n), 16], freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Month", "Month key", *self._sum_headers()]))
+        first = w.next_row
+        for key in sorted(self.months):
+            r = w.next_row
+            w.append([f"{key // 100:04d}-{key % 100:02d}", key,
+                      *self._sums_row(f, "month", f"$B{r}")])
+        last = max(w.row, first)
+        w.append([f.label("Total"), None, *self._totals_row(f, first, last, 3)])
+
+    def write_rates(self, ws: Any) -> None:
+        prepare_sheet(ws, [10, 10, 16, 50], freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Currency", "Month", f"Rate (units per 1 {self.currency})",
+                           "Source"]))
+        for rate in self.data.rates:
+            w.append([f.text(rate.currency), f.text(rate.month), f.rate(rate.rate),
+                      f.text(rate.source)])
+        if self.data.rates:
+            ws.auto_filter.ref = f"A1:D{w.row}"
+
+    def write_personnel(self, ws: Any) -> None:
+        widths = [24, 10, 10, 24, 11, 11, 16, 10, 14, 9, 16]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Staff member", "Home", "Host", "Position", "Start", "End",
+                           "Cost item", "Borne by", "Amount", "Currency",
+                           f"Reporting amount ({self.currency})"]))
+        first = w.next_row
+        for p in self.data.personnel:
+            w.append([
+                f.text(p.staff), f.text(p.home), f.text(p.host), f.text(p.position),
+                f.date(p.start_date), f.date(p.end_date), f.text(p.category),
+                f.text(p.borne_by), f.money(p.amount, p.currency), f.text(p.currency),
+                f.amount(p.reporting_amount, self.places),
+            ])
+        last = w.row
+        ws.auto_filter.ref = f"A1:K{last}"
+        w.append([f.label("Total"), *([None] * 9),
+                  f.formula(f"={self.round(f'SUM(K{first}:K{last})')}",
+                            self.styles.total(self.places))])
+
+    def write_about(self, ws: Any) -> None:
+        prepare_sheet(ws, [28, 100], landscape=False)
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        data, arr = self.data, self.arr
+        w.append([f.title("About this workbook")])
+        w.blank()
+        for label, value in [
+            ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
+            ("Generated by", f.text(data.generated_by or "unknown")),
+            ("Arrangement", f.text(f"{arr.reference}: {arr.title}")),
+            ("Source", f.wrap(
+                "Cooperation Agreement between the United Nations and the International "
+                f"Criminal Police Organization (Interpol), New York, 8 July 1997, {arr.article}"
+            )),
+            ("Period", f.text(_period(data.period_from, data.period_to))),
+            ("Filters", f.wrap(data.filters or "none")),
+            ("Reporting currency", f.text(arr.currency)),
+            ("Expenses", self.count),
+        ]:
+            w.append([f.label(label), value])
+        w.blank()
+        w.append([f.section("Rules applied")])
+        for label, value in RULES:
+            w.append([f.label(label), f.wrap(value)])
+
+
+def _period(start: date | None, end: date | None) -> str:
+    if start is None and end is None:
+        return "the arrangement's whole life to date"
+    if start is None:
+        return f"up to {end.isoformat()}" if end else ""
+    if end is None:
+        return f"from {start.isoformat()}"
+    return f"{start.isoformat()} to {end.isoformat()}"

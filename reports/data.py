@@ -1,0 +1,375 @@
+"""Plain data the workbooks are built from.
+
+The application fills these frozen dataclasses from its services (never from a request) and
+hands them to :mod:`reports.cost_split` or :mod:`reports.portfolio`. Every amount is a
+:class:`~decimal.Decimal` already rounded by the application to its currency's minor units
+(DOMAIN.md rule 1); the workbooks write them as they are and never round or allocate again.
+Percentages are Decimals between 0 and 100 (``Decimal("60.00")`` is 60 %).
+
+:attr:`CostSplitReport.expenses` is any iterable, consumed exactly once, in the order the rows
+are to appear (date, then recording order): a generator over a chunked query keeps a
+million-row report within a few tens of megabytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from jointprojects.money import minor_units, parse_decimal
+
+#: Expense categories (API.md), in the order the reports list them.
+EXPENSE_CATEGORIES: tuple[str, ...] = (
+    "personnel",
+    "travel",
+    "equipment",
+    "training",
+    "meetings",
+    "contractual_services",
+    "operating",
+    "other",
+)
+
+#: The article of the 1997 agreement each kind of special arrangement comes from (API.md).
+KIND_ARTICLES: dict[str, str] = {
+    "joint_action": "Art. 5",
+    "personnel": "Art. 8",
+    "supplementary": "Art. 9",
+    "technical_cooperation": "Art. 4",
+}
+
+#: Areas of cooperation, Art. 1 (a)-(f), short labels for the portfolio.
+AREAS: dict[str, str] = {
+    "a": "National and transnational crime",
+    "b": "Crime prevention, police training, public awareness",
+    "c": "Organized crime (money-laundering, trafficking, offences against minors, drugs)",
+    "d": "International judicial institutions",
+    "e": "Peace-keeping and similar operations",
+    "f": "Common or linked computerized databases",
+}
+
+ZERO = Decimal(0)
+
+
+def _freeze(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A party to the arrangement: organization code (``"UN"``) and name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ArrangementInfo:
+    """The special arrangement the cost split is about (Art. 5, 8, 9 or 4 by ``kind``).
+
+    ``parties`` fixes the order of the party columns everywhere in the workbook.
+    ``article`` defaults to the article of ``kind`` (:data:`KIND_ARTICLES`).
+    """
+
+    reference: str
+    title: str
+    project_code: str
+    project_title: str
+    kind: str
+    parties: tuple[Party, ...]
+    currency: str
+    status: str
+    entry_into_force: date | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    article: str = ""
+
+    def __post_init__(self) -> None:
+        _freeze(self, "parties", tuple(self.parties))
+        if not self.parties:
+            raise ValueError("an arrangement has at least one party")
+        codes = [p.code for p in self.parties]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"duplicate party in {codes}")
+        minor_units(self.currency)  # MoneyError for an unknown currency
+        if not self.article:
+            _freeze(self, "article", KIND_ARTICLES.get(self.kind, "Art. 5"))
+
+    @property
+    def party_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.parties)
+
+
+@dataclass(frozen=True)
+class ShareVersion:
+    """One version of the shares applied in the period (the original is number 1; each
+    amendment in force adds one). ``shares``: the default set, org code -> percent;
+    ``category_shares``: category -> (org code -> percent) overrides; ``ceilings``: org code ->
+    ceiling in the reporting currency over the arrangement's life (rule 6)."""
+
+    number: int
+    effective_date: date
+    shares: Mapping[str, Decimal]
+    category_shares: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    ceilings: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseLine:
+    """One expense as allocated by the application (rules 2, 4-6).
+
+    ``amount`` in ``currency``; ``rate`` units of ``currency`` per one unit of the reporting
+    currency (1 when the same); ``reporting_amount`` = amount / rate rounded half-up;
+    ``parts``: org code -> part in the reporting currency (parties without a part may be
+    left out, they read as 0); ``unallocated``: what no party could take under its ceiling;
+    ``version``: the number of the share version applied.
+    """
+
+    date: date
+    category: str
+    description: str
+    paid_by: str
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    reporting_amount: Decimal
+    parts: Mapping[str, Decimal]
+    unallocated: Decimal = ZERO
+    version: int | None = None
+    document_reference: str = ""
+
+    def __post_init__(self) -> None:
+        # Floats never reach a workbook (DOMAIN.md rule 1); checked here, once per expense,
+        # so the writer's hot loop need not.
+        if not (type(self.amount) is Decimal and type(self.reporting_amount) is Decimal
+                and type(self.rate) is Decimal and type(self.unallocated) is Decimal):
+            raise TypeError("expense amounts, rate and unallocated are Decimal")
+        for part in self.parts.values():
+            if type(part) is not Decimal:
+                raise TypeError("expense parts are Decimal")
+
+
+@dataclass(frozen=True, slots=True)
+class PartyFigures:
+    """One party's line of the API's cost split: ``share`` (its allocated parts), ``paid``
+    (reporting amounts of the expenses it paid), ``balance`` = paid - share."""
+
+    organization: str
+    share: Decimal
+    paid: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A transfer of the settlement (rule 7): ``from_organization`` pays ``to_organization``."""
+
+    from_organization: str
+    to_organization: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class CostSplit:
+    """The figures of ``GET /api/v1/arrangements/<ref>/cost-split`` for the same period.
+
+    The workbook recomputes share, paid, balance, total and unallocated with live formulas
+    over its Expenses sheet and shows these figures beside them with a check; the
+    settlement transfers are written as these values.
+    """
+
+    currency: str
+    total: Decimal
+    unallocated: Decimal
+    organizations: tuple[PartyFigures, ...]
+    settlements: tuple[Settlement, ...] = ()
+
+    def __post_init__(self) -> None:
+        _freeze(self, "organizations", tuple(self.organizations))
+        _freeze(self, "settlements", tuple(self.settlements))
+
+    @classmethod
+    def from_api(cls, payload: Mapping[str, Any]) -> CostSplit:
+        """Build from the API's JSON shape (money as decimal strings, API.md)."""
+        return cls(
+            currency=payload["currency"],
+            total=parse_decimal(payload["total"]),
+            unallocated=parse_decimal(payload["unallocated"]),
+            organizations=tuple(
+                PartyFigures(
+                    organization=o["organization"],
+                    share=parse_decimal(o["share"]),
+                    paid=parse_decimal(o["paid"]),
+                    balance=parse_decimal(o["balance"]),
+                )
+                for o in payload["organizations"]
+            ),
+            settlements=tuple(
+                Settlement(s["from"], s["to"], parse_decimal(s["amount"]))
+                for s in payload.get("settlements", ())
+            ),
+        )
+
+    def figures_for(self, organization: str) -> PartyFigures | None:
+        for figures in self.organizations:
+            if figures.organization == organization:
+                return figures
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    """Budget versus actual for a party, overall (``category`` None) or for one category,
+    in the reporting currency. ``actual`` is the application's figure."""
+
+    organization: str
+    budget: Decimal
+    actual: Decimal
+    category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateUsed:
+    """An exchange rate used in the period: ``rate`` units of ``currency`` per one unit of
+    the reporting currency for ``month`` (``"YYYY-MM"``); ``source`` e.g. ``"UN operational
+    rates of exchange"`` or ``"entered on the expense"``."""
+
+    currency: str
+    month: str
+    rate: Decimal
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonnelCostLine:
+    """A cost item of a personnel exchange (Art. 8) linked to the arrangement."""
+
+    staff: str
+    home: str
+    host: str
+    position: str
+    start_date: date
+    end_date: date
+    category: str
+    borne_by: str
+    amount: Decimal
+    currency: str
+    reporting_amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CostSplitReport:
+    """Everything the cost-split workbook shows.
+
+    ``period_from`` / ``period_to`` (inclusive, None for open) are the period asked for;
+    ``generated_at`` is UTC (an aware datetime is converted, a naive one is taken as UTC);
+    ``filters`` is a human sentence of any further filter. ``expenses`` is consumed once.
+    """
+
+    arrangement: ArrangementInfo
+    cost_split: CostSplit
+    expenses: Iterable[ExpenseLine]
+    versions: tuple[ShareVersion, ...] = ()
+    period_from: date | None = None
+    period_to: date | None = None
+    budget: tuple[BudgetLine, ...] = ()
+    rates: tuple[RateUsed, ...] = ()
+    personnel: tuple[PersonnelCostLine, ...] = ()
+    generated_at: datetime | None = None
+    generated_by: str = ""
+    filters: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("versions", "budget", "rates", "personnel"):
+            _freeze(self, name, tuple(getattr(self, name)))
+        if self.cost_split.currency != self.arrangement.currency:
+            raise ValueError(
+                f"cost split in {self.cost_split.currency}, arrangement reports in "
+                f"{self.arrangement.currency}"
+            )
+
+
+# -- portfolio ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """A joint project (Art. 5); ``areas`` are Art. 1 codes ``"a"``..``"f"``; ``lead`` the
+    lead organization's code."""
+
+    code: str
+    title: str
+    status: str
+    areas: tuple[str, ...]
+    lead: str
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+@dataclass(frozen=True)
+class ArrangementSummary:
+    """One special arrangement in the portfolio. Money in ``currency`` (its reporting
+    currency); ``budget`` None when no budget is set; ``spend`` the reporting amounts of its
+    expenses; ``shares`` org code -> allocated total; ``under_notice`` the effective date of
+    a termination notice given (Art. 10, six months after the notice) or None."""
+
+    reference: str
+    project: str
+    kind: str
+    status: str
+    currency: str
+    spend: Decimal
+    shares: Mapping[str, Decimal] = field(default_factory=dict)
+    budget: Decimal | None = None
+    under_notice: date | None = None
+    title: str = ""
+    unallocated: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class AreaTotal:
+    """Totals for one area of cooperation (Art. 1) in one currency. An arrangement whose
+    project covers several areas counts in each of them."""
+
+    area: str
+    currency: str
+    projects: int
+    arrangements: int
+    spend: Decimal
+    budget: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonnelExchangeRow:
+    """A personnel exchange (Art. 8); ``costs`` total per currency of its cost items."""
+
+    staff: str
+    home: str
+    host: str
+    position: str
+    start_date: date
+    end_date: date
+    status: str
+    arrangement: str = ""
+    costs: tuple[tuple[str, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class PortfolioData:
+    """Everything the leadership portfolio shows."""
+
+    projects: tuple[ProjectRow, ...]
+    arrangements: tuple[ArrangementSummary, ...]
+    areas: tuple[AreaTotal, ...] = ()
+    personnel: tuple[PersonnelExchangeRow, ...] = ()
+    organizations: tuple[Party, ...] = ()
+    generated_at: datetime | None = None
+    generated_by: str = ""
+    filters: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("projects", "arrangements", "areas", "personnel", "organizations"):
+            _freeze(self, name, tuple(getattr(self, name)))

@@ -1,0 +1,48 @@
+# jointprojects: make run (demo on SQLite) and make test (SQLite, then PostgreSQL).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run install init-db demo test test-sqlite test-postgres lint bench clean
+
+$(BIN)/jointprojects: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(BIN)/jointprojects
+
+init-db: install
+	$(BIN)/jointprojects init-db
+
+demo: init-db
+	$(BIN)/jointprojects demo
+
+run: demo
+	@echo "jointprojects on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/jointprojects serve --host $(HOST) --port $(PORT)
+
+# The suite runs twice: on SQLite, then on a throwaway PostgreSQL database that the tests
+# create and drop (JOINTPROJECTS_TEST_PG_URL, default the local server). Under CI=true the
+# PostgreSQL run fails rather than skips when the server is not there.
+test: install
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-postgres:
+	JOINTPROJECTS_TEST_DB=postgres $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python benchmarks/bench_allocation.py
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,109 @@
+"""jointprojects: joint projects and cost sharing under a cooperation agreement.
+
+The application factory only wires things together, in named ``register_*`` steps.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+from jointprojects.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(config_class: type | None = None, **overrides: object) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    if config_class is None:
+        name = os.environ.get("JOINTPROJECTS_CONFIG", "development")
+        config_class = {
+            "development": config_module.DevelopmentConfig,
+            "production": config_module.ProductionConfig,
+            "testing": config_module.TestingConfig,
+        }[name]
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    configure_defaults(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def configure_defaults(app: Flask) -> None:
+    """The embedded default: a SQLite file and a generated secret in the instance folder."""
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'jointprojects.db'}"
+    if not app.config.get("SECRET_KEY"):
+        instance.mkdir(parents=True, exist_ok=True)
+        secret_file = instance / "secret_key"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_hex(32))
+            secret_file.chmod(0o600)
+        app.config["SECRET_KEY"] = secret_file.read_text().strip()
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship.
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+
+
+def register_extensions(app: Flask) -> None:
+    from jointprojects import models  # noqa: F401 - the whole schema for Alembic
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from jointprojects.database import enable_sqlite_foreign_keys
+
+        with app.app_context():
+            enable_sqlite_foreign_keys(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from jointprojects.api import bp as api_bp
+    from jointprojects.audit.views import bp as audit_bp
+    from jointprojects.auth.views import bp as auth_bp
+    from jointprojects.dashboard.views import bp as dashboard_bp
+    from jointprojects.organizations.views import bp as organizations_bp
+    from jointprojects.projects.views import bp as projects_bp
+    from jointprojects.special_arrangements.views import bp as arrangements_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(arrangements_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from jointprojects.web import register_error_pages
+
+    register_error_pages(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from jointprojects.web import register_template_helpers as register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from jointprojects.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,90 @@
+"""JSON API v1 (../shared/API.md): bearer tokens, the errors[] body, one transaction a call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException, Unauthorized
+
+from jointprojects.api.errors import domain_error_response, http_error_response
+from jointprojects.auth import policy
+from jointprojects.auth.services import user_for_token
+from jointprojects.errors import DomainError
+from jointprojects.extensions import csrf, db
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+@bp.before_request
+def authenticate() -> None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if user is None:
+        raise Unauthorized()
+    g.api_user = user
+
+
+@bp.after_request
+def finish(response: Response) -> Response:
+    """One transaction per call: commit on success, roll back otherwise."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+@bp.errorhandler(DomainError)
+def on_domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+    db.session.rollback()
+    return domain_error_response(error)
+
+
+@bp.errorhandler(HTTPException)
+def on_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    db.session.rollback()
+    response, status = http_error_response(error)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="jointprojects"'
+    return response, status
+
+
+def api_user() -> Any:
+    return g.api_user
+
+
+def ensure(action: str, organization_code: str | None = None) -> None:
+    policy.ensure(g.api_user, action, organization_code)
+
+
+def list_response(items: list[Any], total: int) -> Response:
+    response = jsonify(items)
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def page_params() -> tuple[int, int]:
+    from jointprojects.errors import Collector
+
+    errors = Collector()
+    values = {}
+    for key, default, high in (("page", 1, None), ("per_page", 100, 1000)):
+        raw = request.args.get(key, str(default))
+        try:
+            value = int(raw)
+            if value < 1 or (high and value > high):
+                raise ValueError
+            values[key] = value
+        except ValueError:
+            errors.add(key, f"{key} must be a whole number from 1" + (f" to {high}." if high else "."))
+    errors.raise_if_any()
+    return values["page"], values["per_page"]
+
+
+from jointprojects.api import openapi  # noqa: E402,F401 - routes
+from jointprojects.organizations import api as _organizations  # noqa: E402,F401
+from jointprojects.projects import api as _projects  # noqa: E402,F401
+from jointprojects.special_arrangements import api as _arrangements  # noqa: E402,F401

@@ -1,0 +1,29 @@
+"""The contract's error body: ``{"errors": [{"field": ..., "message": ...}]}``."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from jointprojects.errors import DomainError
+
+
+def error_response(status: int, field: str | None, message: str) -> tuple[Response, int]:
+    return jsonify({"errors": [{"field": field, "message": message}]}), status
+
+
+def domain_error_response(error: DomainError) -> tuple[Response, int]:
+    return jsonify({"errors": [e.as_dict() for e in error.errors]}), error.status
+
+
+def http_error_response(error: HTTPException) -> tuple[Response, int]:
+    code = error.code or 500
+    messages = {
+        400: "The request body is not valid JSON.",
+        401: "Authentication required: send 'Authorization: Bearer <token>'.",
+        403: "Your role does not allow this action.",
+        404: "Not found.",
+        405: "Method not allowed on this resource.",
+        413: "The request body is too large.",
+    }
+    return error_response(code, None, messages.get(code, error.description or error.name))

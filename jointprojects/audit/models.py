@@ -1,0 +1,31 @@
+"""The append-only audit trail: who changed which record, when (UTC), before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jointprojects.auth.models import utcnow
+from jointprojects.extensions import db
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(20))  # create / update / delete / sign ...
+    entity: Mapped[str] = mapped_column(String(60))
+    entity_id: Mapped[int]
+    #: The record the entry belongs to for its history page (e.g. the arrangement).
+    parent_entity: Mapped[str | None] = mapped_column(String(60))
+    parent_id: Mapped[int | None]
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    user = relationship("User")

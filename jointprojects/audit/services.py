@@ -1,0 +1,86 @@
+"""Writing the audit trail: one row per change, in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import inspect, select
+
+from jointprojects.audit.models import AuditEntry
+from jointprojects.extensions import db
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any, *, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The column values of ``obj`` as JSON-ready data (Decimals as strings)."""
+    mapper = inspect(obj).mapper
+    data = {attr.key: _jsonable(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+    if extra:
+        data.update({k: _jsonable(v) for k, v in extra.items()})
+    return data
+
+
+
+
+def _current_user_id() -> int | None:
+    if has_request_context() and getattr(current_user, "is_authenticated", False):
+        return int(current_user.id)
+    from flask import g
+
+    try:
+        user = g.get("api_user")
+    except RuntimeError:
+        return None
+    return int(user.id) if user is not None else None
+
+
+def record(
+    action: str,
+    obj: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    parent: Any | None = None,
+    user: Any | None = None,
+) -> AuditEntry:
+    """Add an audit row for ``obj``; flush first so that new records have their id."""
+    db.session.flush()
+    if after is None and action != "delete":
+        after = snapshot(obj)
+    entity = obj.__tablename__
+    parent = parent if parent is not None else obj
+    entry = AuditEntry(
+        action=action,
+        entity=entity,
+        entity_id=inspect(obj).identity[0] if inspect(obj).identity else 0,
+        parent_entity=parent.__tablename__,
+        parent_id=inspect(parent).identity[0] if inspect(parent).identity else None,
+        before=before,
+        after=after,
+        user_id=user.id if user is not None else _current_user_id(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def history(parent: Any, limit: int = 200) -> list[AuditEntry]:
+    """Audit rows of a record and the records that belong to it, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .filter_by(parent_entity=parent.__tablename__, parent_id=parent.id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )

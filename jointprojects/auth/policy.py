@@ -1,0 +1,103 @@
+"""The one place where permission decisions are made (DOMAIN.md "Who uses it").
+
+Views, the API and the templates all ask :func:`can`. Rights are named actions; a role holds a
+set of them. Acting "for" an organization (a signature, a consent, an approval) additionally
+requires being a user of that organization, unless the user is an admin.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+from jointprojects.errors import Forbidden
+
+READ = "read"
+PROJECT_WRITE = "project.write"
+ARRANGEMENT_WRITE = "arrangement.write"
+ARRANGEMENT_SIGN = "arrangement.sign"
+AMENDMENT_PROPOSE = "amendment.propose"
+AMENDMENT_CONSENT = "amendment.consent"
+TERMINATION_NOTICE = "termination.notice"
+EXPENSE_WRITE = "expense.write"
+RATE_WRITE = "rate.write"
+BUDGET_WRITE = "budget.write"
+IMPORT = "import"
+REPORT_DOWNLOAD = "report.download"
+PERSONNEL_WRITE = "personnel.write"
+PERSONNEL_APPROVE = "personnel.approve"
+ORGANIZATION_WRITE = "organization.write"
+USER_ADMIN = "user.admin"
+
+_PROGRAMME = {
+    READ, PROJECT_WRITE, ARRANGEMENT_WRITE, ARRANGEMENT_SIGN, AMENDMENT_PROPOSE,
+    AMENDMENT_CONSENT, TERMINATION_NOTICE, BUDGET_WRITE, PERSONNEL_WRITE, PERSONNEL_APPROVE,
+    REPORT_DOWNLOAD,
+}
+_FINANCE = {READ, EXPENSE_WRITE, RATE_WRITE, BUDGET_WRITE, IMPORT, REPORT_DOWNLOAD}
+_LEADERSHIP = {READ, REPORT_DOWNLOAD}
+
+RIGHTS: dict[str, frozenset[str]] = {
+    "programme_manager": frozenset(_PROGRAMME),
+    "finance": frozenset(_FINANCE),
+    "leadership": frozenset(_LEADERSHIP),
+}
+
+#: Actions taken "for" one organization: only its own users (or an admin) may take them.
+ON_BEHALF = {ARRANGEMENT_SIGN, AMENDMENT_CONSENT, TERMINATION_NOTICE, PERSONNEL_APPROVE}
+
+
+def can(user: Any, action: str, organization_code: str | None = None) -> bool:
+    """Whether ``user`` may take ``action`` (for ``organization_code`` where it applies)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.role == "admin":
+        return True
+    if action not in RIGHTS.get(user.role, frozenset()):
+        return False
+    if action in ON_BEHALF and organization_code is not None:
+        return user.organization.code == organization_code
+    return True
+
+
+def acts_as_admin(user: Any, organization_code: str) -> bool:
+    """True when an admin records something for an organization that is not their own."""
+    return user.role == "admin" and user.organization.code != organization_code
+
+
+def ensure(user: Any, action: str, organization_code: str | None = None) -> None:
+    """Raise :class:`Forbidden` (403) with a sentence a user understands."""
+    if can(user, action, organization_code):
+        return
+    if (
+        organization_code is not None
+        and action in ON_BEHALF
+        and action in RIGHTS.get(getattr(user, "role", ""), frozenset())
+    ):
+        raise Forbidden(
+            f"Only a user of {organization_code} (or an administrator) can do this for "
+            f"{organization_code}.",
+            field="organization",
+        )
+    raise Forbidden("Your role does not allow this action.")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def requires(action: str) -> Callable[[F], F]:
+    """View decorator: 403 unless the logged-in user holds ``action``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

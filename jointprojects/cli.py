@@ -1,0 +1,119 @@
+"""The ``jointprojects`` command line (../shared/API.md). Thin wrappers over services."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from jointprojects.errors import DomainError
+from jointprojects.extensions import db
+
+
+def _create_app() -> Flask:
+    from jointprojects import create_app
+
+    return create_app()
+
+
+def fail(message: str) -> None:
+    """One line on stderr, non-zero exit status."""
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def run_service(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a service in one transaction; a DomainError becomes a one-line error."""
+    try:
+        result = fn(*args, **kwargs)
+        db.session.commit()
+        return result
+    except DomainError as exc:
+        fail("; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors))
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or upgrade the schema and load the reference data (safe to run twice)."""
+    from flask_migrate import upgrade
+
+    from jointprojects.organizations.services import load_reference_data
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    changed = run_service(load_reference_data)
+    click.echo("Database is at the latest schema; reference data "
+               + ("loaded." if changed else "already present."))
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "programme_manager", "finance", "leadership"]))
+@click.option("--organization", required=True, help="Organization code, e.g. UN")
+@click.option("--name", default="", help="Display name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 12 characters; prompted when absent")
+@with_appcontext
+def create_user(email: str, role: str, organization: str, name: str, password: str) -> None:
+    """Create a user of an organization with one role."""
+    from jointprojects.auth.services import create_user as create
+
+    user = run_service(create, email, password, role, organization, name)
+    click.echo(f"Created {user.email} ({user.role}, {organization}).")
+
+
+@click.command("create-token")
+@click.argument("email")
+@with_appcontext
+def create_token(email: str) -> None:
+    """Print a new API token for EMAIL (its last line of output)."""
+    from jointprojects.auth.services import create_token as create
+
+    token = run_service(create, email)
+    click.echo("New API token (shown once; send it as 'Authorization: Bearer <token>'):")
+    click.echo(token)
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load a realistic demo portfolio and demo users (idempotent)."""
+    from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    created = run_service(load_demo)
+    click.echo("Demo portfolio " + ("loaded." if created else "already present."))
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, role, org in DEMO_USERS:
+        click.echo(f"  {role:<18} {org:<9} {email}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the application with the production WSGI server (waitress)."""
+    from waitress import serve as waitress_serve
+
+    app = _create_app()
+    click.echo(f"Serving jointprojects on http://{host}:{port}")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="jointprojects")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db, create_user, create_token, demo):
+        app.cli.add_command(command)
+
+
+cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
+                 help="jointprojects: joint projects and cost sharing under special arrangements.")
+cli.add_command(serve)
+
+
+def main() -> None:
+    cli(prog_name="jointprojects")

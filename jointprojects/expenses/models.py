@@ -1,0 +1,140 @@
+"""Expenses, their allocation to the parties, exchange rates and budgets (Art. 5).
+
+Each expense keeps its parts per party (DOMAIN.md rule 4) as rows of ``expense_part`` so that
+every total is an exact SQL ``SUM``. The parts are derived data: they are recomputed whenever
+an amendment comes into force or an earlier expense changes (rule 6 ceilings run in order).
+``expense_total`` keeps per-arrangement, month, category and party sums up to date in the
+same transaction, for the dashboard.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jointprojects.auth.models import utcnow
+from jointprojects.extensions import db
+from jointprojects.organizations.models import Organization
+from jointprojects.types import Money, Rate
+
+#: Rates are UN operational rates of exchange: units of a currency per one US dollar.
+RATE_BASE_CURRENCY = "USD"
+
+
+class Expense(db.Model):
+    __tablename__ = "expense"
+    __table_args__ = (
+        Index("ix_expense_arrangement_date_id", "arrangement_id", "date", "id"),
+        CheckConstraint("exchange_rate > 0", name="rate_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE")
+    )
+    date: Mapped[date]
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    #: Units of ``currency`` per one unit of the arrangement's reporting currency.
+    exchange_rate: Mapped[Decimal] = mapped_column(Rate)
+    #: "given" (typed with the expense), "table" (the month's rate) or "same" (rate 1).
+    rate_source: Mapped[str] = mapped_column(String(20), default="given")
+    reporting_amount: Mapped[Decimal] = mapped_column(Money)
+    paid_by_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    document_reference: Mapped[str] = mapped_column(String(120), default="")
+    #: What no party could take because of ceilings (DOMAIN.md rule 6).
+    unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    #: Number of the share version applied.
+    share_version_number: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    arrangement = relationship("SpecialArrangement")
+    paid_by: Mapped[Organization] = relationship()
+    parts: Mapped[list[ExpensePart]] = relationship(
+        back_populates="expense", cascade="all, delete-orphan", order_by="ExpensePart.organization_id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ExpensePart(db.Model):
+    """One party's part of one expense, in the arrangement's reporting currency."""
+
+    __tablename__ = "expense_part"
+
+    expense_id: Mapped[int] = mapped_column(
+        ForeignKey("expense.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    expense: Mapped[Expense] = relationship(back_populates="parts")
+    organization: Mapped[Organization] = relationship()
+
+
+class ExpenseTotal(db.Model):
+    """Sums kept up to date as expenses are written: per arrangement, month, category, party."""
+
+    __tablename__ = "expense_total"
+
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    share_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
+    expense_count: Mapped[int] = mapped_column(default=0)
+
+
+class ExchangeRate(db.Model):
+    """A monthly operational rate: units of ``currency`` per one US dollar."""
+
+    __tablename__ = "exchange_rate"
+    __table_args__ = (
+        UniqueConstraint("currency", "month"),
+        CheckConstraint("rate > 0", name="rate_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    rate: Mapped[Decimal] = mapped_column(Rate)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    entered_by = relationship("User")
+
+
+class Budget(db.Model):
+    """A planned amount per arrangement, cost category, year and (optionally) party."""
+
+    __tablename__ = "budget"
+    __table_args__ = (
+        UniqueConstraint("arrangement_id", "category", "year", "organization_id"),
+        CheckConstraint("amount >= 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int]
+    #: The party funding this line, or None for the arrangement as a whole.
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    organization: Mapped[Organization | None] = relationship()

@@ -1,0 +1,67 @@
+"""Form pieces shared by the features: decimal input, mapping service errors onto fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from wtforms import Field, StringField
+from wtforms.form import BaseForm
+
+from jointprojects.errors import DomainError
+from jointprojects.money import MoneyError, parse_decimal
+
+
+class DecimalTextField(StringField):
+    """A decimal typed as text: accepts "1 234,50" as well as "1234.50"; never a float."""
+
+    def __init__(self, *args: Any, places: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.places = places
+        self.decimal: Decimal | None = None
+
+    def pre_validate(self, form: Any) -> None:
+        self.decimal = None
+        if self.data and self.data.strip():
+            try:
+                self.decimal = parse_decimal(self.data, places=self.places)
+            except MoneyError as exc:
+                raise ValueError(f"{self.label.text} {exc}.") from None
+
+
+def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's field errors beside the form's fields.
+
+    A service names fields as the API does (``shares[2].percent``); a form whose FieldList is
+    named the same resolves that path. What matches no field is shown above the form.
+    """
+    aliases = aliases or {}
+    form_errors: list[str] = getattr(form, "form_errors", [])
+    for item in error.errors:
+        target = _resolve(form, aliases.get(item.field or "", item.field or ""))
+        if target is None:
+            form_errors.append(item.message)
+        else:
+            target.errors = [*list(target.errors or []), item.message]
+    form.form_errors = form_errors  # type: ignore[attr-defined]
+
+
+def _resolve(form: Any, path: str) -> Field | None:
+    if not path:
+        return None
+    node: Any = form
+    for part in path.replace("]", "").split("."):
+        name, _, index = part.partition("[")
+        node = getattr(node, name, None) if not hasattr(node, "_fields") else node._fields.get(name)
+        if node is None:
+            return None
+        if index:
+            entries = getattr(node, "entries", None)
+            if entries is None or int(index) >= len(entries):
+                return node if isinstance(node, Field) else None
+            node = entries[int(index)]
+            if hasattr(node, "form"):
+                node = node.form
+    if isinstance(node, Field):
+        return node
+    return None

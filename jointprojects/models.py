@@ -1,0 +1,43 @@
+"""Imports every feature's models so that SQLAlchemy and Alembic see the whole schema."""
+
+from jointprojects.audit.models import AuditEntry
+from jointprojects.auth.models import ApiToken, User
+from jointprojects.expenses.models import (
+    Budget,
+    ExchangeRate,
+    Expense,
+    ExpensePart,
+    ExpenseTotal,
+)
+from jointprojects.organizations.models import (
+    Agreement,
+    AgreementAmendment,
+    AgreementConsent,
+    AgreementParty,
+    Area,
+    Organization,
+)
+from jointprojects.personnel_exchanges.models import (
+    ExchangeApproval,
+    ExchangeCostItem,
+    ExchangeExtension,
+    PersonnelExchange,
+)
+from jointprojects.projects.models import Project, project_area
+from jointprojects.special_arrangements.models import (
+    ArrangementParty,
+    Ceiling,
+    Consent,
+    Share,
+    ShareVersion,
+    Signature,
+    SpecialArrangement,
+)
+
+__all__ = [
+    "Agreement", "AgreementAmendment", "AgreementConsent", "AgreementParty", "ApiToken",
+    "Area", "ArrangementParty", "AuditEntry", "Budget", "Ceiling", "Consent",
+    "ExchangeApproval", "ExchangeCostItem", "ExchangeExtension", "ExchangeRate", "Expense",
+    "ExpensePart", "ExpenseTotal", "Organization", "PersonnelExchange", "Project", "Share",
+    "ShareVersion", "Signature", "SpecialArrangement", "User", "project_area",
+]

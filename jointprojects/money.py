@@ -1,0 +1,136 @@
+"""Money as exact decimals (DOMAIN.md rule 1). Standard library only.
+
+Every amount in jointprojects is a :class:`decimal.Decimal` rounded to its currency's
+ISO 4217 minor units. Nothing here ever touches a float.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+#: ISO 4217 minor units of the currencies the organizations use. A currency that is not
+#: listed here is unknown to the application and rejected on input.
+MINOR_UNITS: dict[str, int] = {
+    "AED": 2, "ARS": 2, "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0,
+    "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2, "HKD": 2,
+    "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
+    "KES": 2, "KRW": 0, "KWD": 3, "LYD": 3, "MAD": 2, "MXN": 2, "MYR": 2, "NGN": 2,
+    "NOK": 2, "NZD": 2, "OMR": 3, "PHP": 2, "PKR": 2, "PLN": 2, "QAR": 2, "RUB": 2,
+    "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "UAH": 2, "UGX": 0,
+    "USD": 2, "VND": 0, "XAF": 0, "XOF": 0, "ZAR": 2,
+}
+
+#: Fixed scale of money in the database: amounts are stored as integers of 10^-4 units.
+STORAGE_SCALE = 4
+#: Percentages carry at most two decimals (DOMAIN.md rule 3).
+PERCENT_PLACES = 2
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+
+
+class MoneyError(ValueError):
+    """A text or number that is not an acceptable amount."""
+
+
+def is_currency(code: str | None) -> bool:
+    return bool(code) and code in MINOR_UNITS
+
+
+def minor_units(currency: str) -> int:
+    """Number of decimals of ``currency`` (USD 2, JPY 0, KWD 3). KeyError when unknown."""
+    try:
+        return MINOR_UNITS[currency]
+    except KeyError:
+        raise MoneyError(f"unknown currency {currency!r}") from None
+
+
+def quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round ROUND_HALF_UP to the currency's minor unit (DOMAIN.md rule 2)."""
+    return amount.quantize(quantum(minor_units(currency)), rounding=ROUND_HALF_UP)
+
+
+def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
+    """Read a decimal from user input: ``"1234.50"``, ``"1 234,50"``, ``"1,234.50"``, an int
+    or a Decimal. Floats are refused (they are not exact). With ``places``, more decimals than
+    that are refused rather than rounded away silently.
+
+    Raises :class:`MoneyError` with a sentence fit for a user.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError("must be written as a decimal string, not a floating-point number")
+    if isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, str):
+        text = _SPACES.sub("", value.strip())
+        if not text:
+            raise MoneyError("is required")
+        if "," in text and "." in text:
+            # The later separator is the decimal one: "1,234.50" or "1.234,50".
+            if text.rfind(",") > text.rfind("."):
+                text = text.replace(".", "").replace(",", ".")
+            else:
+                text = text.replace(",", "")
+        elif "," in text:
+            head, _, tail = text.rpartition(",")
+            # "1,234" with three digits after a single comma is ambiguous; read it as a
+            # thousands separator only when there are several groups ("1,234,567").
+            if text.count(",") > 1:
+                text = text.replace(",", "")
+            else:
+                text = f"{head}.{tail}"
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise MoneyError(f"{value!r} is not a number") from None
+    else:
+        raise MoneyError("must be a number written as a string")
+    if not result.is_finite():
+        raise MoneyError("must be a finite number")
+    if places is not None:
+        exponent = result.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            raise MoneyError(f"has more than {places} decimal places")
+    return result
+
+
+def parse_money(value: object, currency: str) -> Decimal:
+    """Parse an amount in ``currency``; more decimals than its minor units are refused."""
+    places = minor_units(currency)
+    return parse_decimal(value, places=places).quantize(quantum(places))
+
+
+def parse_percent(value: object) -> Decimal:
+    """Parse a percentage between 0 and 100 with at most two decimals."""
+    result = parse_decimal(value, places=PERCENT_PLACES)
+    if result < 0 or result > 100:
+        raise MoneyError("must be between 0 and 100")
+    return result.quantize(quantum(PERCENT_PLACES))
+
+
+def format_money(amount: Decimal | None, currency: str | None = None) -> str:
+    """``1234567.5`` in USD -> ``"1,234,567.50"``; with thousands separators, no float."""
+    if amount is None:
+        return ""
+    if currency is not None:
+        amount = round_money(amount, currency)
+    return f"{amount:,}"
+
+
+def to_json(amount: Decimal, currency: str | None = None) -> str:
+    """Money for JSON: a string with the currency's minor units (API.md)."""
+    if currency is not None:
+        amount = round_money(amount, currency)
+    return format(amount, "f")
+
+
+def percent_to_json(percent: Decimal) -> str:
+    """Percentages for JSON: ``Decimal("55.00")`` -> ``"55"``, ``Decimal("12.50")`` -> ``"12.5"``."""
+    text = format(percent.normalize(), "f")
+    return text

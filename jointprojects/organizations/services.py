@@ -1,0 +1,132 @@
+"""Organizations, the framework agreement's lifecycle (Art. 10) and the reference data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from jointprojects.audit import services as audit
+from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.extensions import db
+from jointprojects.money import is_currency
+from jointprojects.organizations.models import Agreement, AgreementParty, Area, Organization
+from jointprojects.special_arrangements.allocation import termination_effective_date
+
+REFERENCE_FILE = Path(__file__).resolve().parent.parent / "seed" / "reference.json"
+#: The reference agreement records both written notifications on the day of signature.
+REFERENCE_NOTIFICATION = date(1997, 7, 8)
+
+
+def get_organization(code: str, field: str = "organization") -> Organization:
+    org = db.session.scalar(select(Organization).filter_by(code=code))
+    if org is None:
+        raise NotFound(f"Unknown organization {code!r}.", field=field)
+    return org
+
+
+def organizations_by_code(codes: list[str]) -> dict[str, Organization]:
+    rows = db.session.scalars(select(Organization).where(Organization.code.in_(codes)))
+    return {o.code: o for o in rows}
+
+
+def list_organizations() -> list[Organization]:
+    return list(db.session.scalars(select(Organization).order_by(Organization.code)))
+
+
+def create_organization(code: str | None, name: str | None, currency: str | None) -> Organization:
+    errors = Collector()
+    code = (code or "").strip().upper()
+    if not code or len(code) > 20 or not code.replace("-", "").replace("_", "").isalnum():
+        errors.add("code", "code is required: letters, digits, - or _, at most 20.")
+    if not (name or "").strip():
+        errors.add("name", "name is required.")
+    currency = (currency or "").strip().upper()
+    if not is_currency(currency):
+        errors.add("currency", "currency must be a known ISO 4217 code such as USD or EUR.")
+    errors.raise_if_any()
+    if db.session.scalar(select(Organization).filter_by(code=code)):
+        raise Conflict(f"Organization {code} already exists.", field="code")
+    org = Organization(code=code, name=(name or "").strip(), currency=currency)
+    db.session.add(org)
+    audit.record("create", org)
+    return org
+
+
+def load_reference_data() -> bool:
+    """Load the 1997 agreement, UN, INTERPOL and areas (a)-(f). Safe to run twice.
+
+    Returns True when anything was added.
+    """
+    data = json.loads(REFERENCE_FILE.read_text(encoding="utf-8"))
+    changed = False
+    orgs = {}
+    for item in data["organizations"]:
+        org = db.session.scalar(select(Organization).filter_by(code=item["code"]))
+        if org is None:
+            org = Organization(**item)
+            db.session.add(org)
+            changed = True
+        orgs[item["code"]] = org
+    spec = data["agreement"]
+    agreement = db.session.scalar(select(Agreement).filter_by(code=spec["code"]))
+    if agreement is None:
+        agreement = Agreement(
+            code=spec["code"], title=spec["title"], signed_place=spec["signed_place"],
+            signed_date=date.fromisoformat(spec["signed_date"]),
+        )
+        agreement.parties = [
+            AgreementParty(organization=orgs[c], notification_date=REFERENCE_NOTIFICATION)
+            for c in ("UN", "INTERPOL")
+        ]
+        db.session.add(agreement)
+        update_entry_into_force(agreement)
+        changed = True
+    known = {a.code for a in agreement.areas}
+    for item in data["areas"]:
+        if item["code"] not in known:
+            db.session.add(Area(agreement=agreement, **item))
+            changed = True
+    db.session.flush()
+    return changed
+
+
+def reference_agreement() -> Agreement | None:
+    return db.session.scalar(select(Agreement).order_by(Agreement.id))
+
+
+def update_entry_into_force(agreement: Agreement) -> None:
+    """Art. 10.1: in force on the date of the later of the parties' notifications."""
+    dates = [p.notification_date for p in agreement.parties]
+    if dates and all(dates):
+        agreement.entry_into_force = max(d for d in dates if d)
+        if agreement.status == "signed":
+            agreement.status = "in_force"
+
+
+def record_notification(agreement: Agreement, organization_code: str, on: date) -> None:
+    party = next((p for p in agreement.parties if p.organization.code == organization_code), None)
+    if party is None:
+        raise DomainError(f"{organization_code} is not a party to this agreement.", "organization")
+    before = audit.snapshot(agreement)
+    party.notification_date = on
+    update_entry_into_force(agreement)
+    audit.record("notify", agreement, before=before)
+
+
+def give_agreement_notice(agreement: Agreement, organization_code: str, notice: date) -> None:
+    """Art. 10.3: termination effective six calendar months after the notice."""
+    if agreement.termination_notice_date:
+        raise Conflict("Notice of termination has already been given.", "notice_date")
+    org = get_organization(organization_code)
+    before = audit.snapshot(agreement)
+    agreement.termination_notice_date = notice
+    agreement.termination_effective_date = termination_effective_date(notice)
+    agreement.termination_notified_by_id = org.id
+    audit.record("notice", agreement, before=before)
+
+
+def areas_by_code() -> dict[str, Area]:
+    return {a.code: a for a in db.session.scalars(select(Area).order_by(Area.code))}

@@ -1,0 +1,50 @@
+"""Joint projects "of common interest" (Art. 5)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jointprojects.auth.models import utcnow
+from jointprojects.extensions import db
+from jointprojects.organizations.models import Area, Organization
+
+PROJECT_STATUSES = ("planned", "active", "completed", "cancelled")
+
+project_area = Table(
+    "project_area",
+    db.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("area.id"), primary_key=True),
+)
+
+
+class Project(db.Model):
+    __tablename__ = "project"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('planned', 'active', 'completed', 'cancelled')", name="status"
+        ),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lead_organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="planned", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    lead_organization: Mapped[Organization] = relationship()
+    areas: Mapped[list[Area]] = relationship(secondary=project_area, order_by=Area.code)
+    arrangements = relationship(
+        "SpecialArrangement", back_populates="project", order_by="SpecialArrangement.reference"
+    )
+
+    __mapper_args__ = {"version_id_col": version}

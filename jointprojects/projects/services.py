@@ -1,0 +1,144 @@
+"""Joint projects of common interest (Art. 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Select, or_, select
+
+from jointprojects.audit import services as audit
+from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.extensions import db
+from jointprojects.organizations.models import Area, Organization
+from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
+
+
+@dataclass
+class ProjectData:
+    code: str | None = None
+    title: str | None = None
+    description: str = ""
+    areas: list[str] = field(default_factory=list)
+    lead_organization: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    status: str = "planned"
+
+
+def get_project(code: str) -> Project:
+    project = db.session.scalar(select(Project).filter_by(code=code))
+    if project is None:
+        raise NotFound(f"Unknown project {code!r}.", field="project")
+    return project
+
+
+def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None, list[Area]]:
+    if not data.code or len(data.code) > 40:
+        errors.add("code", "code is required (at most 40 characters).")
+    if not data.title:
+        errors.add("title", "title is required.")
+    if data.start_date is None:
+        errors.add("start_date", "start_date is required.")
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        errors.add("end_date", "end_date must not be before start_date.")
+    if data.status not in PROJECT_STATUSES:
+        errors.add("status", f"status must be one of {', '.join(PROJECT_STATUSES)}.")
+    lead = None
+    if not data.lead_organization:
+        errors.add("lead_organization", "lead_organization is required.")
+    else:
+        lead = db.session.scalar(select(Organization).filter_by(code=data.lead_organization))
+        if lead is None:
+            errors.add("lead_organization", f"Unknown organization {data.lead_organization!r}.")
+    areas: list[Area] = []
+    if not data.areas:
+        errors.add("areas", "Choose at least one area of cooperation (Art. 1).")
+    elif not all(isinstance(a, str) for a in data.areas):
+        errors.add("areas", "areas must be a list of codes such as \"a\".")
+    else:
+        known = {a.code: a for a in db.session.scalars(select(Area))}
+        for index, code in enumerate(data.areas):
+            if code not in known:
+                errors.add(f"areas[{index}]", f"Unknown area of cooperation {code!r} (a to f).")
+            elif known[code] not in areas:
+                areas.append(known[code])
+    return lead, areas
+
+
+def create_project(data: ProjectData) -> Project:
+    errors = Collector()
+    lead, areas = _validate(data, errors)
+    errors.raise_if_any()
+    if db.session.scalar(select(Project.id).filter_by(code=data.code)):
+        raise Conflict(f"A project with code {data.code} already exists.", field="code")
+    project = Project(
+        code=data.code, title=data.title, description=data.description or "",
+        lead_organization=lead, start_date=data.start_date, end_date=data.end_date,
+        status=data.status, areas=areas,
+    )
+    db.session.add(project)
+    audit.record("create", project, after=_snapshot(project))
+    return project
+
+
+def update_project(project: Project, data: ProjectData, expected_version: int | None) -> Project:
+    if expected_version is not None and expected_version != project.version:
+        raise Conflict(
+            "Someone else changed this project while you were editing it. "
+            "Reload the page to see their changes, then apply yours again.",
+        )
+    errors = Collector()
+    lead, areas = _validate(data, errors)
+    errors.raise_if_any()
+    if data.code != project.code and db.session.scalar(select(Project.id).filter_by(code=data.code)):
+        raise Conflict(f"A project with code {data.code} already exists.", field="code")
+    before = _snapshot(project)
+    project.code = data.code or project.code
+    project.title = data.title or project.title
+    project.description = data.description or ""
+    project.lead_organization = lead  # type: ignore[assignment]
+    project.start_date = data.start_date  # type: ignore[assignment]
+    project.end_date = data.end_date
+    project.status = data.status
+    project.areas = areas
+    audit.record("update", project, before=before, after=_snapshot(project))
+    return project
+
+
+def delete_project(project: Project) -> None:
+    if project.arrangements:
+        raise DomainError(
+            "This project has special arrangements; it cannot be deleted. "
+            "Set its status to cancelled instead.",
+        )
+    before = _snapshot(project)
+    audit.record("delete", project, before=before, after=None)
+    db.session.delete(project)
+
+
+def _snapshot(project: Project) -> dict:
+    return audit.snapshot(project, extra={
+        "areas": [a.code for a in project.areas],
+        "lead_organization": project.lead_organization.code if project.lead_organization else None,
+    })
+
+
+def project_query(search: str = "", status: str = "", area: str = "") -> Select:
+    query = select(Project).order_by(Project.start_date.desc(), Project.code)
+    if search:
+        like = f"%{search}%"
+        query = query.where(or_(Project.code.ilike(like), Project.title.ilike(like)))
+    if status:
+        query = query.where(Project.status == status)
+    if area:
+        query = query.where(
+            Project.id.in_(
+                select(project_area.c.project_id).join(Area).where(Area.code == area)
+            )
+        )
+    return query
+
+
+def api_project_query() -> Select:
+    return select(Project).order_by(Project.start_date, Project.id)

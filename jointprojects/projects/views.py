@@ -1,0 +1,126 @@
+"""Web pages for joint projects."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from jointprojects.audit.services import history
+from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
+from jointprojects.errors import DomainError, NotFound
+from jointprojects.extensions import db
+from jointprojects.forms import apply_errors
+from jointprojects.organizations.services import areas_by_code, list_organizations
+from jointprojects.projects import services
+from jointprojects.projects.forms import ProjectForm
+from jointprojects.projects.models import PROJECT_STATUSES, Project
+from jointprojects.web import paginate
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+
+def _load(code: str) -> Project:
+    try:
+        return services.get_project(code)
+    except NotFound:
+        from flask import abort
+
+        abort(404)
+
+
+def _form(project: Project | None = None) -> ProjectForm:
+    form = ProjectForm(obj=project)
+    form.areas.choices = [(a.code, a.label) for a in areas_by_code().values()]
+    form.lead_organization.choices = [(o.code, f"{o.code} – {o.name}") for o in list_organizations()]
+    if project is not None and request.method == "GET":
+        form.areas.data = [a.code for a in project.areas]
+        form.lead_organization.data = project.lead_organization.code
+        form.version.data = str(project.version)
+    return form
+
+
+def _data(form: ProjectForm) -> services.ProjectData:
+    return services.ProjectData(
+        code=(form.code.data or "").strip(), title=(form.title.data or "").strip(),
+        description=form.description.data or "", areas=form.areas.data or [],
+        lead_organization=form.lead_organization.data, start_date=form.start_date.data,
+        end_date=form.end_date.data, status=form.status.data,
+    )
+
+
+@bp.route("/")
+@login_required
+@requires(READ)
+def index():  # type: ignore[no-untyped-def]
+    q, status, area = (request.args.get(k, "").strip() for k in ("q", "status", "area"))
+    page = paginate(services.project_query(q, status, area))
+    return render_template("projects/index.html", page=page, q=q, status=status, area=area,
+                           statuses=PROJECT_STATUSES, areas=areas_by_code())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@requires(PROJECT_WRITE)
+def create():  # type: ignore[no-untyped-def]
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            project = services.create_project(_data(form))
+            db.session.commit()
+            flash(f"Project {project.code} created.", "success")
+            return redirect(url_for(".detail", code=project.code))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("projects/form.html", form=form, project=None), (
+        422 if form.errors or getattr(form, "form_errors", None) else 200)
+
+
+@bp.route("/<code>")
+@login_required
+@requires(READ)
+def detail(code: str):  # type: ignore[no-untyped-def]
+    project = _load(code)
+    return render_template("projects/detail.html", project=project, history=history(project))
+
+
+@bp.route("/<code>/edit", methods=["GET", "POST"])
+@login_required
+@requires(PROJECT_WRITE)
+def edit(code: str):  # type: ignore[no-untyped-def]
+    project = _load(code)
+    form = _form(project)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            services.update_project(project, _data(form), expected)
+            db.session.commit()
+            flash(f"Project {project.code} saved.", "success")
+            return redirect(url_for(".detail", code=project.code))
+        except DomainError as exc:
+            db.session.rollback()
+            project = _load(code)
+            apply_errors(form, exc)
+    return render_template("projects/form.html", form=form, project=project), (
+        422 if form.errors or getattr(form, "form_errors", None) else 200)
+
+
+@bp.route("/<code>/delete", methods=["POST"])
+@login_required
+@requires(PROJECT_WRITE)
+def delete(code: str):  # type: ignore[no-untyped-def]
+    project = _load(code)
+    from flask_wtf import FlaskForm
+
+    if not FlaskForm().validate_on_submit():
+        flash("The form expired; try again.", "danger")
+        return redirect(url_for(".detail", code=code))
+    try:
+        services.delete_project(project)
+        db.session.commit()
+        flash(f"Project {code} deleted.", "success")
+        return redirect(url_for(".index"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".detail", code=code))

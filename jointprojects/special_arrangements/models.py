@@ -1,0 +1,258 @@
+"""Special arrangements (Art. 5; Art. 8 personnel, Art. 9 supplementary, Art. 4 technical).
+
+A special arrangement "shall define the modalities for the participation of each Organization
+... and shall determine the expenses payable by each of them" (Art. 5). Its parties' shares
+live in numbered versions: version 1 is agreed with the arrangement, each amendment adds a
+version that takes effect once every party has consented (Art. 10.2 by analogy). Versions
+never overwrite each other.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jointprojects.auth.models import utcnow
+from jointprojects.extensions import db
+from jointprojects.organizations.models import Organization
+from jointprojects.types import Money, Percent
+
+KINDS = {
+    "joint_action": ("Joint action", "Art. 5"),
+    "personnel": ("Exchange of personnel", "Art. 8"),
+    "supplementary": ("Supplementary arrangement", "Art. 9"),
+    "technical_cooperation": ("Technical cooperation", "Art. 4"),
+}
+STATUSES = ("draft", "in_force", "terminated", "expired")
+CATEGORIES = (
+    "personnel", "travel", "equipment", "training", "meetings",
+    "contractual_services", "operating", "other",
+)
+
+
+class SpecialArrangement(db.Model):
+    __tablename__ = "special_arrangement"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('joint_action', 'personnel', 'supplementary', 'technical_cooperation')",
+            name="kind",
+        ),
+        CheckConstraint("status IN ('draft', 'in_force', 'terminated', 'expired')", name="status"),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(60), unique=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30), default="joint_action")
+    #: ISO 4217 code of the currency the arrangement reports in.
+    currency: Mapped[str] = mapped_column(String(3))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    #: The date of the last signature, or the start date if later.
+    entry_into_force: Mapped[date | None]
+    termination_notice_date: Mapped[date | None]
+    #: Six calendar months after the notice (Art. 10.3); no expense on or after it.
+    termination_effective_date: Mapped[date | None] = mapped_column(index=True)
+    terminated_by_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    project = relationship("Project", back_populates="arrangements")
+    parties: Mapped[list[ArrangementParty]] = relationship(
+        back_populates="arrangement", cascade="all, delete-orphan", order_by="ArrangementParty.id"
+    )
+    share_versions: Mapped[list[ShareVersion]] = relationship(
+        back_populates="arrangement", cascade="all, delete-orphan", order_by="ShareVersion.number"
+    )
+    signatures: Mapped[list[Signature]] = relationship(
+        back_populates="arrangement", cascade="all, delete-orphan", order_by="Signature.date"
+    )
+    terminated_by: Mapped[Organization | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind][0]
+
+    @property
+    def article(self) -> str:
+        return KINDS[self.kind][1]
+
+    @property
+    def party_codes(self) -> list[str]:
+        return [p.organization.code for p in self.parties]
+
+    def party(self, code: str) -> ArrangementParty | None:
+        return next((p for p in self.parties if p.organization.code == code), None)
+
+    def status_on(self, day: date) -> str:
+        """The status as it stands on ``day``: notice and end date take effect by themselves."""
+        if self.status != "in_force":
+            return self.status
+        if self.termination_effective_date and day >= self.termination_effective_date:
+            return "terminated"
+        if self.end_date and day > self.end_date:
+            return "expired"
+        return "in_force"
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day on which an expense can be dated, or None when open-ended."""
+        from datetime import timedelta
+
+        days = []
+        if self.end_date:
+            days.append(self.end_date)
+        if self.termination_effective_date:
+            days.append(self.termination_effective_date - timedelta(days=1))
+        return min(days) if days else None
+
+
+class ArrangementParty(db.Model):
+    """A party to an arrangement and its modalities of participation (Art. 5)."""
+
+    __tablename__ = "arrangement_party"
+    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE")
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    role: Mapped[str] = mapped_column(String(120), default="")
+    responsibilities: Mapped[str] = mapped_column(Text, default="")
+    in_kind_contribution: Mapped[str] = mapped_column(Text, default="")
+
+    arrangement: Mapped[SpecialArrangement] = relationship(back_populates="parties")
+    organization: Mapped[Organization] = relationship()
+
+
+class ShareVersion(db.Model):
+    """A numbered set of expense shares and ceilings with the date it takes effect.
+
+    Version 1 comes with the arrangement. Later versions are amendments: ``pending`` until
+    every party has consented, then ``in_force``; ``withdrawn`` when abandoned.
+    """
+
+    __tablename__ = "share_version"
+    __table_args__ = (
+        UniqueConstraint("arrangement_id", "number"),
+        CheckConstraint("status IN ('pending', 'in_force', 'withdrawn')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int]
+    effective_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The day the last consent was given (amendments) or None for version 1.
+    in_force_since: Mapped[date | None]
+
+    arrangement: Mapped[SpecialArrangement] = relationship(back_populates="share_versions")
+    shares: Mapped[list[Share]] = relationship(
+        back_populates="share_version", cascade="all, delete-orphan", order_by="Share.id"
+    )
+    ceilings: Mapped[list[Ceiling]] = relationship(
+        back_populates="share_version", cascade="all, delete-orphan", order_by="Ceiling.id"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="share_version", cascade="all, delete-orphan", order_by="Consent.date"
+    )
+
+
+class Share(db.Model):
+    """One party's percentage of the expenses, for the default set or one category."""
+
+    __tablename__ = "share"
+    __table_args__ = (
+        CheckConstraint("percent >= 0 AND percent <= 10000", name="percent_range"),
+        Index("ix_share_version_category_org", "share_version_id", "category", "organization_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    share_version_id: Mapped[int] = mapped_column(
+        ForeignKey("share_version.id", ondelete="CASCADE")
+    )
+    #: None for the default set, else a cost category override.
+    category: Mapped[str | None] = mapped_column(String(40))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    percent: Mapped[Decimal] = mapped_column(Percent)
+
+    share_version: Mapped[ShareVersion] = relationship(back_populates="shares")
+    organization: Mapped[Organization] = relationship()
+
+
+class Ceiling(db.Model):
+    """The most a party pays over the arrangement's life, in its reporting currency."""
+
+    __tablename__ = "ceiling"
+    __table_args__ = (
+        UniqueConstraint("share_version_id", "organization_id"),
+        CheckConstraint("amount >= 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    share_version_id: Mapped[int] = mapped_column(
+        ForeignKey("share_version.id", ondelete="CASCADE")
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    share_version: Mapped[ShareVersion] = relationship(back_populates="ceilings")
+    organization: Mapped[Organization] = relationship()
+
+
+class Signature(db.Model):
+    """A party's signature of the arrangement, recorded by one of its users or an admin."""
+
+    __tablename__ = "signature"
+    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE")
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    date: Mapped[date]
+    signatory: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: True when an admin of another organization recorded it on the party's behalf.
+    recorded_by_admin: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    arrangement: Mapped[SpecialArrangement] = relationship(back_populates="signatures")
+    organization: Mapped[Organization] = relationship()
+    recorded_by = relationship("User")
+
+
+class Consent(db.Model):
+    """A party's written consent to an amendment (Art. 10.2 by analogy)."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("share_version_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    share_version_id: Mapped[int] = mapped_column(
+        ForeignKey("share_version.id", ondelete="CASCADE")
+    )
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    date: Mapped[date]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_by_admin: Mapped[bool] = mapped_column(default=False)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    share_version: Mapped[ShareVersion] = relationship(back_populates="consents")
+    organization: Mapped[Organization] = relationship()
+    recorded_by = relationship("User")

@@ -1,0 +1,507 @@
+"""Special arrangements: creation, signature, amendment by mutual consent, termination notice.
+
+Services take plain data, validate everything first and raise one :class:`DomainError`;
+they flush, never commit (the view or the API call commits once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from jointprojects.audit import services as audit
+from jointprojects.auth import policy
+from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.extensions import db
+from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
+from jointprojects.organizations.models import Organization
+from jointprojects.projects.models import Project
+from jointprojects.special_arrangements import allocation
+from jointprojects.special_arrangements.models import (
+    CATEGORIES,
+    KINDS,
+    ArrangementParty,
+    Ceiling,
+    Consent,
+    Share,
+    ShareVersion,
+    Signature,
+    SpecialArrangement,
+)
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this arrangement while you were editing it. "
+    "Reload the page to see their changes, then apply yours again."
+)
+
+
+@dataclass
+class ModalityData:
+    organization: str | None
+    role: str = ""
+    responsibilities: str = ""
+    in_kind_contribution: str = ""
+
+
+@dataclass
+class ShareData:
+    organization: str | None
+    percent: Any  # a Decimal, or text to parse
+    category: str | None = None
+
+
+@dataclass
+class CeilingData:
+    organization: str | None
+    amount: Any
+
+
+@dataclass
+class ArrangementData:
+    reference: str | None = None
+    project: str | None = None
+    title: str | None = None
+    kind: str | None = "joint_action"
+    parties: list[str] = field(default_factory=list)
+    currency: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    modalities: list[ModalityData] = field(default_factory=list)
+    shares: list[ShareData] = field(default_factory=list)
+    ceilings: list[CeilingData] = field(default_factory=list)
+
+
+def get_arrangement(reference: str) -> SpecialArrangement:
+    sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
+    if sa is None:
+        raise NotFound(f"Unknown special arrangement {reference!r}.", field="reference")
+    return sa
+
+
+def _organizations(codes: list[str]) -> dict[str, Organization]:
+    rows = db.session.scalars(select(Organization).where(Organization.code.in_(codes)))
+    return {o.code: o for o in rows}
+
+
+def validate_shares(
+    parties: list[str], shares: list[ShareData], errors: Collector, prefix: str = "shares"
+) -> list[tuple[str | None, str, Decimal]]:
+    """Parse and check a share table (DOMAIN.md rule 3); every problem goes to ``errors``."""
+    rows: list[tuple[str | None, str, Decimal]] = []
+    index_of: list[int] = []
+    for index, share in enumerate(shares):
+        name = f"{prefix}[{index}]"
+        category = share.category or None
+        if category is not None and category not in CATEGORIES:
+            errors.add(f"{name}.category", f"Unknown cost category {category!r}.")
+            continue
+        if not share.organization:
+            errors.add(f"{name}.organization", "organization is required.")
+            continue
+        try:
+            percent = parse_decimal(share.percent)
+        except MoneyError as exc:
+            errors.add(f"{name}.percent", f"percent {exc}.")
+            continue
+        rows.append((category, share.organization, percent))
+        index_of.append(index)
+    if not shares:
+        errors.add(prefix, "Give the expense shares: a default set that sums to 100.")
+        return rows
+    for row_index, message in allocation.share_set_errors(parties, rows):
+        if row_index is None:
+            errors.add(prefix, message)
+        else:
+            original = index_of[row_index]
+            errors.add(f"{prefix}[{original}]", message)
+    return rows
+
+
+def validate_ceilings(
+    parties: list[str], ceilings: list[CeilingData], currency: str | None, errors: Collector,
+    prefix: str = "ceilings",
+) -> list[tuple[str, Decimal]]:
+    result: list[tuple[str, Decimal]] = []
+    seen: set[str] = set()
+    for index, ceiling in enumerate(ceilings):
+        name = f"{prefix}[{index}]"
+        if ceiling.organization not in parties:
+            errors.add(f"{name}.organization", f"{ceiling.organization!r} is not a party.")
+            continue
+        if ceiling.organization in seen:
+            errors.add(f"{name}.organization", f"Two ceilings for {ceiling.organization}.")
+            continue
+        seen.add(ceiling.organization)
+        try:
+            amount = parse_money(ceiling.amount, currency) if currency else parse_decimal(ceiling.amount)
+        except MoneyError as exc:
+            errors.add(f"{name}.amount", f"amount {exc}.")
+            continue
+        if amount < 0:
+            errors.add(f"{name}.amount", "A ceiling cannot be negative.")
+            continue
+        result.append((ceiling.organization, amount))
+    return result
+
+
+def _validate(data: ArrangementData, errors: Collector) -> tuple[Project | None, dict[str, Organization]]:
+    if not data.reference or len(data.reference) > 60:
+        errors.add("reference", "reference is required (at most 60 characters).")
+    if not data.title:
+        errors.add("title", "title is required.")
+    if data.kind not in KINDS:
+        errors.add("kind", f"kind must be one of {', '.join(KINDS)}.")
+    if not is_currency(data.currency):
+        errors.add("currency", "currency must be a known ISO 4217 code such as USD or EUR.")
+    if data.start_date is None:
+        errors.add("start_date", "start_date is required.")
+    if data.start_date and data.end_date and data.end_date < data.start_date:
+        errors.add("end_date", "end_date must not be before start_date.")
+    project = None
+    if not data.project:
+        errors.add("project", "project is required.")
+    else:
+        project = db.session.scalar(select(Project).filter_by(code=data.project))
+        if project is None:
+            errors.add("project", f"Unknown project {data.project!r}.")
+    parties = [p for p in data.parties if isinstance(p, str)]
+    orgs = _organizations(parties)
+    if len(parties) != len(data.parties):
+        errors.add("parties", "parties must be a list of organization codes.")
+    if len(set(parties)) < 2:
+        errors.add("parties", "A special arrangement needs at least two different parties.")
+    if len(set(parties)) != len(parties):
+        errors.add("parties", "A party is listed twice.")
+    for index, code in enumerate(parties):
+        if code not in orgs:
+            errors.add(f"parties[{index}]", f"Unknown organization {code!r}.")
+    seen = set()
+    for index, modality in enumerate(data.modalities):
+        if modality.organization not in parties:
+            errors.add(f"modalities[{index}].organization",
+                       f"{modality.organization!r} is not a party to this arrangement.")
+        elif modality.organization in seen:
+            errors.add(f"modalities[{index}].organization",
+                       f"Modalities for {modality.organization} are given twice.")
+        seen.add(modality.organization)
+    return project, orgs
+
+
+def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrangement:
+    """Create a draft arrangement with its parties, modalities and version 1 of its shares."""
+    errors = Collector()
+    project, orgs = _validate(data, errors)
+    share_rows = validate_shares(data.parties, data.shares, errors)
+    ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
+    errors.raise_if_any()
+    if db.session.scalar(select(SpecialArrangement.id).filter_by(reference=data.reference)):
+        raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
+    modalities = {m.organization: m for m in data.modalities}
+    sa = SpecialArrangement(
+        reference=data.reference, project=project, title=data.title, kind=data.kind,
+        currency=data.currency, start_date=data.start_date, end_date=data.end_date,
+        status="draft",
+    )
+    for code in data.parties:
+        m = modalities.get(code, ModalityData(code))
+        sa.parties.append(ArrangementParty(
+            organization=orgs[code], role=m.role or "", responsibilities=m.responsibilities or "",
+            in_kind_contribution=m.in_kind_contribution or "",
+        ))
+    version = ShareVersion(number=1, effective_date=data.start_date, status="in_force",
+                           reason="Original arrangement",
+                           proposed_by_id=getattr(user, "id", None))
+    _fill_version(version, share_rows, ceiling_rows, orgs)
+    sa.share_versions.append(version)
+    db.session.add(sa)
+    audit.record("create", sa, after=arrangement_snapshot(sa))
+    return sa
+
+
+def _fill_version(
+    version: ShareVersion,
+    share_rows: list[tuple[str | None, str, Decimal]],
+    ceiling_rows: list[tuple[str, Decimal]],
+    orgs: dict[str, Organization],
+) -> None:
+    version.shares = [
+        Share(category=category, organization=orgs[code], percent=percent)
+        for category, code, percent in share_rows
+    ]
+    version.ceilings = [Ceiling(organization=orgs[code], amount=amount) for code, amount in ceiling_rows]
+
+
+def update_arrangement(
+    sa: SpecialArrangement, data: ArrangementData, expected_version: int | None, user: Any = None
+) -> SpecialArrangement:
+    """Change a draft arrangement. Once signed, shares change only by amendment."""
+    if expected_version is not None and expected_version != sa.version:
+        raise Conflict(CONFLICT_MESSAGE)
+    if sa.status != "draft" or sa.signatures:
+        raise Conflict(
+            "A signed arrangement cannot be edited: its shares change by amendment "
+            "with the consent of every party.",
+        )
+    errors = Collector()
+    project, orgs = _validate(data, errors)
+    share_rows = validate_shares(data.parties, data.shares, errors)
+    ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
+    errors.raise_if_any()
+    if data.reference != sa.reference and db.session.scalar(
+        select(SpecialArrangement.id).filter_by(reference=data.reference)
+    ):
+        raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
+    before = arrangement_snapshot(sa)
+    sa.reference, sa.project, sa.title, sa.kind = data.reference, project, data.title, data.kind
+    sa.currency, sa.start_date, sa.end_date = data.currency, data.start_date, data.end_date
+    modalities = {m.organization: m for m in data.modalities}
+    sa.parties = []
+    db.session.flush()
+    for code in data.parties:
+        m = modalities.get(code, ModalityData(code))
+        sa.parties.append(ArrangementParty(
+            organization=orgs[code], role=m.role or "", responsibilities=m.responsibilities or "",
+            in_kind_contribution=m.in_kind_contribution or "",
+        ))
+    version = sa.share_versions[0]
+    version.effective_date = data.start_date
+    version.shares = []
+    version.ceilings = []
+    db.session.flush()
+    _fill_version(version, share_rows, ceiling_rows, orgs)
+    audit.record("update", sa, before=before, after=arrangement_snapshot(sa))
+    return sa
+
+
+def delete_arrangement(sa: SpecialArrangement) -> None:
+    if sa.status != "draft" or sa.signatures:
+        raise Conflict("Only an unsigned draft can be deleted; terminate a signed arrangement.")
+    audit.record("delete", sa, before=arrangement_snapshot(sa), after=None)
+    db.session.delete(sa)
+
+
+def sign(sa: SpecialArrangement, organization_code: str, on: date | None, user: Any,
+         signatory: str = "") -> Signature:
+    """Record a party's signature; the last one brings the arrangement into force."""
+    errors = Collector()
+    if on is None:
+        errors.add("date", "date is required.")
+    party = sa.party(organization_code) if organization_code else None
+    if not organization_code:
+        errors.add("organization", "organization is required.")
+    elif party is None:
+        errors.add("organization", f"{organization_code} is not a party to {sa.reference}.")
+    errors.raise_if_any()
+    policy.ensure(user, policy.ARRANGEMENT_SIGN, organization_code)
+    if sa.status != "draft":
+        raise Conflict(f"{sa.reference} is already {sa.status.replace('_', ' ')}.", "organization")
+    if any(s.organization.code == organization_code for s in sa.signatures):
+        raise Conflict(f"{organization_code} has already signed {sa.reference}.", "organization")
+    signature = Signature(
+        organization=party.organization, date=on, signatory=signatory or user.display_name,
+        recorded_by=user, recorded_by_admin=policy.acts_as_admin(user, organization_code),
+    )
+    before = arrangement_snapshot(sa)
+    sa.signatures.append(signature)
+    if {s.organization.code for s in sa.signatures} == set(sa.party_codes):
+        last = max(s.date for s in sa.signatures)
+        sa.entry_into_force = max(last, sa.start_date)
+        sa.status = "in_force"
+    audit.record("sign", signature, parent=sa)
+    if sa.status == "in_force":
+        audit.record("update", sa, before=before, after=arrangement_snapshot(sa))
+    return signature
+
+
+# --- Amendments (Art. 10.2 by analogy) -------------------------------------------------------
+
+def propose_amendment(
+    sa: SpecialArrangement, effective_date: date | None, shares: list[ShareData],
+    ceilings: list[CeilingData], reason: str | None, user: Any,
+) -> ShareVersion:
+    """A new version of the shares (and ceilings), pending until every party consents."""
+    policy.ensure(user, policy.AMENDMENT_PROPOSE)
+    errors = Collector()
+    if effective_date is None:
+        errors.add("effective_date", "effective_date is required.")
+    elif effective_date < sa.start_date or (sa.end_date and effective_date > sa.end_date):
+        errors.add("effective_date", "effective_date must fall within the arrangement's dates.")
+    if not (reason or "").strip():
+        errors.add("reason", "Give the reason for the amendment.")
+    parties = sa.party_codes
+    share_rows = validate_shares(parties, shares, errors)
+    ceiling_rows = validate_ceilings(parties, ceilings, sa.currency, errors)
+    errors.raise_if_any()
+    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in ("terminated", "expired"):
+        raise Conflict(f"{sa.reference} is no longer in force; it cannot be amended.")
+    if any(v.status == "pending" for v in sa.share_versions):
+        raise Conflict("Another amendment is awaiting consent; settle it first.")
+    orgs = {p.organization.code: p.organization for p in sa.parties}
+    version = ShareVersion(
+        number=max(v.number for v in sa.share_versions) + 1, effective_date=effective_date,
+        status="pending", reason=(reason or "").strip(), proposed_by_id=getattr(user, "id", None),
+    )
+    _fill_version(version, share_rows, ceiling_rows, orgs)
+    sa.share_versions.append(version)
+    audit.record("propose", version, parent=sa, after=version_snapshot(version))
+    return version
+
+
+def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
+    version = next((v for v in sa.share_versions if v.number == number and v.number > 1), None)
+    if version is None:
+        raise NotFound(f"{sa.reference} has no amendment number {number}.", "number")
+    return version
+
+
+def consent(
+    sa: SpecialArrangement, version: ShareVersion, organization_code: str, on: date | None,
+    user: Any,
+) -> Consent:
+    """Record a party's written consent; the last consent brings the amendment into force
+    and re-allocates the expenses it covers."""
+    errors = Collector()
+    if on is None:
+        errors.add("date", "date is required.")
+    party = sa.party(organization_code) if organization_code else None
+    if party is None:
+        errors.add("organization", f"{organization_code!r} is not a party to {sa.reference}.")
+    errors.raise_if_any()
+    policy.ensure(user, policy.AMENDMENT_CONSENT, organization_code)
+    if version.status != "pending":
+        raise Conflict(f"Amendment {version.number} is already {version.status.replace('_', ' ')}.")
+    if sa.status != "in_force":
+        raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
+    if any(c.organization.code == organization_code for c in version.consents):
+        raise Conflict(f"{organization_code} has already consented to amendment {version.number}.")
+    record = Consent(organization=party.organization, date=on, recorded_by=user,
+                     recorded_by_admin=policy.acts_as_admin(user, organization_code))
+    version.consents.append(record)
+    audit.record("consent", record, parent=sa)
+    if {c.organization.code for c in version.consents} == set(sa.party_codes):
+        before = version_snapshot(version)
+        version.status = "in_force"
+        version.in_force_since = max(c.date for c in version.consents)
+        audit.record("update", version, parent=sa, before=before, after=version_snapshot(version))
+        from jointprojects.expenses.services import reallocate
+
+        reallocate(sa, from_date=version.effective_date)
+    return record
+
+
+def withdraw_amendment(sa: SpecialArrangement, version: ShareVersion, user: Any) -> None:
+    policy.ensure(user, policy.AMENDMENT_PROPOSE)
+    if version.status != "pending":
+        raise Conflict("Only a pending amendment can be withdrawn.")
+    before = version_snapshot(version)
+    version.status = "withdrawn"
+    audit.record("withdraw", version, parent=sa, before=before, after=version_snapshot(version))
+
+
+# --- Termination (Art. 10.3 by analogy) ------------------------------------------------------
+
+def give_notice(sa: SpecialArrangement, organization_code: str, notice_date: date | None,
+                user: Any) -> SpecialArrangement:
+    """A party's written notice; effective six calendar months after the notice date."""
+    errors = Collector()
+    if notice_date is None:
+        errors.add("notice_date", "notice_date is required.")
+    party = sa.party(organization_code) if organization_code else None
+    if party is None:
+        errors.add("organization", f"{organization_code!r} is not a party to {sa.reference}.")
+    errors.raise_if_any()
+    policy.ensure(user, policy.TERMINATION_NOTICE, organization_code)
+    if sa.status != "in_force":
+        raise Conflict(f"{sa.reference} is not in force; there is nothing to terminate.")
+    if sa.termination_notice_date:
+        raise Conflict(f"Notice was already given on {sa.termination_notice_date.isoformat()}.")
+    if sa.entry_into_force and notice_date < sa.entry_into_force:
+        raise DomainError("The notice cannot predate the entry into force.", "notice_date")
+    before = arrangement_snapshot(sa)
+    sa.termination_notice_date = notice_date
+    sa.termination_effective_date = allocation.termination_effective_date(notice_date)
+    sa.terminated_by = party.organization
+    audit.record("notice", sa, before=before, after=arrangement_snapshot(sa))
+    return sa
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+def versions_for_engine(sa: SpecialArrangement) -> list[allocation.ShareVersion]:
+    """The versions in force, as the pure engine's data."""
+    result = []
+    for v in sa.share_versions:
+        if v.status != "in_force":
+            continue
+        default: dict[str, Decimal] = {}
+        categories: dict[str, dict[str, Decimal]] = {}
+        for s in v.shares:
+            target = default if s.category is None else categories.setdefault(s.category, {})
+            target[s.organization.code] = s.percent
+        result.append(allocation.ShareVersion(
+            number=v.number, effective_date=v.effective_date, default=default,
+            categories=categories,
+            ceilings={c.organization.code: c.amount for c in v.ceilings},
+        ))
+    return result
+
+
+def share_table(version: ShareVersion) -> list[tuple[str | None, dict[str, Decimal]]]:
+    """Shares as rows per category (None = default first)."""
+    table: dict[str | None, dict[str, Decimal]] = {}
+    for s in version.shares:
+        table.setdefault(s.category, {})[s.organization.code] = s.percent
+    return sorted(table.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
+
+
+def arrangement_snapshot(sa: SpecialArrangement) -> dict[str, Any]:
+    return audit.snapshot(sa, extra={
+        "parties": [
+            {"organization": p.organization.code, "role": p.role,
+             "responsibilities": p.responsibilities, "in_kind_contribution": p.in_kind_contribution}
+            for p in sa.parties
+        ],
+        "shares": [version_snapshot(v) for v in sa.share_versions if v.number == 1],
+    })
+
+
+def version_snapshot(version: ShareVersion) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "effective_date": version.effective_date.isoformat() if version.effective_date else None,
+        "status": version.status,
+        "shares": [
+            {"organization": s.organization.code, "category": s.category,
+             "percent": format(s.percent, "f")}
+            for s in version.shares
+        ],
+        "ceilings": [
+            {"organization": c.organization.code, "amount": format(c.amount, "f")}
+            for c in version.ceilings
+        ],
+    }
+
+
+def arrangement_query(search: str = "", status: str = "", kind: str = "", project: str = "",
+                      organization: str = "") -> Select:
+    query = select(SpecialArrangement).order_by(SpecialArrangement.reference)
+    if search:
+        like = f"%{search}%"
+        query = query.where(or_(SpecialArrangement.reference.ilike(like),
+                                SpecialArrangement.title.ilike(like)))
+    if status:
+        query = query.where(SpecialArrangement.status == status)
+    if kind:
+        query = query.where(SpecialArrangement.kind == kind)
+    if project:
+        query = query.join(Project).where(Project.code == project)
+    if organization:
+        query = query.where(SpecialArrangement.id.in_(
+            select(ArrangementParty.arrangement_id).join(Organization)
+            .where(Organization.code == organization)
+        ))
+    return query

@@ -1,0 +1,329 @@
+"""Web pages for special arrangements: list, detail, create/edit, sign, amend, give notice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from jointprojects.audit.services import history
+from jointprojects.auth import policy
+from jointprojects.auth.policy import ARRANGEMENT_WRITE, READ, requires
+from jointprojects.errors import DomainError, NotFound
+from jointprojects.extensions import db
+from jointprojects.forms import apply_errors
+from jointprojects.organizations.services import list_organizations
+from jointprojects.projects.models import Project
+from jointprojects.special_arrangements import services
+from jointprojects.special_arrangements.forms import AmendmentForm, ArrangementForm, PartyDateForm
+from jointprojects.special_arrangements.models import KINDS, STATUSES, SpecialArrangement
+from jointprojects.web import paginate
+
+bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
+
+
+def _load(reference: str) -> SpecialArrangement:
+    try:
+        return services.get_arrangement(reference)
+    except NotFound:
+        abort(404)
+
+
+def _status_code(form) -> int:  # type: ignore[no-untyped-def]
+    return 422 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+def _set_choices(form, parties: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    org_choices = [(o.code, o.code) for o in list_organizations()]
+    party_choices = [(c, c) for c in parties] if parties else org_choices
+    if hasattr(form, "project"):
+        form.project.choices = [
+            (p.code, f"{p.code} – {p.title}")
+            for p in db.session.scalars(db.select(Project).order_by(Project.code))
+        ]
+    for entry in getattr(form, "modalities", []):
+        entry.form.organization.choices = org_choices
+    for entry in form.shares:
+        entry.form.organization.choices = party_choices
+    for entry in form.ceilings:
+        entry.form.organization.choices = party_choices
+
+
+def _shares(form) -> list[services.ShareData]:  # type: ignore[no-untyped-def]
+    return [
+        services.ShareData(organization=e.form.organization.data, percent=e.form.percent.data,
+                           category=e.form.category.data or None)
+        for e in form.shares
+    ]
+
+
+def _ceilings(form) -> list[services.CeilingData]:  # type: ignore[no-untyped-def]
+    return [
+        services.CeilingData(organization=e.form.organization.data, amount=e.form.amount.data)
+        for e in form.ceilings if (e.form.amount.data or "").strip()
+    ]
+
+
+def _data(form: ArrangementForm) -> services.ArrangementData:
+    modalities = [
+        services.ModalityData(
+            organization=e.form.organization.data, role=e.form.role.data or "",
+            responsibilities=e.form.responsibilities.data or "",
+            in_kind_contribution=e.form.in_kind_contribution.data or "",
+        )
+        for e in form.modalities
+    ]
+    return services.ArrangementData(
+        reference=(form.reference.data or "").strip(), project=form.project.data,
+        title=(form.title.data or "").strip(), kind=form.kind.data,
+        parties=[m.organization for m in modalities if m.organization],
+        currency=form.currency.data, start_date=form.start_date.data, end_date=form.end_date.data,
+        modalities=modalities, shares=_shares(form), ceilings=_ceilings(form),
+    )
+
+
+@bp.route("/")
+@login_required
+@requires(READ)
+def index():  # type: ignore[no-untyped-def]
+    args = {k: request.args.get(k, "").strip() for k in ("q", "status", "kind", "organization", "project")}
+    page = paginate(services.arrangement_query(
+        search=args["q"], status=args["status"], kind=args["kind"],
+        organization=args["organization"], project=args["project"],
+    ))
+    return render_template("special_arrangements/index.html", page=page, args=args,
+                           statuses=STATUSES, kinds=KINDS, organizations=list_organizations())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@requires(ARRANGEMENT_WRITE)
+def create():  # type: ignore[no-untyped-def]
+    form = ArrangementForm()
+    if request.method == "GET":
+        form.project.data = request.args.get("project")
+        for code in ("UN", "INTERPOL"):
+            form.modalities.append_entry({"organization": code})
+        for code, percent in (("UN", "50"), ("INTERPOL", "50")):
+            form.shares.append_entry({"organization": code, "percent": percent, "category": ""})
+    _set_choices(form)
+    if form.validate_on_submit():
+        try:
+            sa = services.create_arrangement(_data(form), current_user)
+            db.session.commit()
+            flash(f"Special arrangement {sa.reference} created as a draft. "
+                  "It enters into force once every party has signed.", "success")
+            return redirect(url_for(".detail", reference=sa.reference))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("special_arrangements/form.html", form=form, sa=None), _status_code(form)
+
+
+@bp.route("/<reference>")
+@login_required
+@requires(READ)
+def detail(reference: str):  # type: ignore[no-untyped-def]
+    sa = _load(reference)
+    sign_form = PartyDateForm(prefix="sign", date=date.today())
+    unsigned = [c for c in sa.party_codes if c not in {s.organization.code for s in sa.signatures}]
+    sign_form.organization.choices = [
+        (c, c) for c in unsigned if policy.can(current_user, policy.ARRANGEMENT_SIGN, c)
+    ]
+    notice_form = PartyDateForm(prefix="notice", date=date.today())
+    notice_form.organization.choices = [
+        (c, c) for c in sa.party_codes if policy.can(current_user, policy.TERMINATION_NOTICE, c)
+    ]
+    return render_template(
+        "special_arrangements/detail.html", sa=sa, sign_form=sign_form, notice_form=notice_form,
+        share_table=services.share_table, history=history(sa), extras=detail_extras(sa),
+    )
+
+
+#: Functions that add data for sections of the arrangement page (the finance feature adds its
+#: expense summary and cost split here): each takes the arrangement and returns a dict.
+DETAIL_EXTRAS: list = []
+
+
+def detail_extras(sa: SpecialArrangement) -> dict:
+    data: dict = {}
+    for fn in DETAIL_EXTRAS:
+        data.update(fn(sa))
+    return data
+
+
+@bp.route("/<reference>/edit", methods=["GET", "POST"])
+@login_required
+@requires(ARRANGEMENT_WRITE)
+def edit(reference: str):  # type: ignore[no-untyped-def]
+    sa = _load(reference)
+    if sa.status != "draft" or sa.signatures:
+        flash("A signed arrangement cannot be edited: propose an amendment of its shares instead.",
+              "warning")
+        return redirect(url_for(".detail", reference=reference))
+    form = ArrangementForm(obj=None)
+    if request.method == "GET":
+        form.reference.data, form.title.data, form.kind.data = sa.reference, sa.title, sa.kind
+        form.project.data, form.currency.data = sa.project.code, sa.currency
+        form.start_date.data, form.end_date.data = sa.start_date, sa.end_date
+        form.version.data = str(sa.version)
+        for p in sa.parties:
+            form.modalities.append_entry({
+                "organization": p.organization.code, "role": p.role,
+                "responsibilities": p.responsibilities,
+                "in_kind_contribution": p.in_kind_contribution})
+        version = sa.share_versions[0]
+        for s in version.shares:
+            form.shares.append_entry({"organization": s.organization.code,
+                                      "category": s.category or "", "percent": f"{s.percent.normalize():f}"})
+        for c in version.ceilings:
+            form.ceilings.append_entry({"organization": c.organization.code, "amount": f"{c.amount:f}"})
+    _set_choices(form)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            services.update_arrangement(sa, _data(form), expected, current_user)
+            db.session.commit()
+            flash(f"Special arrangement {sa.reference} saved.", "success")
+            return redirect(url_for(".detail", reference=sa.reference))
+        except DomainError as exc:
+            db.session.rollback()
+            sa = _load(reference)
+            apply_errors(form, exc)
+    return render_template("special_arrangements/form.html", form=form, sa=sa), _status_code(form)
+
+
+@bp.route("/<reference>/delete", methods=["POST"])
+@login_required
+@requires(ARRANGEMENT_WRITE)
+def delete(reference: str):  # type: ignore[no-untyped-def]
+    sa = _load(reference)
+    from flask_wtf import FlaskForm
+
+    FlaskForm().validate_on_submit()  # CSRF is checked globally; this keeps the form API
+    try:
+        services.delete_arrangement(sa)
+        db.session.commit()
+        flash(f"Draft {reference} deleted.", "success")
+        return redirect(url_for(".index"))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".detail", reference=reference))
+
+
+def _party_action(reference: str, prefix: str, action, done: str):  # type: ignore[no-untyped-def]
+    sa = _load(reference)
+    form = PartyDateForm(prefix=prefix)
+    form.organization.choices = [(c, c) for c in sa.party_codes]
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for e in errors:
+                flash(f"{name.replace('_', ' ').capitalize()}: {e}", "danger")
+        return redirect(url_for(".detail", reference=reference))
+    try:
+        action(sa, form)
+        db.session.commit()
+        flash(done.format(org=form.organization.data, sa=sa), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for(".detail", reference=reference))
+
+
+@bp.route("/<reference>/sign", methods=["POST"])
+@login_required
+@requires(policy.ARRANGEMENT_SIGN)
+def sign(reference: str):  # type: ignore[no-untyped-def]
+    return _party_action(
+        reference, "sign",
+        lambda sa, f: services.sign(sa, f.organization.data, f.date.data, current_user,
+                                    f.signatory.data or ""),
+        "Signature recorded for {org}.",
+    )
+
+
+@bp.route("/<reference>/notice", methods=["POST"])
+@login_required
+@requires(policy.TERMINATION_NOTICE)
+def notice(reference: str):  # type: ignore[no-untyped-def]
+    return _party_action(
+        reference, "notice",
+        lambda sa, f: services.give_notice(sa, f.organization.data, f.date.data, current_user),
+        "Notice of termination recorded for {org}: effective {sa.termination_effective_date}.",
+    )
+
+
+@bp.route("/<reference>/amendments/new", methods=["GET", "POST"])
+@login_required
+@requires(policy.AMENDMENT_PROPOSE)
+def amend(reference: str):  # type: ignore[no-untyped-def]
+    sa = _load(reference)
+    form = AmendmentForm()
+    current = next((v for v in reversed(sa.share_versions) if v.status == "in_force"), None)
+    if request.method == "GET" and current is not None:
+        for s in current.shares:
+            form.shares.append_entry({"organization": s.organization.code,
+                                      "category": s.category or "", "percent": f"{s.percent.normalize():f}"})
+        for c in current.ceilings:
+            form.ceilings.append_entry({"organization": c.organization.code, "amount": f"{c.amount:f}"})
+    _set_choices(form, sa.party_codes)
+    if form.validate_on_submit():
+        try:
+            version = services.propose_amendment(
+                sa, form.effective_date.data, _shares(form), _ceilings(form), form.reason.data,
+                current_user)
+            db.session.commit()
+            flash(f"Amendment {version.number} proposed. It takes effect once every party "
+                  "has consented.", "success")
+            return redirect(url_for(".amendment", reference=reference, number=version.number))
+        except DomainError as exc:
+            db.session.rollback()
+            sa = _load(reference)
+            apply_errors(form, exc)
+    return render_template("special_arrangements/amend.html", form=form, sa=sa, current=current,
+                           share_table=services.share_table), _status_code(form)
+
+
+@bp.route("/<reference>/amendments/<int:number>", methods=["GET", "POST"])
+@login_required
+@requires(READ)
+def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
+    sa = _load(reference)
+    try:
+        version = services.get_amendment(sa, number)
+    except NotFound:
+        abort(404)
+    form = PartyDateForm(prefix="consent", date=date.today())
+    consented = {c.organization.code for c in version.consents}
+    form.organization.choices = [
+        (c, c) for c in sa.party_codes
+        if c not in consented and policy.can(current_user, policy.AMENDMENT_CONSENT, c)
+    ]
+    if request.method == "POST":
+        if not policy.can(current_user, policy.AMENDMENT_CONSENT):
+            abort(403)
+        form.organization.choices = [(c, c) for c in sa.party_codes]
+        if form.validate_on_submit():
+            try:
+                services.consent(sa, version, form.organization.data, form.date.data, current_user)
+                db.session.commit()
+                flash(f"Consent of {form.organization.data} recorded"
+                      + (": the amendment is now in force." if version.status == "in_force" else "."),
+                      "success")
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+            return redirect(url_for(".amendment", reference=reference, number=number))
+    previous = next((v for v in reversed(sa.share_versions)
+                     if v.number < number and v.status == "in_force"), None)
+    return render_template("special_arrangements/amendment.html", sa=sa, version=version,
+                           previous=previous, form=form, share_table=services.share_table)
+
+
+@bp.app_template_global()
+def category_choices() -> list[tuple[str, str]]:
+    from jointprojects.special_arrangements.forms import CATEGORY_CHOICES
+
+    return CATEGORY_CHOICES

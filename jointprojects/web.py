@@ -1,0 +1,173 @@
+"""Shared pieces of the web interface: error pages, pagination, template filters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import Select, func, select
+from werkzeug.exceptions import HTTPException
+
+from jointprojects.extensions import db
+from jointprojects.money import format_money
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def page_args(default_per_page: int | None = None, max_per_page: int = 1000) -> tuple[int, int]:
+    per_default = default_per_page or current_app.config.get("PER_PAGE", 25)
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    try:
+        per_page = min(max_per_page, max(1, int(request.args.get("per_page", per_default))))
+    except ValueError:
+        per_page = per_default
+    return page, per_page
+
+
+def paginate(query: Select[Any], *, scalars: bool = True) -> Page:
+    page, per_page = page_args()
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = query.limit(per_page).offset((page - 1) * per_page)
+    items = list(db.session.scalars(rows) if scalars else db.session.execute(rows))
+    return Page(items, page, per_page, int(total or 0))
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return render_template(
+            "errors/error.html", code=400, title="Form expired",
+            message="The form was missing its security token or it expired. "
+            "Go back, reload the page and try again.",
+        ), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if wants_json():
+            from jointprojects.api.errors import http_error_response
+
+            return http_error_response(error)
+        titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed here",
+                  413: "File too large"}
+        messages = {
+            403: "Your role does not allow this page or action. Ask an administrator if you "
+            "need it.",
+            404: "There is nothing at this address. It may have been deleted or mistyped.",
+            413: "The file is larger than the application accepts.",
+        }
+        code = error.code or 500
+        return render_template(
+            "errors/error.html", code=code, title=titles.get(code, error.name),
+            message=messages.get(code, error.description),
+        ), code
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s", request.path)
+        db.session.rollback()
+        if wants_json():
+            from jointprojects.api.errors import error_response
+
+            return error_response(500, None, "An internal error occurred; nothing was stored.")
+        return render_template(
+            "errors/error.html", code=500, title="Something went wrong",
+            message="An internal error occurred and nothing was stored. "
+            "Please try again; if it persists, tell an administrator.",
+        ), 500
+
+
+#: The navigation bar: (endpoint, label, right). Items of features not registered are skipped.
+NAV: list[tuple[str, str, str]] = [
+    ("dashboard.index", "Dashboard", "read"),
+    ("projects.index", "Projects", "read"),
+    ("arrangements.index", "Special arrangements", "read"),
+    ("expenses.index", "Expenses", "read"),
+    ("expenses.rates", "Exchange rates", "read"),
+    ("expenses.imports", "Imports", "import"),
+    ("personnel_exchanges.index", "Personnel exchanges", "read"),
+    ("organizations.index", "Organizations", "read"),
+    ("audit.index", "Audit trail", "user.admin"),
+]
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from jointprojects.auth import policy
+    from jointprojects.auth.models import ROLE_LABELS
+
+    @app.template_filter("money")
+    def money_filter(amount: Decimal | None, currency: str | None = None) -> str:
+        if amount is None:
+            return ""
+        text = format_money(amount, currency)
+        return f"{text} {currency}" if currency else text
+
+    @app.template_filter("amount")
+    def amount_filter(amount: Decimal | None, currency: str | None = None) -> str:
+        return format_money(amount, currency) if amount is not None else ""
+
+    @app.template_filter("percent")
+    def percent_filter(value: Decimal | None) -> str:
+        if value is None:
+            return ""
+        return f"{value.normalize():f} %"
+
+    @app.template_filter("isodate")
+    def isodate(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    @app.template_filter("label")
+    def label(value: str | None) -> str:
+        return (value or "").replace("_", " ").capitalize()
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        def can(action: str, organization: str | None = None) -> bool:
+            return policy.can(current_user, action, organization)
+
+        def page_url(page: int) -> str:
+            from flask import url_for
+
+            args = dict(request.args)
+            args["page"] = str(page)
+            return url_for(request.endpoint or "dashboard.index", **(request.view_args or {}), **args)
+
+        def nav_items() -> list[tuple[str, str, str]]:
+            return [item for item in NAV
+                    if item[0] in current_app.view_functions and can(item[2])]
+
+        return {"can": can, "nav_items": nav_items, "policy": policy, "role_labels": ROLE_LABELS, "page_url": page_url,
+                "today": date.today()}

@@ -206,6 +206,7 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
         currency=data.currency, start_date=data.start_date, end_date=data.end_date,
         status="draft",
     )
+    db.session.add(sa)
     for code in data.parties:
         m = modalities.get(code, ModalityData(code))
         sa.parties.append(ArrangementParty(
@@ -217,8 +218,7 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
                            proposed_by_id=getattr(user, "id", None))
     _fill_version(version, share_rows, ceiling_rows, orgs)
     sa.share_versions.append(version)
-    db.session.add(sa)
-    audit.record("create", sa, after=arrangement_snapshot(sa))
+    audit.record("create", sa, after=arrangement_snapshot(sa), user=user)
     return sa
 
 
@@ -229,7 +229,7 @@ def _fill_version(
     orgs: dict[str, Organization],
 ) -> None:
     version.shares = [
-        Share(category=category, organization=orgs[code], percent=percent)
+        Share(category=category, organization=orgs[code], percent=percent.quantize(Decimal("0.01")))
         for category, code, percent in share_rows
     ]
     version.ceilings = [Ceiling(organization=orgs[code], amount=amount) for code, amount in ceiling_rows]
@@ -273,14 +273,14 @@ def update_arrangement(
     version.ceilings = []
     db.session.flush()
     _fill_version(version, share_rows, ceiling_rows, orgs)
-    audit.record("update", sa, before=before, after=arrangement_snapshot(sa))
+    audit.record("update", sa, before=before, after=arrangement_snapshot(sa), user=user)
     return sa
 
 
-def delete_arrangement(sa: SpecialArrangement) -> None:
+def delete_arrangement(sa: SpecialArrangement, user: Any = None) -> None:
     if sa.status != "draft" or sa.signatures:
         raise Conflict("Only an unsigned draft can be deleted; terminate a signed arrangement.")
-    audit.record("delete", sa, before=arrangement_snapshot(sa), after=None)
+    audit.record("delete", sa, before=arrangement_snapshot(sa), after=None, user=user)
     db.session.delete(sa)
 
 
@@ -311,9 +311,9 @@ def sign(sa: SpecialArrangement, organization_code: str, on: date | None, user: 
         last = max(s.date for s in sa.signatures)
         sa.entry_into_force = max(last, sa.start_date)
         sa.status = "in_force"
-    audit.record("sign", signature, parent=sa)
+    audit.record("sign", signature, parent=sa, user=user)
     if sa.status == "in_force":
-        audit.record("update", sa, before=before, after=arrangement_snapshot(sa))
+        audit.record("update", sa, before=before, after=arrangement_snapshot(sa), user=user)
     return signature
 
 
@@ -347,7 +347,7 @@ def propose_amendment(
     )
     _fill_version(version, share_rows, ceiling_rows, orgs)
     sa.share_versions.append(version)
-    audit.record("propose", version, parent=sa, after=version_snapshot(version))
+    audit.record("propose", version, parent=sa, after=version_snapshot(version), user=user)
     return version
 
 
@@ -381,12 +381,12 @@ def consent(
     record = Consent(organization=party.organization, date=on, recorded_by=user,
                      recorded_by_admin=policy.acts_as_admin(user, organization_code))
     version.consents.append(record)
-    audit.record("consent", record, parent=sa)
+    audit.record("consent", record, parent=sa, user=user)
     if {c.organization.code for c in version.consents} == set(sa.party_codes):
         before = version_snapshot(version)
         version.status = "in_force"
         version.in_force_since = max(c.date for c in version.consents)
-        audit.record("update", version, parent=sa, before=before, after=version_snapshot(version))
+        audit.record("update", version, parent=sa, before=before, after=version_snapshot(version), user=user)
         from jointprojects.expenses.services import reallocate
 
         reallocate(sa, from_date=version.effective_date)
@@ -399,7 +399,7 @@ def withdraw_amendment(sa: SpecialArrangement, version: ShareVersion, user: Any)
         raise Conflict("Only a pending amendment can be withdrawn.")
     before = version_snapshot(version)
     version.status = "withdrawn"
-    audit.record("withdraw", version, parent=sa, before=before, after=version_snapshot(version))
+    audit.record("withdraw", version, parent=sa, before=before, after=version_snapshot(version), user=user)
 
 
 # --- Termination (Art. 10.3 by analogy) ------------------------------------------------------
@@ -425,7 +425,7 @@ def give_notice(sa: SpecialArrangement, organization_code: str, notice_date: dat
     sa.termination_notice_date = notice_date
     sa.termination_effective_date = allocation.termination_effective_date(notice_date)
     sa.terminated_by = party.organization
-    audit.record("notice", sa, before=before, after=arrangement_snapshot(sa))
+    audit.record("notice", sa, before=before, after=arrangement_snapshot(sa), user=user)
     return sa
 
 

@@ -203,7 +203,7 @@ def delete(reference: str):  # type: ignore[no-untyped-def]
 
     FlaskForm().validate_on_submit()  # CSRF is checked globally; this keeps the form API
     try:
-        services.delete_arrangement(sa)
+        services.delete_arrangement(sa, current_user)
         db.session.commit()
         flash(f"Draft {reference} deleted.", "success")
         return redirect(url_for(".index"))

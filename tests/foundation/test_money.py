@@ -1,0 +1,90 @@
+"""Exact money: parsing, rounding, storage (DOMAIN.md rule 1)."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, text
+
+from jointprojects.money import (
+    MoneyError,
+    format_money,
+    parse_decimal,
+    parse_money,
+    parse_percent,
+    percent_to_json,
+    round_money,
+    to_json,
+)
+from jointprojects.types import Money, from_storage
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1234.50", "1234.50"), ("1 234,50", "1234.50"), ("1,234.50", "1234.50"),
+    ("1.234,50", "1234.50"), ("1\u00a0234,5", "1234.5"), ("-12", "-12"), ("1,234,567", "1234567"),
+])
+def test_parse_decimal_reads_what_people_type(text, expected):
+    assert parse_decimal(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "1.2.3,4,5", "NaN", "Infinity", 1.5, True, None])
+def test_parse_decimal_refuses_what_is_not_an_exact_number(bad):
+    with pytest.raises(MoneyError):
+        parse_decimal(bad)
+
+
+def test_amounts_with_more_decimals_than_the_currency_are_refused():
+    assert parse_money("100.25", "USD") == Decimal("100.25")
+    assert parse_money("1500", "JPY") == Decimal("1500")
+    assert parse_money("1.125", "KWD") == Decimal("1.125")
+    for amount, currency in (("100.255", "USD"), ("1500.5", "JPY"), ("1.1255", "KWD")):
+        with pytest.raises(MoneyError, match="decimal places"):
+            parse_money(amount, currency)
+
+
+def test_unknown_currency_is_refused():
+    with pytest.raises(MoneyError, match="unknown currency"):
+        parse_money("1", "XYZ")
+
+
+def test_percent_range_and_two_decimals():
+    assert parse_percent("55.25") == Decimal("55.25")
+    for bad in ("100.01", "-1", "33.333"):
+        with pytest.raises(MoneyError):
+            parse_percent(bad)
+
+
+def test_rounding_is_half_up_to_minor_units():
+    assert round_money(Decimal("0.125"), "USD") == Decimal("0.13")
+    assert round_money(Decimal("-0.125"), "USD") == Decimal("-0.13")
+    assert round_money(Decimal("2.5"), "JPY") == Decimal("3")
+    assert round_money(Decimal("0.0005"), "KWD") == Decimal("0.001")
+
+
+def test_json_and_display_forms():
+    assert to_json(Decimal("1234.5"), "USD") == "1234.50"
+    assert to_json(Decimal("1500"), "JPY") == "1500"
+    assert percent_to_json(Decimal("55.00")) == "55"
+    assert percent_to_json(Decimal("12.50")) == "12.5"
+    assert format_money(Decimal("1234567.5"), "USD") == "1,234,567.50"
+
+
+def test_money_column_is_exact_and_sums_exactly(db):
+    db.session.execute(text("CREATE TEMPORARY TABLE t_money (amount BIGINT)"))
+    column = Money()
+    values = [Decimal("0.1"), Decimal("0.2"), Decimal("1234567890.1234")] * 1000
+    for value in values:
+        db.session.execute(text("INSERT INTO t_money (amount) VALUES (:a)"),
+                           {"a": column.process_bind_param(value, None)})
+    total = db.session.scalar(select(func.sum(text("amount"))).select_from(text("t_money")))
+    assert from_storage(total) == sum(values)
+    assert from_storage(total) == Decimal("1234567890423.4000")
+    db.session.execute(text("DROP TABLE t_money"))
+
+
+def test_money_column_refuses_floats_and_excess_precision():
+    column = Money()
+    with pytest.raises(TypeError):
+        column.process_bind_param(0.1, None)
+    with pytest.raises(ValueError, match="decimal places"):
+        column.process_bind_param(Decimal("0.00001"), None)
+    assert column.process_result_value(12345, None) == Decimal("1.2345")

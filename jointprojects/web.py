@@ -153,21 +153,23 @@ def register_template_helpers(app: Flask) -> None:
     def label(value: str | None) -> str:
         return (value or "").replace("_", " ").capitalize()
 
+    def can(action: str, organization: str | None = None) -> bool:
+        return policy.can(current_user, action, organization)
+
+    def page_url(page: int) -> str:
+        from flask import url_for
+
+        args = {**request.args.to_dict(), **(request.view_args or {}), "page": str(page)}
+        return url_for(request.endpoint or "dashboard.index", **args)
+
+    def nav_items() -> list[tuple[str, str, str]]:
+        return [item for item in NAV if item[0] in current_app.view_functions and can(item[2])]
+
+    # Globals (not a context processor) so that imported macros see them too.
+    app.jinja_env.globals.update(
+        can=can, page_url=page_url, nav_items=nav_items, policy=policy, role_labels=ROLE_LABELS,
+    )
+
     @app.context_processor
     def inject() -> dict[str, Any]:
-        def can(action: str, organization: str | None = None) -> bool:
-            return policy.can(current_user, action, organization)
-
-        def page_url(page: int) -> str:
-            from flask import url_for
-
-            args = dict(request.args)
-            args["page"] = str(page)
-            return url_for(request.endpoint or "dashboard.index", **(request.view_args or {}), **args)
-
-        def nav_items() -> list[tuple[str, str, str]]:
-            return [item for item in NAV
-                    if item[0] in current_app.view_functions and can(item[2])]
-
-        return {"can": can, "nav_items": nav_items, "policy": policy, "role_labels": ROLE_LABELS, "page_url": page_url,
-                "today": date.today()}
+        return {"today": date.today()}

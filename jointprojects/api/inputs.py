@@ -99,3 +99,23 @@ class Reader:
                 continue
             readers.append(Reader(item, self.errors, prefix=f"{name}."))
         return readers
+
+
+def run(body: Reader, service: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``service`` and report the body's type errors together with the service's own.
+
+    A field that could not be read is passed to the service as missing, so a single answer
+    names every problem; nothing is stored when there is any (the API rolls back).
+    """
+    from jointprojects.errors import DomainError
+
+    try:
+        result = service(*args, **kwargs)
+    except DomainError as exc:
+        if not body.errors:
+            raise
+        known = {e.field for e in body.errors.errors}
+        merged = body.errors.errors + [e for e in exc.errors if e.field not in known]
+        raise DomainError(merged) from exc
+    body.errors.raise_if_any()
+    return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jointprojects.api import bp, ensure, list_response
-from jointprojects.api.inputs import Reader, json_body
+from jointprojects.api.inputs import Reader, json_body, run
 from jointprojects.auth import policy
 from jointprojects.organizations import services
 from jointprojects.organizations.models import Organization
@@ -27,6 +27,5 @@ def create_organization():  # type: ignore[no-untyped-def]
     ensure(policy.ORGANIZATION_WRITE)
     body = Reader(json_body())
     code, name, currency = body.str("code"), body.str("name"), body.str("currency")
-    body.errors.raise_if_any()
-    org = services.create_organization(code, name, currency)
+    org = run(body, services.create_organization, code, name, currency)
     return organization_json(org), 201

@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 
 from jointprojects.api import bp, ensure, list_response, page_params
-from jointprojects.api.inputs import Reader, json_body
+from jointprojects.api.inputs import Reader, json_body, run
 from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.projects import services
@@ -62,8 +62,7 @@ def create_project():  # type: ignore[no-untyped-def]
         end_date=body.date("end_date", required=False),
         status=body.str("status", required=False) or "planned",
     )
-    body.errors.raise_if_any()
-    project = services.create_project(data)
+    project = run(body, services.create_project, data)
     return project_json(project), 201
 
 

@@ -8,7 +8,7 @@ from flask import request
 from sqlalchemy import func, select
 
 from jointprojects.api import api_user, bp, ensure, list_response, page_params
-from jointprojects.api.inputs import Reader, json_body
+from jointprojects.api.inputs import Reader, json_body, run
 from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.money import percent_to_json, to_json
@@ -137,8 +137,7 @@ def create_arrangement():  # type: ignore[no-untyped-def]
         shares=read_shares(body),
         ceilings=read_ceilings(body),
     )
-    body.errors.raise_if_any()
-    sa = services.create_arrangement(data, api_user())
+    sa = run(body, services.create_arrangement, data, api_user())
     return arrangement_json(sa), 201
 
 

@@ -83,15 +83,11 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 def _empty_tables() -> None:
+    # DELETE beats TRUNCATE on small tables (TRUNCATE rewrites every file on PostgreSQL).
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-    if _db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        with _db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        with _db.engine.begin() as conn:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+    with _db.engine.begin() as conn:
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - our own table names
 
 
 @pytest.fixture()

@@ -68,3 +68,18 @@ def test_the_console_script_reports_bad_usage_without_a_traceback(tmp_path):
                             env={"JOINTPROJECTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
                                  "PATH": "/usr/bin:/bin"}, timeout=60, check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
+
+
+def test_production_refuses_a_missing_or_default_secret(monkeypatch):
+    import pytest
+
+    import config
+    from jointprojects import create_app
+
+    for secret in ("", config.DEFAULT_SECRET, "short"):
+        monkeypatch.setenv("JOINTPROJECTS_SECRET_KEY", secret)
+        with pytest.raises(RuntimeError, match="JOINTPROJECTS_SECRET_KEY"):
+            create_app(config.ProductionConfig)
+    monkeypatch.setenv("JOINTPROJECTS_SECRET_KEY", "a-real-random-secret-of-32-chars!")
+    monkeypatch.setenv("JOINTPROJECTS_DATABASE_URL", "sqlite://")
+    assert create_app(config.ProductionConfig).config["SESSION_COOKIE_SECURE"] is True

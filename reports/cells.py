@@ -57,6 +57,19 @@ def safe_text(value: object) -> tuple[str, bool]:
     return text, is_formula_like(text)
 
 
+def put_text(cell: Cell, value: object) -> Cell:
+    """Set user text on a cell of a normal (not write-only) worksheet, the same way
+    :meth:`CellFactory.text` does."""
+    text, quote = safe_text(value)
+    if quote:
+        cell._value = text
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    else:
+        cell.value = text or None
+    return cell
+
+
 def number_format(places: int) -> str:
     """``'#,##0'`` for 0 decimals, ``'#,##0.00'`` for 2, ``'#,##0.000'`` for 3."""
     return "#,##0" if places <= 0 else "#,##0." + "0" * places
@@ -120,7 +133,8 @@ class Styles:
 
     def _add(self, style: NamedStyle) -> str:
         if style.name not in self._names:
-            self.wb.add_named_style(style)
+            if style.name not in self.wb.named_styles:  # a second Styles on the same workbook
+                self.wb.add_named_style(style)
             self._names.add(style.name)
         return style.name
 

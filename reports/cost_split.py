@@ -365,17 +365,20 @@ class _CostSplitWriter:
 
     def _write_budget(self, w: RowWriter, f: CellFactory) -> None:
         places = self.places
+        amount = self.styles.amount(places)
         w.append([f.section(f"Budget versus actual, in {self.currency}")])
-        w.append(f.header(["Party", "Category", "Budget", "Actual", "Remaining", "Used"]))
+        w.append(f.header(["Party", "Category", "Year", "Budget", "Actual", "Remaining",
+                           "Used"]))
         for line in self.data.budget:
             r = w.next_row
             w.append([
-                f.text(line.organization),
+                f.text(line.organization or "all parties"),
                 f.text(line.category or "all"),
+                line.year if line.year is not None else f.text("period"),
                 f.amount(line.budget, places),
                 f.amount(line.actual, places),
-                f.formula(f"={self.round(f'C{r}-D{r}')}", self.styles.amount(places)),
-                f.formula(f'=IF(C{r}=0,"",D{r}/C{r})', Styles.USED),
+                f.formula(f"={self.round(f'D{r}-E{r}')}", amount),
+                f.formula(f'=IF(D{r}=0,"",E{r}/D{r})', Styles.USED),
             ])
         w.blank()
 
@@ -438,16 +441,15 @@ class _CostSplitWriter:
         w.append([f.label("Total"), None, *self._totals_row(f, first, last, 3)])
 
     def write_rates(self, ws: Any) -> None:
-        prepare_sheet(ws, [10, 10, 16, 50], freeze="A2", title_rows="1:1")
+        prepare_sheet(ws, [10, 10, 16, 12, 50], freeze="A2", title_rows="1:1")
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws)
-        w.append(f.header(["Currency", "Month", f"Rate (units per 1 {self.currency})",
-                           "Source"]))
+        w.append(f.header(["Currency", "Month", "Rate", "Per 1 unit of", "Source"]))
         for rate in self.data.rates:
             w.append([f.text(rate.currency), f.text(rate.month), f.rate(rate.rate),
-                      f.text(rate.source)])
+                      f.text(rate.base or self.currency), f.text(rate.source)])
         if self.data.rates:
-            ws.auto_filter.ref = f"A1:D{w.row}"
+            ws.auto_filter.ref = f"A1:E{w.row}"
 
     def write_personnel(self, ws: Any) -> None:
         widths = [24, 10, 10, 24, 11, 11, 16, 10, 14, 9, 16]

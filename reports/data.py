@@ -222,25 +222,28 @@ class CostSplit:
 
 @dataclass(frozen=True, slots=True)
 class BudgetLine:
-    """Budget versus actual for a party, overall (``category`` None) or for one category,
-    in the reporting currency. ``actual`` is the application's figure."""
+    """Budget versus actual in the reporting currency, for a party (``organization`` None:
+    the arrangement as a whole), overall (``category`` None) or one category, for a year
+    (None: the period). ``actual`` is the application's figure."""
 
-    organization: str
+    organization: str | None
     budget: Decimal
     actual: Decimal
     category: str | None = None
+    year: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RateUsed:
     """An exchange rate used in the period: ``rate`` units of ``currency`` per one unit of
-    the reporting currency for ``month`` (``"YYYY-MM"``); ``source`` e.g. ``"UN operational
-    rates of exchange"`` or ``"entered on the expense"``."""
+    ``base`` (None: the reporting currency) for ``month`` (``"YYYY-MM"``); ``source`` e.g.
+    ``"UN operational rates of exchange"`` or ``"entered on the expense"``."""
 
     currency: str
     month: str
     rate: Decimal
     source: str = ""
+    base: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,293 @@
+"""The cost-split workbook's structure: sheets, headers, formats, formulas, print set-up."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from reports.cost_split import build_cost_split, expense_columns, write_cost_split
+from reports.data import ExpenseLine
+
+
+def _load(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def _find(ws, value: str) -> int:
+    """Row number of the first row whose column A holds ``value``."""
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        if row[0].value == value:
+            return row[0].row
+    raise AssertionError(f"{value!r} not found in {ws.title}")
+
+
+def test_sheets_in_reading_order(make_report) -> None:
+    wb = _load(build_cost_split(make_report()))
+    assert wb.sheetnames == ["Summary", "Expenses", "By category", "By month", "Rates",
+                             "Personnel", "About"]
+    assert wb.active.title == "Summary"
+
+
+def test_personnel_sheet_only_when_given(make_report) -> None:
+    wb = _load(build_cost_split(make_report(personnel=())))
+    assert "Personnel" not in wb.sheetnames
+
+
+def test_expenses_sheet_layout(make_report, sample_rows) -> None:
+    report = make_report()
+    wb = _load(build_cost_split(report))
+    ws = wb["Expenses"]
+    header = [c.value for c in ws[1]]
+    assert header == expense_columns(report)
+    assert header[:9] == ["Date", "Category", "Description", "Document reference", "Paid by",
+                          "Amount", "Currency", "Rate", "Reporting amount (USD)"]
+    assert header[9:12] == ["UN part (USD)", "INTERPOL part (USD)", "UNODC part (USD)"]
+    assert header[12:] == ["Unallocated (USD)", "Version", "Month key"]
+    assert ws.freeze_panes == "A2"
+    assert ws.max_row == 1 + len(sample_rows())
+    # An Excel table with a style (autofilter included) over every expense row.
+    assert list(ws.tables) == ["ExpenseRows"]
+    table = ws.tables["ExpenseRows"]
+    assert table.ref == f"A1:O{ws.max_row}"
+    assert table.tableStyleInfo.name.startswith("TableStyle")
+    assert table.autoFilter.ref == table.ref
+    assert [c.name for c in table.tableColumns] == header
+    assert ws.column_dimensions["O"].hidden
+    assert ws.column_dimensions["C"].width >= 30
+    assert ws.print_title_rows in ("1:1", "$1:$1")
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_expense_rows_hold_real_dates_numbers_and_formats(make_report, formula_texts) -> None:
+    wb = _load(build_cost_split(make_report()))
+    ws = wb["Expenses"]
+    rows = {r[2].value: r for r in ws.iter_rows(min_row=2)}
+    flights = rows["Flights Lyon - New York"]
+    assert isinstance(flights[0].value, datetime)
+    assert flights[0].value.date() == date(2024, 1, 15)
+    assert flights[0].number_format == "yyyy-mm-dd"
+    assert flights[5].value == pytest.approx(1234.56)
+    assert flights[5].number_format == "#,##0.00"  # EUR
+    assert flights[7].value == pytest.approx(0.9234)
+    assert flights[8].number_format == "#,##0.00"  # USD reporting
+    assert flights[14].value == 202401
+    jpy = rows[formula_texts[0]]
+    assert jpy[5].number_format == "#,##0"
+    assert jpy[6].value == "JPY"
+    kwd = rows["+1+1"]
+    assert kwd[5].number_format == "#,##0.000"
+    for row in ws.iter_rows(min_row=2):
+        for cell in (row[5], *row[7:15]):
+            assert cell.data_type == "n", cell.coordinate
+
+
+@pytest.mark.parametrize(("currency", "fmt"), [("USD", "#,##0.00"), ("JPY", "#,##0"),
+                                               ("KWD", "#,##0.000")])
+def test_number_formats_follow_the_reporting_currency(make_report, currency, fmt) -> None:
+    wb = _load(build_cost_split(make_report(currency)))
+    ws = wb["Expenses"]
+    for row in ws.iter_rows(min_row=2):
+        for cell in row[8:13]:
+            assert cell.number_format == fmt
+    summary = wb["Summary"]
+    r = _find(summary, "UN")
+    assert [summary.cell(r, c).number_format for c in range(3, 9)] == [fmt] * 6
+    by_category = wb["By category"]
+    assert by_category.cell(2, 3).number_format == fmt
+    assert by_category["A1"].value == "Category"
+    assert by_category.cell(1, 3).value == f"Total ({currency})"
+
+
+def test_user_text_never_becomes_a_formula(make_report, formula_texts) -> None:
+    data = build_cost_split(make_report())
+    wb = _load(data)
+    ws = wb["Expenses"]
+    seen = {}
+    for row in ws.iter_rows(min_row=2):
+        for cell in row[1:5]:
+            if cell.value is not None:
+                seen[cell.value] = cell
+    quoted = {value for value, cell in seen.items() if cell.quotePrefix}
+    assert quoted == {value for value in seen if value[0] in "=+-@\t\r\n#"}
+    assert set(formula_texts) - {"=1+2", "\tTAB", "\rCR", "\nLF"} <= quoted
+    assert {"\rCR and \nLF", "\tTAB and control"} <= quoted
+    for value in quoted:
+        assert seen[value].data_type == "s", value
+    doc = seen["=cmd|' /C calc'!A0"]
+    assert doc.data_type == "s" and doc.quotePrefix
+    # The control characters are gone, the tab (legal) stays and makes it quoted.
+    assert seen["\tTAB and control"].quotePrefix
+    # Arrangement title, generated by, filters, rate source, staff name: all quoted text.
+    summary = wb["Summary"]
+    assert summary["A2"].value == "=Joint training on trafficking"
+    assert summary["A2"].data_type == "s" and summary["A2"].quotePrefix
+    about = wb["About"]
+    texts = {c.value: c for row in about.iter_rows() for c in row if c.value is not None}
+    for value in ("=finance officer", "+category: all"):
+        assert texts[value].data_type == "s" and texts[value].quotePrefix
+    assert wb["Rates"]["E2"].value == "@UN operational rates"
+    assert wb["Rates"]["E2"].quotePrefix
+    assert wb["Personnel"]["A2"].value == "-Jane Doe"
+    assert wb["Personnel"]["A2"].quotePrefix
+    # And in the XML: no formula element outside the cells this package writes.
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        expenses_xml = z.read("xl/worksheets/sheet2.xml").decode()
+    assert "<f>" not in expenses_xml
+
+
+def test_summary_formulas_point_at_the_expense_rows(make_report, sample_rows) -> None:
+    n = len(sample_rows())
+    last = n + 1
+    wb = _load(build_cost_split(make_report()))
+    ws = wb["Summary"]
+    r = _find(ws, "UN")
+    assert ws.cell(r, 3).value == f"=ROUND(SUM(Expenses!$J$2:$J${last}),2)"
+    assert ws.cell(r, 4).value == (f'=ROUND(SUMIFS(Expenses!$I$2:$I${last},'
+                                   f'Expenses!$E$2:$E${last},"="&$A{r}),2)')
+    assert ws.cell(r, 5).value == f"=ROUND(D{r}-C{r},2)"
+    assert ws.cell(r, 9).value.startswith("=IF(AND(")
+    assert ws.cell(r + 1, 3).value == f"=ROUND(SUM(Expenses!$K$2:$K${last}),2)"
+    total = _find(ws, "Expenses total")
+    assert ws.cell(total, 3).value == f"=ROUND(SUM(Expenses!$I$2:$I${last}),2)"
+    unallocated = _find(ws, "Unallocated")
+    assert ws.cell(unallocated, 3).value == f"=ROUND(SUM(Expenses!$M$2:$M${last}),2)"
+    # The application's figures beside them, as numbers.
+    assert ws.cell(total, 6).data_type == "n"
+    # Facts at the top.
+    facts = {ws.cell(i, 1).value: ws.cell(i, 2).value for i in range(3, 16)}
+    assert facts["Arrangement"] == "SA-2024-007"
+    assert facts["Kind"] == "joint_action (Art. 5)"
+    assert facts["Period"] == "2024-01-01 to 2024-12-31"
+    assert facts["Versions of the shares applied"] == "1 from 2024-01-01; 2 from 2024-07-01"
+    assert facts["Expenses"] == f"=COUNT(Expenses!$A$2:$A${last})"
+    assert "UN: United Nations" in facts["Parties"]
+
+
+def test_summary_settlement_versions_budget_and_chart(make_report) -> None:
+    report = make_report()
+    wb = _load(build_cost_split(report))
+    ws = wb["Summary"]
+    r = _find(ws, "From") + 1
+    transfers = [(ws.cell(i, 1).value, ws.cell(i, 2).value, ws.cell(i, 3).value)
+                 for i in range(r, r + len(report.cost_split.settlements))]
+    assert transfers == [(s.from_organization, s.to_organization, float(s.amount))
+                         for s in report.cost_split.settlements]
+    v = _find(ws, "Version") + 1
+    assert [ws.cell(v, c).value for c in range(1, 7)][2:] == ["all (default)", 33.34, 33.33,
+                                                              33.33]
+    assert ws.cell(v, 4).number_format == '0.00"%"'
+    budget = [row for row in ws.iter_rows(values_only=True) if row[0] == "all parties"]
+    assert budget and budget[0][1] == "travel" and budget[0][2] == 2024
+    assert len(ws._charts) == 1
+    chart = ws._charts[0]
+    assert chart.tagname == "barChart"
+
+
+def test_by_category_and_month_are_sumifs(make_report, sample_rows) -> None:
+    last = len(sample_rows()) + 1
+    wb = _load(build_cost_split(make_report()))
+    ws = wb["By category"]
+    categories = [ws.cell(i, 1).value for i in range(2, ws.max_row)]
+    assert categories == ["personnel", "travel", "equipment", "training", "meetings",
+                          "contractual_services", "operating", "other"]
+    assert ws.cell(2, 2).value == f'=COUNTIFS(Expenses!$B$2:$B${last},"="&$A2)'
+    assert ws.cell(2, 4).value == (f'=ROUND(SUMIFS(Expenses!$J$2:$J${last},'
+                                   f'Expenses!$B$2:$B${last},"="&$A2),2)')
+    assert ws.cell(ws.max_row, 1).value == "Total"
+    ws = wb["By month"]
+    months = [ws.cell(i, 1).value for i in range(2, ws.max_row)]
+    assert months == ["2024-01", "2024-02", "2024-03", "2024-07", "2024-08", "2024-12"]
+    assert ws.cell(2, 2).value == 202401
+    assert ws.cell(2, 4).value == (f"=ROUND(SUMIFS(Expenses!$I$2:$I${last},"
+                                   f"Expenses!$O$2:$O${last},$B2),2)")
+
+
+def test_rates_and_about(make_report, sample_rows) -> None:
+    wb = _load(build_cost_split(make_report()))
+    ws = wb["Rates"]
+    assert [c.value for c in ws[1]] == ["Currency", "Month", "Rate", "Per 1 unit of", "Source"]
+    assert {ws.cell(i, 1).value for i in range(2, ws.max_row + 1)} == {"EUR", "JPY", "KWD"}
+    assert ws.cell(2, 4).value == "USD"
+    about = wb["About"]
+    values = {about.cell(i, 1).value: about.cell(i, 2).value for i in range(1, about.max_row + 1)}
+    # Excel has no time zones: the UTC time, naive, and the label says UTC.
+    assert values["Generated (UTC)"] == datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC).replace(
+        tzinfo=None)
+    assert values["Generated by"] == "=finance officer"
+    assert "half-up" in values["Conversion (rule 2)"]
+    assert "larger percentage, then to the organization code" in values["Allocation (rule 4)"]
+    assert "ceiling" in values["Ceilings (rule 6)"]
+    assert values["Expenses"] == len(sample_rows())
+
+
+def test_empty_period_still_builds(make_report) -> None:
+    wb = _load(build_cost_split(make_report(expenses=[])))
+    ws = wb["Summary"]
+    r = _find(ws, "UN")
+    assert ws.cell(r, 3).value == "=ROUND(SUM(Expenses!$J$2:$J$2),2)"
+    assert wb["Expenses"].tables["ExpenseRows"].ref == "A1:O2"
+    assert _find(ws, "No transfer: the balances are settled.")
+
+
+def test_stream_and_bytes_agree_and_expenses_stream_once(make_report, tmp_path,
+                                                         sample_rows) -> None:
+    consumed = []
+
+    def rows():
+        for e in sample_rows():
+            consumed.append(e)
+            yield e
+
+    figures = make_report().cost_split
+    path = tmp_path / "report.xlsx"
+    with path.open("wb") as stream:
+        write_cost_split(make_report(expenses=rows(), cost_split=figures), stream)
+    assert len(consumed) == len(sample_rows())
+    streamed = _load(path.read_bytes())
+    built = _load(build_cost_split(make_report()))
+    for name in built.sheetnames:
+        assert [[c.value for c in r] for r in streamed[name].iter_rows()] == \
+               [[c.value for c in r] for r in built[name].iter_rows()]
+
+
+def test_decimals_are_written_digit_for_digit(make_report, sample_rows) -> None:
+    report = make_report()
+    data = build_cost_split(report)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("xl/worksheets/sheet2.xml").decode()
+    values = set(re.findall(r"<v>([^<]*)</v>", xml))
+    for e in sample_rows():
+        assert format(e.reporting_amount.normalize(), "f") in values
+        assert format(e.amount.normalize(), "f") in values
+
+
+def test_floats_are_refused() -> None:
+    with pytest.raises(TypeError):
+        ExpenseLine(date(2024, 1, 1), "travel", "x", "UN", 1.5, "USD",  # type: ignore[arg-type]
+                    Decimal(1), Decimal("1.50"), {"UN": Decimal("1.50")})
+    with pytest.raises(TypeError):
+        ExpenseLine(date(2024, 1, 1), "travel", "x", "UN", Decimal("1.5"), "USD", Decimal(1),
+                    Decimal("1.50"), {"UN": 1.5})  # type: ignore[dict-item]
+
+
+def test_unknown_currency_and_mismatch_are_refused(make_report) -> None:
+    from jointprojects.money import MoneyError
+
+    report = make_report()
+    with pytest.raises(MoneyError):
+        type(report.arrangement)(**{**report.arrangement.__dict__, "currency": "XXX"})
+    with pytest.raises(ValueError, match="cost split in"):
+        make_report(cost_split=make_report("JPY").cost_split)
+
+
+def test_parties_order_the_columns(make_report, parties) -> None:
+    report = make_report()
+    assert [h.split()[0] for h in expense_columns(report)[9:12]] == [p.code for p in parties]

@@ -38,7 +38,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("JOINTPROJECTS_TEST_DATABASE_URL", "sqlite://")
     # CSRF stays on in tests: a form posted without its token must be refused.
     WTF_CSRF_ENABLED = True
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests; scrypt in real use
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method; fast in tests
 
 
 class ProductionConfig(Config):

@@ -46,18 +46,28 @@ def init_db() -> None:
 
     upgrade(directory=current_app.extensions["migrate"].directory)
     changed = run_service(load_reference_data)
-    click.echo("Database is at the latest schema; reference data "
-               + ("loaded." if changed else "already present."))
+    click.echo(
+        "Database is at the latest schema; reference data "
+        + ("loaded." if changed else "already present.")
+    )
 
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", required=True,
-              type=click.Choice(["admin", "programme_manager", "finance", "leadership"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "programme_manager", "finance", "leadership"]),
+)
 @click.option("--organization", required=True, help="Organization code, e.g. UN")
 @click.option("--name", default="", help="Display name")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 12 characters; prompted when absent")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters; prompted when absent",
+)
 @with_appcontext
 def create_user(email: str, role: str, organization: str, name: str, password: str) -> None:
     """Create a user of an organization with one role."""
@@ -110,8 +120,11 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-cli = FlaskGroup(create_app=_create_app, add_default_commands=False,
-                 help="jointprojects: joint projects and cost sharing under special arrangements.")
+cli = FlaskGroup(
+    create_app=_create_app,
+    add_default_commands=False,
+    help="jointprojects: joint projects and cost sharing under special arrangements.",
+)
 cli.add_command(serve)
 
 

@@ -12,13 +12,59 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 #: ISO 4217 minor units of the currencies the organizations use. A currency that is not
 #: listed here is unknown to the application and rejected on input.
 MINOR_UNITS: dict[str, int] = {
-    "AED": 2, "ARS": 2, "AUD": 2, "BHD": 3, "BRL": 2, "CAD": 2, "CHF": 2, "CLP": 0,
-    "CNY": 2, "COP": 2, "CZK": 2, "DKK": 2, "EGP": 2, "EUR": 2, "GBP": 2, "HKD": 2,
-    "HUF": 2, "IDR": 2, "ILS": 2, "INR": 2, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0,
-    "KES": 2, "KRW": 0, "KWD": 3, "LYD": 3, "MAD": 2, "MXN": 2, "MYR": 2, "NGN": 2,
-    "NOK": 2, "NZD": 2, "OMR": 3, "PHP": 2, "PKR": 2, "PLN": 2, "QAR": 2, "RUB": 2,
-    "SAR": 2, "SEK": 2, "SGD": 2, "THB": 2, "TND": 3, "TRY": 2, "UAH": 2, "UGX": 0,
-    "USD": 2, "VND": 0, "XAF": 0, "XOF": 0, "ZAR": 2,
+    "AED": 2,
+    "ARS": 2,
+    "AUD": 2,
+    "BHD": 3,
+    "BRL": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "CLP": 0,
+    "CNY": 2,
+    "COP": 2,
+    "CZK": 2,
+    "DKK": 2,
+    "EGP": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HKD": 2,
+    "HUF": 2,
+    "IDR": 2,
+    "ILS": 2,
+    "INR": 2,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KES": 2,
+    "KRW": 0,
+    "KWD": 3,
+    "LYD": 3,
+    "MAD": 2,
+    "MXN": 2,
+    "MYR": 2,
+    "NGN": 2,
+    "NOK": 2,
+    "NZD": 2,
+    "OMR": 3,
+    "PHP": 2,
+    "PKR": 2,
+    "PLN": 2,
+    "QAR": 2,
+    "RUB": 2,
+    "SAR": 2,
+    "SEK": 2,
+    "SGD": 2,
+    "THB": 2,
+    "TND": 3,
+    "TRY": 2,
+    "UAH": 2,
+    "UGX": 0,
+    "USD": 2,
+    "VND": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "ZAR": 2,
 }
 
 #: Fixed scale of money in the database: amounts are stored as integers of 10^-4 units.
@@ -61,7 +107,7 @@ def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
 
     Raises :class:`MoneyError` with a sentence fit for a user.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise MoneyError("must be written as a decimal string, not a floating-point number")
     if isinstance(value, int):
         result = Decimal(value)
@@ -78,13 +124,9 @@ def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
             else:
                 text = text.replace(",", "")
         elif "," in text:
+            # One comma is a decimal comma ("1234,50"); several are thousands ("1,234,567").
             head, _, tail = text.rpartition(",")
-            # "1,234" with three digits after a single comma is ambiguous; read it as a
-            # thousands separator only when there are several groups ("1,234,567").
-            if text.count(",") > 1:
-                text = text.replace(",", "")
-            else:
-                text = f"{head}.{tail}"
+            text = text.replace(",", "") if text.count(",") > 1 else f"{head}.{tail}"
         try:
             result = Decimal(text)
         except InvalidOperation:
@@ -131,6 +173,5 @@ def to_json(amount: Decimal, currency: str | None = None) -> str:
 
 
 def percent_to_json(percent: Decimal) -> str:
-    """Percentages for JSON: ``Decimal("55.00")`` -> ``"55"``, ``Decimal("12.50")`` -> ``"12.5"``."""
-    text = format(percent.normalize(), "f")
-    return text
+    """Percentages for JSON: ``Decimal("55.00")`` -> ``"55"``, ``"12.50"`` -> ``"12.5"``."""
+    return format(percent.normalize(), "f")

@@ -68,7 +68,9 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
         return render_template(
-            "errors/error.html", code=400, title="Form expired",
+            "errors/error.html",
+            code=400,
+            title="Form expired",
             message="The form was missing its security token or it expired. "
             "Go back, reload the page and try again.",
         ), 400
@@ -79,8 +81,12 @@ def register_error_pages(app: Flask) -> None:
             from jointprojects.api.errors import http_error_response
 
             return http_error_response(error)
-        titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed here",
-                  413: "File too large"}
+        titles = {
+            403: "Not allowed",
+            404: "Not found",
+            405: "Not allowed here",
+            413: "File too large",
+        }
         messages = {
             403: "Your role does not allow this page or action. Ask an administrator if you "
             "need it.",
@@ -89,7 +95,9 @@ def register_error_pages(app: Flask) -> None:
         }
         code = error.code or 500
         return render_template(
-            "errors/error.html", code=code, title=titles.get(code, error.name),
+            "errors/error.html",
+            code=code,
+            title=titles.get(code, error.name),
             message=messages.get(code, error.description),
         ), code
 
@@ -102,7 +110,9 @@ def register_error_pages(app: Flask) -> None:
 
             return error_response(500, None, "An internal error occurred; nothing was stored.")
         return render_template(
-            "errors/error.html", code=500, title="Something went wrong",
+            "errors/error.html",
+            code=500,
+            title="Something went wrong",
             message="An internal error occurred and nothing was stored. "
             "Please try again; if it persists, tell an administrator.",
         ), 500
@@ -167,7 +177,11 @@ def register_template_helpers(app: Flask) -> None:
 
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals.update(
-        can=can, page_url=page_url, nav_items=nav_items, policy=policy, role_labels=ROLE_LABELS,
+        can=can,
+        page_url=page_url,
+        nav_items=nav_items,
+        policy=policy,
+        role_labels=ROLE_LABELS,
     )
 
     @app.context_processor

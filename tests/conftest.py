@@ -44,9 +44,10 @@ def _create_pg_database() -> tuple[str, Callable[[], None]]:
 
     def drop() -> None:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
@@ -87,7 +88,7 @@ def _empty_tables() -> None:
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
         for table in tables:
-            conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 - our own table names
+            conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture()
@@ -123,14 +124,19 @@ def runner(app: Flask) -> Any:
 
 # --- factories ---------------------------------------------------------------------------------
 
+
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
     from jointprojects.auth.services import create_user
 
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "programme_manager", organization: str = "UN",
-             email: str | None = None, password: str = PASSWORD) -> Any:
+    def make(
+        role: str = "programme_manager",
+        organization: str = "UN",
+        email: str | None = None,
+        password: str = PASSWORD,
+    ) -> Any:
         email = email or f"{role}.{organization.lower()}.{next(counter)}@example.org"
         user = create_user(email, password, role, organization, name=email.split("@")[0])
         _db.session.commit()
@@ -147,8 +153,11 @@ def make_project(app: Flask) -> Callable[..., Any]:
 
     def make(**overrides: Any) -> Any:
         data = ProjectData(
-            code=f"P-{next(counter):03d}", title="Police training on environmental crime",
-            areas=["b", "c"], lead_organization="INTERPOL", start_date=date(2025, 1, 1),
+            code=f"P-{next(counter):03d}",
+            title="Police training on environmental crime",
+            areas=["b", "c"],
+            lead_organization="INTERPOL",
+            start_date=date(2025, 1, 1),
         )
         for key, value in overrides.items():
             setattr(data, key, value)
@@ -168,8 +177,9 @@ def make_arrangement(app: Flask, make_project: Callable[..., Any]) -> Callable[.
 
     counter = iter(range(1, 10_000))
 
-    def make(signed: bool = True, signed_on: date | None = None, shares: Any = None,
-             **overrides: Any) -> Any:
+    def make(
+        signed: bool = True, signed_on: date | None = None, shares: Any = None, **overrides: Any
+    ) -> Any:
         parties = overrides.pop("parties", ["UN", "INTERPOL"])
         if shares is None:
             shares = [ShareData("UN", "55"), ShareData("INTERPOL", "45")]
@@ -178,8 +188,12 @@ def make_arrangement(app: Flask, make_project: Callable[..., Any]) -> Callable[.
         data = ArrangementData(
             reference=f"SA-{next(counter):03d}",
             project=overrides.pop("project", None) or make_project().code,
-            title="Training modules", kind="joint_action", parties=parties, currency="USD",
-            start_date=date(2025, 1, 1), shares=shares,
+            title="Training modules",
+            kind="joint_action",
+            parties=parties,
+            currency="USD",
+            start_date=date(2025, 1, 1),
+            shares=shares,
         )
         for key, value in overrides.items():
             setattr(data, key, value)
@@ -219,8 +233,7 @@ class WebClient:
     def get(self, url: str, **kw: Any) -> Any:
         return self.client.get(url, **kw)
 
-    def post_form(self, url: str, data: dict[str, Any], page: str | None = None,
-                  **kw: Any) -> Any:
+    def post_form(self, url: str, data: dict[str, Any], page: str | None = None, **kw: Any) -> Any:
         html = self.client.get(page or url).get_data(as_text=True)
         return self.client.post(url, data={"csrf_token": csrf_from(html), **data}, **kw)
 

@@ -79,7 +79,9 @@ def page_params() -> tuple[int, int]:
                 raise ValueError
             values[key] = value
         except ValueError:
-            errors.add(key, f"{key} must be a whole number from 1" + (f" to {high}." if high else "."))
+            errors.add(
+                key, f"{key} must be a whole number from 1" + (f" to {high}." if high else ".")
+            )
     errors.raise_if_any()
     return values["page"], values["per_page"]
 

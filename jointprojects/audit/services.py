@@ -31,8 +31,6 @@ def snapshot(obj: Any, *, extra: dict[str, Any] | None = None) -> dict[str, Any]
     return data
 
 
-
-
 def _current_user_id() -> int | None:
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         return int(current_user.id)

@@ -7,8 +7,9 @@ requires being a user of that organization, unless the user is an admin.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -33,8 +34,16 @@ ORGANIZATION_WRITE = "organization.write"
 USER_ADMIN = "user.admin"
 
 _PROGRAMME = {
-    READ, PROJECT_WRITE, ARRANGEMENT_WRITE, ARRANGEMENT_SIGN, AMENDMENT_PROPOSE,
-    AMENDMENT_CONSENT, TERMINATION_NOTICE, BUDGET_WRITE, PERSONNEL_WRITE, PERSONNEL_APPROVE,
+    READ,
+    PROJECT_WRITE,
+    ARRANGEMENT_WRITE,
+    ARRANGEMENT_SIGN,
+    AMENDMENT_PROPOSE,
+    AMENDMENT_CONSENT,
+    TERMINATION_NOTICE,
+    BUDGET_WRITE,
+    PERSONNEL_WRITE,
+    PERSONNEL_APPROVE,
     REPORT_DOWNLOAD,
 }
 _FINANCE = {READ, EXPENSE_WRITE, RATE_WRITE, BUDGET_WRITE, IMPORT, REPORT_DOWNLOAD}

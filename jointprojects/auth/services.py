@@ -74,9 +74,7 @@ def create_token(email: str) -> str:
 def user_for_token(token: str) -> User | None:
     if not token:
         return None
-    row = db.session.scalar(
-        select(ApiToken).filter_by(token_hash=hash_token(token), revoked=False)
-    )
+    row = db.session.scalar(select(ApiToken).filter_by(token_hash=hash_token(token), revoked=False))
     if row is None or not row.user.active:
         return None
     return row.user

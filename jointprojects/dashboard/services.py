@@ -14,17 +14,30 @@ from jointprojects.special_arrangements.models import ShareVersion, SpecialArran
 
 def portfolio_figures(today: date | None = None) -> dict[str, Any]:
     today = today or date.today()
-    projects = dict(db.session.execute(
-        select(Project.status, func.count()).group_by(Project.status)).all())
-    arrangements = dict(db.session.execute(
-        select(SpecialArrangement.status, func.count()).group_by(SpecialArrangement.status)).all())
-    under_notice = list(db.session.scalars(
-        select(SpecialArrangement)
-        .where(SpecialArrangement.termination_effective_date.is_not(None),
-               SpecialArrangement.termination_effective_date > today)
-        .order_by(SpecialArrangement.termination_effective_date)))
-    pending = int(db.session.scalar(
-        select(func.count()).select_from(ShareVersion).where(ShareVersion.status == "pending")) or 0)
+    projects = dict(
+        db.session.execute(select(Project.status, func.count()).group_by(Project.status)).all()
+    )
+    arrangements = dict(
+        db.session.execute(
+            select(SpecialArrangement.status, func.count()).group_by(SpecialArrangement.status)
+        ).all()
+    )
+    under_notice = list(
+        db.session.scalars(
+            select(SpecialArrangement)
+            .where(
+                SpecialArrangement.termination_effective_date.is_not(None),
+                SpecialArrangement.termination_effective_date > today,
+            )
+            .order_by(SpecialArrangement.termination_effective_date)
+        )
+    )
+    pending = int(
+        db.session.scalar(
+            select(func.count()).select_from(ShareVersion).where(ShareVersion.status == "pending")
+        )
+        or 0
+    )
     return {
         "projects": projects,
         "arrangements": arrangements,

@@ -74,7 +74,9 @@ def load_reference_data() -> bool:
     agreement = db.session.scalar(select(Agreement).filter_by(code=spec["code"]))
     if agreement is None:
         agreement = Agreement(
-            code=spec["code"], title=spec["title"], signed_place=spec["signed_place"],
+            code=spec["code"],
+            title=spec["title"],
+            signed_place=spec["signed_place"],
             signed_date=date.fromisoformat(spec["signed_date"]),
         )
         agreement.parties = [

@@ -32,8 +32,9 @@ def project_json(project: Project) -> dict[str, Any]:
 def list_projects():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     page, per_page = page_params()
-    query = services.project_query(search=request.args.get("q", ""),
-                                   status=request.args.get("status", ""))
+    query = services.project_query(
+        search=request.args.get("q", ""), status=request.args.get("status", "")
+    )
     query = query.order_by(None).order_by(Project.start_date, Project.id)
     from sqlalchemy import func, select
 
@@ -64,5 +65,3 @@ def create_project():  # type: ignore[no-untyped-def]
     )
     project = run(body, services.create_project, data)
     return project_json(project), 201
-
-

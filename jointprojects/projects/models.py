@@ -24,9 +24,7 @@ project_area = Table(
 class Project(db.Model):
     __tablename__ = "project"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('planned', 'active', 'completed', 'cancelled')", name="status"
-        ),
+        CheckConstraint("status IN ('planned', 'active', 'completed', 'cancelled')", name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 

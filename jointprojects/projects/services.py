@@ -55,7 +55,7 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
     if not data.areas:
         errors.add("areas", "Choose at least one area of cooperation (Art. 1).")
     elif not all(isinstance(a, str) for a in data.areas):
-        errors.add("areas", "areas must be a list of codes such as \"a\".")
+        errors.add("areas", 'areas must be a list of codes such as "a".')
     else:
         known = {a.code: a for a in db.session.scalars(select(Area))}
         for index, code in enumerate(data.areas):
@@ -73,9 +73,14 @@ def create_project(data: ProjectData) -> Project:
     if db.session.scalar(select(Project.id).filter_by(code=data.code)):
         raise Conflict(f"A project with code {data.code} already exists.", field="code")
     project = Project(
-        code=data.code, title=data.title, description=data.description or "",
-        lead_organization=lead, start_date=data.start_date, end_date=data.end_date,
-        status=data.status, areas=areas,
+        code=data.code,
+        title=data.title,
+        description=data.description or "",
+        lead_organization=lead,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        status=data.status,
+        areas=areas,
     )
     db.session.add(project)
     audit.record("create", project, after=_snapshot(project))
@@ -91,7 +96,9 @@ def update_project(project: Project, data: ProjectData, expected_version: int | 
     errors = Collector()
     lead, areas = _validate(data, errors)
     errors.raise_if_any()
-    if data.code != project.code and db.session.scalar(select(Project.id).filter_by(code=data.code)):
+    if data.code != project.code and db.session.scalar(
+        select(Project.id).filter_by(code=data.code)
+    ):
         raise Conflict(f"A project with code {data.code} already exists.", field="code")
     before = _snapshot(project)
     project.code = data.code or project.code
@@ -118,10 +125,15 @@ def delete_project(project: Project) -> None:
 
 
 def _snapshot(project: Project) -> dict:
-    return audit.snapshot(project, extra={
-        "areas": [a.code for a in project.areas],
-        "lead_organization": project.lead_organization.code if project.lead_organization else None,
-    })
+    return audit.snapshot(
+        project,
+        extra={
+            "areas": [a.code for a in project.areas],
+            "lead_organization": project.lead_organization.code
+            if project.lead_organization
+            else None,
+        },
+    )
 
 
 def project_query(search: str = "", status: str = "", area: str = "") -> Select:
@@ -133,9 +145,7 @@ def project_query(search: str = "", status: str = "", area: str = "") -> Select:
         query = query.where(Project.status == status)
     if area:
         query = query.where(
-            Project.id.in_(
-                select(project_area.c.project_id).join(Area).where(Area.code == area)
-            )
+            Project.id.in_(select(project_area.c.project_id).join(Area).where(Area.code == area))
         )
     return query
 

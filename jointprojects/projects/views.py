@@ -31,7 +31,9 @@ def _load(code: str) -> Project:
 def _form(project: Project | None = None) -> ProjectForm:
     form = ProjectForm(obj=project)
     form.areas.choices = [(a.code, a.label) for a in areas_by_code().values()]
-    form.lead_organization.choices = [(o.code, f"{o.code} – {o.name}") for o in list_organizations()]
+    form.lead_organization.choices = [
+        (o.code, f"{o.code} – {o.name}") for o in list_organizations()
+    ]
     if project is not None and request.method == "GET":
         form.areas.data = [a.code for a in project.areas]
         form.lead_organization.data = project.lead_organization.code
@@ -41,10 +43,14 @@ def _form(project: Project | None = None) -> ProjectForm:
 
 def _data(form: ProjectForm) -> services.ProjectData:
     return services.ProjectData(
-        code=(form.code.data or "").strip(), title=(form.title.data or "").strip(),
-        description=form.description.data or "", areas=form.areas.data or [],
-        lead_organization=form.lead_organization.data, start_date=form.start_date.data,
-        end_date=form.end_date.data, status=form.status.data,
+        code=(form.code.data or "").strip(),
+        title=(form.title.data or "").strip(),
+        description=form.description.data or "",
+        areas=form.areas.data or [],
+        lead_organization=form.lead_organization.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        status=form.status.data,
     )
 
 
@@ -54,8 +60,15 @@ def _data(form: ProjectForm) -> services.ProjectData:
 def index():  # type: ignore[no-untyped-def]
     q, status, area = (request.args.get(k, "").strip() for k in ("q", "status", "area"))
     page = paginate(services.project_query(q, status, area))
-    return render_template("projects/index.html", page=page, q=q, status=status, area=area,
-                           statuses=PROJECT_STATUSES, areas=areas_by_code())
+    return render_template(
+        "projects/index.html",
+        page=page,
+        q=q,
+        status=status,
+        area=area,
+        statuses=PROJECT_STATUSES,
+        areas=areas_by_code(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -73,7 +86,8 @@ def create():  # type: ignore[no-untyped-def]
             db.session.rollback()
             apply_errors(form, exc)
     return render_template("projects/form.html", form=form, project=None), (
-        422 if form.errors or getattr(form, "form_errors", None) else 200)
+        422 if form.errors or getattr(form, "form_errors", None) else 200
+    )
 
 
 @bp.route("/<code>")
@@ -102,7 +116,8 @@ def edit(code: str):  # type: ignore[no-untyped-def]
             project = _load(code)
             apply_errors(form, exc)
     return render_template("projects/form.html", form=form, project=project), (
-        422 if form.errors or getattr(form, "form_errors", None) else 200)
+        422 if form.errors or getattr(form, "form_errors", None) else 200
+    )
 
 
 @bp.route("/<code>/delete", methods=["POST"])

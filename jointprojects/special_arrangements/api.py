@@ -27,8 +27,11 @@ def version_json(version: ShareVersion, currency: str) -> dict[str, Any]:
         "status": version.status,
         "reason": version.reason,
         "shares": [
-            {"organization": s.organization.code, "category": s.category,
-             "percent": percent_to_json(s.percent)}
+            {
+                "organization": s.organization.code,
+                "category": s.category,
+                "percent": percent_to_json(s.percent),
+            }
             for s in version.shares
         ],
         "ceilings": [
@@ -58,16 +61,24 @@ def arrangement_json(sa: SpecialArrangement) -> dict[str, Any]:
             "notice_date": _iso(sa.termination_notice_date),
             "effective_date": _iso(sa.termination_effective_date),
             "organization": sa.terminated_by.code if sa.terminated_by else None,
-        } if sa.termination_notice_date else None,
+        }
+        if sa.termination_notice_date
+        else None,
         "modalities": [
-            {"organization": p.organization.code, "role": p.role,
-             "responsibilities": p.responsibilities,
-             "in_kind_contribution": p.in_kind_contribution}
+            {
+                "organization": p.organization.code,
+                "role": p.role,
+                "responsibilities": p.responsibilities,
+                "in_kind_contribution": p.in_kind_contribution,
+            }
             for p in sa.parties
         ],
         "signatures": [
-            {"organization": s.organization.code, "date": _iso(s.date),
-             "recorded_by_admin": s.recorded_by_admin}
+            {
+                "organization": s.organization.code,
+                "date": _iso(s.date),
+                "recorded_by_admin": s.recorded_by_admin,
+            }
             for s in sa.signatures
         ],
         "versions": [version_json(v, sa.currency) for v in sa.share_versions],
@@ -77,7 +88,8 @@ def arrangement_json(sa: SpecialArrangement) -> dict[str, Any]:
 def read_shares(body: Reader, key: str = "shares") -> list[services.ShareData]:
     return [
         services.ShareData(
-            organization=r.str("organization"), percent=r.data.get("percent"),
+            organization=r.str("organization"),
+            percent=r.data.get("percent"),
             category=r.str("category", required=False) or None,
         )
         for r in body.objects(key)
@@ -95,11 +107,17 @@ def read_ceilings(body: Reader) -> list[services.CeilingData]:
 def list_arrangements():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     page, per_page = page_params()
-    query = services.arrangement_query(
-        search=request.args.get("q", ""), status=request.args.get("status", ""),
-        kind=request.args.get("kind", ""), project=request.args.get("project", ""),
-        organization=request.args.get("organization", ""),
-    ).order_by(None).order_by(SpecialArrangement.start_date, SpecialArrangement.id)
+    query = (
+        services.arrangement_query(
+            search=request.args.get("q", ""),
+            status=request.args.get("status", ""),
+            kind=request.args.get("kind", ""),
+            project=request.args.get("project", ""),
+            organization=request.args.get("organization", ""),
+        )
+        .order_by(None)
+        .order_by(SpecialArrangement.start_date, SpecialArrangement.id)
+    )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
     return list_response([arrangement_json(a) for a in items], int(total or 0))
@@ -129,8 +147,8 @@ def create_arrangement():  # type: ignore[no-untyped-def]
                 organization=r.str("organization"),
                 role=r.str("role", required=False) or "",
                 responsibilities=r.str("responsibilities", required=False, max_length=5000) or "",
-                in_kind_contribution=r.str("in_kind_contribution", required=False,
-                                           max_length=5000) or "",
+                in_kind_contribution=r.str("in_kind_contribution", required=False, max_length=5000)
+                or "",
             )
             for r in body.objects("modalities", required=False)
         ],

@@ -16,14 +16,18 @@ from wtforms.validators import DataRequired, Length, Optional
 from jointprojects.money import MINOR_UNITS
 from jointprojects.special_arrangements.models import CATEGORIES, KINDS
 
-CATEGORY_CHOICES = [("", "Default (all categories)")] + [(c, c.replace("_", " ").capitalize()) for c in CATEGORIES]
+CATEGORY_CHOICES = [("", "Default (all categories)")] + [
+    (c, c.replace("_", " ").capitalize()) for c in CATEGORIES
+]
 
 
 class ModalityRow(Form):
     organization = SelectField("Party", choices=[], validate_choice=False)
     role = StringField("Role", validators=[Optional(), Length(max=120)])
     responsibilities = TextAreaField("Responsibilities", validators=[Optional(), Length(max=5000)])
-    in_kind_contribution = StringField("In-kind contribution", validators=[Optional(), Length(max=5000)])
+    in_kind_contribution = StringField(
+        "In-kind contribution", validators=[Optional(), Length(max=5000)]
+    )
 
 
 class ShareRow(Form):
@@ -42,7 +46,9 @@ class ArrangementForm(FlaskForm):
     project = SelectField("Joint project", choices=[], validate_choice=False)
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
     kind = SelectField("Kind", choices=[(k, f"{v[0]} ({v[1]})") for k, v in KINDS.items()])
-    currency = SelectField("Reporting currency", choices=[(c, c) for c in sorted(MINOR_UNITS)], default="USD")
+    currency = SelectField(
+        "Reporting currency", choices=[(c, c) for c in sorted(MINOR_UNITS)], default="USD"
+    )
     start_date = DateField("Start date", validators=[DataRequired()])
     end_date = DateField("End date", validators=[Optional()])
     modalities = FieldList(FormField(ModalityRow), min_entries=0)

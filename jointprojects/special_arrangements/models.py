@@ -28,8 +28,14 @@ KINDS = {
 }
 STATUSES = ("draft", "in_force", "terminated", "expired")
 CATEGORIES = (
-    "personnel", "travel", "equipment", "training", "meetings",
-    "contractual_services", "operating", "other",
+    "personnel",
+    "travel",
+    "equipment",
+    "training",
+    "meetings",
+    "contractual_services",
+    "operating",
+    "other",
 )
 
 

@@ -122,7 +122,10 @@ def validate_shares(
 
 
 def validate_ceilings(
-    parties: list[str], ceilings: list[CeilingData], currency: str | None, errors: Collector,
+    parties: list[str],
+    ceilings: list[CeilingData],
+    currency: str | None,
+    errors: Collector,
     prefix: str = "ceilings",
 ) -> list[tuple[str, Decimal]]:
     result: list[tuple[str, Decimal]] = []
@@ -137,7 +140,9 @@ def validate_ceilings(
             continue
         seen.add(ceiling.organization)
         try:
-            amount = parse_money(ceiling.amount, currency) if currency else parse_decimal(ceiling.amount)
+            amount = (
+                parse_money(ceiling.amount, currency) if currency else parse_decimal(ceiling.amount)
+            )
         except MoneyError as exc:
             errors.add(f"{name}.amount", f"amount {exc}.")
             continue
@@ -148,7 +153,9 @@ def validate_ceilings(
     return result
 
 
-def _validate(data: ArrangementData, errors: Collector) -> tuple[Project | None, dict[str, Organization]]:
+def _validate(
+    data: ArrangementData, errors: Collector
+) -> tuple[Project | None, dict[str, Organization]]:
     if not data.reference or len(data.reference) > 60:
         errors.add("reference", "reference is required (at most 60 characters).")
     if not data.title:
@@ -182,11 +189,15 @@ def _validate(data: ArrangementData, errors: Collector) -> tuple[Project | None,
     seen = set()
     for index, modality in enumerate(data.modalities):
         if modality.organization not in parties:
-            errors.add(f"modalities[{index}].organization",
-                       f"{modality.organization!r} is not a party to this arrangement.")
+            errors.add(
+                f"modalities[{index}].organization",
+                f"{modality.organization!r} is not a party to this arrangement.",
+            )
         elif modality.organization in seen:
-            errors.add(f"modalities[{index}].organization",
-                       f"Modalities for {modality.organization} are given twice.")
+            errors.add(
+                f"modalities[{index}].organization",
+                f"Modalities for {modality.organization} are given twice.",
+            )
         seen.add(modality.organization)
     return project, orgs
 
@@ -202,20 +213,33 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
         raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     modalities = {m.organization: m for m in data.modalities}
     sa = SpecialArrangement(
-        reference=data.reference, project=project, title=data.title, kind=data.kind,
-        currency=data.currency, start_date=data.start_date, end_date=data.end_date,
+        reference=data.reference,
+        project=project,
+        title=data.title,
+        kind=data.kind,
+        currency=data.currency,
+        start_date=data.start_date,
+        end_date=data.end_date,
         status="draft",
     )
     db.session.add(sa)
     for code in data.parties:
         m = modalities.get(code, ModalityData(code))
-        sa.parties.append(ArrangementParty(
-            organization=orgs[code], role=m.role or "", responsibilities=m.responsibilities or "",
-            in_kind_contribution=m.in_kind_contribution or "",
-        ))
-    version = ShareVersion(number=1, effective_date=data.start_date, status="in_force",
-                           reason="Original arrangement",
-                           proposed_by_id=getattr(user, "id", None))
+        sa.parties.append(
+            ArrangementParty(
+                organization=orgs[code],
+                role=m.role or "",
+                responsibilities=m.responsibilities or "",
+                in_kind_contribution=m.in_kind_contribution or "",
+            )
+        )
+    version = ShareVersion(
+        number=1,
+        effective_date=data.start_date,
+        status="in_force",
+        reason="Original arrangement",
+        proposed_by_id=getattr(user, "id", None),
+    )
     _fill_version(version, share_rows, ceiling_rows, orgs)
     sa.share_versions.append(version)
     audit.record("create", sa, after=arrangement_snapshot(sa), user=user)
@@ -232,7 +256,9 @@ def _fill_version(
         Share(category=category, organization=orgs[code], percent=percent.quantize(Decimal("0.01")))
         for category, code, percent in share_rows
     ]
-    version.ceilings = [Ceiling(organization=orgs[code], amount=amount) for code, amount in ceiling_rows]
+    version.ceilings = [
+        Ceiling(organization=orgs[code], amount=amount) for code, amount in ceiling_rows
+    ]
 
 
 def update_arrangement(
@@ -263,10 +289,14 @@ def update_arrangement(
     db.session.flush()
     for code in data.parties:
         m = modalities.get(code, ModalityData(code))
-        sa.parties.append(ArrangementParty(
-            organization=orgs[code], role=m.role or "", responsibilities=m.responsibilities or "",
-            in_kind_contribution=m.in_kind_contribution or "",
-        ))
+        sa.parties.append(
+            ArrangementParty(
+                organization=orgs[code],
+                role=m.role or "",
+                responsibilities=m.responsibilities or "",
+                in_kind_contribution=m.in_kind_contribution or "",
+            )
+        )
     version = sa.share_versions[0]
     version.effective_date = data.start_date
     version.shares = []
@@ -284,8 +314,9 @@ def delete_arrangement(sa: SpecialArrangement, user: Any = None) -> None:
     db.session.delete(sa)
 
 
-def sign(sa: SpecialArrangement, organization_code: str, on: date | None, user: Any,
-         signatory: str = "") -> Signature:
+def sign(
+    sa: SpecialArrangement, organization_code: str, on: date | None, user: Any, signatory: str = ""
+) -> Signature:
     """Record a party's signature; the last one brings the arrangement into force."""
     errors = Collector()
     if on is None:
@@ -302,8 +333,11 @@ def sign(sa: SpecialArrangement, organization_code: str, on: date | None, user: 
     if any(s.organization.code == organization_code for s in sa.signatures):
         raise Conflict(f"{organization_code} has already signed {sa.reference}.", "organization")
     signature = Signature(
-        organization=party.organization, date=on, signatory=signatory or user.display_name,
-        recorded_by=user, recorded_by_admin=policy.acts_as_admin(user, organization_code),
+        organization=party.organization,
+        date=on,
+        signatory=signatory or user.display_name,
+        recorded_by=user,
+        recorded_by_admin=policy.acts_as_admin(user, organization_code),
     )
     before = arrangement_snapshot(sa)
     sa.signatures.append(signature)
@@ -319,9 +353,14 @@ def sign(sa: SpecialArrangement, organization_code: str, on: date | None, user: 
 
 # --- Amendments (Art. 10.2 by analogy) -------------------------------------------------------
 
+
 def propose_amendment(
-    sa: SpecialArrangement, effective_date: date | None, shares: list[ShareData],
-    ceilings: list[CeilingData], reason: str | None, user: Any,
+    sa: SpecialArrangement,
+    effective_date: date | None,
+    shares: list[ShareData],
+    ceilings: list[CeilingData],
+    reason: str | None,
+    user: Any,
 ) -> ShareVersion:
     """A new version of the shares (and ceilings), pending until every party consents."""
     policy.ensure(user, policy.AMENDMENT_PROPOSE)
@@ -336,14 +375,20 @@ def propose_amendment(
     share_rows = validate_shares(parties, shares, errors)
     ceiling_rows = validate_ceilings(parties, ceilings, sa.currency, errors)
     errors.raise_if_any()
-    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in ("terminated", "expired"):
+    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in (
+        "terminated",
+        "expired",
+    ):
         raise Conflict(f"{sa.reference} is no longer in force; it cannot be amended.")
     if any(v.status == "pending" for v in sa.share_versions):
         raise Conflict("Another amendment is awaiting consent; settle it first.")
     orgs = {p.organization.code: p.organization for p in sa.parties}
     version = ShareVersion(
-        number=max(v.number for v in sa.share_versions) + 1, effective_date=effective_date,
-        status="pending", reason=(reason or "").strip(), proposed_by_id=getattr(user, "id", None),
+        number=max(v.number for v in sa.share_versions) + 1,
+        effective_date=effective_date,
+        status="pending",
+        reason=(reason or "").strip(),
+        proposed_by_id=getattr(user, "id", None),
     )
     _fill_version(version, share_rows, ceiling_rows, orgs)
     sa.share_versions.append(version)
@@ -359,7 +404,10 @@ def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
 
 
 def consent(
-    sa: SpecialArrangement, version: ShareVersion, organization_code: str, on: date | None,
+    sa: SpecialArrangement,
+    version: ShareVersion,
+    organization_code: str,
+    on: date | None,
     user: Any,
 ) -> Consent:
     """Record a party's written consent; the last consent brings the amendment into force
@@ -378,15 +426,21 @@ def consent(
         raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
     if any(c.organization.code == organization_code for c in version.consents):
         raise Conflict(f"{organization_code} has already consented to amendment {version.number}.")
-    record = Consent(organization=party.organization, date=on, recorded_by=user,
-                     recorded_by_admin=policy.acts_as_admin(user, organization_code))
+    record = Consent(
+        organization=party.organization,
+        date=on,
+        recorded_by=user,
+        recorded_by_admin=policy.acts_as_admin(user, organization_code),
+    )
     version.consents.append(record)
     audit.record("consent", record, parent=sa, user=user)
     if {c.organization.code for c in version.consents} == set(sa.party_codes):
         before = version_snapshot(version)
         version.status = "in_force"
         version.in_force_since = max(c.date for c in version.consents)
-        audit.record("update", version, parent=sa, before=before, after=version_snapshot(version), user=user)
+        audit.record(
+            "update", version, parent=sa, before=before, after=version_snapshot(version), user=user
+        )
         from jointprojects.expenses.services import reallocate
 
         reallocate(sa, from_date=version.effective_date)
@@ -399,13 +453,17 @@ def withdraw_amendment(sa: SpecialArrangement, version: ShareVersion, user: Any)
         raise Conflict("Only a pending amendment can be withdrawn.")
     before = version_snapshot(version)
     version.status = "withdrawn"
-    audit.record("withdraw", version, parent=sa, before=before, after=version_snapshot(version), user=user)
+    audit.record(
+        "withdraw", version, parent=sa, before=before, after=version_snapshot(version), user=user
+    )
 
 
 # --- Termination (Art. 10.3 by analogy) ------------------------------------------------------
 
-def give_notice(sa: SpecialArrangement, organization_code: str, notice_date: date | None,
-                user: Any) -> SpecialArrangement:
+
+def give_notice(
+    sa: SpecialArrangement, organization_code: str, notice_date: date | None, user: Any
+) -> SpecialArrangement:
     """A party's written notice; effective six calendar months after the notice date."""
     errors = Collector()
     if notice_date is None:
@@ -431,6 +489,7 @@ def give_notice(sa: SpecialArrangement, organization_code: str, notice_date: dat
 
 # --- Reading -------------------------------------------------------------------------------
 
+
 def versions_for_engine(sa: SpecialArrangement) -> list[allocation.ShareVersion]:
     """The versions in force, as the pure engine's data."""
     result = []
@@ -442,11 +501,15 @@ def versions_for_engine(sa: SpecialArrangement) -> list[allocation.ShareVersion]
         for s in v.shares:
             target = default if s.category is None else categories.setdefault(s.category, {})
             target[s.organization.code] = s.percent
-        result.append(allocation.ShareVersion(
-            number=v.number, effective_date=v.effective_date, default=default,
-            categories=categories,
-            ceilings={c.organization.code: c.amount for c in v.ceilings},
-        ))
+        result.append(
+            allocation.ShareVersion(
+                number=v.number,
+                effective_date=v.effective_date,
+                default=default,
+                categories=categories,
+                ceilings={c.organization.code: c.amount for c in v.ceilings},
+            )
+        )
     return result
 
 
@@ -459,14 +522,21 @@ def share_table(version: ShareVersion) -> list[tuple[str | None, dict[str, Decim
 
 
 def arrangement_snapshot(sa: SpecialArrangement) -> dict[str, Any]:
-    return audit.snapshot(sa, extra={
-        "parties": [
-            {"organization": p.organization.code, "role": p.role,
-             "responsibilities": p.responsibilities, "in_kind_contribution": p.in_kind_contribution}
-            for p in sa.parties
-        ],
-        "shares": [version_snapshot(v) for v in sa.share_versions if v.number == 1],
-    })
+    return audit.snapshot(
+        sa,
+        extra={
+            "parties": [
+                {
+                    "organization": p.organization.code,
+                    "role": p.role,
+                    "responsibilities": p.responsibilities,
+                    "in_kind_contribution": p.in_kind_contribution,
+                }
+                for p in sa.parties
+            ],
+            "shares": [version_snapshot(v) for v in sa.share_versions if v.number == 1],
+        },
+    )
 
 
 def version_snapshot(version: ShareVersion) -> dict[str, Any]:
@@ -475,8 +545,11 @@ def version_snapshot(version: ShareVersion) -> dict[str, Any]:
         "effective_date": version.effective_date.isoformat() if version.effective_date else None,
         "status": version.status,
         "shares": [
-            {"organization": s.organization.code, "category": s.category,
-             "percent": format(s.percent, "f")}
+            {
+                "organization": s.organization.code,
+                "category": s.category,
+                "percent": format(s.percent, "f"),
+            }
             for s in version.shares
         ],
         "ceilings": [
@@ -486,13 +559,15 @@ def version_snapshot(version: ShareVersion) -> dict[str, Any]:
     }
 
 
-def arrangement_query(search: str = "", status: str = "", kind: str = "", project: str = "",
-                      organization: str = "") -> Select:
+def arrangement_query(
+    search: str = "", status: str = "", kind: str = "", project: str = "", organization: str = ""
+) -> Select:
     query = select(SpecialArrangement).order_by(SpecialArrangement.reference)
     if search:
         like = f"%{search}%"
-        query = query.where(or_(SpecialArrangement.reference.ilike(like),
-                                SpecialArrangement.title.ilike(like)))
+        query = query.where(
+            or_(SpecialArrangement.reference.ilike(like), SpecialArrangement.title.ilike(like))
+        )
     if status:
         query = query.where(SpecialArrangement.status == status)
     if kind:
@@ -500,8 +575,11 @@ def arrangement_query(search: str = "", status: str = "", kind: str = "", projec
     if project:
         query = query.join(Project).where(Project.code == project)
     if organization:
-        query = query.where(SpecialArrangement.id.in_(
-            select(ArrangementParty.arrangement_id).join(Organization)
-            .where(Organization.code == organization)
-        ))
+        query = query.where(
+            SpecialArrangement.id.in_(
+                select(ArrangementParty.arrangement_id)
+                .join(Organization)
+                .where(Organization.code == organization)
+            )
+        )
     return query

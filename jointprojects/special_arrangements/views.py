@@ -52,8 +52,11 @@ def _set_choices(form, parties: list[str] | None = None) -> None:  # type: ignor
 
 def _shares(form) -> list[services.ShareData]:  # type: ignore[no-untyped-def]
     return [
-        services.ShareData(organization=e.form.organization.data, percent=e.form.percent.data,
-                           category=e.form.category.data or None)
+        services.ShareData(
+            organization=e.form.organization.data,
+            percent=e.form.percent.data,
+            category=e.form.category.data or None,
+        )
         for e in form.shares
     ]
 
@@ -61,25 +64,33 @@ def _shares(form) -> list[services.ShareData]:  # type: ignore[no-untyped-def]
 def _ceilings(form) -> list[services.CeilingData]:  # type: ignore[no-untyped-def]
     return [
         services.CeilingData(organization=e.form.organization.data, amount=e.form.amount.data)
-        for e in form.ceilings if (e.form.amount.data or "").strip()
+        for e in form.ceilings
+        if (e.form.amount.data or "").strip()
     ]
 
 
 def _data(form: ArrangementForm) -> services.ArrangementData:
     modalities = [
         services.ModalityData(
-            organization=e.form.organization.data, role=e.form.role.data or "",
+            organization=e.form.organization.data,
+            role=e.form.role.data or "",
             responsibilities=e.form.responsibilities.data or "",
             in_kind_contribution=e.form.in_kind_contribution.data or "",
         )
         for e in form.modalities
     ]
     return services.ArrangementData(
-        reference=(form.reference.data or "").strip(), project=form.project.data,
-        title=(form.title.data or "").strip(), kind=form.kind.data,
+        reference=(form.reference.data or "").strip(),
+        project=form.project.data,
+        title=(form.title.data or "").strip(),
+        kind=form.kind.data,
         parties=[m.organization for m in modalities if m.organization],
-        currency=form.currency.data, start_date=form.start_date.data, end_date=form.end_date.data,
-        modalities=modalities, shares=_shares(form), ceilings=_ceilings(form),
+        currency=form.currency.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        modalities=modalities,
+        shares=_shares(form),
+        ceilings=_ceilings(form),
     )
 
 
@@ -87,13 +98,27 @@ def _data(form: ArrangementForm) -> services.ArrangementData:
 @login_required
 @requires(READ)
 def index():  # type: ignore[no-untyped-def]
-    args = {k: request.args.get(k, "").strip() for k in ("q", "status", "kind", "organization", "project")}
-    page = paginate(services.arrangement_query(
-        search=args["q"], status=args["status"], kind=args["kind"],
-        organization=args["organization"], project=args["project"],
-    ))
-    return render_template("special_arrangements/index.html", page=page, args=args,
-                           statuses=STATUSES, kinds=KINDS, organizations=list_organizations())
+    args = {
+        k: request.args.get(k, "").strip()
+        for k in ("q", "status", "kind", "organization", "project")
+    }
+    page = paginate(
+        services.arrangement_query(
+            search=args["q"],
+            status=args["status"],
+            kind=args["kind"],
+            organization=args["organization"],
+            project=args["project"],
+        )
+    )
+    return render_template(
+        "special_arrangements/index.html",
+        page=page,
+        args=args,
+        statuses=STATUSES,
+        kinds=KINDS,
+        organizations=list_organizations(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -112,8 +137,11 @@ def create():  # type: ignore[no-untyped-def]
         try:
             sa = services.create_arrangement(_data(form), current_user)
             db.session.commit()
-            flash(f"Special arrangement {sa.reference} created as a draft. "
-                  "It enters into force once every party has signed.", "success")
+            flash(
+                f"Special arrangement {sa.reference} created as a draft. "
+                "It enters into force once every party has signed.",
+                "success",
+            )
             return redirect(url_for(".detail", reference=sa.reference))
         except DomainError as exc:
             db.session.rollback()
@@ -136,8 +164,13 @@ def detail(reference: str):  # type: ignore[no-untyped-def]
         (c, c) for c in sa.party_codes if policy.can(current_user, policy.TERMINATION_NOTICE, c)
     ]
     return render_template(
-        "special_arrangements/detail.html", sa=sa, sign_form=sign_form, notice_form=notice_form,
-        share_table=services.share_table, history=history(sa), extras=detail_extras(sa),
+        "special_arrangements/detail.html",
+        sa=sa,
+        sign_form=sign_form,
+        notice_form=notice_form,
+        share_table=services.share_table,
+        history=history(sa),
+        extras=detail_extras(sa),
     )
 
 
@@ -159,8 +192,10 @@ def detail_extras(sa: SpecialArrangement) -> dict:
 def edit(reference: str):  # type: ignore[no-untyped-def]
     sa = _load(reference)
     if sa.status != "draft" or sa.signatures:
-        flash("A signed arrangement cannot be edited: propose an amendment of its shares instead.",
-              "warning")
+        flash(
+            "A signed arrangement cannot be edited: propose an amendment of its shares instead.",
+            "warning",
+        )
         return redirect(url_for(".detail", reference=reference))
     form = ArrangementForm(obj=None)
     if request.method == "GET":
@@ -169,16 +204,27 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
         form.start_date.data, form.end_date.data = sa.start_date, sa.end_date
         form.version.data = str(sa.version)
         for p in sa.parties:
-            form.modalities.append_entry({
-                "organization": p.organization.code, "role": p.role,
-                "responsibilities": p.responsibilities,
-                "in_kind_contribution": p.in_kind_contribution})
+            form.modalities.append_entry(
+                {
+                    "organization": p.organization.code,
+                    "role": p.role,
+                    "responsibilities": p.responsibilities,
+                    "in_kind_contribution": p.in_kind_contribution,
+                }
+            )
         version = sa.share_versions[0]
         for s in version.shares:
-            form.shares.append_entry({"organization": s.organization.code,
-                                      "category": s.category or "", "percent": f"{s.percent.normalize():f}"})
+            form.shares.append_entry(
+                {
+                    "organization": s.organization.code,
+                    "category": s.category or "",
+                    "percent": f"{s.percent.normalize():f}",
+                }
+            )
         for c in version.ceilings:
-            form.ceilings.append_entry({"organization": c.organization.code, "amount": f"{c.amount:f}"})
+            form.ceilings.append_entry(
+                {"organization": c.organization.code, "amount": f"{c.amount:f}"}
+            )
     _set_choices(form)
     if form.validate_on_submit():
         try:
@@ -237,9 +283,11 @@ def _party_action(reference: str, prefix: str, action, done: str):  # type: igno
 @requires(policy.ARRANGEMENT_SIGN)
 def sign(reference: str):  # type: ignore[no-untyped-def]
     return _party_action(
-        reference, "sign",
-        lambda sa, f: services.sign(sa, f.organization.data, f.date.data, current_user,
-                                    f.signatory.data or ""),
+        reference,
+        "sign",
+        lambda sa, f: services.sign(
+            sa, f.organization.data, f.date.data, current_user, f.signatory.data or ""
+        ),
         "Signature recorded for {org}.",
     )
 
@@ -249,7 +297,8 @@ def sign(reference: str):  # type: ignore[no-untyped-def]
 @requires(policy.TERMINATION_NOTICE)
 def notice(reference: str):  # type: ignore[no-untyped-def]
     return _party_action(
-        reference, "notice",
+        reference,
+        "notice",
         lambda sa, f: services.give_notice(sa, f.organization.data, f.date.data, current_user),
         "Notice of termination recorded for {org}: effective {sa.termination_effective_date}.",
     )
@@ -264,26 +313,46 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
     current = next((v for v in reversed(sa.share_versions) if v.status == "in_force"), None)
     if request.method == "GET" and current is not None:
         for s in current.shares:
-            form.shares.append_entry({"organization": s.organization.code,
-                                      "category": s.category or "", "percent": f"{s.percent.normalize():f}"})
+            form.shares.append_entry(
+                {
+                    "organization": s.organization.code,
+                    "category": s.category or "",
+                    "percent": f"{s.percent.normalize():f}",
+                }
+            )
         for c in current.ceilings:
-            form.ceilings.append_entry({"organization": c.organization.code, "amount": f"{c.amount:f}"})
+            form.ceilings.append_entry(
+                {"organization": c.organization.code, "amount": f"{c.amount:f}"}
+            )
     _set_choices(form, sa.party_codes)
     if form.validate_on_submit():
         try:
             version = services.propose_amendment(
-                sa, form.effective_date.data, _shares(form), _ceilings(form), form.reason.data,
-                current_user)
+                sa,
+                form.effective_date.data,
+                _shares(form),
+                _ceilings(form),
+                form.reason.data,
+                current_user,
+            )
             db.session.commit()
-            flash(f"Amendment {version.number} proposed. It takes effect once every party "
-                  "has consented.", "success")
+            flash(
+                f"Amendment {version.number} proposed. It takes effect once every party "
+                "has consented.",
+                "success",
+            )
             return redirect(url_for(".amendment", reference=reference, number=version.number))
         except DomainError as exc:
             db.session.rollback()
             sa = _load(reference)
             apply_errors(form, exc)
-    return render_template("special_arrangements/amend.html", form=form, sa=sa, current=current,
-                           share_table=services.share_table), _status_code(form)
+    return render_template(
+        "special_arrangements/amend.html",
+        form=form,
+        sa=sa,
+        current=current,
+        share_table=services.share_table,
+    ), _status_code(form)
 
 
 @bp.route("/<reference>/amendments/<int:number>", methods=["GET", "POST"])
@@ -298,7 +367,8 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
     form = PartyDateForm(prefix="consent", date=date.today())
     consented = {c.organization.code for c in version.consents}
     form.organization.choices = [
-        (c, c) for c in sa.party_codes
+        (c, c)
+        for c in sa.party_codes
         if c not in consented and policy.can(current_user, policy.AMENDMENT_CONSENT, c)
     ]
     if request.method == "POST":
@@ -309,17 +379,27 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
             try:
                 services.consent(sa, version, form.organization.data, form.date.data, current_user)
                 db.session.commit()
-                flash(f"Consent of {form.organization.data} recorded"
-                      + (": the amendment is now in force." if version.status == "in_force" else "."),
-                      "success")
+                flash(
+                    f"Consent of {form.organization.data} recorded"
+                    + (": the amendment is now in force." if version.status == "in_force" else "."),
+                    "success",
+                )
             except DomainError as exc:
                 db.session.rollback()
                 flash(str(exc), "danger")
             return redirect(url_for(".amendment", reference=reference, number=number))
-    previous = next((v for v in reversed(sa.share_versions)
-                     if v.number < number and v.status == "in_force"), None)
-    return render_template("special_arrangements/amendment.html", sa=sa, version=version,
-                           previous=previous, form=form, share_table=services.share_table)
+    previous = next(
+        (v for v in reversed(sa.share_versions) if v.number < number and v.status == "in_force"),
+        None,
+    )
+    return render_template(
+        "special_arrangements/amendment.html",
+        sa=sa,
+        version=version,
+        previous=previous,
+        form=form,
+        share_table=services.share_table,
+    )
 
 
 @bp.app_template_global()

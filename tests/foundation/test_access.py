@@ -22,7 +22,10 @@ def test_every_endpoint_except_login_static_and_health_requires_authentication(a
                 assert response.status_code == 401, (method, url, response.status_code)
             elif method == "GET":
                 assert response.status_code == 302 and "/login" in response.headers["Location"], (
-                    method, url, response.status_code)
+                    method,
+                    url,
+                    response.status_code,
+                )
             else:
                 # A form post without a session is refused (CSRF first, then login).
                 assert response.status_code in (302, 400), (method, url, response.status_code)
@@ -30,33 +33,44 @@ def test_every_endpoint_except_login_static_and_health_requires_authentication(a
     assert checked > 20
 
 
-@pytest.mark.parametrize(("role", "action", "allowed"), [
-    ("admin", policy.USER_ADMIN, True),
-    ("programme_manager", policy.PROJECT_WRITE, True),
-    ("programme_manager", policy.ARRANGEMENT_WRITE, True),
-    ("programme_manager", policy.EXPENSE_WRITE, False),
-    ("programme_manager", policy.PERSONNEL_WRITE, True),
-    ("finance", policy.EXPENSE_WRITE, True),
-    ("finance", policy.RATE_WRITE, True),
-    ("finance", policy.IMPORT, True),
-    ("finance", policy.PROJECT_WRITE, False),
-    ("finance", policy.ARRANGEMENT_SIGN, False),
-    ("leadership", policy.READ, True),
-    ("leadership", policy.REPORT_DOWNLOAD, True),
-    ("leadership", policy.PROJECT_WRITE, False),
-    ("leadership", policy.EXPENSE_WRITE, False),
-    ("leadership", policy.ARRANGEMENT_SIGN, False),
-])
+@pytest.mark.parametrize(
+    ("role", "action", "allowed"),
+    [
+        ("admin", policy.USER_ADMIN, True),
+        ("programme_manager", policy.PROJECT_WRITE, True),
+        ("programme_manager", policy.ARRANGEMENT_WRITE, True),
+        ("programme_manager", policy.EXPENSE_WRITE, False),
+        ("programme_manager", policy.PERSONNEL_WRITE, True),
+        ("finance", policy.EXPENSE_WRITE, True),
+        ("finance", policy.RATE_WRITE, True),
+        ("finance", policy.IMPORT, True),
+        ("finance", policy.PROJECT_WRITE, False),
+        ("finance", policy.ARRANGEMENT_SIGN, False),
+        ("leadership", policy.READ, True),
+        ("leadership", policy.REPORT_DOWNLOAD, True),
+        ("leadership", policy.PROJECT_WRITE, False),
+        ("leadership", policy.EXPENSE_WRITE, False),
+        ("leadership", policy.ARRANGEMENT_SIGN, False),
+    ],
+)
 def test_rights_per_role(make_user, role, action, allowed):
     assert policy.can(make_user(role), action) is allowed
 
 
 WRITES = [
-    ("post", "/api/v1/organizations", {"code": "NEW", "name": "New", "currency": "EUR"},
-     {"admin"}),
-    ("post", "/api/v1/projects", {"code": "P-9", "title": "T", "areas": ["a"],
-                                  "lead_organization": "UN", "start_date": "2025-01-01"},
-     {"admin", "programme_manager"}),
+    ("post", "/api/v1/organizations", {"code": "NEW", "name": "New", "currency": "EUR"}, {"admin"}),
+    (
+        "post",
+        "/api/v1/projects",
+        {
+            "code": "P-9",
+            "title": "T",
+            "areas": ["a"],
+            "lead_organization": "UN",
+            "start_date": "2025-01-01",
+        },
+        {"admin", "programme_manager"},
+    ),
     ("post", "/api/v1/arrangements", None, {"admin", "programme_manager"}),
 ]
 
@@ -66,10 +80,18 @@ WRITES = [
 def test_role_by_write_endpoint_matrix(api, make_project, role, method, url, body, allowed):
     if body is None:
         project = make_project()
-        body = {"reference": "SA-9", "project": project.code, "title": "T", "parties": ["UN", "INTERPOL"],
-                "currency": "USD", "start_date": "2025-01-01",
-                "shares": [{"organization": "UN", "percent": "50"},
-                           {"organization": "INTERPOL", "percent": "50"}]}
+        body = {
+            "reference": "SA-9",
+            "project": project.code,
+            "title": "T",
+            "parties": ["UN", "INTERPOL"],
+            "currency": "USD",
+            "start_date": "2025-01-01",
+            "shares": [
+                {"organization": "UN", "percent": "50"},
+                {"organization": "INTERPOL", "percent": "50"},
+            ],
+        }
     response = getattr(api(role, "UN"), method)(url, body)
     assert response.status_code == (201 if role in allowed else 403), response.get_json()
 

@@ -24,12 +24,16 @@ def test_reference_data_is_the_1997_agreement(db):
 def test_loading_reference_data_twice_changes_nothing(db):
     counts = [db.session.query(m).count() for m in (Organization, Agreement, Area, AgreementParty)]
     assert services.load_reference_data() is False
-    assert [db.session.query(m).count() for m in (Organization, Agreement, Area, AgreementParty)] == counts
+    assert [
+        db.session.query(m).count() for m in (Organization, Agreement, Area, AgreementParty)
+    ] == counts
 
 
 def test_entry_into_force_is_the_later_notification(db):
     agreement = Agreement(code="X-2026", title="Another agreement")
-    un, ip = (db.session.scalar(db.select(Organization).filter_by(code=c)) for c in ("UN", "INTERPOL"))
+    un, ip = (
+        db.session.scalar(db.select(Organization).filter_by(code=c)) for c in ("UN", "INTERPOL")
+    )
     agreement.parties = [AgreementParty(organization=un), AgreementParty(organization=ip)]
     db.session.add(agreement)
     services.record_notification(agreement, "UN", date(2026, 3, 10))
@@ -47,13 +51,16 @@ def test_termination_notice_takes_effect_six_calendar_months_later(db):
         services.give_agreement_notice(agreement, "UN", date(2025, 9, 1))
 
 
-@pytest.mark.parametrize(("start", "months", "expected"), [
-    (date(2025, 8, 31), 6, date(2026, 2, 28)),
-    (date(2027, 8, 31), 6, date(2028, 2, 29)),
-    (date(2025, 6, 15), 6, date(2025, 12, 15)),
-    (date(2025, 12, 31), 2, date(2026, 2, 28)),
-    (date(2024, 2, 29), 12, date(2025, 2, 28)),
-])
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2025, 8, 31), 6, date(2026, 2, 28)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2025, 6, 15), 6, date(2025, 12, 15)),
+        (date(2025, 12, 31), 2, date(2026, 2, 28)),
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),
+    ],
+)
 def test_calendar_months_clamp_to_the_end_of_the_month(start, months, expected):
     assert add_months(start, months) == expected
 

@@ -12,10 +12,19 @@ from jointprojects.special_arrangements.services import ArrangementData, ShareDa
 
 def data(project, **overrides):
     base = ArrangementData(
-        reference="SA-1", project=project.code, title="Training", kind="joint_action",
-        parties=["UN", "INTERPOL"], currency="USD", start_date=date(2025, 1, 1),
-        shares=[ShareData("UN", "55"), ShareData("INTERPOL", "45"),
-                ShareData("UN", "70", "travel"), ShareData("INTERPOL", "30", "travel")],
+        reference="SA-1",
+        project=project.code,
+        title="Training",
+        kind="joint_action",
+        parties=["UN", "INTERPOL"],
+        currency="USD",
+        start_date=date(2025, 1, 1),
+        shares=[
+            ShareData("UN", "55"),
+            ShareData("INTERPOL", "45"),
+            ShareData("UN", "70", "travel"),
+            ShareData("INTERPOL", "30", "travel"),
+        ],
     )
     for key, value in overrides.items():
         setattr(base, key, value)
@@ -31,23 +40,42 @@ def test_a_draft_has_version_one_with_default_and_override_sets(db, make_project
     assert sa.status == "draft" and sa.entry_into_force is None
     table = dict(services.share_table(sa.share_versions[0]))
     assert {k: {o: str(p) for o, p in v.items()} for k, v in table.items()} == {
-        None: {"UN": "55.00", "INTERPOL": "45.00"}, "travel": {"UN": "70.00", "INTERPOL": "30.00"}}
+        None: {"UN": "55.00", "INTERPOL": "45.00"},
+        "travel": {"UN": "70.00", "INTERPOL": "30.00"},
+    }
 
 
-@pytest.mark.parametrize(("shares", "field", "fragment"), [
-    ([ShareData("UN", "55"), ShareData("INTERPOL", "44.99")], "shares", "sum to 99.99"),
-    ([ShareData("UN", "100")], "shares", "INTERPOL"),
-    ([ShareData("UN", "55.555"), ShareData("INTERPOL", "44.445")], "shares[0]", "decimal"),
-    ([ShareData("UN", "55"), ShareData("INTERPOL", "45"), ShareData("UN", "100", "travel")],
-     "shares", "travel"),
-    ([ShareData("UN", "55"), ShareData("INTERPOL", "45"), ShareData("UNODC", "0")],
-     "shares[2]", "not a party"),
-    ([ShareData("UN", "abc"), ShareData("INTERPOL", "45")], "shares[0].percent", "not a number"),
-    ([ShareData("UN", "60", "catering"), ShareData("INTERPOL", "40")], "shares[0].category",
-     "catering"),
-])
-def test_share_tables_that_break_rule_3_are_refused(db, make_project, make_user, shares, field,
-                                                    fragment):
+@pytest.mark.parametrize(
+    ("shares", "field", "fragment"),
+    [
+        ([ShareData("UN", "55"), ShareData("INTERPOL", "44.99")], "shares", "sum to 99.99"),
+        ([ShareData("UN", "100")], "shares", "INTERPOL"),
+        ([ShareData("UN", "55.555"), ShareData("INTERPOL", "44.445")], "shares[0]", "decimal"),
+        (
+            [ShareData("UN", "55"), ShareData("INTERPOL", "45"), ShareData("UN", "100", "travel")],
+            "shares",
+            "travel",
+        ),
+        (
+            [ShareData("UN", "55"), ShareData("INTERPOL", "45"), ShareData("UNODC", "0")],
+            "shares[2]",
+            "not a party",
+        ),
+        (
+            [ShareData("UN", "abc"), ShareData("INTERPOL", "45")],
+            "shares[0].percent",
+            "not a number",
+        ),
+        (
+            [ShareData("UN", "60", "catering"), ShareData("INTERPOL", "40")],
+            "shares[0].category",
+            "catering",
+        ),
+    ],
+)
+def test_share_tables_that_break_rule_3_are_refused(
+    db, make_project, make_user, shares, field, fragment
+):
     with pytest.raises(DomainError) as info:
         services.create_arrangement(data(make_project(), shares=shares), make_user("admin"))
     messages = [e.message for e in info.value.errors if (e.field or "").startswith(field)]
@@ -55,12 +83,28 @@ def test_share_tables_that_break_rule_3_are_refused(db, make_project, make_user,
 
 
 def test_every_problem_is_reported_at_once(db, make_user):
-    bad = ArrangementData(reference="", project="NOPE", title="", kind="barter",
-                          parties=["UN"], currency="XXX", start_date=None, shares=[])
+    bad = ArrangementData(
+        reference="",
+        project="NOPE",
+        title="",
+        kind="barter",
+        parties=["UN"],
+        currency="XXX",
+        start_date=None,
+        shares=[],
+    )
     with pytest.raises(DomainError) as info:
         services.create_arrangement(bad, make_user("admin"))
-    assert {"reference", "project", "title", "kind", "parties", "currency", "start_date",
-            "shares"} <= set(fields(info.value))
+    assert {
+        "reference",
+        "project",
+        "title",
+        "kind",
+        "parties",
+        "currency",
+        "start_date",
+        "shares",
+    } <= set(fields(info.value))
 
 
 def test_duplicate_reference_is_a_conflict(db, make_project, make_user):
@@ -132,11 +176,15 @@ def test_every_change_leaves_an_audit_row(db, make_project, make_user):
     services.sign(sa, "UN", date(2025, 1, 2), admin)
     services.sign(sa, "INTERPOL", date(2025, 1, 2), admin)
     db.session.commit()
-    rows = db.session.scalars(db.select(AuditEntry).filter_by(parent_entity="special_arrangement",
-                                                             parent_id=sa.id)).all()
+    rows = db.session.scalars(
+        db.select(AuditEntry).filter_by(parent_entity="special_arrangement", parent_id=sa.id)
+    ).all()
     assert [r.action for r in rows] == ["create", "sign", "sign", "update"]
-    assert rows[0].after["shares"][0]["shares"][0] == {"organization": "UN", "category": None,
-                                                       "percent": "55.00"}
+    assert rows[0].after["shares"][0]["shares"][0] == {
+        "organization": "UN",
+        "category": None,
+        "percent": "55.00",
+    }
     assert rows[-1].before["status"] == "draft" and rows[-1].after["status"] == "in_force"
     assert all(r.user_id == admin.id for r in rows)
 

@@ -27,8 +27,18 @@ def test_init_db_twice_changes_nothing(runner, db):
 
 
 def test_create_user_and_token(runner, db):
-    result = runner.invoke(args=["create-user", "ana@example.org", "--role", "finance",
-                                 "--organization", "INTERPOL", "--password", "long-enough-pass"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "ana@example.org",
+            "--role",
+            "finance",
+            "--organization",
+            "INTERPOL",
+            "--password",
+            "long-enough-pass",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(db.select(User).filter_by(email="ana@example.org"))
     assert user.role == "finance" and user.organization.code == "INTERPOL"
@@ -39,8 +49,18 @@ def test_create_user_and_token(runner, db):
 
 
 def test_cli_errors_are_one_line_and_non_zero(runner, db):
-    result = runner.invoke(args=["create-user", "bob@example.org", "--role", "finance",
-                                 "--organization", "NOPE", "--password", "short"])
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "bob@example.org",
+            "--role",
+            "finance",
+            "--organization",
+            "NOPE",
+            "--password",
+            "short",
+        ]
+    )
     assert result.exit_code != 0
     assert "organization" in result.output and "12 characters" in result.output
     result = runner.invoke(args=["create-token", "nobody@example.org"])
@@ -58,15 +78,24 @@ def test_demo_is_idempotent_and_covers_each_state(runner, db):
     statuses = {a.status for a in db.session.query(SpecialArrangement)}
     assert {"draft", "in_force"} <= statuses
     assert any(len(a.parties) == 3 for a in db.session.query(SpecialArrangement))
-    assert {u.role for u in db.session.query(User)} == {"admin", "programme_manager", "finance",
-                                                       "leadership"}
+    assert {u.role for u in db.session.query(User)} == {
+        "admin",
+        "programme_manager",
+        "finance",
+        "leadership",
+    }
 
 
 def test_the_console_script_reports_bad_usage_without_a_traceback(tmp_path):
     exe = Path(sys.executable).with_name("jointprojects")
-    result = subprocess.run([str(exe), "create-user"], capture_output=True, text=True,
-                            env={"JOINTPROJECTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                                 "PATH": "/usr/bin:/bin"}, timeout=60, check=False)
+    result = subprocess.run(
+        [str(exe), "create-user"],
+        capture_output=True,
+        text=True,
+        env={"JOINTPROJECTS_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0 and "Traceback" not in result.stderr
 
 

@@ -12,8 +12,10 @@ def test_login_page_shows_the_form(client):
 def test_login_with_a_wrong_password_is_refused(client, make_user):
     user = make_user()
     html = client.get("/login").get_data(as_text=True)
-    response = client.post("/login", data={"csrf_token": csrf_from(html), "email": user.email,
-                                           "password": "not-the-password"})
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_from(html), "email": user.email, "password": "not-the-password"},
+    )
     assert response.status_code == 400
     assert b"E-mail or password is not right" in response.data
     assert client.get("/").status_code == 302

@@ -18,10 +18,18 @@ from jointprojects.money import (
 from jointprojects.types import Money, from_storage
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1234.50", "1234.50"), ("1 234,50", "1234.50"), ("1,234.50", "1234.50"),
-    ("1.234,50", "1234.50"), ("1\u00a0234,5", "1234.5"), ("-12", "-12"), ("1,234,567", "1234567"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.50", "1234.50"),
+        ("1 234,50", "1234.50"),
+        ("1,234.50", "1234.50"),
+        ("1.234,50", "1234.50"),
+        ("1\u00a0234,5", "1234.5"),
+        ("-12", "-12"),
+        ("1,234,567", "1234567"),
+    ],
+)
 def test_parse_decimal_reads_what_people_type(text, expected):
     assert parse_decimal(text) == Decimal(expected)
 
@@ -73,8 +81,10 @@ def test_money_column_is_exact_and_sums_exactly(db):
     column = Money()
     values = [Decimal("0.1"), Decimal("0.2"), Decimal("1234567890.1234")] * 1000
     for value in values:
-        db.session.execute(text("INSERT INTO t_money (amount) VALUES (:a)"),
-                           {"a": column.process_bind_param(value, None)})
+        db.session.execute(
+            text("INSERT INTO t_money (amount) VALUES (:a)"),
+            {"a": column.process_bind_param(value, None)},
+        )
     total = db.session.scalar(select(func.sum(text("amount"))).select_from(text("t_money")))
     assert from_storage(total) == sum(values)
     assert from_storage(total) == Decimal("1234567890423.4000")

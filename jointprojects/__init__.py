@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from jointprojects.api import bp as api_bp
     from jointprojects.audit.views import bp as audit_bp
+    from jointprojects.auth.admin import bp as users_bp
     from jointprojects.auth.views import bp as auth_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
     from jointprojects.organizations.views import bp as organizations_bp
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.special_arrangements.views import bp as arrangements_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(users_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(projects_bp)

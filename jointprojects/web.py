@@ -128,6 +128,7 @@ NAV: list[tuple[str, str, str]] = [
     ("expenses.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel exchanges", "read"),
     ("organizations.index", "Organizations", "read"),
+    ("users.index", "Users", "user.admin"),
     ("audit.index", "Audit trail", "user.admin"),
 ]
 

@@ -90,3 +90,32 @@ def change_password(user: User, current: str, new: str) -> None:
         )
     user.password_hash = _hash(new)
     end_session(user)
+
+
+def set_active(user: User, active: bool, acting: User) -> None:
+    """Deactivate or reactivate a user; deactivation ends their sessions and tokens."""
+    from jointprojects.audit import services as audit
+
+    if user.id == acting.id and not active:
+        raise DomainError("You cannot deactivate your own account.", field="active")
+    before = audit.snapshot(user)
+    user.active = active
+    if not active:
+        end_session(user)
+        for token in db.session.scalars(select(ApiToken).filter_by(user_id=user.id)):
+            token.revoked = True
+    audit.record(
+        "update",
+        user,
+        before=public_snapshot(before),
+        after=public_snapshot(audit.snapshot(user)),
+        user=acting,
+    )
+
+
+def public_snapshot(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in ("password_hash", "session_token")}
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))

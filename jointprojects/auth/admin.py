@@ -1,0 +1,101 @@
+"""User administration for admins, and each user's own password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, login_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from jointprojects.auth import services
+from jointprojects.auth.models import ROLE_LABELS, User
+from jointprojects.auth.policy import READ, USER_ADMIN, requires
+from jointprojects.errors import DomainError
+from jointprojects.extensions import db
+from jointprojects.forms import apply_errors
+from jointprojects.organizations.services import list_organizations
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+class UserForm(FlaskForm):
+    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=200)])
+    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
+    organization = SelectField("Organization", choices=[], validate_choice=False)
+    password = PasswordField("Initial password", validators=[DataRequired()])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password (12 characters or more)", validators=[DataRequired()]
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+@requires(USER_ADMIN)
+def index():  # type: ignore[no-untyped-def]
+    form = UserForm()
+    form.organization.choices = [(o.code, o.code) for o in list_organizations()]
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.email.data,
+                form.password.data,
+                form.role.data,
+                form.organization.data,
+                form.name.data or "",
+            )
+            from jointprojects.audit import services as audit
+
+            audit.record(
+                "create",
+                user,
+                after=services.public_snapshot(audit.snapshot(user)),
+                user=current_user,
+            )
+            db.session.commit()
+            flash(f"User {user.email} created.", "success")
+            return redirect(url_for(".index"))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("auth/users.html", users=services.list_users(), form=form)
+
+
+@bp.route("/<int:user_id>/active", methods=["POST"])
+@login_required
+@requires(USER_ADMIN)
+def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        services.set_active(user, not user.active, current_user)
+        db.session.commit()
+        flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+@requires(READ)
+def me():  # type: ignore[no-untyped-def]
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+            db.session.commit()
+            login_user(current_user._get_current_object())  # a fresh session cookie
+            flash("Your password was changed; other sessions were logged out.", "success")
+            return redirect(url_for(".me"))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("auth/me.html", form=form)

@@ -1,0 +1,921 @@
+"""Personnel exchanges between the organizations (Art. 8 of the Cooperation Agreement).
+
+Art. 8: the organizations "examine the possibility of organizing the exchange of personnel on
+a temporary basis" and "enter into special arrangements, if necessary". The rules
+(../shared/DOMAIN.md, personnel exchange rules, and issue 4):
+
+* home and host differ and are both parties of the cooperation agreement;
+* the end date is required and after the start date. **Both dates are days in post**: the
+  exchange covers ``start_date`` to ``end_date`` inclusive (``status_on`` says ``active`` on
+  the end date, and an exchange ending on 31 August and the next one starting on 1 September
+  do not overlap);
+* the duration is at most ``PERSONNEL_MAX_MONTHS`` calendar months (24 by default). Since the
+  end day is a day in post, N months starting on day D end at the latest on the day before
+  the same date N months later: :func:`latest_end_date` (``add_months(start, N) - 1 day``,
+  with the end-of-month clamping of DOMAIN.md rule 8);
+* one staff member (a staff id within its home organization) is never on two exchanges that
+  share a day; cancelled exchanges do not count;
+* status: ``proposed`` until both the home and the host organization have recorded their
+  approval (only that organization's users, or an admin, marked as such), then ``approved``;
+  from the dates it reads ``active`` / ``completed``; ``cancelled`` at any time before it is
+  completed;
+* extensions amend the end date; each is kept (``ExchangeExtension``) and checked against
+  the maximum and the overlap rule again;
+* cost items are borne wholly by one organization (never split by an arrangement's shares);
+  totals per organization are converted into that organization's reporting currency with the
+  monthly rate table (:func:`convert_amount`).
+
+Services take plain data, validate everything first and raise one :class:`DomainError`;
+they flush and never commit. Every change writes an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import Select, and_, case, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from jointprojects.audit import services as audit
+from jointprojects.auth import policy
+from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.expenses.models import RATE_BASE_CURRENCY, ExchangeRate
+from jointprojects.extensions import db
+from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
+from jointprojects.organizations.models import Organization
+from jointprojects.organizations.services import reference_agreement
+from jointprojects.personnel_exchanges.models import (
+    COST_CATEGORIES,
+    ExchangeApproval,
+    ExchangeCostItem,
+    ExchangeExtension,
+    PersonnelExchange,
+)
+from jointprojects.special_arrangements.allocation import add_months, convert
+from jointprojects.special_arrangements.models import SpecialArrangement
+
+ARTICLE = "Art. 8"
+DEFAULT_MAX_MONTHS = 24
+#: Days ahead in which an ending exchange is flagged (issue 4, alerts).
+ENDING_SOON_DAYS = 60
+#: Statuses as read on a day (``PersonnelExchange.status_on``).
+DISPLAY_STATUSES = ("proposed", "approved", "active", "completed", "cancelled")
+
+CONFLICT_MESSAGE = (
+    "Someone else changed this exchange while you were editing it. "
+    "Reload the page to see their changes, then apply yours again."
+)
+CANCELLED_MESSAGE = "This exchange was cancelled; it can no longer be changed."
+
+
+def current_day() -> date:
+    return date.today()  # the organizations work in the server's calendar day
+
+
+def max_months() -> int:
+    """The longest exchange in calendar months (``PERSONNEL_MAX_MONTHS``, default 24)."""
+    if has_app_context():
+        return int(current_app.config.get("PERSONNEL_MAX_MONTHS", DEFAULT_MAX_MONTHS))
+    return DEFAULT_MAX_MONTHS
+
+
+def latest_end_date(start: date, months: int) -> date:
+    """The last day in post allowed for an exchange starting on ``start``.
+
+    The end day is inclusive, so ``months`` calendar months from ``start`` end the day before
+    the same date ``months`` later (clamped to the month's end, DOMAIN.md rule 8):
+    2025-01-01 + 24 -> 2026-12-31; 2026-03-01 + 24 -> 2028-02-29 (leap year);
+    2024-02-29 + 24 -> 2026-02-27 (29 February 2026 does not exist: 28 February is the
+    anniversary, and the day before it the last day in post).
+    """
+    return add_months(start, months) - timedelta(days=1)
+
+
+# --- plain data in ----------------------------------------------------------------------------
+
+@dataclass
+class CostData:
+    category: str | None
+    borne_by: str | None
+    amount: Any  # a Decimal, or text to parse
+    currency: str | None
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+@dataclass
+class ExchangeData:
+    staff_id: str | None = None
+    person_name: str | None = None
+    home_organization: str | None = None
+    host_organization: str | None = None
+    position: str | None = None
+    duty_station: str | None = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    #: Reference of a special arrangement (any kind), or None.
+    arrangement: str | None = None
+    return_right_note: str | None = ""
+    costs: list[CostData] = field(default_factory=list)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def get_exchange(exchange_id: int) -> PersonnelExchange:
+    exchange = db.session.get(PersonnelExchange, exchange_id)
+    if exchange is None:
+        raise NotFound(f"There is no personnel exchange number {exchange_id}.", field="id")
+    return exchange
+
+
+def agreement_parties() -> dict[str, Organization]:
+    """The parties of the cooperation agreement, by code (UN, INTERPOL for the 1997 one)."""
+    agreement = reference_agreement()
+    if agreement is None:
+        return {}
+    return {p.organization.code: p.organization for p in agreement.parties}
+
+
+def _lock_staff_member(home: str, staff_id: str) -> None:
+    """Serialise writes for one staff member across processes (PostgreSQL advisory lock,
+    released at commit), so two concurrent requests cannot both pass the overlap check.
+    SQLite allows a single writer at a time anyway."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"personnel:{home}:{staff_id}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def _lock(exchange: PersonnelExchange) -> None:
+    """Re-read the exchange under a row lock (PostgreSQL) before a change that depends on
+    its approvals or dates, so concurrent approvals cannot miss each other."""
+    db.session.refresh(exchange, with_for_update=True)
+    db.session.expire(exchange, ["approvals", "cost_items", "extensions"])
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise Conflict(CONFLICT_MESSAGE) from None
+    except IntegrityError:
+        raise Conflict(
+            "This change collides with another one recorded at the same moment. "
+            "Reload the page and try again.",
+        ) from None
+
+
+# --- validation -------------------------------------------------------------------------------
+
+def _text(errors: Collector, name: str, value: str | None, label: str, max_length: int,
+          required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors.add(name, f"{label} is required.")
+    elif len(value) > max_length:
+        errors.add(name, f"{label} must be at most {max_length} characters.")
+    return value
+
+
+def _organization(errors: Collector, name: str, code: str | None, label: str,
+                  parties: dict[str, Organization]) -> Organization | None:
+    if not code:
+        errors.add(name, f"{label} is required.")
+        return None
+    org = parties.get(code)
+    if org is None:
+        known = db.session.scalar(select(Organization.id).filter_by(code=code))
+        if known is None:
+            errors.add(name, f"Unknown organization {code!r}.")
+        else:
+            errors.add(name, f"{code} is not a party to the cooperation agreement "
+                             f"(parties: {', '.join(sorted(parties))}).")
+    return org
+
+
+def find_overlap(staff_id: str, home_organization_id: int, start: date, end: date,
+                 exclude_id: int | None = None) -> PersonnelExchange | None:
+    """The first exchange of the same staff member that shares a day with [start, end]."""
+    query = (
+        select(PersonnelExchange)
+        .where(
+            PersonnelExchange.staff_id == staff_id,
+            PersonnelExchange.home_organization_id == home_organization_id,
+            PersonnelExchange.status != "cancelled",
+            PersonnelExchange.start_date <= end,
+            PersonnelExchange.end_date >= start,
+        )
+        .order_by(PersonnelExchange.start_date, PersonnelExchange.id)
+        .limit(1)
+    )
+    if exclude_id is not None:
+        query = query.where(PersonnelExchange.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _check_period(errors: Collector, staff_id: str, home: Organization | None,
+                  start: date | None, end: date | None, exclude_id: int | None = None,
+                  start_field: str = "start_date", end_field: str = "end_date") -> None:
+    """End required and after start, at most the maximum duration, no overlap."""
+    if start is None:
+        errors.add(start_field, "Start date is required.")
+    if end is None:
+        errors.add(end_field, "End date is required: an exchange under Art. 8 is temporary.")
+    if start is None or end is None:
+        return
+    if end <= start:
+        errors.add(end_field, "End date must be after the start date.")
+        return
+    months = max_months()
+    try:
+        latest = latest_end_date(start, months)
+    except OverflowError:
+        latest = date.max
+    if end > latest:
+        errors.add(end_field, f"An exchange lasts at most {months} months (Art. 8: "
+                              f"\"on a temporary basis\"): starting on {start.isoformat()}, "
+                              f"it must end on or before {latest.isoformat()}.")
+        return
+    if not staff_id or home is None:
+        return
+    other = find_overlap(staff_id, home.id, start, end, exclude_id)
+    if other is not None:
+        name = start_field if start >= other.start_date else end_field
+        errors.add(name, (
+            f"Staff member {staff_id} of {home.code} is already on exchange "
+            f"no. {other.id} ({other.host_organization.code}, {other.start_date.isoformat()} "
+            f"to {other.end_date.isoformat()}); two exchanges of the same person cannot "
+            "share a day. Choose dates that do not overlap, or cancel the other exchange."
+        ))
+
+
+def _arrangement(errors: Collector, reference: str | None, home: Organization | None,
+                 host: Organization | None) -> SpecialArrangement | None:
+    if not reference:
+        return None
+    sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
+    if sa is None:
+        errors.add("arrangement", f"Unknown special arrangement {reference!r}.")
+        return None
+    missing = [o.code for o in (home, host) if o is not None and o.code not in sa.party_codes]
+    if missing:
+        errors.add("arrangement", f"{' and '.join(missing)} "
+                                  f"{'is' if len(missing) == 1 else 'are'} not a party to "
+                                  f"{reference} (parties: {', '.join(sa.party_codes)}).")
+    return sa
+
+
+def _validate_exchange(data: ExchangeData, errors: Collector, parties: dict[str, Organization],
+                       exclude_id: int | None = None) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "staff_id": _text(errors, "staff_id", data.staff_id, "Staff id", 60),
+        "person_name": _text(errors, "person_name", data.person_name, "Name", 200),
+        "position": _text(errors, "position", data.position, "Position", 200),
+        "duty_station": _text(errors, "duty_station", data.duty_station, "Duty station", 120,
+                              required=False),
+        "return_right_note": _text(errors, "return_right_note", data.return_right_note,
+                                   "Return-right note", 5000, required=False),
+    }
+    home = _organization(errors, "home_organization", data.home_organization,
+                         "Home organization", parties)
+    host = _organization(errors, "host_organization", data.host_organization,
+                         "Host organization", parties)
+    if home is not None and host is not None and home.id == host.id:
+        errors.add("host_organization",
+                   "The host organization must differ from the home organization.")
+    _check_period(errors, values["staff_id"], home, data.start_date, data.end_date, exclude_id)
+    values.update(
+        home_organization=home, host_organization=host, start_date=data.start_date,
+        end_date=data.end_date,
+        arrangement=_arrangement(errors, data.arrangement, home, host),
+    )
+    return values
+
+
+def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organization],
+                   start: date | None, end: date | None, prefix: str = "") -> dict[str, Any] | None:
+    before = len(errors.errors)
+    category = cost.category or ""
+    if category not in COST_CATEGORIES:
+        errors.add(f"{prefix}category",
+                   f"Category must be one of {', '.join(COST_CATEGORIES)}.")
+    borne_by = _organization(errors, f"{prefix}borne_by", cost.borne_by, "Borne by", parties)
+    currency = (cost.currency or "").strip().upper()
+    amount: Decimal | None = None
+    if not is_currency(currency):
+        errors.add(f"{prefix}currency", "Currency must be a known ISO 4217 code such as USD "
+                                        "or EUR.")
+    try:
+        amount = parse_money(cost.amount, currency) if is_currency(currency) else \
+            parse_decimal(cost.amount)
+    except MoneyError as exc:
+        errors.add(f"{prefix}amount", f"Amount {exc}.")
+    if amount is not None and amount <= 0:
+        errors.add(f"{prefix}amount", "Amount must be positive.")
+    if cost.period_start and cost.period_end and cost.period_end < cost.period_start:
+        errors.add(f"{prefix}period_end", "The period must not end before it starts.")
+    if start and end:
+        for key, day in (("period_start", cost.period_start), ("period_end", cost.period_end)):
+            if day is not None and not start <= day <= end:
+                errors.add(f"{prefix}{key}",
+                           f"The period must fall within the exchange ({start.isoformat()} "
+                           f"to {end.isoformat()}).")
+    if len(errors.errors) > before:
+        return None
+    return {"category": category, "borne_by": borne_by, "amount": amount, "currency": currency,
+            "period_start": cost.period_start, "period_end": cost.period_end}
+
+
+# --- snapshots for the audit trail ----------------------------------------------------------
+
+def exchange_snapshot(exchange: PersonnelExchange) -> dict[str, Any]:
+    return audit.snapshot(exchange, extra={
+        "home_organization": exchange.home_organization.code,
+        "host_organization": exchange.host_organization.code,
+        "arrangement": exchange.arrangement.reference if exchange.arrangement else None,
+    })
+
+
+def cost_snapshot(item: ExchangeCostItem) -> dict[str, Any]:
+    return audit.snapshot(item, extra={"borne_by": item.borne_by.code})
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def create_exchange(data: ExchangeData, user: Any = None) -> PersonnelExchange:
+    """Register a proposed exchange with its cost items. Raises DomainError (422) listing
+    every broken rule; nothing is stored then."""
+    if data.staff_id and data.home_organization:
+        _lock_staff_member(data.home_organization, data.staff_id.strip())
+    errors = Collector()
+    parties = agreement_parties()
+    values = _validate_exchange(data, errors, parties)
+    costs = [
+        _validate_cost(errors, cost, parties, data.start_date, data.end_date,
+                       prefix=f"costs[{index}].")
+        for index, cost in enumerate(data.costs)
+    ]
+    errors.raise_if_any()
+    exchange = PersonnelExchange(status="proposed", created_by_id=getattr(user, "id", None),
+                                 **values)
+    exchange.cost_items = [ExchangeCostItem(**c) for c in costs if c is not None]
+    db.session.add(exchange)
+    _flush()
+    audit.record("create", exchange, after=exchange_snapshot(exchange), user=user)
+    for item in exchange.cost_items:
+        audit.record("create", item, parent=exchange, after=cost_snapshot(item), user=user)
+    return exchange
+
+
+CORE_TERMS = ("staff_id", "home_organization", "host_organization", "start_date", "end_date")
+
+
+@dataclass
+class UpdateResult:
+    exchange: PersonnelExchange
+    #: Organizations whose approval was withdrawn because the terms they approved changed.
+    withdrawn_approvals: list[str] = field(default_factory=list)
+
+
+def update_exchange(exchange: PersonnelExchange, data: ExchangeData,
+                    expected_version: int | None, user: Any = None) -> UpdateResult:
+    """Edit an exchange (costs are added and removed separately).
+
+    Once both organizations have approved it, its staff member, organizations and dates are
+    fixed (the end date changes by :func:`extend`); on a proposed exchange, changing them
+    withdraws the approvals already recorded, since they were given for other terms.
+    Raises Conflict (409) when ``expected_version`` is stale.
+    """
+    if expected_version is not None and expected_version != exchange.version:
+        raise Conflict(CONFLICT_MESSAGE)
+    if data.staff_id and data.home_organization:
+        _lock_staff_member(data.home_organization, data.staff_id.strip())
+    if exchange.status == "cancelled":
+        raise Conflict(CANCELLED_MESSAGE)
+    errors = Collector()
+    parties = agreement_parties()
+    values = _validate_exchange(data, errors, parties, exclude_id=exchange.id)
+    for item in exchange.cost_items:
+        for day in (item.period_start, item.period_end):
+            if day is not None and data.start_date and data.end_date and \
+                    not data.start_date <= day <= data.end_date:
+                errors.add(None, f"The {item.category.replace('_', ' ')} cost item's period "
+                                 f"({_period(item)}) would fall outside the new dates; "
+                                 "change or remove that cost item first.")
+                break
+    errors.raise_if_any()
+    changed_terms = [k for k in CORE_TERMS if getattr(exchange, k) != values[k]]
+    if exchange.status == "approved" and changed_terms:
+        raise Conflict(
+            "Both organizations have approved this exchange: its staff member, organizations "
+            "and dates are fixed. Amend the end date with an extension, or cancel the exchange "
+            "and propose a new one.",
+        )
+    result = UpdateResult(exchange)
+    before = exchange_snapshot(exchange)
+    if changed_terms and exchange.approvals:
+        for approval in list(exchange.approvals):
+            result.withdrawn_approvals.append(approval.organization.code)
+            audit.record("withdraw", approval, parent=exchange,
+                         before=audit.snapshot(approval), after=None, user=user)
+            exchange.approvals.remove(approval)
+    for key, value in values.items():
+        setattr(exchange, key, value)
+    _flush()
+    audit.record("update", exchange, before=before, after=exchange_snapshot(exchange),
+                 user=user)
+    return result
+
+
+def approve(exchange: PersonnelExchange, organization_code: str | None, on: date | None,
+            user: Any) -> ExchangeApproval:
+    """Record the approval of the home or the host organization; once both have approved,
+    the exchange is ``approved``. Only that organization's users (or an admin, marked as such)
+    may record it: Forbidden (403) otherwise."""
+    errors = Collector()
+    if on is None:
+        errors.add("date", "Date is required.")
+    codes = (exchange.home_organization.code, exchange.host_organization.code)
+    if not organization_code:
+        errors.add("organization", "Organization is required.")
+    elif organization_code not in codes:
+        errors.add("organization", f"{organization_code} is neither the home ({codes[0]}) nor "
+                                   f"the host ({codes[1]}) organization of this exchange.")
+    errors.raise_if_any()
+    policy.ensure(user, policy.PERSONNEL_APPROVE, organization_code)
+    _lock(exchange)
+    if exchange.status == "cancelled":
+        raise Conflict(CANCELLED_MESSAGE)
+    if any(a.organization.code == organization_code for a in exchange.approvals):
+        raise Conflict(f"{organization_code} has already approved this exchange.",
+                       field="organization")
+    organization = (exchange.home_organization if organization_code == codes[0]
+                    else exchange.host_organization)
+    approval = ExchangeApproval(
+        organization=organization, date=on, recorded_by_id=getattr(user, "id", None),
+        recorded_by_admin=policy.acts_as_admin(user, organization_code),
+    )
+    exchange.approvals.append(approval)
+    _flush()
+    audit.record("approve", approval, parent=exchange, user=user)
+    if {a.organization.code for a in exchange.approvals} >= set(codes):
+        before = exchange_snapshot(exchange)
+        exchange.status = "approved"
+        _flush()
+        audit.record("update", exchange, before=before, after=exchange_snapshot(exchange),
+                     user=user)
+    return approval
+
+
+def missing_approvals(exchange: PersonnelExchange) -> list[str]:
+    """Codes of the organizations (home, host) that have not approved yet."""
+    approved = {a.organization_id for a in exchange.approvals}
+    return [o.code for o in (exchange.home_organization, exchange.host_organization)
+            if o.id not in approved]
+
+
+def extend(exchange: PersonnelExchange, new_end: date | None, reason: str | None,
+           user: Any = None) -> ExchangeExtension:
+    """Amend the end date (an extension, or an earlier return). Each amendment is kept as an
+    :class:`ExchangeExtension` and checked against the maximum duration and the overlap rule."""
+    _lock_staff_member(exchange.home_organization.code, exchange.staff_id)
+    _lock(exchange)
+    if exchange.status == "cancelled":
+        raise Conflict(CANCELLED_MESSAGE)
+    errors = Collector()
+    reason = _text(errors, "reason", reason, "Reason", 5000, required=False)
+    if new_end is not None and new_end == exchange.end_date:
+        errors.add("end_date", f"The exchange already ends on {new_end.isoformat()}.")
+    else:
+        _check_period(errors, exchange.staff_id, exchange.home_organization,
+                      exchange.start_date, new_end, exclude_id=exchange.id)
+    if new_end is not None:
+        for item in exchange.cost_items:
+            if any(d is not None and d > new_end for d in (item.period_start, item.period_end)):
+                errors.add("end_date", f"The {item.category.replace('_', ' ')} cost item's "
+                                       f"period ({_period(item)}) runs past "
+                                       f"{new_end.isoformat()}; change that cost item first.")
+    errors.raise_if_any()
+    assert new_end is not None  # noqa: S101 - checked above; narrows the type
+    extension = ExchangeExtension(old_end_date=exchange.end_date, new_end_date=new_end,
+                                  reason=reason, recorded_by_id=getattr(user, "id", None))
+    before = exchange_snapshot(exchange)
+    exchange.extensions.append(extension)
+    exchange.end_date = new_end
+    _flush()
+    audit.record("extend", extension, parent=exchange, user=user)
+    audit.record("update", exchange, before=before, after=exchange_snapshot(exchange),
+                 user=user)
+    return extension
+
+
+def cancel(exchange: PersonnelExchange, reason: str | None = "", user: Any = None,
+           on: date | None = None) -> PersonnelExchange:
+    """Cancel a proposed or approved exchange that is not completed yet."""
+    _lock(exchange)
+    on = on or current_day()
+    if exchange.status == "cancelled":
+        raise Conflict("This exchange is already cancelled.")
+    if exchange.status_on(on) == "completed":
+        raise Conflict("This exchange is completed; a completed exchange cannot be cancelled.")
+    errors = Collector()
+    reason = _text(errors, "reason", reason, "Reason", 5000, required=False)
+    errors.raise_if_any()
+    before = exchange_snapshot(exchange)
+    exchange.status = "cancelled"
+    _flush()
+    audit.record("cancel", exchange, before=before,
+                 after={**exchange_snapshot(exchange), "reason": reason}, user=user)
+    return exchange
+
+
+def add_cost(exchange: PersonnelExchange, cost: CostData, user: Any = None) -> ExchangeCostItem:
+    """Add a cost item borne wholly by one organization."""
+    if exchange.status == "cancelled":
+        raise Conflict(CANCELLED_MESSAGE)
+    errors = Collector()
+    values = _validate_cost(errors, cost, agreement_parties(), exchange.start_date,
+                            exchange.end_date)
+    errors.raise_if_any()
+    item = ExchangeCostItem(**(values or {}))
+    exchange.cost_items.append(item)
+    _flush()
+    audit.record("create", item, parent=exchange, after=cost_snapshot(item), user=user)
+    return item
+
+
+def remove_cost(exchange: PersonnelExchange, item_id: int, user: Any = None) -> None:
+    if exchange.status == "cancelled":
+        raise Conflict(CANCELLED_MESSAGE)
+    item = next((c for c in exchange.cost_items if c.id == item_id), None)
+    if item is None:
+        raise NotFound(f"This exchange has no cost item number {item_id}.", field="id")
+    audit.record("delete", item, parent=exchange, before=cost_snapshot(item), after=None,
+                 user=user)
+    exchange.cost_items.remove(item)
+    _flush()
+
+
+def _period(item: ExchangeCostItem) -> str:
+    start = item.period_start.isoformat() if item.period_start else "…"
+    end = item.period_end.isoformat() if item.period_end else "…"
+    return f"{start} to {end}"
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def _with_relations(query: Select) -> Select:
+    return query.options(
+        selectinload(PersonnelExchange.home_organization),
+        selectinload(PersonnelExchange.host_organization),
+        selectinload(PersonnelExchange.arrangement),
+        selectinload(PersonnelExchange.approvals).selectinload(ExchangeApproval.organization),
+    )
+
+
+def exchange_query(*, active_on: date | None = None, organization: str | None = None,
+                   status: str | None = None, ending_within: int | None = None,
+                   arrangement: str | None = None, search: str = "",
+                   on: date | None = None) -> Select:
+    """Exchanges filtered as the list page and the API do, ordered by start date then
+    recording order.
+
+    * ``active_on``: exchanges that are not cancelled and cover that day (proposed ones
+      included: the register shows who is planned to be away, approved or not);
+    * ``organization``: the home or the host organization;
+    * ``status``: one of :data:`DISPLAY_STATUSES`, as read on ``on`` (default today);
+    * ``ending_within``: approved exchanges whose end date is from ``on`` to ``on`` + days.
+    """
+    on = on or current_day()
+    query = select(PersonnelExchange)
+    if active_on is not None:
+        query = query.where(PersonnelExchange.status != "cancelled",
+                            PersonnelExchange.start_date <= active_on,
+                            PersonnelExchange.end_date >= active_on)
+    if organization:
+        ids = select(Organization.id).where(Organization.code == organization).scalar_subquery()
+        query = query.where(or_(PersonnelExchange.home_organization_id == ids,
+                                PersonnelExchange.host_organization_id == ids))
+    if status:
+        if status not in DISPLAY_STATUSES:
+            raise DomainError(f"Status must be one of {', '.join(DISPLAY_STATUSES)}.", "status")
+        approved = PersonnelExchange.status == "approved"
+        query = query.where({
+            "proposed": PersonnelExchange.status == "proposed",
+            "cancelled": PersonnelExchange.status == "cancelled",
+            "approved": and_(approved, PersonnelExchange.start_date > on),
+            "active": and_(approved, PersonnelExchange.start_date <= on,
+                           PersonnelExchange.end_date >= on),
+            "completed": and_(approved, PersonnelExchange.end_date < on),
+        }[status])
+    if ending_within is not None:
+        query = query.where(PersonnelExchange.status == "approved",
+                            PersonnelExchange.end_date >= on,
+                            PersonnelExchange.end_date <= on + timedelta(days=ending_within))
+    if arrangement:
+        query = query.join(SpecialArrangement).where(SpecialArrangement.reference == arrangement)
+    if search:
+        like = f"%{search}%"
+        query = query.where(or_(PersonnelExchange.person_name.ilike(like),
+                                PersonnelExchange.staff_id.ilike(like),
+                                PersonnelExchange.position.ilike(like)))
+    return _with_relations(query.order_by(PersonnelExchange.start_date, PersonnelExchange.id))
+
+
+def ending_within(days: int = ENDING_SOON_DAYS,
+                  today: date | None = None) -> list[PersonnelExchange]:
+    """Approved exchanges ending from ``today`` to ``today + days`` (who comes back soon),
+    soonest first. For the dashboard; a constant number of queries."""
+    on = today or current_day()
+    query = exchange_query(ending_within=days, on=on).order_by(None).order_by(
+        PersonnelExchange.end_date, PersonnelExchange.id)
+    return list(db.session.scalars(query))
+
+
+def awaiting_approval(today: date | None = None) -> list[PersonnelExchange]:
+    """Proposed exchanges that have not ended yet and still lack the approval of their home
+    or host organization (see :func:`missing_approvals`), earliest start first."""
+    on = today or current_day()
+    query = exchange_query(status="proposed", on=on).where(PersonnelExchange.end_date >= on)
+    return list(db.session.scalars(query))
+
+
+def is_ending_soon(exchange: PersonnelExchange, on: date | None = None,
+                   days: int = ENDING_SOON_DAYS) -> bool:
+    on = on or current_day()
+    return exchange.status == "approved" and on <= exchange.end_date <= on + timedelta(days=days)
+
+
+def status_counts(on: date | None = None) -> dict[str, int]:
+    """Number of exchanges per status as read on ``on`` (one query)."""
+    on = on or current_day()
+    phase = case(
+        (PersonnelExchange.status != "approved", PersonnelExchange.status),
+        (PersonnelExchange.end_date < on, "completed"),
+        (PersonnelExchange.start_date <= on, "active"),
+        else_="approved",
+    ).label("phase")
+    inner = select(phase).subquery()
+    counts = dict.fromkeys(DISPLAY_STATUSES, 0)
+    for status, n in db.session.execute(
+            select(inner.c.phase, func.count()).group_by(inner.c.phase)):
+        counts[status] = n
+    return counts
+
+
+# --- money: reporting currency ----------------------------------------------------------------
+
+class RateBook:
+    """Monthly operational rates (units of a currency per one US dollar) loaded in one query
+    for the (currency, month) pairs needed."""
+
+    def __init__(self, needs: set[tuple[str, str]]) -> None:
+        self.rates: dict[tuple[str, str], Decimal] = {}
+        currencies = {c for c, _ in needs if c != RATE_BASE_CURRENCY}
+        months = {m for _, m in needs}
+        if currencies and months:
+            rows = db.session.execute(
+                select(ExchangeRate.currency, ExchangeRate.month, ExchangeRate.rate)
+                .where(ExchangeRate.currency.in_(currencies), ExchangeRate.month.in_(months))
+            )
+            self.rates = {(c, m): r for c, m, r in rows}
+
+    def per_usd(self, currency: str, month: str) -> Decimal | None:
+        if currency == RATE_BASE_CURRENCY:
+            return Decimal(1)
+        return self.rates.get((currency, month))
+
+
+def convert_amount(amount: Decimal, currency: str, target: str, month: str,
+                   rates: RateBook) -> Decimal | None:
+    """``amount`` in ``currency`` expressed in ``target``, with the rates of ``month``.
+
+    The table holds units per one US dollar, so one unit of ``target`` is worth
+    ``rate(currency) / rate(target)`` units of ``currency`` (the cross rate), and
+    ``result = amount / cross = amount * rate(target) / rate(currency)``, computed exactly and
+    rounded ROUND_HALF_UP to ``target``'s minor unit by the engine's :func:`convert`
+    (DOMAIN.md rule 2). Same currency: the amount itself. None when a rate is missing.
+
+    (Written here because jointprojects/expenses/services.py had no conversion helper yet.)
+    """
+    if currency == target:
+        return amount
+    rate_from = rates.per_usd(currency, month)
+    rate_to = rates.per_usd(target, month)
+    if rate_from is None or rate_to is None:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 80  # exact: a product of two short decimals
+        scaled = amount * rate_to
+    return convert(scaled, rate_from, target)
+
+
+def rate_month(item: ExchangeCostItem, exchange: PersonnelExchange) -> str:
+    """The month whose rate converts a cost item: its period's start, else the exchange's."""
+    return (item.period_start or exchange.start_date).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class PersonnelCostRow:
+    """One cost item of one exchange, as plain data for reports and pages."""
+
+    exchange_id: int
+    staff_id: str
+    person_name: str
+    home: str
+    host: str
+    position: str
+    duty_station: str
+    start: date
+    end: date
+    status: str
+    arrangement: str | None
+    category: str
+    borne_by: str
+    amount: Decimal
+    currency: str
+    period_start: date | None
+    period_end: date | None
+    #: The month whose rate applies (YYYY-MM).
+    rate_month: str
+    #: The currency the bearing organization reports in.
+    reporting_currency: str
+    #: ``amount`` in ``reporting_currency``; None when the month's rate is missing.
+    reporting_amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class OrganizationCostTotal:
+    organization: str
+    currency: str
+    #: Sum of the converted items (exact SUM of rounded amounts, as the rows show them).
+    amount: Decimal
+    items: int
+    #: Items left out of ``amount`` because their month's rate is missing.
+    missing_rates: int
+
+
+@dataclass(frozen=True)
+class PersonnelCosts:
+    rows: list[PersonnelCostRow]
+    totals: list[OrganizationCostTotal]
+    #: (currency, month) pairs with no rate in the table, sorted.
+    missing_rates: list[tuple[str, str]]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_rates
+
+
+def cost_lines(exchanges: list[PersonnelExchange], on: date | None = None) -> PersonnelCosts:
+    """The cost rows and per-organization totals of ``exchanges`` (cancelled ones included
+    only if passed in). One query for the rates."""
+    on = on or current_day()
+    pairs: set[tuple[str, str]] = set()
+    for ex in exchanges:
+        for item in ex.cost_items:
+            month = rate_month(item, ex)
+            pairs.add((item.currency, month))
+            pairs.add((item.borne_by.currency, month))
+    book = RateBook(pairs)
+    rows: list[PersonnelCostRow] = []
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    counts: dict[str, int] = defaultdict(int)
+    missing_counts: dict[str, int] = defaultdict(int)
+    currencies: dict[str, str] = {}
+    missing: set[tuple[str, str]] = set()
+    for ex in exchanges:
+        for item in ex.cost_items:
+            month = rate_month(item, ex)
+            target = item.borne_by.currency
+            converted = convert_amount(item.amount, item.currency, target, month, book)
+            code = item.borne_by.code
+            currencies[code] = target
+            counts[code] += 1
+            if converted is None:
+                missing_counts[code] += 1
+                for cur in (item.currency, target):
+                    if book.per_usd(cur, month) is None:
+                        missing.add((cur, month))
+            else:
+                sums[code] += converted
+            rows.append(PersonnelCostRow(
+                exchange_id=ex.id, staff_id=ex.staff_id, person_name=ex.person_name,
+                home=ex.home_organization.code, host=ex.host_organization.code,
+                position=ex.position, duty_station=ex.duty_station, start=ex.start_date,
+                end=ex.end_date, status=ex.status_on(on),
+                arrangement=ex.arrangement.reference if ex.arrangement else None,
+                category=item.category, borne_by=code, amount=item.amount,
+                currency=item.currency, period_start=item.period_start,
+                period_end=item.period_end, rate_month=month, reporting_currency=target,
+                reporting_amount=converted,
+            ))
+    totals = [
+        OrganizationCostTotal(organization=code, currency=currencies[code],
+                              amount=sums[code], items=counts[code],
+                              missing_rates=missing_counts[code])
+        for code in sorted(counts)
+    ]
+    return PersonnelCosts(rows, totals, sorted(missing))
+
+
+def personnel_cost_rows(arrangement_id: int | None = None,
+                        on: date | None = None) -> PersonnelCosts:
+    """Every cost item of the exchanges that are not cancelled (those linked to the special
+    arrangement ``arrangement_id`` when given), with per-organization totals in each
+    organization's reporting currency. Plain data for reports/ (no Flask, no ORM objects).
+    A constant number of queries."""
+    query = (
+        select(PersonnelExchange)
+        .where(PersonnelExchange.status != "cancelled")
+        .options(selectinload(PersonnelExchange.cost_items)
+                 .selectinload(ExchangeCostItem.borne_by))
+        .order_by(PersonnelExchange.start_date, PersonnelExchange.id)
+    )
+    if arrangement_id is not None:
+        query = query.where(PersonnelExchange.arrangement_id == arrangement_id)
+    exchanges = list(db.session.scalars(_with_relations(query)))
+    return cost_lines(exchanges, on)
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineBar:
+    exchange: PersonnelExchange
+    #: Offset and width of the bar in percent of the window, as CSS-ready text.
+    left: str
+    width: str
+    starts_before: bool
+    ends_after: bool
+
+
+@dataclass(frozen=True)
+class TimelineMonth:
+    label: str
+    left: str
+    width: str
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.01'))}%"
+
+
+def bar_geometry(start: date, end: date, window_start: date,
+                 window_end: date) -> tuple[str, str] | None:
+    """Where an exchange covering ``start``..``end`` (inclusive) sits on a window covering
+    ``window_start``..``window_end`` (inclusive): (left, width) in percent, or None when it
+    falls outside the window."""
+    if end < window_start or start > window_end:
+        return None
+    days = (window_end - window_start).days + 1
+    first = max(start, window_start)
+    last = min(end, window_end)
+    return _percent((first - window_start).days, days), _percent((last - first).days + 1, days)
+
+
+def timeline(organization: str, window_start: date, months: int,
+             on: date | None = None) -> dict[str, Any]:
+    """Who of ``organization`` is away (home) and who it hosts, month by month from
+    ``window_start`` (the first of a month) for ``months`` months; cancelled exchanges left
+    out. Two queries whatever the number of exchanges."""
+    window_end = add_months(window_start, months) - timedelta(days=1)
+    base = exchange_query(organization=organization, on=on).where(
+        PersonnelExchange.status != "cancelled",
+        PersonnelExchange.start_date <= window_end,
+        PersonnelExchange.end_date >= window_start,
+    )
+    away: list[TimelineBar] = []
+    hosted: list[TimelineBar] = []
+    for ex in db.session.scalars(base):
+        geometry = bar_geometry(ex.start_date, ex.end_date, window_start, window_end)
+        if geometry is None:  # pragma: no cover - the query already keeps the window
+            continue
+        bar = TimelineBar(ex, geometry[0], geometry[1], ex.start_date < window_start,
+                          ex.end_date > window_end)
+        (away if ex.home_organization.code == organization else hosted).append(bar)
+    labels = []
+    for index in range(months):
+        first = add_months(window_start, index)
+        last = add_months(window_start, index + 1) - timedelta(days=1)
+        left, width = bar_geometry(first, last, window_start, window_end) or ("0%", "0%")
+        labels.append(TimelineMonth(first.strftime("%b %Y"), left, width))
+    return {"away": away, "hosted": hosted, "months": labels, "start": window_start,
+            "end": window_end}
+
+
+__all__ = [
+    "ARTICLE", "COST_CATEGORIES", "CostData", "DomainError", "ExchangeData", "PersonnelCostRow",
+    "PersonnelCosts", "add_cost", "approve", "awaiting_approval", "cancel", "create_exchange",
+    "ending_within", "exchange_query", "extend", "get_exchange", "latest_end_date",
+    "missing_approvals", "personnel_cost_rows", "remove_cost", "timeline", "update_exchange",
+]

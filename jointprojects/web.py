@@ -176,11 +176,33 @@ def register_template_helpers(app: Flask) -> None:
     def nav_items() -> list[tuple[str, str, str]]:
         return [item for item in NAV if item[0] in current_app.view_functions and can(item[2])]
 
+    def audit_phrase(entry: Any) -> str:
+        """A history line: ("sign", "signature") -> "Signature recorded"."""
+        verbs = {
+            "create": "created",
+            "update": "changed",
+            "delete": "deleted",
+            "sign": "recorded",
+            "consent": "recorded",
+            "propose": "proposed",
+            "notice": "notice given",
+            "notify": "notification recorded",
+            "withdraw": "withdrawn",
+            "approve": "recorded",
+        }
+        noun = {
+            "share_version": "Share version",
+            "consent": "Consent",
+            "signature": "Signature",
+        }.get(entry.entity, entry.entity.replace("_", " ").capitalize())
+        return f"{noun} {verbs.get(entry.action, entry.action)}"
+
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals.update(
         can=can,
         page_url=page_url,
         nav_items=nav_items,
+        audit_phrase=audit_phrase,
         policy=policy,
         role_labels=ROLE_LABELS,
     )

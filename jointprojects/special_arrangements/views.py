@@ -38,7 +38,7 @@ def _set_choices(form, parties: list[str] | None = None) -> None:  # type: ignor
     org_choices = [(o.code, o.code) for o in list_organizations()]
     party_choices = [(c, c) for c in parties] if parties else org_choices
     if hasattr(form, "project"):
-        form.project.choices = [
+        form.project.choices = [("", "Choose a project…")] + [
             (p.code, f"{p.code} – {p.title}")
             for p in db.session.scalars(db.select(Project).order_by(Project.code))
         ]

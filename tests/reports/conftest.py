@@ -250,7 +250,7 @@ def libreoffice(soffice: str, tmp_path: Path) -> Callable[[bytes, str], Path]:
             "--nolockcheck", "--convert-to", to, "--outdir", str(out_dir), str(source),
         ]
         # Our own LibreOffice binary with fixed arguments, no shell.
-        result = subprocess.run(command, capture_output=True, text=True, timeout=180,  # noqa: S603
+        result = subprocess.run(command, capture_output=True, text=True, timeout=180,
                                 check=False, env={**os.environ, "HOME": str(tmp_path)})
         produced = sorted(out_dir.iterdir())
         if result.returncode != 0 or not produced:

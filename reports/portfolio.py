@@ -1,0 +1,222 @@
+"""The leadership portfolio workbook: every project and special arrangement, status, budget,
+spend and shares per party, per area of cooperation (Art. 1 (a)-(f)), arrangements under
+notice (Art. 10), personnel exchanges (Art. 8).
+
+Amounts stay in each arrangement's reporting currency: totals are given per currency (live
+``SUMIFS`` over the Arrangements sheet), never converted into one another.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from jointprojects.money import minor_units
+from reports.cells import CellFactory, Styles, excel_datetime
+from reports.data import AREAS, KIND_ARTICLES, AreaTotal, PortfolioData
+from reports.sheets import RowWriter, prepare_sheet
+
+__all__ = ["area_totals", "build_portfolio"]
+
+
+def build_portfolio(data: PortfolioData) -> bytes:
+    """The portfolio workbook (.xlsx) as bytes."""
+    buffer = io.BytesIO()
+    _PortfolioWriter(data).write(buffer)
+    return buffer.getvalue()
+
+
+def area_totals(data: PortfolioData) -> tuple[AreaTotal, ...]:
+    """Per area and currency: projects, arrangements, budget and spend. An arrangement whose
+    project covers several areas counts in each (used when ``data.areas`` is empty)."""
+    areas_of = {p.code: p.areas for p in data.projects}
+    projects: dict[str, set[str]] = defaultdict(set)
+    for p in data.projects:
+        for area in p.areas:
+            projects[area].add(p.code)
+    totals: dict[tuple[str, str], list[Any]] = {}
+    for a in data.arrangements:
+        for area in areas_of.get(a.project, ()):
+            entry = totals.setdefault((area, a.currency), [0, Decimal(0), Decimal(0), False])
+            entry[0] += 1
+            entry[1] += a.spend
+            if a.budget is not None:
+                entry[2] += a.budget
+                entry[3] = True
+    result = []
+    for area in sorted(set(projects) | {k[0] for k in totals}):
+        keys = sorted(k for k in totals if k[0] == area)
+        if not keys:
+            result.append(AreaTotal(area, "", len(projects[area]), 0, Decimal(0)))
+        for key in keys:
+            count, spend, budget, has_budget = totals[key]
+            result.append(AreaTotal(area, key[1], len(projects[area]), count, spend,
+                                    budget if has_budget else None))
+    return tuple(result)
+
+
+class _PortfolioWriter:
+    def __init__(self, data: PortfolioData) -> None:
+        self.data = data
+        self.wb = Workbook(write_only=True)
+        self.styles = Styles(self.wb)
+        codes = [p.code for p in data.organizations]
+        for a in data.arrangements:
+            for code in sorted(a.shares):
+                if code not in codes:
+                    codes.append(code)
+        self.parties = codes
+        self.names = {p.code: p.name for p in data.organizations}
+
+    def write(self, stream: Any) -> None:
+        wb = self.wb
+        projects = wb.create_sheet("Projects")
+        arrangements = wb.create_sheet("Arrangements")
+        by_area = wb.create_sheet("By area")
+        personnel = wb.create_sheet("Personnel") if self.data.personnel else None
+        about = wb.create_sheet("About")
+        self.write_projects(projects)
+        self.write_arrangements(arrangements)
+        self.write_by_area(by_area)
+        if personnel is not None:
+            self.write_personnel(personnel)
+        self.write_about(about)
+        wb.save(stream)
+
+    def write_projects(self, ws: Any) -> None:
+        prepare_sheet(ws, [14, 44, 12, 16, 12, 11, 11], freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Code", "Title", "Status", "Areas (Art. 1)", "Lead", "Start",
+                           "End"]))
+        for p in self.data.projects:
+            w.append([f.text(p.code), f.wrap(p.title), f.text(p.status),
+                      f.text(", ".join(f"({a})" for a in p.areas)), f.text(p.lead),
+                      f.date(p.start_date), f.date(p.end_date)])
+        ws.auto_filter.ref = f"A1:G{max(w.row, 2)}"
+
+    def write_arrangements(self, ws: Any) -> None:
+        parties = self.parties
+        n = len(parties)
+        widths = [16, 36, 12, 20, 8, 12, 9, 15, 15, 15, *([15] * n), 14, 14]
+        prepare_sheet(ws, widths, freeze="B2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        header = ["Reference", "Title", "Project", "Kind", "Article", "Status", "Currency",
+                  "Budget", "Spend", "Remaining", *(f"{code} share" for code in parties),
+                  "Unallocated", "Under notice: ends"]
+        w.append(f.header(header))
+        for a in self.data.arrangements:
+            r = w.next_row
+            places = minor_units(a.currency)
+            w.append([
+                f.text(a.reference), f.wrap(a.title), f.text(a.project), f.text(a.kind),
+                f.text(KIND_ARTICLES.get(a.kind, "")), f.text(a.status), f.text(a.currency),
+                f.amount(a.budget, places), f.amount(a.spend, places),
+                f.formula(f'=IF(H{r}="","",ROUND(H{r}-I{r},{places}))',
+                          self.styles.amount(places)),
+                *(f.amount(a.shares.get(code, Decimal(0)), places) for code in parties),
+                f.amount(a.unallocated, places),
+                f.date(a.under_notice),
+            ])
+        last = max(w.row, 2)
+        last_col = get_column_letter(len(header))
+        ws.auto_filter.ref = f"A1:{last_col}{last}"
+
+        currencies = sorted({a.currency for a in self.data.arrangements})
+        if not currencies:
+            return
+        w.blank()
+        w.append([f.section("Totals per currency (never converted)")])
+        w.append(f.header(["Currency", "Arrangements", "Under notice", None, None, None, None,
+                           "Budget", "Spend", "Remaining",
+                           *(f"{code} share" for code in parties), "Unallocated"]))
+        currency_range = f"$G$2:$G${last}"
+        for currency in currencies:
+            r = w.next_row
+            places = minor_units(currency)
+            amount = self.styles.total(places)
+
+            def sumifs(letter: str, r: int = r, places: int = places) -> str:
+                return (f"=ROUND(SUMIFS(${letter}$2:${letter}${last},{currency_range},"
+                        f'"="&$A{r}),{places})')
+
+            letters = [get_column_letter(c) for c in range(8, 8 + 3 + n + 1)]
+            w.append([
+                f.text(currency),
+                f.formula(f'=COUNTIFS({currency_range},"="&$A{r})', Styles.INTEGER),
+                f.formula(f'=COUNTIFS({currency_range},"="&$A{r},'
+                          f'${last_col}$2:${last_col}${last},"<>")', Styles.INTEGER),
+                None, None, None, None,
+                *(f.formula(sumifs(letter), amount) for letter in letters),
+            ])
+
+    def write_by_area(self, ws: Any) -> None:
+        prepare_sheet(ws, [8, 60, 10, 10, 14, 16, 16], freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Area", "Art. 1", "Currency", "Projects", "Arrangements",
+                           "Budget", "Spend"]))
+        for t in self.data.areas or area_totals(self.data):
+            places = minor_units(t.currency) if t.currency else 2
+            w.append([
+                f.text(f"({t.area})"), f.wrap(AREAS.get(t.area, "")), f.text(t.currency),
+                t.projects, t.arrangements, f.amount(t.budget, places),
+                f.amount(t.spend, places),
+            ])
+        ws.auto_filter.ref = f"A1:G{max(w.row, 2)}"
+
+    def write_personnel(self, ws: Any) -> None:
+        currencies = sorted({c for p in self.data.personnel for c, _ in p.costs})
+        widths = [26, 10, 10, 26, 11, 11, 12, 16, *([14] * len(currencies))]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1")
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        w.append(f.header(["Staff member", "Home", "Host", "Position", "Start", "End",
+                           "Status", "Arrangement", *(f"Costs ({c})" for c in currencies)]))
+        for p in self.data.personnel:
+            costs = _sum_by_currency(p.costs)
+            w.append([
+                f.text(p.staff), f.text(p.home), f.text(p.host), f.text(p.position),
+                f.date(p.start_date), f.date(p.end_date), f.text(p.status),
+                f.text(p.arrangement), *(f.money(costs.get(c), c) for c in currencies),
+            ])
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(w.row, 2)}"
+
+    def write_about(self, ws: Any) -> None:
+        prepare_sheet(ws, [28, 100], landscape=False)
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws)
+        data = self.data
+        w.append([f.title("Portfolio of joint projects")])
+        w.blank()
+        for label, value in [
+            ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
+            ("Generated by", f.text(data.generated_by or "unknown")),
+            ("Filters", f.wrap(data.filters or "none")),
+            ("Source", f.wrap("Cooperation Agreement between the United Nations and the "
+                              "International Criminal Police Organization (Interpol), New "
+                              "York, 8 July 1997: Art. 1 areas, Art. 5 projects and special "
+                              "arrangements, Art. 8 personnel, Art. 10 notice.")),
+            ("Parties", f.wrap("; ".join(f"{c}: {self.names.get(c, c)}"
+                                         for c in self.parties) or "none")),
+            ("Money", f.wrap("Budget, spend and shares are in each arrangement's reporting "
+                             "currency, with its minor units; totals are per currency and never "
+                             "converted. An arrangement counts in every area of its project.")),
+            ("Under notice", f.wrap("Termination by written notice takes effect six calendar "
+                                    "months after the notice date (Art. 10).")),
+        ]:
+            w.append([f.label(label), value])
+
+
+def _sum_by_currency(costs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, amount in costs:
+        totals[currency] += amount
+    return totals

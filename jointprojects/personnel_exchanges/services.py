@@ -729,6 +729,7 @@ class PersonnelCostRow:
     """One cost item of one exchange, as plain data for reports and pages."""
 
     exchange_id: int
+    cost_item_id: int
     staff_id: str
     person_name: str
     home: str
@@ -788,44 +789,58 @@ def cost_lines(exchanges: list[PersonnelExchange], on: date | None = None) -> Pe
             pairs.add((item.borne_by.currency, month))
     book = RateBook(pairs)
     rows: list[PersonnelCostRow] = []
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    counts: dict[str, int] = defaultdict(int)
-    missing_counts: dict[str, int] = defaultdict(int)
-    currencies: dict[str, str] = {}
     missing: set[tuple[str, str]] = set()
     for ex in exchanges:
         for item in ex.cost_items:
             month = rate_month(item, ex)
             target = item.borne_by.currency
             converted = convert_amount(item.amount, item.currency, target, month, book)
-            code = item.borne_by.code
-            currencies[code] = target
-            counts[code] += 1
             if converted is None:
-                missing_counts[code] += 1
-                for cur in (item.currency, target):
-                    if book.per_usd(cur, month) is None:
-                        missing.add((cur, month))
-            else:
-                sums[code] += converted
+                missing.update((cur, month) for cur in (item.currency, target)
+                               if book.per_usd(cur, month) is None)
             rows.append(PersonnelCostRow(
-                exchange_id=ex.id, staff_id=ex.staff_id, person_name=ex.person_name,
+                exchange_id=ex.id, cost_item_id=item.id, staff_id=ex.staff_id,
+                person_name=ex.person_name,
                 home=ex.home_organization.code, host=ex.host_organization.code,
                 position=ex.position, duty_station=ex.duty_station, start=ex.start_date,
                 end=ex.end_date, status=ex.status_on(on),
                 arrangement=ex.arrangement.reference if ex.arrangement else None,
-                category=item.category, borne_by=code, amount=item.amount,
+                category=item.category, borne_by=item.borne_by.code, amount=item.amount,
                 currency=item.currency, period_start=item.period_start,
                 period_end=item.period_end, rate_month=month, reporting_currency=target,
                 reporting_amount=converted,
             ))
-    totals = [
-        OrganizationCostTotal(organization=code, currency=currencies[code],
-                              amount=sums[code], items=counts[code],
-                              missing_rates=missing_counts[code])
+    totals = totals_of(rows)
+    return PersonnelCosts(rows, totals, sorted(missing))
+
+
+def totals_of(rows: list[PersonnelCostRow]) -> list[OrganizationCostTotal]:
+    """Per bearing organization, the sum of the rows' reporting amounts (in its reporting
+    currency), by organization code."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    counts: dict[str, int] = defaultdict(int)
+    missing: dict[str, int] = defaultdict(int)
+    currencies: dict[str, str] = {}
+    for row in rows:
+        currencies[row.borne_by] = row.reporting_currency
+        counts[row.borne_by] += 1
+        if row.reporting_amount is None:
+            missing[row.borne_by] += 1
+        else:
+            sums[row.borne_by] += row.reporting_amount
+    return [
+        OrganizationCostTotal(organization=code, currency=currencies[code], amount=sums[code],
+                              items=counts[code], missing_rates=missing[code])
         for code in sorted(counts)
     ]
-    return PersonnelCosts(rows, totals, sorted(missing))
+
+
+def cost_loader_options() -> list[Any]:
+    """Loader options so that costs of many exchanges come in a constant number of queries."""
+    return [
+        selectinload(PersonnelExchange.cost_items).selectinload(ExchangeCostItem.borne_by),
+        selectinload(PersonnelExchange.extensions),
+    ]
 
 
 def personnel_cost_rows(arrangement_id: int | None = None,
@@ -837,8 +852,7 @@ def personnel_cost_rows(arrangement_id: int | None = None,
     query = (
         select(PersonnelExchange)
         .where(PersonnelExchange.status != "cancelled")
-        .options(selectinload(PersonnelExchange.cost_items)
-                 .selectinload(ExchangeCostItem.borne_by))
+        .options(*cost_loader_options())
         .order_by(PersonnelExchange.start_date, PersonnelExchange.id)
     )
     if arrangement_id is not None:

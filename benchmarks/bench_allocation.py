@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,12 +62,22 @@ VERSIONS = (
         effective_date=date(2025, 7, 1),
         default={"UN": D("45"), "INTERPOL": D("35"), "UNODC": D("20")},
         categories={"equipment": {"UN": D("60"), "INTERPOL": D("25.50"), "UNODC": D("14.50")}},
-        ceilings={"INTERPOL": D("3000000000.00"), "UNODC": D("2000000000.00")},
+        ceilings={
+            "INTERPOL": D("3000000000.00"),
+            "UN": D("18000000000.00"),
+            "UNODC": D("2000000000.00"),
+        },
     ),
 )
 NO_CEILINGS = tuple(
     ShareVersion(v.number, v.effective_date, v.default, v.categories, {}) for v in VERSIONS
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Arrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]
 
 Expense = tuple[date, str, int]
 
@@ -94,8 +105,8 @@ def run_public(items: list[ExpenseItem]) -> object:
 def run_vectorized(
     expenses: list[Expense],
     versions: Sequence[ShareVersion] = NO_CEILINGS,
-    arrays: tuple[object, object, object] | None = None,
-) -> object:
+    arrays: Arrays | None = None,
+) -> npt.NDArray[np.int64]:
     """Rule 4 and 5 without ceilings: group by (version, category), one numpy call each."""
     import numpy as np
 
@@ -116,7 +127,7 @@ def run_vectorized(
     return parts
 
 
-def to_arrays(expenses: list[Expense]) -> tuple[object, object, object]:
+def to_arrays(expenses: list[Expense]) -> Arrays:
     import numpy as np
 
     index = {c: i for i, c in enumerate(CATEGORIES)}
@@ -183,9 +194,9 @@ def main() -> None:
     vectorized = run_vectorized(expenses, arrays=arrays)
     assert [list(row) for row in vectorized.tolist()] == [p for _, p, _ in plain]
     by_key = {item.key: i for i, item in enumerate(items)}
-    for item, naive in zip(sample_items, run_naive(sample_items), strict=True):
+    for item, reference in zip(sample_items, run_naive(sample_items), strict=True):
         expected = plain[by_key[item.key]][1]
-        assert [int(naive[c].scaleb(PLACES)) for c in PARTIES] == expected
+        assert [int(reference[c].scaleb(PLACES)) for c in PARTIES] == expected
     changed = sum(1 for a, b in zip(with_ceilings, plain, strict=True) if a[1] != b[1])
     unallocated = sum(u for _, _, u in with_ceilings)
     print(

@@ -37,7 +37,7 @@ from functools import lru_cache
 from operator import add
 from typing import TYPE_CHECKING
 
-from jointprojects.money import PERCENT_PLACES, minor_units, quantum
+from jointprojects.money import PERCENT_PLACES, minor_units
 
 if TYPE_CHECKING:  # numpy is only needed (and imported lazily) by allocate_many_minor
     import numpy as np
@@ -316,6 +316,8 @@ def allocate_many_minor(
         raise ValueError("amounts must be a one-dimensional array")
     if amounts.size and amounts.dtype.kind not in "iu":
         raise ValueError(f"amounts must be integers of minor units, not {amounts.dtype}")
+    if amounts.size and amounts.dtype.kind == "u" and amounts.max() > np.iinfo(np.int64).max:
+        raise ValueError("amounts must fit in int64")
     amounts = amounts.astype(np.int64, copy=False)
     if amounts.size and amounts.min() == np.iinfo(np.int64).min:
         raise ValueError("amount -2**63 cannot be negated in int64")
@@ -337,7 +339,8 @@ def allocate_many_minor(
         rank = np.empty_like(ordering)
         np.put_along_axis(rank, ordering, np.arange(count)[None, :], axis=1)
     parts = whole[:, None] * hundredths[None, :] + floor + (rank < missing[:, None])
-    return np.where(amounts[:, None] < 0, -parts, parts)
+    result: npt.NDArray[np.int64] = np.where(amounts[:, None] < 0, -parts, parts)
+    return result
 
 
 # -------------------------------------------------------------------- share sets (rule 3/5)
@@ -408,8 +411,7 @@ def share_set_errors(
         if not isinstance(percent, Decimal) or not percent.is_finite():
             errors.append((index, f"Share of {organization} for {label} is not a number"))
             continue
-        exponent = percent.normalize().as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > PERCENT_PLACES:
+        if _decimals(percent) > PERCENT_PLACES:
             errors.append(
                 (
                     index,
@@ -437,11 +439,8 @@ def share_set_errors(
         )
         total = sum((percent for _, percent in sets[category]), Decimal(0))
         if total != 100:
-            shown = (
-                total.quantize(quantum(PERCENT_PLACES))
-                if (_decimals(total) <= PERCENT_PLACES)
-                else total
-            )
+            # Two decimals as typed (exact: no more than two), or every decimal there is.
+            shown = format(total, ".2f") if _decimals(total) <= PERCENT_PLACES else total
             errors.append((None, f"Shares for {label} sum to {shown}, not 100.00"))
     return errors
 
@@ -546,7 +545,7 @@ def _cut_at_ceilings(
     ceilings = version.ceilings
     while excess:
         key = tuple(full)
-        subset = share_set.subsets[key] if key in share_set.subsets else share_set.without(key)
+        subset = share_set.without(key)
         if subset is None:
             break  # nobody left below its ceiling with a share: unallocated
         whole, residue = divmod(excess, subset.total)
@@ -556,9 +555,9 @@ def _cut_at_ceilings(
             more = whole * weight + base[i]
             if not more:
                 continue
-            ceiling = ceilings[i]
-            if ceiling is not None:
-                room = ceiling - running[i] - parts[i]
+            limit = ceilings[i]
+            if limit is not None:
+                room = limit - running[i] - parts[i]
                 if more >= room:
                     full[i] = True
                     excess += more - room
@@ -641,19 +640,29 @@ def allocate_expenses_minor(
     append = results.append
     last_date: date | None = None
     version: _CompiledVersion
+    sets: dict[str, _ShareSet]
+    default: _ShareSet
+    capped: list[tuple[int, int]]
+    number: int
     with _gc_paused():
         for on, category, amount in items:
             if on != last_date:
                 version = schedule.at(on)
+                sets, default, capped, number = (
+                    version.sets,
+                    version.default,
+                    version.capped,
+                    version.number,
+                )
                 last_date = on
-            share_set = version.sets.get(category, version.default)
+            share_set = sets.get(category, default)
             # Rule 4 as in _ShareSet.split, inlined: this loop is the engine's hot path.
             if amount >= 0:
                 whole, residue = divmod(amount, FULL_SHARE)
                 base = share_set.table[residue] or share_set.residue(residue)
                 parts = [whole * p + b for p, b in zip(share_set.hundredths, base, strict=False)]
                 unallocated = 0
-                for i, ceiling in version.capped:
+                for i, ceiling in capped:
                     if running[i] + parts[i] > ceiling:
                         unallocated = _cut_at_ceilings(parts, running, share_set, version)
                         break
@@ -663,7 +672,7 @@ def allocate_expenses_minor(
                 parts = [-(whole * p + b) for p, b in zip(share_set.hundredths, base, strict=False)]
                 unallocated = 0
             running = list(map(add, running, parts))
-            append((version.number, parts, unallocated))
+            append((number, parts, unallocated))
     return results
 
 

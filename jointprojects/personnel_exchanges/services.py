@@ -35,7 +35,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -676,10 +676,14 @@ def status_counts(on: date | None = None) -> dict[str, int]:
 
 class RateBook:
     """Monthly operational rates (units of a currency per one US dollar) loaded in one query
-    for the (currency, month) pairs needed."""
+    for the (currency, month) pairs needed. ``cache`` has the shape the expenses feature's
+    :func:`~jointprojects.expenses.services.cross_rate` reads, so it asks no more queries."""
 
     def __init__(self, needs: set[tuple[str, str]]) -> None:
-        self.rates: dict[tuple[str, str], Decimal] = {}
+        self.cache: dict[tuple[str, str], Decimal | None] = dict.fromkeys(needs)
+        for currency, month in needs:
+            if currency == RATE_BASE_CURRENCY:
+                self.cache[(currency, month)] = Decimal(1)
         currencies = {c for c, _ in needs if c != RATE_BASE_CURRENCY}
         months = {m for _, m in needs}
         if currencies and months:
@@ -687,36 +691,34 @@ class RateBook:
                 select(ExchangeRate.currency, ExchangeRate.month, ExchangeRate.rate)
                 .where(ExchangeRate.currency.in_(currencies), ExchangeRate.month.in_(months))
             )
-            self.rates = {(c, m): r for c, m, r in rows}
+            for currency, month, rate in rows:
+                if (currency, month) in self.cache:
+                    self.cache[(currency, month)] = rate
 
     def per_usd(self, currency: str, month: str) -> Decimal | None:
         if currency == RATE_BASE_CURRENCY:
             return Decimal(1)
-        return self.rates.get((currency, month))
+        return self.cache.get((currency, month))
 
 
 def convert_amount(amount: Decimal, currency: str, target: str, month: str,
                    rates: RateBook) -> Decimal | None:
-    """``amount`` in ``currency`` expressed in ``target``, with the rates of ``month``.
-
-    The table holds units per one US dollar, so one unit of ``target`` is worth
-    ``rate(currency) / rate(target)`` units of ``currency`` (the cross rate), and
-    ``result = amount / cross = amount * rate(target) / rate(currency)``, computed exactly and
-    rounded ROUND_HALF_UP to ``target``'s minor unit by the engine's :func:`convert`
-    (DOMAIN.md rule 2). Same currency: the amount itself. None when a rate is missing.
-
-    (Written here because jointprojects/expenses/services.py had no conversion helper yet.)
+    """``amount`` in ``currency`` expressed in ``target`` with the rates of ``month``, exactly
+    as expenses are converted (DOMAIN.md rule 2): the cross rate ``rate(currency) /
+    rate(target)`` of the expenses feature (:func:`~jointprojects.expenses.services.cross_rate`,
+    units per one US dollar in the table, 10 decimals), then the engine's
+    :func:`~jointprojects.special_arrangements.allocation.convert` (``amount / rate``,
+    ROUND_HALF_UP to ``target``'s minor unit). Same currency: the amount itself. None when a
+    rate of the month is missing.
     """
     if currency == target:
         return amount
-    rate_from = rates.per_usd(currency, month)
-    rate_to = rates.per_usd(target, month)
-    if rate_from is None or rate_to is None:
+    from jointprojects.expenses.services import cross_rate
+
+    rate, missing = cross_rate(currency, target, month, rates.cache)
+    if rate is None or missing:
         return None
-    with localcontext() as ctx:
-        ctx.prec = 80  # exact: a product of two short decimals
-        scaled = amount * rate_to
-    return convert(scaled, rate_from, target)
+    return convert(amount, rate, target)
 
 
 def rate_month(item: ExchangeCostItem, exchange: PersonnelExchange) -> str:

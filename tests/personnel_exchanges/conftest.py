@@ -47,3 +47,37 @@ def make_exchange(app: Any, admin: Any) -> Callable[..., Any]:
         return exchange
 
     return make
+
+
+@pytest.fixture()
+def login_as(app: Any) -> Callable[..., Any]:
+    """Like ``login`` but each user gets a browser of its own (two users side by side).
+
+    The tests run inside one application context, where Flask-Login and Flask-WTF cache the
+    last request's user and CSRF token in ``g``; each call here forgets them so that this
+    browser's cookie decides."""
+    from flask import g
+
+    from tests.conftest import PASSWORD, WebClient
+
+    def forget() -> None:
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    class OwnBrowser(WebClient):
+        def get(self, url: str, **kw: Any) -> Any:
+            forget()
+            return super().get(url, **kw)
+
+        def post_form(self, url: str, data: dict[str, Any], page: str | None = None,
+                      **kw: Any) -> Any:
+            forget()
+            return super().post_form(url, data, page, **kw)
+
+    def do(user: Any) -> WebClient:
+        web = OwnBrowser(app.test_client(), user)
+        response = web.post_form("/login", {"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302
+        return web
+
+    return do

@@ -87,6 +87,8 @@ def page_params() -> tuple[int, int]:
 
 
 from jointprojects.api import openapi  # noqa: E402,F401 - routes
+from jointprojects.dashboard import api as _dashboard  # noqa: E402,F401
+from jointprojects.expenses import api as _expenses  # noqa: E402,F401
 from jointprojects.organizations import api as _organizations  # noqa: E402,F401
 from jointprojects.personnel_exchanges import api as _personnel_exchanges  # noqa: E402,F401
 from jointprojects.projects import api as _projects  # noqa: E402,F401

@@ -53,6 +53,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.audit import services as audit
+from jointprojects.audit.models import AuditEntry
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.expenses.models import (
     RATE_BASE_CURRENCY,
@@ -136,6 +137,13 @@ def get_expense(expense_id: int, sa: SpecialArrangement | None = None) -> Expens
     if expense is None or (sa is not None and expense.arrangement_id != sa.id):
         raise NotFound(f"Unknown expense {expense_id}.", "id")
     return expense
+
+
+def expense_history(expense: Expense) -> list[AuditEntry]:
+    """The audit rows of one expense, newest first."""
+    return list(db.session.scalars(
+        select(AuditEntry).filter_by(entity="expense", entity_id=expense.id)
+        .order_by(AuditEntry.id.desc())))
 
 
 def month_of(day: date) -> str:
@@ -233,10 +241,13 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
                                      "such as USD, EUR or JPY.")
 
     amount: Decimal | None = None
-    try:
-        amount = parse_decimal(data.amount)
-    except MoneyError as exc:
-        errors.add(name("amount"), f"amount {exc}.")
+    if data.amount is None or (isinstance(data.amount, str) and not data.amount.strip()):
+        errors.add(name("amount"), "amount is required.")
+    else:
+        try:
+            amount = parse_decimal(data.amount)
+        except MoneyError as exc:
+            errors.add(name("amount"), f"amount {exc}.")
     if amount is not None:
         if currency in MINOR_UNITS:
             places = minor_units(currency)
@@ -317,6 +328,13 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         currency=currency, rate=rate, rate_source=source, reporting_amount=reporting,
         paid_by=party.organization, document_reference=document_reference,
     )
+
+
+def check_expense(sa: SpecialArrangement, data: ExpenseData) -> None:
+    """Validate without writing: DomainError naming every bad field, else None."""
+    errors = Collector()
+    _check(sa, data, errors)
+    errors.raise_if_any()
 
 
 def _ensure_in_force(sa: SpecialArrangement) -> None:

@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.auth.admin import bp as users_bp
     from jointprojects.auth.views import bp as auth_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
+    from jointprojects.expenses.views import bp as expenses_bp
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
     from jointprojects.projects.views import bp as projects_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(arrangements_bp)
+    app.register_blueprint(expenses_bp)
     app.register_blueprint(personnel_exchanges_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)

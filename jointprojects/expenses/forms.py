@@ -1,0 +1,52 @@
+"""Forms for expenses, exchange rates and budgets. Amounts are text: the services parse them
+exactly ("1 234,50" as well as "1234.50") and name what is wrong."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from jointprojects.money import MINOR_UNITS
+from jointprojects.special_arrangements.models import CATEGORIES
+
+CATEGORY_CHOICES = [(c, c.replace("_", " ").capitalize()) for c in CATEGORIES]
+CURRENCY_CHOICES = [(c, c) for c in sorted(MINOR_UNITS)]
+
+
+class ExpenseForm(FlaskForm):
+    date = DateField("Date", validators=[DataRequired()])
+    category = SelectField("Category", choices=CATEGORY_CHOICES)
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    amount = StringField("Amount", validators=[DataRequired()],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="USD")
+    exchange_rate = StringField("Exchange rate", validators=[Optional(), Length(max=40)],
+                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    paid_by = SelectField("Paid by", choices=[], validate_choice=False)
+    document_reference = StringField("Document reference",
+                                     validators=[Optional(), Length(max=120)])
+    version = HiddenField()
+
+
+class DeleteForm(FlaskForm):
+    version = HiddenField()
+
+
+class RateForm(FlaskForm):
+    currency = SelectField("Currency",
+                           choices=[c for c in CURRENCY_CHOICES if c[0] != "USD"], default="EUR")
+    month = StringField("Month", validators=[DataRequired()],
+                        render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    rate = StringField("Units per 1 USD", validators=[DataRequired()],
+                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    source = StringField("Source", validators=[Optional(), Length(max=300)])
+
+
+class BudgetForm(FlaskForm):
+    category = SelectField("Category", choices=CATEGORY_CHOICES)
+    year = StringField("Year", validators=[DataRequired()], render_kw={"inputmode": "numeric"})
+    organization = SelectField("Funded by", choices=[], validate_choice=False)
+    amount = StringField("Amount", validators=[DataRequired()],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    note = StringField("Note", validators=[Optional(), Length(max=5000)])

@@ -1,0 +1,377 @@
+"""Web pages for expenses (Art. 5): lists with filters and totals, record/edit/delete forms,
+the exchange rates table, budgets, and the finance section of the arrangement page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from jointprojects.auth import policy
+from jointprojects.auth.policy import BUDGET_WRITE, EXPENSE_WRITE, RATE_WRITE, READ, requires
+from jointprojects.errors import Conflict, DomainError, NotFound
+from jointprojects.expenses import services
+from jointprojects.expenses.forms import BudgetForm, DeleteForm, ExpenseForm, RateForm
+from jointprojects.expenses.models import Expense
+from jointprojects.extensions import db
+from jointprojects.forms import apply_errors
+from jointprojects.money import MINOR_UNITS, to_json
+from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.special_arrangements.views import DETAIL_EXTRAS
+from jointprojects.web import paginate
+
+bp = Blueprint("expenses", __name__, url_prefix="/expenses")
+
+STALE_MESSAGE = (
+    "Someone else changed this record while you were editing it, so your change was not "
+    "saved. Reload the page to see their version, then apply your change again."
+)
+#: A service's "version" error (a conflict) is shown above the form, not on the hidden field.
+ALIASES = {"version": ""}
+
+
+def _arrangement(reference: str) -> SpecialArrangement:
+    try:
+        return get_arrangement(reference)
+    except NotFound:
+        abort(404)
+
+
+def _expense(expense_id: int) -> Expense:
+    try:
+        return services.get_expense(expense_id)
+    except NotFound:
+        abort(404)
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+def _date_arg(name: str, problems: list[str]) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"{raw!r} is not a date (YYYY-MM-DD); that filter is ignored.")
+        return None
+
+
+def _filters() -> tuple[services.ExpenseFilter, dict[str, str], list[str]]:
+    problems: list[str] = []
+    args = {k: request.args.get(k, "").strip()
+            for k in ("from", "to", "category", "paid_by", "arrangement")}
+    filters = services.ExpenseFilter(
+        date_from=_date_arg("from", problems), date_to=_date_arg("to", problems),
+        category=args["category"] or None, paid_by=args["paid_by"] or None,
+        arrangement=args["arrangement"] or None,
+    )
+    return filters, args, problems
+
+
+def _expense_data(form: ExpenseForm) -> services.ExpenseData:
+    return services.ExpenseData(
+        date=form.date.data, category=form.category.data, amount=form.amount.data,
+        currency=form.currency.data, paid_by=form.paid_by.data,
+        description=form.description.data or "", exchange_rate=form.exchange_rate.data or None,
+        document_reference=form.document_reference.data or "",
+    )
+
+
+def _party_choices(form: ExpenseForm, sa: SpecialArrangement) -> None:
+    form.paid_by.choices = [(c, c) for c in sa.party_codes]
+
+
+def _saved_message(expense: Expense, sa: SpecialArrangement, verb: str) -> str:
+    parts = "; ".join(f"{p.organization.code} {to_json(p.amount, sa.currency)}"
+                      for p in expense.parts)
+    text = (f"Expense {verb}: {to_json(expense.reporting_amount, sa.currency)} {sa.currency} "
+            f"({parts}")
+    if expense.unallocated:
+        text += f"; unallocated {to_json(expense.unallocated, sa.currency)}"
+    return text + ")."
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+@bp.route("/")
+@login_required
+@requires(READ)
+def index():  # type: ignore[no-untyped-def]
+    """Every expense across arrangements, filterable."""
+    filters, args, problems = _filters()
+    page = paginate(services.expense_query(None, filters)
+                    .options(selectinload(Expense.arrangement)))
+    parts = services.parts_of([e.id for e in page.items])
+    arrangements = db.session.scalars(
+        db.select(SpecialArrangement).where(SpecialArrangement.status != "draft")
+        .order_by(SpecialArrangement.reference)).all()
+    return render_template(
+        "expenses/index.html", page=page, parts=parts, args=args, problems=problems,
+        categories=CATEGORIES, arrangements=arrangements,
+        organizations=sorted({c for a in arrangements for c in a.party_codes}),
+    )
+
+
+@bp.route("/arrangements/<reference>")
+@login_required
+@requires(READ)
+def arrangement(reference: str):  # type: ignore[no-untyped-def]
+    """One arrangement's expenses with filters, totals per party and the overrun flags."""
+    sa = _arrangement(reference)
+    filters, args, problems = _filters()
+    if filters.paid_by and filters.paid_by not in sa.party_codes:
+        problems.append(f"{filters.paid_by} is not a party to {sa.reference}; that filter is "
+                        "ignored.")
+        filters.paid_by = args["paid_by"] = None  # type: ignore[assignment]
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        problems.append("The period ends before it starts; the dates are ignored.")
+        filters.date_from = filters.date_to = None
+    page = paginate(services.expense_query(sa, filters))
+    ids = [e.id for e in page.items]
+    totals = services.cost_split(sa, filters.date_from, filters.date_to,
+                                 category=filters.category, paid_by=filters.paid_by)
+    return render_template(
+        "expenses/arrangement.html", sa=sa, page=page, parts=services.parts_of(ids),
+        flagged=services.over_budget_ids(sa, ids), totals=totals, args=args,
+        problems=problems, categories=CATEGORIES,
+    )
+
+
+# --- record, edit, delete ----------------------------------------------------------------------
+
+@bp.route("/arrangements/<reference>/new", methods=["GET", "POST"])
+@login_required
+@requires(EXPENSE_WRITE)
+def create(reference: str):  # type: ignore[no-untyped-def]
+    sa = _arrangement(reference)
+    form = ExpenseForm()
+    _party_choices(form, sa)
+    if request.method == "GET":
+        form.date.data = date.today()
+        form.currency.data = sa.currency
+        if current_user.organization.code in sa.party_codes:
+            form.paid_by.data = current_user.organization.code
+    if form.validate_on_submit():
+        try:
+            expense = services.record_expense(sa, _expense_data(form), current_user)
+            db.session.commit()
+            flash(_saved_message(expense, sa, "recorded"), "success")
+            for warning in services.budget_overruns(expense):
+                flash(warning, "warning")
+            return redirect(url_for(".detail", expense_id=expense.id))
+        except DomainError as exc:
+            db.session.rollback()
+            sa = _arrangement(reference)
+            apply_errors(form, exc, ALIASES)
+    return render_template("expenses/form.html", form=form, sa=sa, expense=None), _status(form)
+
+
+@bp.route("/<int:expense_id>")
+@login_required
+@requires(READ)
+def detail(expense_id: int):  # type: ignore[no-untyped-def]
+    expense = _expense(expense_id)
+    sa = expense.arrangement
+    return render_template(
+        "expenses/detail.html", expense=expense, sa=sa,
+        parts={p.organization.code: p.amount for p in expense.parts},
+        warnings=services.budget_overruns(expense), history=services.expense_history(expense),
+        delete_form=DeleteForm(version=str(expense.version)),
+    )
+
+
+@bp.route("/<int:expense_id>/edit", methods=["GET", "POST"])
+@login_required
+@requires(EXPENSE_WRITE)
+def edit(expense_id: int):  # type: ignore[no-untyped-def]
+    expense = _expense(expense_id)
+    sa = expense.arrangement
+    form = ExpenseForm()
+    _party_choices(form, sa)
+    if request.method == "GET":
+        form.date.data, form.category.data = expense.date, expense.category
+        form.description.data = expense.description
+        form.amount.data = to_json(expense.amount, expense.currency)
+        form.currency.data, form.paid_by.data = expense.currency, expense.paid_by.code
+        form.exchange_rate.data = (services.rate_to_json(expense.exchange_rate)
+                                   if expense.rate_source == "given" else "")
+        form.document_reference.data = expense.document_reference
+        form.version.data = str(expense.version)
+    if form.validate_on_submit():
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            services.update_expense(expense, _expense_data(form), expected, current_user)
+            db.session.commit()
+            flash(_saved_message(expense, sa, "saved"), "success")
+            for warning in services.budget_overruns(expense):
+                flash(warning, "warning")
+            return redirect(url_for(".detail", expense_id=expense.id))
+        except DomainError as exc:
+            db.session.rollback()
+            current = db.session.get(Expense, expense_id)
+            if current is None:
+                flash("Someone else deleted this expense while you were editing it.", "danger")
+                return redirect(url_for(".arrangement", reference=sa.reference))
+            expense, sa = current, current.arrangement
+            apply_errors(form, exc, ALIASES)
+            if isinstance(exc, Conflict):
+                return render_template("expenses/form.html", form=form, sa=sa,
+                                       expense=expense), 409
+    return render_template("expenses/form.html", form=form, sa=sa, expense=expense), \
+        _status(form)
+
+
+@bp.route("/<int:expense_id>/delete", methods=["POST"])
+@login_required
+@requires(EXPENSE_WRITE)
+def delete(expense_id: int):  # type: ignore[no-untyped-def]
+    expense = _expense(expense_id)
+    reference = expense.arrangement.reference
+    form = DeleteForm()
+    form.validate_on_submit()  # the CSRF token is checked globally before the view runs
+    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    try:
+        services.delete_expense(expense, expected, current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        if db.session.get(Expense, expense_id) is None:
+            return redirect(url_for(".arrangement", reference=reference))
+        return redirect(url_for(".detail", expense_id=expense_id))
+    flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are updated.",
+          "success")
+    return redirect(url_for(".arrangement", reference=reference))
+
+
+# --- exchange rates ------------------------------------------------------------------------------
+
+@bp.route("/rates", methods=["GET", "POST"])
+@login_required
+@requires(READ)
+def rates():  # type: ignore[no-untyped-def]
+    """The monthly rates table (units per one US dollar) and, for finance, its form."""
+    form = RateForm()
+    if request.method == "POST":
+        if not policy.can(current_user, RATE_WRITE):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
+                                         form.source.data, current_user)
+                db.session.commit()
+                flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} {rate.currency} "
+                      f"for {rate.month}.", "success")
+                return redirect(url_for(".rates", currency=rate.currency))
+            except DomainError as exc:
+                db.session.rollback()
+                apply_errors(form, exc)
+    currency = request.args.get("currency", "").strip().upper()
+    year = request.args.get("year", "").strip()
+    page = paginate(services.rate_query(currency, year if year.isdigit() else None))
+    return render_template(
+        "expenses/rates.html", form=form, page=page, args={"currency": currency, "year": year},
+        currencies=sorted(c for c in MINOR_UNITS if c != "USD"),
+    ), _status(form)
+
+
+# --- budgets -------------------------------------------------------------------------------------
+
+@bp.route("/arrangements/<reference>/budgets", methods=["GET", "POST"])
+@login_required
+@requires(READ)
+def budgets(reference: str):  # type: ignore[no-untyped-def]
+    sa = _arrangement(reference)
+    form = BudgetForm()
+    form.organization.choices = [("", "The arrangement as a whole")] + [
+        (c, c) for c in sa.party_codes]
+    if request.method == "GET":
+        form.year.data = str(date.today().year)
+    if request.method == "POST":
+        if not policy.can(current_user, BUDGET_WRITE):
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.set_budget(sa, form.category.data, form.year.data,
+                                    form.organization.data or None, form.amount.data,
+                                    current_user, form.note.data or "")
+                db.session.commit()
+                flash("Budget line saved.", "success")
+                return redirect(url_for(".budgets", reference=reference))
+            except DomainError as exc:
+                db.session.rollback()
+                sa = _arrangement(reference)
+                apply_errors(form, exc)
+    return render_template("expenses/budgets.html", sa=sa, form=form,
+                           lines=services.budget_vs_actual(sa)), _status(form)
+
+
+@bp.route("/arrangements/<reference>/budgets/<int:budget_id>/delete", methods=["POST"])
+@login_required
+@requires(BUDGET_WRITE)
+def delete_budget(reference: str, budget_id: int):  # type: ignore[no-untyped-def]
+    sa = _arrangement(reference)
+    try:
+        services.delete_budget(sa, budget_id, current_user)
+        db.session.commit()
+        flash("Budget line deleted.", "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(url_for(".budgets", reference=reference))
+
+
+# --- the finance section of the arrangement page -------------------------------------------------
+
+def finance_extras(sa: SpecialArrangement) -> dict[str, Any]:
+    """Cost split and settlement for the period chosen on the page (``split_from``,
+    ``split_to``), budget versus actual: the data of special_arrangements/_finance.html."""
+    if not policy.can(current_user, READ):
+        return {}
+    problems: list[str] = []
+    date_from = _date_arg("split_from", problems)
+    date_to = _date_arg("split_to", problems)
+    try:
+        split = services.cost_split(sa, date_from, date_to)
+    except DomainError as exc:
+        problems.append(str(exc))
+        date_from = date_to = None
+        split = services.cost_split(sa)
+    return {"finance": {
+        "split": split, "from": date_from, "to": date_to, "problems": problems,
+        "budget": services.budget_vs_actual(sa),
+    }}
+
+
+DETAIL_EXTRAS.append(finance_extras)
+
+
+@bp.app_template_filter("rate")
+def rate_filter(rate: Any) -> str:
+    """An exchange rate without trailing zeros (never in exponent notation)."""
+    return "" if rate is None else services.rate_to_json(rate)
+
+
+# --- a concurrent edit anywhere in the application -------------------------------------------
+
+@bp.app_errorhandler(StaleDataError)
+def stale_data(error: StaleDataError):  # type: ignore[no-untyped-def]
+    """Two users saved the same versioned record at once (an expense, an arrangement, a
+    project): the later save is refused with 409 rather than overwriting the first."""
+    db.session.rollback()
+    from jointprojects.web import wants_json
+
+    if wants_json():
+        from jointprojects.api.errors import error_response
+
+        return error_response(409, "version", STALE_MESSAGE)
+    return render_template("errors/error.html", code=409, title="Changed by someone else",
+                           message=STALE_MESSAGE), 409

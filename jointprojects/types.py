@@ -40,6 +40,7 @@ class Money(_Scaled):
     """An amount stored as an integer of 10^-4 units."""
 
     places = 4
+    cache_ok = True  # SQLAlchemy asks each subclass, not only _Scaled
 
 
 class Percent(_Scaled):
@@ -47,12 +48,14 @@ class Percent(_Scaled):
 
     impl = Integer
     places = 2
+    cache_ok = True
 
 
 class Rate(_Scaled):
     """An exchange rate stored as an integer of 10^-10 units."""
 
     places = 10
+    cache_ok = True
 
 
 def from_storage(value: int | None, places: int = Money.places) -> Decimal:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
@@ -18,6 +18,8 @@ project_area = Table(
     db.metadata,
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
     Column("area_id", ForeignKey("area.id"), primary_key=True),
+    # "the projects covering this area" (list and dashboard filters)
+    Index("ix_project_area_area", "area_id", "project_id"),
 )
 
 
@@ -32,7 +34,7 @@ class Project(db.Model):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    lead_organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    lead_organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), index=True)
     start_date: Mapped[date]
     end_date: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default="planned", index=True)

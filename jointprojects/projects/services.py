@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
+from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement
 
 
 @dataclass
@@ -136,18 +139,45 @@ def _snapshot(project: Project) -> dict:
     )
 
 
-def project_query(search: str = "", status: str = "", area: str = "") -> Select:
-    query = select(Project).order_by(Project.start_date.desc(), Project.code)
+def project_conditions(search: str = "", status: str = "", area: str = "",
+                       organization: str = "") -> list[Any]:
+    """WHERE clauses shared by the list page, the API and the dashboard's figures.
+
+    ``organization`` takes part in the project: it leads it or is a party to one of its
+    special arrangements. The subqueries never correlate, so the clauses keep their meaning
+    inside queries that join the same tables.
+    """
+    conditions: list[Any] = []
     if search:
         like = f"%{search}%"
-        query = query.where(or_(Project.code.ilike(like), Project.title.ilike(like)))
+        conditions.append(or_(Project.code.ilike(like), Project.title.ilike(like)))
     if status:
-        query = query.where(Project.status == status)
+        conditions.append(Project.status == status)
     if area:
-        query = query.where(
-            Project.id.in_(select(project_area.c.project_id).join(Area).where(Area.code == area))
-        )
-    return query
+        conditions.append(Project.id.in_(
+            select(project_area.c.project_id).join(Area).where(Area.code == area)
+            .correlate(None)))
+    if organization:
+        org = (select(Organization.id).where(Organization.code == organization)
+               .correlate(None).scalar_subquery())
+        conditions.append(or_(
+            Project.lead_organization_id == org,
+            Project.id.in_(select(SpecialArrangement.project_id).join(ArrangementParty)
+                           .where(ArrangementParty.organization_id == org).correlate(None))))
+    return conditions
+
+
+def project_query(search: str = "", status: str = "", area: str = "",
+                  organization: str = "") -> Select:
+    """Projects, latest first, with what a list row shows loaded up front (a constant number
+    of queries per page)."""
+    return (
+        select(Project)
+        .where(*project_conditions(search, status, area, organization))
+        .options(joinedload(Project.lead_organization), selectinload(Project.areas),
+                 selectinload(Project.arrangements))
+        .order_by(Project.start_date.desc(), Project.code)
+    )
 
 
 def api_project_query() -> Select:

@@ -58,14 +58,18 @@ def _data(form: ProjectForm) -> services.ProjectData:
 @login_required
 @requires(READ)
 def index():  # type: ignore[no-untyped-def]
-    q, status, area = (request.args.get(k, "").strip() for k in ("q", "status", "area"))
-    page = paginate(services.project_query(q, status, area))
+    q, status, area, organization = (
+        request.args.get(k, "").strip() for k in ("q", "status", "area", "organization")
+    )
+    page = paginate(services.project_query(q, status, area, organization))
     return render_template(
         "projects/index.html",
         page=page,
         q=q,
         status=status,
         area=area,
+        organization=organization,
+        organizations=list_organizations(),
         statuses=PROJECT_STATUSES,
         areas=areas_by_code(),
     )

@@ -58,7 +58,7 @@ class SpecialArrangement(db.Model):
     #: ISO 4217 code of the currency the arrangement reports in.
     currency: Mapped[str] = mapped_column(String(3))
     start_date: Mapped[date]
-    end_date: Mapped[date | None]
+    end_date: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     #: The date of the last signature, or the start date if later.
     entry_into_force: Mapped[date | None]
@@ -125,7 +125,11 @@ class ArrangementParty(db.Model):
     """A party to an arrangement and its modalities of participation (Art. 5)."""
 
     __tablename__ = "arrangement_party"
-    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"),)
+    __table_args__ = (
+        UniqueConstraint("arrangement_id", "organization_id"),
+        # "the arrangements this organization is a party to" (list and dashboard filters)
+        Index("ix_arrangement_party_organization", "organization_id", "arrangement_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     arrangement_id: Mapped[int] = mapped_column(
@@ -159,7 +163,7 @@ class ShareVersion(db.Model):
     )
     number: Mapped[int]
     effective_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,19 +7,20 @@ they flush, never commit (the view or the API call commits once).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
-from jointprojects.organizations.models import Organization
-from jointprojects.projects.models import Project
+from jointprojects.organizations.models import Area, Organization
+from jointprojects.projects.models import Project, project_area
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
     CATEGORIES,
@@ -559,27 +560,113 @@ def version_snapshot(version: ShareVersion) -> dict[str, Any]:
     }
 
 
-def arrangement_query(
-    search: str = "", status: str = "", kind: str = "", project: str = "", organization: str = ""
-) -> Select:
-    query = select(SpecialArrangement).order_by(SpecialArrangement.reference)
+#: "Expiring soon" on the list and the dashboard: the end date or the date a termination takes
+#: effect falls within this many days.
+ENDING_SOON_DAYS = 90
+#: The list's ``due`` filters: what needs attention (dashboard links).
+DUE_FILTERS = {
+    "notice": "under termination notice",
+    "expiring": f"ending within {ENDING_SOON_DAYS} days",
+    "consent": "amendment awaiting consent",
+    "signatures": "partly signed",
+    "unsigned": "not signed by any party",
+}
+
+
+def status_on_clause(day: date) -> Any:
+    """SQL twin of :meth:`SpecialArrangement.status_on`: the status as it stands on ``day``."""
+    sa = SpecialArrangement
+    return case(
+        (and_(sa.status == "in_force", sa.termination_effective_date.is_not(None),
+              sa.termination_effective_date <= day), "terminated"),
+        (and_(sa.status == "in_force", sa.end_date.is_not(None), sa.end_date < day), "expired"),
+        else_=sa.status,
+    )
+
+
+def in_force_on_clause(day: date) -> Any:
+    sa = SpecialArrangement
+    return and_(sa.status == "in_force",
+                or_(sa.termination_effective_date.is_(None), sa.termination_effective_date > day),
+                or_(sa.end_date.is_(None), sa.end_date >= day))
+
+
+def due_clause(due: str, day: date, awaiting: str = "") -> Any:
+    """The arrangements needing attention on ``day`` (:data:`DUE_FILTERS`)."""
+    sa = SpecialArrangement
+    signed = exists().where(Signature.arrangement_id == sa.id)
+    if due == "notice":
+        return and_(in_force_on_clause(day), sa.termination_effective_date.is_not(None))
+    if due == "expiring":
+        horizon = day + timedelta(days=ENDING_SOON_DAYS)
+        return and_(in_force_on_clause(day), or_(sa.end_date <= horizon,
+                                                 sa.termination_effective_date <= horizon))
+    if due == "signatures":
+        return and_(sa.status == "draft", signed)
+    if due == "unsigned":
+        return and_(sa.status == "draft", ~signed)
+    if due == "consent":
+        pending = exists().where(ShareVersion.arrangement_id == sa.id,
+                                 ShareVersion.status == "pending")
+        if awaiting:
+            org = (select(Organization.id).where(Organization.code == awaiting)
+                   .correlate(None).scalar_subquery())
+            pending = pending.where(
+                exists().where(ArrangementParty.arrangement_id == sa.id,
+                               ArrangementParty.organization_id == org),
+                ~exists().where(Consent.share_version_id == ShareVersion.id,
+                                Consent.organization_id == org))
+        return pending
+    raise ValueError(f"unknown due filter {due!r}")
+
+
+def arrangement_conditions(search: str = "", status: str = "", kind: str = "", project: str = "",
+                           organization: str = "", area: str = "", currency: str = "",
+                           due: str = "", awaiting: str = "", on: date | None = None) -> list[Any]:
+    """WHERE clauses shared by the list page, the API and the dashboard's figures.
+
+    The subqueries never correlate, so the clauses keep their meaning inside queries that
+    join the same tables. ``status`` is the stored status, or the status as it stands on
+    ``on`` when given. ``organization`` is a party; ``area`` an area of cooperation of the
+    project (Art. 1).
+    """
+    sa = SpecialArrangement
+    conditions: list[Any] = []
     if search:
         like = f"%{search}%"
-        query = query.where(
-            or_(SpecialArrangement.reference.ilike(like), SpecialArrangement.title.ilike(like))
-        )
+        conditions.append(or_(sa.reference.ilike(like), sa.title.ilike(like)))
     if status:
-        query = query.where(SpecialArrangement.status == status)
+        conditions.append((status_on_clause(on) if on else sa.status) == status)
     if kind:
-        query = query.where(SpecialArrangement.kind == kind)
+        conditions.append(sa.kind == kind)
     if project:
-        query = query.join(Project).where(Project.code == project)
+        conditions.append(sa.project_id.in_(
+            select(Project.id).where(Project.code == project).correlate(None)))
     if organization:
-        query = query.where(
-            SpecialArrangement.id.in_(
-                select(ArrangementParty.arrangement_id)
-                .join(Organization)
-                .where(Organization.code == organization)
-            )
-        )
-    return query
+        conditions.append(sa.id.in_(
+            select(ArrangementParty.arrangement_id).join(Organization)
+            .where(Organization.code == organization).correlate(None)))
+    if area:
+        conditions.append(sa.project_id.in_(
+            select(project_area.c.project_id).join(Area).where(Area.code == area)
+            .correlate(None)))
+    if currency:
+        conditions.append(sa.currency == currency)
+    if due:
+        conditions.append(due_clause(due, on or date.today(), awaiting))
+    return conditions
+
+
+def arrangement_query(search: str = "", status: str = "", kind: str = "", project: str = "",
+                      organization: str = "", area: str = "", currency: str = "",
+                      due: str = "", awaiting: str = "", on: date | None = None) -> Select:
+    """Arrangements ordered by reference, with what a list row shows loaded up front (a
+    constant number of queries per page)."""
+    return (
+        select(SpecialArrangement)
+        .where(*arrangement_conditions(search, status, kind, project, organization, area,
+                                       currency, due, awaiting, on))
+        .options(joinedload(SpecialArrangement.project),
+                 selectinload(SpecialArrangement.parties).joinedload(ArrangementParty.organization))
+        .order_by(SpecialArrangement.reference)
+    )

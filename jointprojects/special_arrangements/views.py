@@ -100,8 +100,12 @@ def _data(form: ArrangementForm) -> services.ArrangementData:
 def index():  # type: ignore[no-untyped-def]
     args = {
         k: request.args.get(k, "").strip()
-        for k in ("q", "status", "kind", "organization", "project")
+        for k in ("q", "status", "kind", "organization", "project", "area", "currency", "due",
+                  "awaiting")
     }
+    if args["due"] not in services.DUE_FILTERS:
+        args["due"] = ""
+    # Statuses as they stand today, as the badges show them (notice and end dates apply).
     page = paginate(
         services.arrangement_query(
             search=args["q"],
@@ -109,6 +113,11 @@ def index():  # type: ignore[no-untyped-def]
             kind=args["kind"],
             organization=args["organization"],
             project=args["project"],
+            area=args["area"],
+            currency=args["currency"],
+            due=args["due"],
+            awaiting=args["awaiting"],
+            on=date.today(),
         )
     )
     return render_template(
@@ -118,6 +127,7 @@ def index():  # type: ignore[no-untyped-def]
         statuses=STATUSES,
         kinds=KINDS,
         organizations=list_organizations(),
+        due_filters=services.DUE_FILTERS,
     )
 
 

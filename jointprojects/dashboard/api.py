@@ -1,0 +1,24 @@
+"""API: the leadership dashboard's figures (the JSON twin of the dashboard page)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from jointprojects.api import bp, ensure
+from jointprojects.api.openapi import register
+from jointprojects.auth import policy
+from jointprojects.dashboard import services
+
+
+@bp.get("/dashboard")
+def dashboard():  # type: ignore[no-untyped-def]
+    """The figures of the dashboard page, money as strings; the same filters as query
+    parameters: ``from`` and ``to`` (YYYY-MM), ``organization`` (code), ``area`` (a-f)."""
+    ensure(policy.READ)
+    filters = services.read_filters(request.args)
+    return services.figures_json(services.portfolio_figures(filters))
+
+
+register("get", "/dashboard",
+         "Leadership figures as on the dashboard; query: from, to (YYYY-MM), organization, "
+         "area (a-f). Money grouped by reporting currency, as strings")

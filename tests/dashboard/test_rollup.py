@@ -1,0 +1,150 @@
+"""portfolio_total stays equal to the roll-up of expense_total whatever is written, in the
+same transaction, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import delete, select, text, update
+
+from jointprojects.dashboard import rollup
+from jointprojects.expenses.models import ExpenseTotal
+from jointprojects.organizations.models import Area, Organization
+from jointprojects.projects.models import project_area
+from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement
+
+
+def stored(db):
+    rows = db.session.execute(text(
+        "SELECT member_id, area_id, currency, month, organization_id, share_amount, "
+        "paid_amount, unallocated, expense_count FROM portfolio_total"))
+    return {tuple(r[:5]): tuple(r[5:]) for r in rows if any(r[5:])}
+
+
+def recomputed(db):
+    rows = db.session.execute(text(rollup.ROLLUP_SELECT))
+    return {tuple(r[:5]): tuple(r[5:]) for r in rows if any(r[5:])}
+
+
+def org_id(db, code):
+    return db.session.scalar(select(Organization.id).filter_by(code=code))
+
+
+def add_total(db, sa, month, org, share, paid="0", unallocated="0", count=1, category="travel"):
+    db.session.add(ExpenseTotal(
+        arrangement_id=sa.id, month=month, category=category, organization_id=org_id(db, org),
+        share_amount=Decimal(share), paid_amount=Decimal(paid),
+        unallocated=Decimal(unallocated), expense_count=count))
+    db.session.flush()
+
+
+def test_the_triggers_are_installed_at_head(db):
+    if db.engine.dialect.name == "postgresql":
+        names = set(db.session.scalars(text(
+            "SELECT tgname FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgname LIKE 'jp_portfolio%'")))
+        assert names == {name for name, _ in rollup._PG_TRIGGERS}
+    else:
+        names = set(db.session.scalars(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'jp_portfolio%'")))
+        assert names == {name for name, _ in rollup._sqlite_triggers()}
+
+
+def test_expense_totals_roll_up_per_member_area_currency_and_month(db, make_arrangement):
+    usd = make_arrangement()                 # project areas b, c; parties UN, INTERPOL
+    eur = make_arrangement(currency="EUR")
+    add_total(db, usd, "2025-03", "UN", "55.00", paid="100.00")
+    add_total(db, usd, "2025-03", "INTERPOL", "45.00")
+    add_total(db, usd, "2025-03", "UN", "11.00", paid="20.00", category="equipment")
+    add_total(db, eur, "2025-03", "UN", "7.50", paid="7.50", unallocated="1.25")
+    db.session.commit()
+    rows = stored(db)
+    assert rows == recomputed(db)
+    un = org_id(db, "UN")
+    area_b = db.session.scalar(select(Area.id).filter_by(code="b"))
+    # Whole portfolio, UN's share in USD: both categories added up, EUR kept apart.
+    assert rows[(0, 0, "USD", "2025-03", un)] == (660000, 1200000, 0, 2)
+    assert rows[(0, 0, "EUR", "2025-03", un)] == (75000, 75000, 12500, 1)
+    # The same figures under the filters "UN is a party" and "area (b)".
+    assert rows[(un, area_b, "USD", "2025-03", un)] == (660000, 1200000, 0, 2)
+    area_a = db.session.scalar(select(Area.id).filter_by(code="a"))
+    assert not any(key[1] == area_a for key in rows)
+
+
+def test_updates_and_deletes_of_expense_totals_follow(db, make_arrangement):
+    sa = make_arrangement()
+    add_total(db, sa, "2025-03", "UN", "55.00", paid="100.00")
+    add_total(db, sa, "2025-04", "INTERPOL", "45.00")
+    db.session.execute(update(ExpenseTotal).where(ExpenseTotal.month == "2025-03").values(
+        share_amount=ExpenseTotal.share_amount + Decimal("10.00"), expense_count=2))
+    assert stored(db) == recomputed(db)
+    # Moving a row to another month (a re-allocation may rewrite keys).
+    db.session.execute(update(ExpenseTotal).where(ExpenseTotal.month == "2025-04").values(
+        month="2025-05"))
+    assert stored(db) == recomputed(db)
+    db.session.execute(delete(ExpenseTotal).where(ExpenseTotal.month == "2025-03"))
+    assert stored(db) == recomputed(db)
+    db.session.execute(delete(ExpenseTotal))
+    assert stored(db) == {} == recomputed(db)
+
+
+def test_a_project_changing_its_areas_moves_its_amounts(db, make_arrangement):
+    from jointprojects.projects.services import ProjectData, update_project
+
+    sa = make_arrangement()
+    other = make_arrangement()
+    add_total(db, sa, "2025-03", "UN", "55.00", paid="100.00")
+    add_total(db, other, "2025-03", "UN", "5.00")
+    project = sa.project
+    update_project(project, ProjectData(
+        code=project.code, title=project.title, areas=["a", "c"], lead_organization="INTERPOL",
+        start_date=project.start_date), None)
+    db.session.flush()
+    assert stored(db) == recomputed(db)
+    area_a = db.session.scalar(select(Area.id).filter_by(code="a"))
+    un = org_id(db, "UN")
+    assert stored(db)[(0, area_a, "USD", "2025-03", un)] == (550000, 1000000, 0, 1)
+    # Raw row changes of the association table, as another writer might make them.
+    db.session.execute(project_area.update().where(project_area.c.area_id == area_a)
+                       .values(area_id=db.session.scalar(select(Area.id).filter_by(code="f"))))
+    assert stored(db) == recomputed(db)
+
+
+def test_parties_project_currency_and_deletion_of_an_arrangement(db, make_arrangement,
+                                                                make_project):
+    sa = make_arrangement(signed=False)
+    add_total(db, sa, "2025-03", "UN", "55.00", paid="100.00")
+    add_total(db, sa, "2025-03", "INTERPOL", "45.00")
+    # A third party joins, then leaves.
+    unodc = Organization(code="UNODC", name="UN Office on Drugs and Crime", currency="USD")
+    db.session.add(unodc)
+    db.session.flush()
+    db.session.add(ArrangementParty(arrangement_id=sa.id, organization_id=unodc.id))
+    db.session.flush()
+    assert stored(db) == recomputed(db)
+    assert any(key[0] == unodc.id for key in stored(db))
+    db.session.execute(delete(ArrangementParty).where(ArrangementParty.organization_id == unodc.id))
+    assert stored(db) == recomputed(db)
+    # Another project (areas a, d) and another currency.
+    project = make_project(areas=["a", "d"])
+    db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
+                       .values(project_id=project.id, currency="EUR"))
+    assert stored(db) == recomputed(db)
+    assert {key[2] for key in stored(db)} == {"EUR"}
+    # Deleting the arrangement takes its expense totals and their roll-up with it.
+    db.session.expire_all()
+    db.session.delete(db.session.get(SpecialArrangement, sa.id))
+    db.session.flush()
+    assert stored(db) == {} == recomputed(db)
+
+
+@pytest.mark.parametrize("rebuild_first", [False, True])
+def test_rebuild_gives_what_the_triggers_keep(db, make_arrangement, rebuild_first):
+    sa = make_arrangement(signed_on=date(2025, 1, 1))
+    add_total(db, sa, "2025-01", "UN", "1.00", paid="2.00")
+    if rebuild_first:
+        db.session.execute(text("DELETE FROM portfolio_total"))
+    rollup.rebuild(db.session.connection())
+    assert stored(db) == recomputed(db) != {}

@@ -238,3 +238,41 @@ def test_a_bad_period_on_the_arrangement_page_is_explained(make_arrangement, web
         .get_data(as_text=True)
     assert "The period ends before it starts." in html
     assert 'data-figure="total">0.00<' in html
+
+
+def test_project_and_arrangement_forms_refuse_a_stale_version(login, make_user, make_project,
+                                                              make_arrangement):
+    from jointprojects.projects import services as project_services
+    from jointprojects.special_arrangements import services as sa_services
+
+    web = login(make_user("programme_manager"))
+    project = make_project(title="Original")
+    page = web.get(f"/projects/{project.code}/edit").get_data(as_text=True)
+    data = project_services.ProjectData(code=project.code, title="Saved first", areas=["b"],
+                                        lead_organization="INTERPOL",
+                                        start_date=date(2025, 1, 1))
+    project_services.update_project(project, data, project.version)
+    db.session.commit()
+    r = web.client.post(f"/projects/{project.code}/edit", data={
+        "csrf_token": csrf_from(page), "code": project.code, "title": "Saved second",
+        "areas": ["b"], "lead_organization": "INTERPOL", "start_date": "2025-01-01",
+        "status": "planned", "version": "1"})
+    assert r.status_code == 422 and b"Someone else changed this project" in r.data
+    db.session.expire_all()
+    assert db.session.get(type(project), project.id).title == "Saved first"
+
+    sa = make_arrangement(signed=False, title="Original")
+    page = web.get(f"/arrangements/{sa.reference}/edit").get_data(as_text=True)
+    sa.title = "Saved first"
+    sa_services.audit.record("update", sa)
+    db.session.commit()
+    r = web.client.post(f"/arrangements/{sa.reference}/edit", data={
+        "csrf_token": csrf_from(page), "reference": sa.reference, "project": sa.project.code,
+        "title": "Saved second", "kind": "joint_action", "currency": "USD",
+        "start_date": "2025-01-01", "version": "1",
+        "modalities-0-organization": "UN", "modalities-1-organization": "INTERPOL",
+        "shares-0-organization": "UN", "shares-0-percent": "55",
+        "shares-1-organization": "INTERPOL", "shares-1-percent": "45"})
+    assert r.status_code == 422 and b"Someone else changed this arrangement" in r.data
+    db.session.expire_all()
+    assert db.session.get(type(sa), sa.id).title == "Saved first"

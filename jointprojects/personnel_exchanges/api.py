@@ -199,6 +199,9 @@ def update_exchange(exchange_id: int):  # type: ignore[no-untyped-def]
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         body.errors.add("version", "version must be the whole number read with the exchange.")
         version = None
+    if "costs" in body.data:
+        body.errors.add("costs", "Cost items are added with POST and removed with DELETE on "
+                                 f"/api/v1/personnel-exchanges/{exchange_id}/costs.")
     body.errors.raise_if_any()
     services.update_exchange(exchange, data, version, api_user())
     return exchange_json(exchange)

@@ -28,6 +28,13 @@ def body(**overrides):
     return data
 
 
+def edit(**overrides):
+    """A PUT body: the exchange without its costs (those have their own endpoints)."""
+    data = body(**overrides)
+    data.pop("costs")
+    return data
+
+
 def stored() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(PersonnelExchange))
 
@@ -213,13 +220,16 @@ def test_unknown_exchange_is_404(api):
 def test_put_with_a_stale_version_is_409(api):
     client = api()
     x = client.post(URL, json=body()).json
-    changed = client.put(f"{URL}/{x['id']}", json=body(position="Senior liaison officer",
+    changed = client.put(f"{URL}/{x['id']}", json=edit(position="Senior liaison officer",
                                                         version=x["version"]))
     assert changed.status_code == 200 and changed.json["position"] == "Senior liaison officer"
-    stale = client.put(f"{URL}/{x['id']}", json=body(position="Analyst", version=x["version"]))
+    stale = client.put(f"{URL}/{x['id']}", json=edit(position="Analyst", version=x["version"]))
     assert stale.status_code == 409
     assert "Someone else changed" in stale.json["errors"][0]["message"]
     assert client.get(f"{URL}/{x['id']}").json["position"] == "Senior liaison officer"
+    with_costs = client.put(f"{URL}/{x['id']}", json=body(version="1"))
+    assert with_costs.status_code == 422
+    assert {e["field"] for e in with_costs.json["errors"]} == {"version", "costs"}
 
 
 def test_extension_cancellation_and_costs(api):

@@ -22,13 +22,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, type_coerce
+from sqlalchemy import and_, case, exists, func, or_, select, type_coerce
 
+from jointprojects.auth.models import utcnow
+from jointprojects.dashboard.models import PortfolioTotal as PT
 from jointprojects.errors import Collector
-from jointprojects.expenses.models import Budget
+from jointprojects.expenses.models import Budget, ExpenseTotal
 from jointprojects.extensions import db
 from jointprojects.money import to_json
 from jointprojects.organizations.models import Area, Organization
+from jointprojects.personnel_exchanges import services as personnel
+from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
 from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
 from jointprojects.projects.services import project_conditions
 from jointprojects.special_arrangements import services as arrangements
@@ -40,6 +44,13 @@ from jointprojects.special_arrangements.models import (
     SpecialArrangement,
 )
 from jointprojects.types import Money
+from reports.data import (
+    ArrangementSummary,
+    Party,
+    PersonnelExchangeRow,
+    PortfolioData,
+    ProjectRow,
+)
 
 #: Longest list shown for each "needs attention" figure; the count links to the full list.
 LIST_LIMIT = 10
@@ -235,8 +246,7 @@ class Figures:
     arrangements: ArrangementFigures
     amendments: AmendmentFigures
     money: list[CurrencyMoney]
-    #: None while the personnel exchange feature (Art. 8) is not installed.
-    personnel: PersonnelFigures | None
+    personnel: PersonnelFigures
 
     @property
     def projects_total(self) -> int:
@@ -335,8 +345,6 @@ def _arrangement_figures(filters: Filters, today: date) -> ArrangementFigures:
 
 
 def _ends_on() -> Any:
-    from sqlalchemy import case
-
     sa = SpecialArrangement
     return case(
         (and_(sa.termination_effective_date.is_not(None),
@@ -387,8 +395,6 @@ def _amendment_figures(filters: Filters) -> AmendmentFigures:
 # --- money -----------------------------------------------------------------------------------
 
 def _rollup_where(filters: Filters) -> list[Any]:
-    from jointprojects.dashboard.models import PortfolioTotal as PT
-
     where = [PT.member_id == (filters.organization_id or 0), PT.area_id == (filters.area_id or 0)]
     if filters.start:
         where.append(PT.month >= filters.start)
@@ -399,8 +405,6 @@ def _rollup_where(filters: Filters) -> list[Any]:
 
 def _money(filters: Filters) -> list[CurrencyMoney]:
     """Budget, spend, shares, payments and the monthly burn, per reporting currency."""
-    from jointprojects.dashboard.models import PortfolioTotal as PT
-
     by_currency: dict[str, CurrencyMoney] = {}
 
     def money(currency: str) -> CurrencyMoney:
@@ -482,18 +486,13 @@ def _month_range(first: str, last: str) -> list[str]:
 
 # --- personnel (Art. 8) ----------------------------------------------------------------------
 
-def _personnel(filters: Filters, today: date) -> PersonnelFigures | None:
+def _personnel(filters: Filters, today: date) -> PersonnelFigures:
     """Exchanges on-going today, ending soon (60 days), and awaiting approval.
 
-    Integration point: uses ``personnel_exchanges.services.exchange_query`` (the query their
-    ``ending_within`` and ``awaiting_approval`` are built on) so that counts and the short list
-    can be filtered and limited in SQL; None while that feature is not installed.
+    Built on ``personnel_exchanges.services.exchange_query`` (the query its ``ending_within``
+    and ``awaiting_approval`` use) so that counts and the short list are filtered and limited
+    in SQL rather than loaded whole.
     """
-    try:
-        from jointprojects.personnel_exchanges import services as personnel
-        from jointprojects.personnel_exchanges.models import PersonnelExchange
-    except ImportError:  # the personnel feature is not there yet
-        return None
     organization = filters.organization or None
 
     def filtered(query: Any) -> Any:
@@ -578,20 +577,18 @@ def figures_json(figures: Figures) -> dict[str, Any]:
                       for i in figures.amendments.items],
         },
         "money": [_currency_json(m) for m in figures.money],
-        "personnel": None,
     }
     p = figures.personnel
-    if p is not None:
-        result["personnel"] = {
-            "on_exchange_today": p.on_exchange,
-            "on_exchange_by_host": [{"organization": c.key, "count": c.count}
-                                    for c in p.on_exchange_by_host],
-            "ending_within_days": p.ending_within_days,
-            "ending": {"count": p.ending_soon, "items": [
-                {"staff": i.staff, "home": i.home, "host": i.host, "position": i.position,
-                 "end_date": _iso(i.end_date)} for i in p.ending_items]},
-            "awaiting_approval": p.awaiting_approval,
-        }
+    result["personnel"] = {
+        "on_exchange_today": p.on_exchange,
+        "on_exchange_by_host": [{"organization": c.key, "count": c.count}
+                                for c in p.on_exchange_by_host],
+        "ending_within_days": p.ending_within_days,
+        "ending": {"count": p.ending_soon, "items": [
+            {"staff": i.staff, "home": i.home, "host": i.host, "position": i.position,
+             "end_date": _iso(i.end_date)} for i in p.ending_items]},
+        "awaiting_approval": p.awaiting_approval,
+    }
     return result
 
 
@@ -615,3 +612,129 @@ def _currency_json(m: CurrencyMoney) -> dict[str, Any]:
                  for b in m.burn],
     }
 
+
+
+# --- the portfolio workbook ------------------------------------------------------------------
+
+def portfolio_data(filters: Filters | None = None, today: date | None = None,
+                   generated_by: str = "") -> PortfolioData:
+    """The plain data of the portfolio workbook (``reports.portfolio``), from the same
+    filters and SQL aggregates as the dashboard: per arrangement its spend, shares and
+    unallocated from ``expense_total`` (months of the period), its budget (years of the
+    period). A constant number of queries."""
+    filters = filters or Filters()
+    today = today or date.today()
+    sa = SpecialArrangement
+
+    areas_of: dict[int, list[str]] = {}
+    for project_id, code in db.session.execute(
+        select(project_area.c.project_id, Area.code).join(Area)
+        .where(project_area.c.project_id.in_(select(Project.id)
+                                             .where(*_project_where(filters))))
+        .order_by(Area.code)
+    ):
+        areas_of.setdefault(project_id, []).append(code)
+    projects = [
+        ProjectRow(code, title, status, tuple(areas_of.get(project_id, ())), lead, start, end)
+        for project_id, code, title, status, lead, start, end in db.session.execute(
+            select(Project.id, Project.code, Project.title, Project.status, Organization.code,
+                   Project.start_date, Project.end_date)
+            .join(Organization, Organization.id == Project.lead_organization_id)
+            .where(*_project_where(filters)).order_by(Project.code))
+    ]
+
+    def total(column: Any) -> Any:
+        return type_coerce(func.sum(column), Money)
+
+    sums: dict[int, dict[str, tuple[Decimal, Decimal, Decimal]]] = {}
+    et = ExpenseTotal
+    month_where = []
+    if filters.start:
+        month_where.append(et.month >= filters.start)
+    if filters.end:
+        month_where.append(et.month <= filters.end)
+    for arrangement_id, code, share, paid, unallocated in db.session.execute(
+        select(et.arrangement_id, Organization.code, total(et.share_amount),
+               total(et.paid_amount), total(et.unallocated))
+        .join(Organization, Organization.id == et.organization_id)
+        .where(et.arrangement_id.in_(select(sa.id).where(*_arrangement_where(filters))),
+               *month_where)
+        .group_by(et.arrangement_id, Organization.code)
+    ):
+        sums.setdefault(arrangement_id, {})[code] = (share or ZERO, paid or ZERO,
+                                                      unallocated or ZERO)
+    first_year, last_year = filters.budget_years
+    budget_where = [Budget.arrangement_id.in_(select(sa.id).where(*_arrangement_where(filters)))]
+    if first_year:
+        budget_where.append(Budget.year >= first_year)
+    if last_year:
+        budget_where.append(Budget.year <= last_year)
+    budgets = dict(db.session.execute(
+        select(Budget.arrangement_id, total(Budget.amount)).where(*budget_where)
+        .group_by(Budget.arrangement_id)).all())
+    under_notice = arrangements.due_clause("notice", today)
+    rows = db.session.execute(
+        select(sa.id, sa.reference, sa.title, Project.code, sa.kind,
+               arrangements.status_on_clause(today), sa.currency,
+               sa.termination_effective_date, under_notice)
+        .join(Project, Project.id == sa.project_id)
+        .where(*_arrangement_where(filters)).order_by(sa.reference))
+    summaries = []
+    for arrangement_id, ref, title, project, kind, status, currency, ends, noticed in rows:
+        parts = sums.get(arrangement_id, {})
+        summaries.append(ArrangementSummary(
+            reference=ref, project=project, kind=kind, status=status, currency=currency,
+            spend=sum((p[1] for p in parts.values()), ZERO),
+            shares={code: p[0] for code, p in parts.items()},
+            budget=budgets.get(arrangement_id),
+            under_notice=ends if noticed else None, title=title,
+            unallocated=sum((p[2] for p in parts.values()), ZERO),
+        ))
+
+    organizations = [Party(code, name) for code, name in db.session.execute(
+        select(Organization.code, Organization.name).order_by(Organization.code))]
+    return PortfolioData(
+        projects=tuple(projects), arrangements=tuple(summaries),
+        personnel=tuple(_personnel_rows(filters, today)),
+        organizations=tuple(organizations), generated_at=utcnow(), generated_by=generated_by,
+        filters=describe(filters),
+    )
+
+
+def _personnel_rows(filters: Filters, today: date) -> list[PersonnelExchangeRow]:
+    query = personnel.exchange_query(organization=filters.organization or None, on=today)
+    if filters.area_id:
+        query = query.where(PersonnelExchange.arrangement_id.in_(
+            select(SpecialArrangement.id).where(*_arrangement_where(filters))))
+    exchanges = list(db.session.scalars(query))
+    costs: dict[int, list[tuple[str, Decimal]]] = {}
+    if exchanges:
+        for exchange_id, currency, amount in db.session.execute(
+            select(ExchangeCostItem.exchange_id, ExchangeCostItem.currency,
+                   type_coerce(func.sum(ExchangeCostItem.amount), Money))
+            .where(ExchangeCostItem.exchange_id.in_(query.with_only_columns(
+                PersonnelExchange.id).order_by(None)))
+            .group_by(ExchangeCostItem.exchange_id, ExchangeCostItem.currency)
+            .order_by(ExchangeCostItem.currency)
+        ):
+            costs.setdefault(exchange_id, []).append((currency, amount))
+    return [
+        PersonnelExchangeRow(staff=x.person_name, home=x.home_organization.code,
+                 host=x.host_organization.code, position=x.position, start_date=x.start_date,
+                 end_date=x.end_date, status=x.status_on(today),
+                 arrangement=x.arrangement.reference if x.arrangement else "",
+                 costs=tuple(costs.get(x.id, ())))
+        for x in exchanges
+    ]
+
+
+def describe(filters: Filters) -> str:
+    """The filters in words, for the workbook's About sheet."""
+    parts = []
+    if filters.start or filters.end:
+        parts.append(f"period {filters.start or 'beginning'} to {filters.end or 'today'}")
+    if filters.organization:
+        parts.append(f"organization {filters.organization}")
+    if filters.area:
+        parts.append(f"area ({filters.area})")
+    return "; ".join(parts)

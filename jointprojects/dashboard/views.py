@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
-from flask_login import login_required
+import io
+from datetime import date
 
-from jointprojects.auth.policy import READ, requires
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from jointprojects.auth.policy import READ, REPORT_DOWNLOAD, requires
 from jointprojects.dashboard import services
 from jointprojects.errors import DomainError
 from jointprojects.organizations.services import areas_by_code, list_organizations
+from reports.portfolio import build_portfolio
 
 bp = Blueprint("dashboard", __name__)
 
@@ -30,3 +34,21 @@ def index():  # type: ignore[no-untyped-def]
     figures = services.portfolio_figures(filters)
     return render_template("dashboard/index.html", figures=figures, errors=[],
                            data=services.figures_json(figures), **context)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/portfolio.xlsx")
+@login_required
+@requires(REPORT_DOWNLOAD)
+def portfolio_xlsx():  # type: ignore[no-untyped-def]
+    """The portfolio workbook with the dashboard's filters (reports.portfolio)."""
+    try:
+        filters = services.read_filters(request.args)
+    except DomainError:
+        abort(400)
+    data = services.portfolio_data(filters, generated_by=current_user.display_name)
+    name = f"portfolio-{date.today().isoformat()}.xlsx"
+    return send_file(io.BytesIO(build_portfolio(data)), mimetype=XLSX, as_attachment=True,
+                     download_name=name, max_age=0)

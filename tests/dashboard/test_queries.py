@@ -25,6 +25,7 @@ URLS = [
     "/arrangements/",
     "/arrangements/?status=in_force&organization=INTERPOL",
     "/arrangements/?due=consent&awaiting=INTERPOL",
+    "/portfolio.xlsx?organization=INTERPOL",
 ]
 
 

@@ -11,9 +11,11 @@ from sqlalchemy import select
 
 from jointprojects.auth.models import User
 from jointprojects.auth.services import create_user
+from jointprojects.expenses.demo import load_demo_expenses
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
 from jointprojects.organizations.services import load_reference_data
+from jointprojects.personnel_exchanges.demo import load_demo_exchanges
 from jointprojects.projects.models import Project
 from jointprojects.projects.services import ProjectData, create_project
 from jointprojects.special_arrangements import services as sa_services
@@ -304,9 +306,6 @@ def load_demo() -> bool:
         end=date(2024, 12, 31),
     )
     sign_all(old, date(2023, 3, 1))
-    try:
-        from jointprojects.expenses.demo import load_demo_expenses
-    except ImportError:  # the expense feature is optional in the demo's first release
-        return True
     load_demo_expenses(in_force, admin)
+    load_demo_exchanges(admin)
     return True

@@ -78,6 +78,11 @@ def test_demo_is_idempotent_and_covers_each_state(runner, db):
     statuses = {a.status for a in db.session.query(SpecialArrangement)}
     assert {"draft", "in_force"} <= statuses
     assert any(len(a.parties) == 3 for a in db.session.query(SpecialArrangement))
+    from jointprojects.expenses.models import Expense
+    from jointprojects.personnel_exchanges.models import PersonnelExchange
+
+    assert db.session.query(Expense).count() > 20
+    assert db.session.query(PersonnelExchange).count() >= 3
     assert {u.role for u in db.session.query(User)} == {
         "admin",
         "programme_manager",

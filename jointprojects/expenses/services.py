@@ -407,6 +407,11 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
     _synchronize(sa, from_date=min(e.date for e in expenses) if expenses else None,
                  expense_ids=[e.id for e in expenses],
                  months={month_of(e.date) for e in expenses})
+    if len(expenses) > 1:  # the audit rows read every expense's parts: load them at once
+        db.session.scalars(
+            select(Expense).where(Expense.id.in_([e.id for e in expenses]))
+            .options(selectinload(Expense.parts).joinedload(ExpensePart.organization))
+            .execution_options(populate_existing=True)).all()
     for expense in expenses:
         audit.record("create", expense, parent=sa, after=expense_snapshot(expense), user=user)
     return expenses

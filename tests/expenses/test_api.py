@@ -366,3 +366,20 @@ def test_expenses_of_a_date_are_taken_in_recording_order(make_arrangement, fin):
     assert [e["id"] for e in listed] == ids
     assert [e["allocation"][1]["amount"] for e in listed] == ["45.00", "5.00"]
     assert date.fromisoformat(listed[0]["date"]) == date(2025, 2, 3)
+
+
+def test_kwd_keeps_three_decimals_through_conversion_and_allocation(make_arrangement, fin):
+    sa = make_arrangement(currency="KWD")
+    r = fin.post(f"{BASE}/{sa.reference}/expenses", json=body(currency="KWD", amount="10.001"))
+    assert r.get_json()["reporting_amount"] == "10.001"
+    assert [a["amount"] for a in r.get_json()["allocation"]] == ["5.501", "4.500"]
+    assert fin.put("/api/v1/exchange-rates/KWD/2025-02", json={"rate": "0.3071"}).status_code \
+        == 200
+    r = fin.post(f"{BASE}/{sa.reference}/expenses", json=body(currency="USD", amount="100.00"))
+    assert (r.get_json()["exchange_rate"], r.get_json()["reporting_amount"]) == (
+        "3.2562683165", "30.710")
+    split = fin.get(f"{BASE}/{sa.reference}/cost-split").get_json()
+    assert split["total"] == "40.711"
+    assert [o["share"] for o in split["organizations"]] == ["22.392", "18.319"]
+    r = fin.post(f"{BASE}/{sa.reference}/expenses", json=body(currency="KWD", amount="1.0001"))
+    assert r.status_code == 422 and "3 decimals" in errors(r)["amount"]

@@ -335,3 +335,26 @@ def test_record_expenses_is_all_or_nothing_naming_the_row(make_arrangement, fina
     assert count() == 0
     recorded = services.record_expenses(sa, [expense(), expense(amount="3.00")], finance)
     assert [parts(e)["UN"] for e in recorded] == [D("55.00"), D("1.65")]
+
+
+def test_reallocation_writes_only_the_parts_that_change(make_arrangement, finance):
+    from sqlalchemy import event
+
+    sa = make_arrangement(ceilings=[CeilingData("INTERPOL", "1000.00")])
+    for month in (2, 3, 4):
+        services.record_expense(sa, expense(date=date(2025, month, 10)), finance)
+    version, admin_user = _amend(sa, date(2025, 4, 1), {"UN": "50", "INTERPOL": "50"},
+                                 [("INTERPOL", "1000.00")])
+    sa_services.consent(sa, version, "UN", date(2025, 5, 1), admin_user)
+    written: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE expense_part"):
+            written.append(len(parameters) if executemany else 1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        sa_services.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert sum(written) == 2  # the April expense's two parts; February and March unchanged

@@ -291,3 +291,29 @@ def test_unknown_currency_and_mismatch_are_refused(make_report) -> None:
 def test_parties_order_the_columns(make_report, parties) -> None:
     report = make_report()
     assert [h.split()[0] for h in expense_columns(report)[9:12]] == [p.code for p in parties]
+
+
+def test_writes_to_a_stream_that_cannot_seek(make_report) -> None:
+    """A WSGI response or a pipe: the zip is written with data descriptors, no seek."""
+
+    class Pipe(io.RawIOBase):
+        def __init__(self) -> None:
+            self.chunks: list[bytes] = []
+
+        def writable(self) -> bool:
+            return True
+
+        def seekable(self) -> bool:
+            return False
+
+        def write(self, data) -> int:  # type: ignore[override]
+            self.chunks.append(bytes(data))
+            return len(data)
+
+        def tell(self) -> int:
+            raise OSError("not seekable")
+
+    pipe = Pipe()
+    write_cost_split(make_report(), pipe)
+    wb = _load(b"".join(pipe.chunks))
+    assert wb.sheetnames[0] == "Summary"

@@ -8,16 +8,21 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-import config as config_module
-from jointprojects.extensions import csrf, db, login_manager, migrate
+# Flask and the extensions are imported inside the factory so that the pure modules
+# (jointprojects.money, special_arrangements.allocation) and reports/ load without them.
+if TYPE_CHECKING:
+    from flask import Flask
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
 def create_app(config_class: type | None = None, **overrides: object) -> Flask:
+    from flask import Flask
+
+    import config as config_module
+
     app = Flask(__name__, instance_relative_config=True)
     if config_class is None:
         name = os.environ.get("JOINTPROJECTS_CONFIG", "development")
@@ -61,6 +66,7 @@ def configure_defaults(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from jointprojects import models  # noqa: F401 - the whole schema for Alembic
+    from jointprojects.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)

@@ -315,20 +315,34 @@ def delete_arrangement(sa: SpecialArrangement, user: Any = None) -> None:
     db.session.delete(sa)
 
 
-def sign(
-    sa: SpecialArrangement, organization_code: str, on: date | None, user: Any, signatory: str = ""
-) -> Signature:
-    """Record a party's signature; the last one brings the arrangement into force."""
+def _acting_party(
+    sa: SpecialArrangement,
+    organization_code: str | None,
+    on: date | None,
+    date_field: str,
+    user: Any,
+    action: str,
+) -> ArrangementParty:
+    """The party an act is done for, once the date is given and the user may act for it."""
     errors = Collector()
     if on is None:
-        errors.add("date", "date is required.")
+        errors.add(date_field, f"{date_field} is required.")
     party = sa.party(organization_code) if organization_code else None
     if not organization_code:
         errors.add("organization", "organization is required.")
     elif party is None:
         errors.add("organization", f"{organization_code} is not a party to {sa.reference}.")
     errors.raise_if_any()
-    policy.ensure(user, policy.ARRANGEMENT_SIGN, organization_code)
+    policy.ensure(user, action, organization_code)
+    assert party is not None  # noqa: S101 - narrowed by the errors above
+    return party
+
+
+def sign(
+    sa: SpecialArrangement, organization_code: str, on: date | None, user: Any, signatory: str = ""
+) -> Signature:
+    """Record a party's signature; the last one brings the arrangement into force."""
+    party = _acting_party(sa, organization_code, on, "date", user, policy.ARRANGEMENT_SIGN)
     if sa.status != "draft":
         raise Conflict(f"{sa.reference} is already {sa.status.replace('_', ' ')}.", "organization")
     if any(s.organization.code == organization_code for s in sa.signatures):
@@ -413,14 +427,7 @@ def consent(
 ) -> Consent:
     """Record a party's written consent; the last consent brings the amendment into force
     and re-allocates the expenses it covers."""
-    errors = Collector()
-    if on is None:
-        errors.add("date", "date is required.")
-    party = sa.party(organization_code) if organization_code else None
-    if party is None:
-        errors.add("organization", f"{organization_code!r} is not a party to {sa.reference}.")
-    errors.raise_if_any()
-    policy.ensure(user, policy.AMENDMENT_CONSENT, organization_code)
+    party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
     if version.status != "pending":
         raise Conflict(f"Amendment {version.number} is already {version.status.replace('_', ' ')}.")
     if sa.status != "in_force":
@@ -466,14 +473,9 @@ def give_notice(
     sa: SpecialArrangement, organization_code: str, notice_date: date | None, user: Any
 ) -> SpecialArrangement:
     """A party's written notice; effective six calendar months after the notice date."""
-    errors = Collector()
-    if notice_date is None:
-        errors.add("notice_date", "notice_date is required.")
-    party = sa.party(organization_code) if organization_code else None
-    if party is None:
-        errors.add("organization", f"{organization_code!r} is not a party to {sa.reference}.")
-    errors.raise_if_any()
-    policy.ensure(user, policy.TERMINATION_NOTICE, organization_code)
+    party = _acting_party(
+        sa, organization_code, notice_date, "notice_date", user, policy.TERMINATION_NOTICE
+    )
     if sa.status != "in_force":
         raise Conflict(f"{sa.reference} is not in force; there is nothing to terminate.")
     if sa.termination_notice_date:
@@ -577,18 +579,49 @@ def status_on_clause(day: date) -> Any:
     """SQL twin of :meth:`SpecialArrangement.status_on`: the status as it stands on ``day``."""
     sa = SpecialArrangement
     return case(
-        (and_(sa.status == "in_force", sa.termination_effective_date.is_not(None),
-              sa.termination_effective_date <= day), "terminated"),
+        (
+            and_(
+                sa.status == "in_force",
+                sa.termination_effective_date.is_not(None),
+                sa.termination_effective_date <= day,
+            ),
+            "terminated",
+        ),
         (and_(sa.status == "in_force", sa.end_date.is_not(None), sa.end_date < day), "expired"),
         else_=sa.status,
     )
 
 
+def status_on_condition(status: str, day: date) -> Any:
+    """``status_on_clause(day) == status`` written so that the status index can serve it."""
+    sa = SpecialArrangement
+    terminated = and_(
+        sa.termination_effective_date.is_not(None), sa.termination_effective_date <= day
+    )
+    if status == "in_force":
+        return in_force_on_clause(day)
+    if status == "terminated":
+        return or_(sa.status == "terminated", and_(sa.status == "in_force", terminated))
+    if status == "expired":
+        return or_(
+            sa.status == "expired",
+            and_(
+                sa.status == "in_force",
+                sa.end_date.is_not(None),
+                sa.end_date < day,
+                or_(sa.termination_effective_date.is_(None), sa.termination_effective_date > day),
+            ),
+        )
+    return sa.status == status
+
+
 def in_force_on_clause(day: date) -> Any:
     sa = SpecialArrangement
-    return and_(sa.status == "in_force",
-                or_(sa.termination_effective_date.is_(None), sa.termination_effective_date > day),
-                or_(sa.end_date.is_(None), sa.end_date >= day))
+    return and_(
+        sa.status == "in_force",
+        or_(sa.termination_effective_date.is_(None), sa.termination_effective_date > day),
+        or_(sa.end_date.is_(None), sa.end_date >= day),
+    )
 
 
 def due_clause(due: str, day: date, awaiting: str = "") -> Any:
@@ -599,30 +632,50 @@ def due_clause(due: str, day: date, awaiting: str = "") -> Any:
         return and_(in_force_on_clause(day), sa.termination_effective_date.is_not(None))
     if due == "expiring":
         horizon = day + timedelta(days=ENDING_SOON_DAYS)
-        return and_(in_force_on_clause(day), or_(sa.end_date <= horizon,
-                                                 sa.termination_effective_date <= horizon))
+        return and_(
+            in_force_on_clause(day),
+            or_(sa.end_date <= horizon, sa.termination_effective_date <= horizon),
+        )
     if due == "signatures":
         return and_(sa.status == "draft", signed)
     if due == "unsigned":
         return and_(sa.status == "draft", ~signed)
     if due == "consent":
-        pending = exists().where(ShareVersion.arrangement_id == sa.id,
-                                 ShareVersion.status == "pending")
+        pending = exists().where(
+            ShareVersion.arrangement_id == sa.id, ShareVersion.status == "pending"
+        )
         if awaiting:
-            org = (select(Organization.id).where(Organization.code == awaiting)
-                   .correlate(None).scalar_subquery())
+            org = (
+                select(Organization.id)
+                .where(Organization.code == awaiting)
+                .correlate(None)
+                .scalar_subquery()
+            )
             pending = pending.where(
-                exists().where(ArrangementParty.arrangement_id == sa.id,
-                               ArrangementParty.organization_id == org),
-                ~exists().where(Consent.share_version_id == ShareVersion.id,
-                                Consent.organization_id == org))
+                exists().where(
+                    ArrangementParty.arrangement_id == sa.id,
+                    ArrangementParty.organization_id == org,
+                ),
+                ~exists().where(
+                    Consent.share_version_id == ShareVersion.id, Consent.organization_id == org
+                ),
+            )
         return pending
     raise ValueError(f"unknown due filter {due!r}")
 
 
-def arrangement_conditions(search: str = "", status: str = "", kind: str = "", project: str = "",
-                           organization: str = "", area: str = "", currency: str = "",
-                           due: str = "", awaiting: str = "", on: date | None = None) -> list[Any]:
+def arrangement_conditions(
+    search: str = "",
+    status: str = "",
+    kind: str = "",
+    project: str = "",
+    organization: str = "",
+    area: str = "",
+    currency: str = "",
+    due: str = "",
+    awaiting: str = "",
+    on: date | None = None,
+) -> list[Any]:
     """WHERE clauses shared by the list page, the API and the dashboard's figures.
 
     The subqueries never correlate, so the clauses keep their meaning inside queries that
@@ -636,20 +689,31 @@ def arrangement_conditions(search: str = "", status: str = "", kind: str = "", p
         like = f"%{search}%"
         conditions.append(or_(sa.reference.ilike(like), sa.title.ilike(like)))
     if status:
-        conditions.append((status_on_clause(on) if on else sa.status) == status)
+        conditions.append(status_on_condition(status, on) if on else sa.status == status)
     if kind:
         conditions.append(sa.kind == kind)
     if project:
-        conditions.append(sa.project_id.in_(
-            select(Project.id).where(Project.code == project).correlate(None)))
+        conditions.append(
+            sa.project_id.in_(select(Project.id).where(Project.code == project).correlate(None))
+        )
     if organization:
-        conditions.append(sa.id.in_(
-            select(ArrangementParty.arrangement_id).join(Organization)
-            .where(Organization.code == organization).correlate(None)))
+        conditions.append(
+            sa.id.in_(
+                select(ArrangementParty.arrangement_id)
+                .join(Organization)
+                .where(Organization.code == organization)
+                .correlate(None)
+            )
+        )
     if area:
-        conditions.append(sa.project_id.in_(
-            select(project_area.c.project_id).join(Area).where(Area.code == area)
-            .correlate(None)))
+        conditions.append(
+            sa.project_id.in_(
+                select(project_area.c.project_id)
+                .join(Area)
+                .where(Area.code == area)
+                .correlate(None)
+            )
+        )
     if currency:
         conditions.append(sa.currency == currency)
     if due:
@@ -657,16 +721,30 @@ def arrangement_conditions(search: str = "", status: str = "", kind: str = "", p
     return conditions
 
 
-def arrangement_query(search: str = "", status: str = "", kind: str = "", project: str = "",
-                      organization: str = "", area: str = "", currency: str = "",
-                      due: str = "", awaiting: str = "", on: date | None = None) -> Select:
+def arrangement_query(
+    search: str = "",
+    status: str = "",
+    kind: str = "",
+    project: str = "",
+    organization: str = "",
+    area: str = "",
+    currency: str = "",
+    due: str = "",
+    awaiting: str = "",
+    on: date | None = None,
+) -> Select:
     """Arrangements ordered by reference, with what a list row shows loaded up front (a
     constant number of queries per page)."""
     return (
         select(SpecialArrangement)
-        .where(*arrangement_conditions(search, status, kind, project, organization, area,
-                                       currency, due, awaiting, on))
-        .options(joinedload(SpecialArrangement.project),
-                 selectinload(SpecialArrangement.parties).joinedload(ArrangementParty.organization))
+        .where(
+            *arrangement_conditions(
+                search, status, kind, project, organization, area, currency, due, awaiting, on
+            )
+        )
+        .options(
+            joinedload(SpecialArrangement.project),
+            selectinload(SpecialArrangement.parties).joinedload(ArrangementParty.organization),
+        )
         .order_by(SpecialArrangement.reference)
     )

@@ -2,7 +2,7 @@
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import ApiToken, User
-from jointprojects.dashboard.models import PortfolioTotal
+from jointprojects.dashboard.models import PortfolioBudget, PortfolioTotal
 from jointprojects.expenses.models import (
     Budget,
     ExchangeRate,
@@ -56,6 +56,7 @@ __all__ = [
     "ExpenseTotal",
     "Organization",
     "PersonnelExchange",
+    "PortfolioBudget",
     "PortfolioTotal",
     "Project",
     "Share",

@@ -1,4 +1,4 @@
-"""The portfolio roll-up behind the leadership dashboard.
+"""The portfolio roll-ups behind the leadership dashboard.
 
 ``expense_total`` (kept by the expense feature) holds sums per arrangement, month, cost
 category and party: with a million expenses that is itself more than a million rows, too many
@@ -10,10 +10,12 @@ reporting currency, month and party, for every value of the dashboard's two filt
 * ``area_id``: 0 for every area, else an area of cooperation's id (Art. 1): only the
   arrangements whose project covers that area.
 
+``portfolio_budget`` does the same for ``budget`` lines, per year.
+
 Database triggers (installed by the migration, see :mod:`jointprojects.dashboard.rollup`)
-keep it up to date in the same transaction as every write to ``expense_total``, to a
-project's areas, to an arrangement's parties, project or currency. Nothing in Python writes
-to it, so no writer can forget to.
+keep them up to date in the same transaction as every write to ``expense_total`` or
+``budget``, to a project's areas, to an arrangement's parties, project or currency. Nothing in
+Python writes to them, so no writer can forget to.
 """
 
 from __future__ import annotations
@@ -47,3 +49,15 @@ class PortfolioTotal(db.Model):
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     expense_count: Mapped[int] = mapped_column(default=0)
+
+
+class PortfolioBudget(db.Model):
+    __tablename__ = "portfolio_budget"
+
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    area_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: The party funding these lines, or 0 for lines of the arrangement as a whole.
+    organization_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))

@@ -1,20 +1,27 @@
 # ruff: noqa: S608 - trigger DDL assembled from constant fragments; no input reaches it
-"""Triggers that keep ``portfolio_total`` equal to a roll-up of ``expense_total``.
+"""Triggers that keep the portfolio roll-ups equal to their definitions.
 
-The roll-up is defined by :data:`ROLLUP_SELECT`: for every ``expense_total`` row, one
-contribution per (member, area) pair, where member is 0 and each party of the arrangement,
-and area is 0 and each area of its project. The triggers apply that definition
-incrementally:
+Two facts are rolled up, per reporting currency, for every value of the dashboard's filters
+(member: 0 or a party; area: 0 or an area of the project), see :data:`FACTS`:
 
-* a row of ``expense_total`` inserted, updated or deleted: its contributions are added or
-  taken away;
+* ``expense_total`` (arrangement, month, category, party) into ``portfolio_total`` (month,
+  party): shares, payments, unallocated amounts and expense counts;
+* ``budget`` (arrangement, category, year, party or none) into ``portfolio_budget`` (year,
+  party or 0 for "not assigned to a party").
+
+:func:`rollup_select` defines each roll-up from scratch: every source row contributes once
+per (member, area) pair, member being 0 and each party of the arrangement, area 0 and each
+area of its project. The triggers apply that definition incrementally:
+
+* a source row inserted, updated or deleted: its contributions are added or taken away;
 * a project gains or loses an area, an arrangement gains or loses a party, or changes
   project or currency: the contributions of the arrangements concerned move accordingly;
-* an arrangement is deleted: its contributions are taken away before the rows go.
+* an arrangement is deleted: its contributions are taken away before its rows go (by
+  cascade, once the arrangement can no longer be seen).
 
 Taking away is always an ``UPDATE`` of existing rows, never an insert of negative ones, so
-that emptying the tables in any order leaves ``portfolio_total`` empty. Rows that fall back to
-zero stay (they cost nothing and are re-used by the next expense of that month).
+that emptying the tables in any order leaves the roll-ups empty. Rows that fall back to zero
+stay (they cost nothing and are re-used by the next write).
 
 The SQL is the same on SQLite and PostgreSQL (``INSERT ... ON CONFLICT DO UPDATE``, row-value
 ``UPDATE``); only the trigger wrappers differ. The migration that installs the triggers calls
@@ -24,32 +31,64 @@ The SQL is the same on SQLite and PostgreSQL (``INSERT ... ON CONFLICT DO UPDATE
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-COLUMNS = ("share_amount", "paid_amount", "unallocated", "expense_count")
-KEY = "member_id, area_id, currency, month, organization_id"
 
-#: The whole roll-up computed from scratch: the definition the triggers maintain.
-ROLLUP_SELECT = f"""
-SELECT m.member_id, r.area_id, s.currency, et.month, et.organization_id,
-       {", ".join(f"SUM(et.{c})" for c in COLUMNS)}
-FROM expense_total et
-JOIN special_arrangement s ON s.id = et.arrangement_id
+@dataclass(frozen=True)
+class Fact:
+    source: str  # the table written by the application
+    target: str  # its roll-up
+    bucket: str  # the time column, the same name in both
+    org: str  # the party column of the source; NULL becomes 0 in the roll-up
+    measures: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"member_id, area_id, currency, {self.bucket}, organization_id"
+
+    def party(self, row: str) -> str:
+        return f"COALESCE({row}.{self.org}, 0)"
+
+
+EXPENSES = Fact("expense_total", "portfolio_total", "month", "organization_id",
+                ("share_amount", "paid_amount", "unallocated", "expense_count"))
+BUDGETS = Fact("budget", "portfolio_budget", "year", "organization_id", ("amount",))
+FACTS = (EXPENSES, BUDGETS)
+
+
+def rollup_select(fact: Fact) -> str:
+    """The whole roll-up of ``fact`` computed from scratch: what the triggers maintain."""
+    return f"""
+SELECT m.member_id, r.area_id, s.currency, f.{fact.bucket}, {fact.party("f")},
+       {", ".join(f"SUM(f.{c})" for c in fact.measures)}
+FROM {fact.source} f
+JOIN special_arrangement s ON s.id = f.arrangement_id
 JOIN (SELECT id AS arrangement_id, 0 AS member_id FROM special_arrangement
       UNION ALL SELECT arrangement_id, organization_id FROM arrangement_party) m
   ON m.arrangement_id = s.id
 JOIN (SELECT id AS project_id, 0 AS area_id FROM project
       UNION ALL SELECT project_id, area_id FROM project_area) r
   ON r.project_id = s.project_id
-GROUP BY m.member_id, r.area_id, s.currency, et.month, et.organization_id
+GROUP BY m.member_id, r.area_id, s.currency, f.{fact.bucket}, {fact.party("f")}
 """
 
-_UPSERT = (
-    f"ON CONFLICT ({KEY}) DO UPDATE SET "
-    + ", ".join(f"{c} = portfolio_total.{c} + excluded.{c}" for c in COLUMNS)
-)
-_INSERT = f"INSERT INTO portfolio_total ({KEY}, {', '.join(COLUMNS)})"
+
+#: Kept for callers of the first version: the expense roll-up's definition.
+ROLLUP_SELECT = rollup_select(EXPENSES)
+
+
+def _insert(fact: Fact) -> str:
+    return f"INSERT INTO {fact.target} ({fact.key}, {', '.join(fact.measures)})"
+
+
+def _upsert(fact: Fact) -> str:
+    return (f"ON CONFLICT ({fact.key}) DO UPDATE SET "
+            + ", ".join(f"{c} = {fact.target}.{c} + excluded.{c}" for c in fact.measures))
 
 
 def _members_of(arrangement: str) -> str:
@@ -80,135 +119,150 @@ def _area_in_all(project: str) -> str:
             f"WHERE project_id = {project}))")
 
 
-# --- one expense_total row --------------------------------------------------------------------
+# --- one source row -----------------------------------------------------------------------------
 
-def _row_add(row: str) -> str:
-    return f"""{_INSERT}
-SELECT m.member_id, r.area_id, s.currency, {row}.month, {row}.organization_id,
-       {", ".join(f"{row}.{c}" for c in COLUMNS)}
+def _row_add(fact: Fact, row: str) -> str:
+    return f"""{_insert(fact)}
+SELECT m.member_id, r.area_id, s.currency, {row}.{fact.bucket}, {fact.party(row)},
+       {", ".join(f"{row}.{c}" for c in fact.measures)}
 FROM special_arrangement s
 CROSS JOIN ({_members_of(f"{row}.arrangement_id")}) m
 CROSS JOIN ({_areas_of_project(_project_of(f"{row}.arrangement_id"))}) r
 WHERE s.id = {row}.arrangement_id
 ORDER BY 1, 2
-{_UPSERT}"""
+{_upsert(fact)}"""
 
 
-def _row_sub(row: str) -> str:
-    sets = ", ".join(f"{c} = {c} - {row}.{c}" for c in COLUMNS)
-    return f"""UPDATE portfolio_total SET {sets}
+def _row_sub(fact: Fact, row: str) -> str:
+    sets = ", ".join(f"{c} = {c} - {row}.{c}" for c in fact.measures)
+    return f"""UPDATE {fact.target} SET {sets}
 WHERE currency = {_currency_of(f"{row}.arrangement_id")}
-  AND month = {row}.month AND organization_id = {row}.organization_id
+  AND {fact.bucket} = {row}.{fact.bucket} AND organization_id = {fact.party(row)}
   AND {_member_in_all(f"{row}.arrangement_id")}
   AND {_area_in_all(_project_of(f"{row}.arrangement_id"))}"""
 
 
-# --- all rows of one arrangement, for a set of members and areas ------------------------------
+# --- all rows of one arrangement, for a set of members and areas -------------------------------
 
-def _arrangement_add(arrangement: str, currency: str, members: str, areas: str) -> str:
-    return f"""{_INSERT}
-SELECT m.member_id, r.area_id, {currency}, et.month, et.organization_id,
-       {", ".join(f"SUM(et.{c})" for c in COLUMNS)}
-FROM expense_total et
+def _arrangement_add(fact: Fact, arrangement: str, currency: str, members: str,
+                     areas: str) -> str:
+    return f"""{_insert(fact)}
+SELECT m.member_id, r.area_id, {currency}, f.{fact.bucket}, {fact.party("f")},
+       {", ".join(f"SUM(f.{c})" for c in fact.measures)}
+FROM {fact.source} f
 CROSS JOIN ({members}) m
 CROSS JOIN ({areas}) r
-WHERE et.arrangement_id = {arrangement} AND {currency} IS NOT NULL
-GROUP BY m.member_id, r.area_id, et.month, et.organization_id
+WHERE f.arrangement_id = {arrangement} AND {currency} IS NOT NULL
+GROUP BY m.member_id, r.area_id, f.{fact.bucket}, {fact.party("f")}
 ORDER BY 1, 2
-{_UPSERT}"""
+{_upsert(fact)}"""
 
 
-def _arrangement_sub(arrangement: str, currency: str, member_cond: str, area_cond: str) -> str:
-    match = (f"et.arrangement_id = {arrangement} AND et.month = portfolio_total.month "
-             "AND et.organization_id = portfolio_total.organization_id")
-    values = ", ".join(f"portfolio_total.{c} - COALESCE(SUM(et.{c}), 0)" for c in COLUMNS)
-    return f"""UPDATE portfolio_total SET ({", ".join(COLUMNS)}) = (
-  SELECT {values} FROM expense_total et WHERE {match})
+def _arrangement_sub(fact: Fact, arrangement: str, currency: str, member_cond: str,
+                     area_cond: str) -> str:
+    t = fact.target
+    match = (f"f.arrangement_id = {arrangement} AND f.{fact.bucket} = {t}.{fact.bucket} "
+             f"AND {fact.party('f')} = {t}.organization_id")
+    values = ", ".join(f"{t}.{c} - COALESCE(SUM(f.{c}), 0)" for c in fact.measures)
+    return f"""UPDATE {t} SET ({", ".join(fact.measures)}) = (
+  SELECT {values} FROM {fact.source} f WHERE {match})
 WHERE currency = {currency} AND {member_cond} AND {area_cond}
-  AND EXISTS (SELECT 1 FROM expense_total et WHERE {match})"""
+  AND EXISTS (SELECT 1 FROM {fact.source} f WHERE {match})"""
 
 
-# --- all arrangements of one project, for one area --------------------------------------------
+# --- all arrangements of one project, for one area ---------------------------------------------
 
-def _project_area_add(project: str, area: str) -> str:
-    return f"""{_INSERT}
-SELECT m.member_id, {area}, s.currency, et.month, et.organization_id,
-       {", ".join(f"SUM(et.{c})" for c in COLUMNS)}
-FROM expense_total et
-JOIN special_arrangement s ON s.id = et.arrangement_id
+def _project_area_add(fact: Fact, project: str, area: str) -> str:
+    return f"""{_insert(fact)}
+SELECT m.member_id, {area}, s.currency, f.{fact.bucket}, {fact.party("f")},
+       {", ".join(f"SUM(f.{c})" for c in fact.measures)}
+FROM {fact.source} f
+JOIN special_arrangement s ON s.id = f.arrangement_id
 JOIN (SELECT id AS arrangement_id, 0 AS member_id FROM special_arrangement
       WHERE project_id = {project}
       UNION ALL SELECT ap.arrangement_id, ap.organization_id FROM arrangement_party ap
       JOIN special_arrangement s2 ON s2.id = ap.arrangement_id WHERE s2.project_id = {project}) m
   ON m.arrangement_id = s.id
 WHERE s.project_id = {project}
-GROUP BY m.member_id, s.currency, et.month, et.organization_id
+GROUP BY m.member_id, s.currency, f.{fact.bucket}, {fact.party("f")}
 ORDER BY 1
-{_UPSERT}"""
+{_upsert(fact)}"""
 
 
-def _project_area_sub(project: str, area: str) -> str:
-    match = (f"s.project_id = {project} AND s.currency = portfolio_total.currency "
-             "AND et.month = portfolio_total.month "
-             "AND et.organization_id = portfolio_total.organization_id "
-             "AND (portfolio_total.member_id = 0 OR EXISTS (SELECT 1 FROM arrangement_party ap "
-             "WHERE ap.arrangement_id = s.id AND ap.organization_id = portfolio_total.member_id))")
-    values = ", ".join(f"portfolio_total.{c} - COALESCE(SUM(et.{c}), 0)" for c in COLUMNS)
-    source = "FROM expense_total et JOIN special_arrangement s ON s.id = et.arrangement_id"
-    return f"""UPDATE portfolio_total SET ({", ".join(COLUMNS)}) = (
+def _project_area_sub(fact: Fact, project: str, area: str) -> str:
+    t = fact.target
+    match = (f"s.project_id = {project} AND s.currency = {t}.currency "
+             f"AND f.{fact.bucket} = {t}.{fact.bucket} "
+             f"AND {fact.party('f')} = {t}.organization_id "
+             f"AND ({t}.member_id = 0 OR EXISTS (SELECT 1 FROM arrangement_party ap "
+             f"WHERE ap.arrangement_id = s.id AND ap.organization_id = {t}.member_id))")
+    values = ", ".join(f"{t}.{c} - COALESCE(SUM(f.{c}), 0)" for c in fact.measures)
+    source = f"FROM {fact.source} f JOIN special_arrangement s ON s.id = f.arrangement_id"
+    return f"""UPDATE {t} SET ({", ".join(fact.measures)}) = (
   SELECT {values} {source} WHERE {match})
 WHERE area_id = {area} AND EXISTS (SELECT 1 {source} WHERE {match})"""
 
 
-# --- the events -------------------------------------------------------------------------------
+# --- the events ---------------------------------------------------------------------------------
 
-def _expense_total(op: str) -> list[str]:
-    return {"INSERT": [_row_add("NEW")], "DELETE": [_row_sub("OLD")],
-            "UPDATE": [_row_sub("OLD"), _row_add("NEW")]}[op]
+def _source_row(fact: Fact, op: str) -> list[str]:
+    return {"INSERT": [_row_add(fact, "NEW")], "DELETE": [_row_sub(fact, "OLD")],
+            "UPDATE": [_row_sub(fact, "OLD"), _row_add(fact, "NEW")]}[op]
 
 
 def _project_area(op: str) -> list[str]:
-    add = _project_area_add("NEW.project_id", "NEW.area_id")
-    sub = _project_area_sub("OLD.project_id", "OLD.area_id")
-    return {"INSERT": [add], "DELETE": [sub], "UPDATE": [sub, add]}[op]
+    add = [_project_area_add(f, "NEW.project_id", "NEW.area_id") for f in FACTS]
+    sub = [_project_area_sub(f, "OLD.project_id", "OLD.area_id") for f in FACTS]
+    return {"INSERT": add, "DELETE": sub, "UPDATE": sub + add}[op]
 
 
 def _arrangement_party(op: str) -> list[str]:
-    add = _arrangement_add("NEW.arrangement_id", _currency_of("NEW.arrangement_id"),
-                           "SELECT NEW.organization_id AS member_id",
-                           _areas_of_project(_project_of("NEW.arrangement_id")))
-    sub = _arrangement_sub("OLD.arrangement_id", _currency_of("OLD.arrangement_id"),
-                           "member_id = OLD.organization_id",
-                           _area_in_all(_project_of("OLD.arrangement_id")))
-    return {"INSERT": [add], "DELETE": [sub], "UPDATE": [sub, add]}[op]
+    add = [_arrangement_add(f, "NEW.arrangement_id", _currency_of("NEW.arrangement_id"),
+                            "SELECT NEW.organization_id AS member_id",
+                            _areas_of_project(_project_of("NEW.arrangement_id")))
+           for f in FACTS]
+    sub = [_arrangement_sub(f, "OLD.arrangement_id", _currency_of("OLD.arrangement_id"),
+                            "member_id = OLD.organization_id",
+                            _area_in_all(_project_of("OLD.arrangement_id")))
+           for f in FACTS]
+    return {"INSERT": add, "DELETE": sub, "UPDATE": sub + add}[op]
 
 
 def _arrangement_moved() -> list[str]:
     """An arrangement's project or currency changed: move its contributions."""
     return [
-        _arrangement_sub("OLD.id", "OLD.currency", _member_in_all("OLD.id"),
-                         _area_in_all("OLD.project_id")),
-        _arrangement_add("NEW.id", "NEW.currency", _members_of("NEW.id"),
-                         _areas_of_project("NEW.project_id")),
+        *(_arrangement_sub(f, "OLD.id", "OLD.currency", _member_in_all("OLD.id"),
+                           _area_in_all("OLD.project_id")) for f in FACTS),
+        *(_arrangement_add(f, "NEW.id", "NEW.currency", _members_of("NEW.id"),
+                           _areas_of_project("NEW.project_id")) for f in FACTS),
     ]
 
 
 def _arrangement_deleted() -> list[str]:
-    """Before an arrangement goes (its expense_total rows go with it by cascade, when the
-    arrangement can no longer be seen): take its contributions away."""
-    return [_arrangement_sub("OLD.id", "OLD.currency", _member_in_all("OLD.id"),
-                             _area_in_all("OLD.project_id"))]
+    return [_arrangement_sub(f, "OLD.id", "OLD.currency", _member_in_all("OLD.id"),
+                             _area_in_all("OLD.project_id")) for f in FACTS]
 
 
-#: (name, table, timing, events, condition, statements per event)
-_MOVED = ("OLD.project_id IS NOT NEW.project_id OR OLD.currency IS NOT NEW.currency")
+_MOVED = "OLD.project_id IS NOT NEW.project_id OR OLD.currency IS NOT NEW.currency"
+_STRUCTURE: tuple[tuple[str, str, Callable[[str], list[str]]], ...] = (
+    ("project_area", "pa", _project_area), ("arrangement_party", "ap", _arrangement_party))
+_SOURCES = ((EXPENSES, "et"), (BUDGETS, "bu"))
+
+
+Builder = Callable[[str], list[str]]
+
+
+def _event_builders() -> list[tuple[str, str, Builder]]:
+    """(table, short name, the statements for an operation)."""
+    result: list[tuple[str, str, Builder]] = [
+        (fact.source, short, partial(_source_row, fact)) for fact, short in _SOURCES
+    ]
+    return result + list(_STRUCTURE)
 
 
 def _sqlite_triggers() -> list[tuple[str, str]]:
     result = []
-    for table, short, builder in (("expense_total", "et", _expense_total),
-                                  ("project_area", "pa", _project_area),
-                                  ("arrangement_party", "ap", _arrangement_party)):
+    for table, short, builder in _event_builders():
         for op in ("INSERT", "UPDATE", "DELETE"):
             name = f"jp_portfolio_{short}_{op.lower()}"
             body = ";\n".join(builder(op))
@@ -236,9 +290,7 @@ def _plpgsql(name: str, branches: dict[str, list[str]], returns: str) -> str:
 
 def _postgres_statements() -> list[str]:
     result = []
-    for table, short, builder in (("expense_total", "et", _expense_total),
-                                  ("project_area", "pa", _project_area),
-                                  ("arrangement_party", "ap", _arrangement_party)):
+    for table, short, builder in _event_builders():
         function = f"jp_portfolio_{short}"
         branches = {op: builder(op) for op in ("INSERT", "UPDATE", "DELETE")}
         result.append(_plpgsql(function, branches, "NULL"))
@@ -256,8 +308,8 @@ def _postgres_statements() -> list[str]:
     return result
 
 
-_PG_TRIGGERS = (("jp_portfolio_et", "expense_total"), ("jp_portfolio_pa", "project_area"),
-                ("jp_portfolio_ap", "arrangement_party"),
+_PG_TRIGGERS = (("jp_portfolio_et", "expense_total"), ("jp_portfolio_bu", "budget"),
+                ("jp_portfolio_pa", "project_area"), ("jp_portfolio_ap", "arrangement_party"),
                 ("jp_portfolio_sa_update", "special_arrangement"),
                 ("jp_portfolio_sa_delete", "special_arrangement"))
 
@@ -284,6 +336,7 @@ def drop(connection: Connection) -> None:
 
 
 def rebuild(connection: Connection) -> None:
-    """Recompute ``portfolio_total`` from scratch (after a bulk load with the triggers off)."""
-    connection.execute(text("DELETE FROM portfolio_total"))
-    connection.execute(text(f"{_INSERT}\n{ROLLUP_SELECT}"))
+    """Recompute the roll-ups from scratch (after a bulk load with the triggers off)."""
+    for fact in FACTS:
+        connection.execute(text(f"DELETE FROM {fact.target}"))
+        connection.execute(text(f"{_insert(fact)}\n{rollup_select(fact)}"))

@@ -2,9 +2,9 @@
 
 Counts use the same WHERE clauses as the list pages (``project_conditions``,
 ``arrangement_conditions``), so a figure and the list it links to always agree. Money comes
-from ``portfolio_total`` (see :mod:`jointprojects.dashboard.models`), kept up to date by
-triggers as expenses are written, and from ``budget``; it is grouped by the arrangements'
-reporting currency and never added across currencies.
+from ``portfolio_total`` and ``portfolio_budget`` (see :mod:`jointprojects.dashboard.models`),
+kept up to date by triggers as expenses and budgets are written; it is grouped by the
+arrangements' reporting currency and never added across currencies.
 
 Filters (all optional, kept in the URL): ``from`` and ``to`` months (``YYYY-MM``) bound the
 money figures (spend by expense month, budgets by year); ``organization`` keeps the projects
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce
 
 from jointprojects.auth.models import utcnow
+from jointprojects.dashboard.models import PortfolioBudget as PB
 from jointprojects.dashboard.models import PortfolioTotal as PT
 from jointprojects.errors import Collector
 from jointprojects.expenses.models import Budget, ExpenseTotal
@@ -357,26 +358,25 @@ def _ends_on() -> Any:
 def _amendment_figures(filters: Filters) -> AmendmentFigures:
     """Amendments awaiting consent (Art. 10.2 by analogy) and the parties still to consent."""
     sa, sv, ap = SpecialArrangement, ShareVersion, ArrangementParty
-    pending = and_(sv.status == "pending", *_arrangement_where(filters))
+    # The few pending versions first, then their parties (the planner starts from them).
+    pending = (select(sv.id).join(sa, sa.id == sv.arrangement_id)
+               .where(sv.status == "pending", *_arrangement_where(filters)))
     missing = ~exists().where(Consent.share_version_id == sv.id,
                               Consent.organization_id == ap.organization_id)
     figures = AmendmentFigures()
     figures.awaiting_consent = int(db.session.scalar(
-        select(func.count()).select_from(sv).join(sa, sa.id == sv.arrangement_id)
-        .where(pending)) or 0)
+        select(func.count()).select_from(pending.subquery())) or 0)
     if not figures.awaiting_consent:
         return figures
     figures.by_organization = [
         Count(code, name, int(n)) for code, name, n in db.session.execute(
             select(Organization.code, Organization.name, func.count())
-            .select_from(sv).join(sa, sa.id == sv.arrangement_id)
-            .join(ap, ap.arrangement_id == sa.id)
+            .select_from(sv).join(ap, ap.arrangement_id == sv.arrangement_id)
             .join(Organization, Organization.id == ap.organization_id)
-            .where(pending, missing).group_by(Organization.code, Organization.name)
+            .where(sv.id.in_(pending), missing).group_by(Organization.code, Organization.name)
             .order_by(Organization.code))
     ]
-    first = (select(sv.id).join(sa, sa.id == sv.arrangement_id).where(pending)
-             .order_by(sv.effective_date, sa.reference).limit(LIST_LIMIT))
+    first = pending.order_by(sv.effective_date, sa.reference).limit(LIST_LIMIT)
     items: dict[int, AmendmentItem] = {}
     for version_id, ref, title, number, effective, code in db.session.execute(
         select(sv.id, sa.reference, sa.title, sv.number, sv.effective_date, Organization.code)
@@ -428,6 +428,8 @@ def _money(filters: Filters) -> list[CurrencyMoney]:
         .group_by(PT.currency, Organization.code, Organization.name)
         .order_by(PT.currency, Organization.code)
     ):
+        if not (share or paid or unallocated or count):
+            continue  # rows that fell back to zero after a deletion
         entry = money(currency)
         entry.spend += paid or ZERO
         entry.unallocated += unallocated or ZERO
@@ -436,19 +438,20 @@ def _money(filters: Filters) -> list[CurrencyMoney]:
         figures.share, figures.paid = share or ZERO, paid or ZERO
 
     first_year, last_year = filters.budget_years
-    budget_where = [*_arrangement_where(filters)]
+    budget_where = [PB.member_id == (filters.organization_id or 0),
+                    PB.area_id == (filters.area_id or 0)]
     if first_year:
-        budget_where.append(Budget.year >= first_year)
+        budget_where.append(PB.year >= first_year)
     if last_year:
-        budget_where.append(Budget.year <= last_year)
+        budget_where.append(PB.year <= last_year)
     for currency, code, name, amount in db.session.execute(
-        select(SpecialArrangement.currency, Organization.code, Organization.name,
-               total(Budget.amount))
-        .join(SpecialArrangement, SpecialArrangement.id == Budget.arrangement_id)
-        .outerjoin(Organization, Organization.id == Budget.organization_id)
+        select(PB.currency, Organization.code, Organization.name, total(PB.amount))
+        .outerjoin(Organization, Organization.id == PB.organization_id)
         .where(*budget_where)
-        .group_by(SpecialArrangement.currency, Organization.code, Organization.name)
+        .group_by(PB.currency, Organization.code, Organization.name)
     ):
+        if not amount:
+            continue
         entry = money(currency)
         entry.budget += amount or ZERO
         if code is None:
@@ -461,7 +464,8 @@ def _money(filters: Filters) -> list[CurrencyMoney]:
         select(PT.currency, PT.month, total(PT.paid_amount))
         .where(*_rollup_where(filters)).group_by(PT.currency, PT.month)
     ):
-        burn.setdefault(currency, {})[month] = paid or ZERO
+        if paid:
+            burn.setdefault(currency, {})[month] = paid
     for currency, months in burn.items():
         entry = money(currency)
         running = ZERO

@@ -10,26 +10,36 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from jointprojects.dashboard import rollup
-from jointprojects.expenses.models import ExpenseTotal
+from jointprojects.expenses.models import Budget, ExpenseTotal
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.projects.models import project_area
 from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement
 
 
-def stored(db):
+def stored(db, fact=rollup.EXPENSES):
     rows = db.session.execute(text(
-        "SELECT member_id, area_id, currency, month, organization_id, share_amount, "
-        "paid_amount, unallocated, expense_count FROM portfolio_total"))
+        f"SELECT {fact.key}, {', '.join(fact.measures)} FROM {fact.target}"))
     return {tuple(r[:5]): tuple(r[5:]) for r in rows if any(r[5:])}
 
 
-def recomputed(db):
-    rows = db.session.execute(text(rollup.ROLLUP_SELECT))
+def recomputed(db, fact=rollup.EXPENSES):
+    rows = db.session.execute(text(rollup.rollup_select(fact)))
     return {tuple(r[:5]): tuple(r[5:]) for r in rows if any(r[5:])}
+
+
+def consistent(db):
+    return all(stored(db, fact) == recomputed(db, fact) for fact in rollup.FACTS)
 
 
 def org_id(db, code):
     return db.session.scalar(select(Organization.id).filter_by(code=code))
+
+
+def add_budget(db, sa, year, amount, org=None, category="travel"):
+    db.session.add(Budget(arrangement_id=sa.id, category=category, year=year,
+                          organization_id=org_id(db, org) if org else None,
+                          amount=Decimal(amount)))
+    db.session.flush()
 
 
 def add_total(db, sa, month, org, share, paid="0", unallocated="0", count=1, category="travel"):
@@ -48,7 +58,8 @@ def test_the_triggers_are_installed_at_head(db):
         assert names == {name for name, _ in rollup._PG_TRIGGERS}
     else:
         names = set(db.session.scalars(text(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'jp_portfolio%'")))
+            "SELECT name FROM sqlite_master "
+            "WHERE type = 'trigger' AND name LIKE 'jp_portfolio%'")))
         assert names == {name for name, _ in rollup._sqlite_triggers()}
 
 
@@ -79,13 +90,13 @@ def test_updates_and_deletes_of_expense_totals_follow(db, make_arrangement):
     add_total(db, sa, "2025-04", "INTERPOL", "45.00")
     db.session.execute(update(ExpenseTotal).where(ExpenseTotal.month == "2025-03").values(
         share_amount=ExpenseTotal.share_amount + Decimal("10.00"), expense_count=2))
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     # Moving a row to another month (a re-allocation may rewrite keys).
     db.session.execute(update(ExpenseTotal).where(ExpenseTotal.month == "2025-04").values(
         month="2025-05"))
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     db.session.execute(delete(ExpenseTotal).where(ExpenseTotal.month == "2025-03"))
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     db.session.execute(delete(ExpenseTotal))
     assert stored(db) == {} == recomputed(db)
 
@@ -97,19 +108,22 @@ def test_a_project_changing_its_areas_moves_its_amounts(db, make_arrangement):
     other = make_arrangement()
     add_total(db, sa, "2025-03", "UN", "55.00", paid="100.00")
     add_total(db, other, "2025-03", "UN", "5.00")
+    add_budget(db, sa, 2025, "500.00")
+    add_budget(db, other, 2025, "70.00", "INTERPOL")
     project = sa.project
     update_project(project, ProjectData(
         code=project.code, title=project.title, areas=["a", "c"], lead_organization="INTERPOL",
         start_date=project.start_date), None)
     db.session.flush()
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     area_a = db.session.scalar(select(Area.id).filter_by(code="a"))
     un = org_id(db, "UN")
     assert stored(db)[(0, area_a, "USD", "2025-03", un)] == (550000, 1000000, 0, 1)
+    assert stored(db, rollup.BUDGETS)[(0, area_a, "USD", 2025, 0)] == (5000000,)
     # Raw row changes of the association table, as another writer might make them.
     db.session.execute(project_area.update().where(project_area.c.area_id == area_a)
                        .values(area_id=db.session.scalar(select(Area.id).filter_by(code="f"))))
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
 
 
 def test_parties_project_currency_and_deletion_of_an_arrangement(db, make_arrangement,
@@ -117,34 +131,62 @@ def test_parties_project_currency_and_deletion_of_an_arrangement(db, make_arrang
     sa = make_arrangement(signed=False)
     add_total(db, sa, "2025-03", "UN", "55.00", paid="100.00")
     add_total(db, sa, "2025-03", "INTERPOL", "45.00")
+    add_budget(db, sa, 2025, "1000.00")
+    add_budget(db, sa, 2025, "300.00", "UN")
     # A third party joins, then leaves.
     unodc = Organization(code="UNODC", name="UN Office on Drugs and Crime", currency="USD")
     db.session.add(unodc)
     db.session.flush()
     db.session.add(ArrangementParty(arrangement_id=sa.id, organization_id=unodc.id))
     db.session.flush()
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     assert any(key[0] == unodc.id for key in stored(db))
     db.session.execute(delete(ArrangementParty).where(ArrangementParty.organization_id == unodc.id))
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     # Another project (areas a, d) and another currency.
     project = make_project(areas=["a", "d"])
     db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
                        .values(project_id=project.id, currency="EUR"))
-    assert stored(db) == recomputed(db)
+    assert consistent(db)
     assert {key[2] for key in stored(db)} == {"EUR"}
     # Deleting the arrangement takes its expense totals and their roll-up with it.
     db.session.expire_all()
     db.session.delete(db.session.get(SpecialArrangement, sa.id))
     db.session.flush()
-    assert stored(db) == {} == recomputed(db)
+    for fact in rollup.FACTS:
+        assert stored(db, fact) == {} == recomputed(db, fact)
+
+
+def test_budget_lines_roll_up_per_year_with_unassigned_lines_apart(db, make_arrangement):
+    usd = make_arrangement()
+    add_budget(db, usd, 2025, "1000.00")
+    add_budget(db, usd, 2025, "250.00", "UN")
+    add_budget(db, usd, 2025, "50.00", "UN", category="equipment")
+    add_budget(db, usd, 2026, "80.00", "INTERPOL")
+    assert consistent(db)
+    un = org_id(db, "UN")
+    rows = stored(db, rollup.BUDGETS)
+    assert rows[(0, 0, "USD", 2025, 0)] == (10000000,)  # not assigned to a party
+    assert rows[(0, 0, "USD", 2025, un)] == (3000000,)
+    assert rows[(un, 0, "USD", 2026, org_id(db, "INTERPOL"))] == (800000,)
+    db.session.execute(update(Budget).where(Budget.year == 2026).values(
+        year=2027, organization_id=None))
+    db.session.execute(update(Budget).where(Budget.category == "equipment").values(
+        amount=Decimal("75.00")))
+    assert consistent(db)
+    db.session.execute(delete(Budget).where(Budget.organization_id.is_(None)))
+    assert consistent(db)
+    assert (0, 0, "USD", 2025, 0) not in stored(db, rollup.BUDGETS)
 
 
 @pytest.mark.parametrize("rebuild_first", [False, True])
 def test_rebuild_gives_what_the_triggers_keep(db, make_arrangement, rebuild_first):
     sa = make_arrangement(signed_on=date(2025, 1, 1))
     add_total(db, sa, "2025-01", "UN", "1.00", paid="2.00")
+    add_budget(db, sa, 2025, "9.00", "UN")
     if rebuild_first:
         db.session.execute(text("DELETE FROM portfolio_total"))
+        db.session.execute(text("DELETE FROM portfolio_budget"))
     rollup.rebuild(db.session.connection())
-    assert stored(db) == recomputed(db) != {}
+    for fact in rollup.FACTS:
+        assert stored(db, fact) == recomputed(db, fact) != {}

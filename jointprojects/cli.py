@@ -116,7 +116,9 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, create_token, demo):
+    from jointprojects.reporting.cli import COMMANDS as reporting_commands
+
+    for command in (init_db, create_user, create_token, demo, *reporting_commands):
         app.cli.add_command(command)
 
 

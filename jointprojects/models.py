@@ -25,6 +25,7 @@ from jointprojects.personnel_exchanges.models import (
     PersonnelExchange,
 )
 from jointprojects.projects.models import Project, project_area
+from jointprojects.reporting.models import PendingImport
 from jointprojects.special_arrangements.models import (
     ArrangementParty,
     Ceiling,
@@ -55,6 +56,7 @@ __all__ = [
     "ExpensePart",
     "ExpenseTotal",
     "Organization",
+    "PendingImport",
     "PersonnelExchange",
     "PortfolioBudget",
     "PortfolioTotal",

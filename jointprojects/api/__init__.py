@@ -92,4 +92,5 @@ from jointprojects.expenses import api as _expenses  # noqa: E402,F401
 from jointprojects.organizations import api as _organizations  # noqa: E402,F401
 from jointprojects.personnel_exchanges import api as _personnel_exchanges  # noqa: E402,F401
 from jointprojects.projects import api as _projects  # noqa: E402,F401
+from jointprojects.reporting import api as _reporting  # noqa: E402,F401
 from jointprojects.special_arrangements import api as _arrangements  # noqa: E402,F401

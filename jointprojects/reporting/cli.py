@@ -1,0 +1,136 @@
+"""Commands: ``jointprojects report cost-split`` and ``jointprojects import-expenses`` (API.md),
+and ``jointprojects import-rates``. Thin wrappers over :mod:`jointprojects.reporting.services`;
+a failure is one line on stderr (every bad row of an import, one per line) and a non-zero
+exit status."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from jointprojects.errors import DomainError
+from jointprojects.extensions import db
+from jointprojects.money import format_money
+from jointprojects.reporting import services
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _messages(exc: DomainError) -> str:
+    return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors)
+
+
+def _arrangement(reference: str):  # type: ignore[no-untyped-def]
+    from jointprojects.special_arrangements.services import get_arrangement
+
+    try:
+        return get_arrangement(reference)
+    except DomainError as exc:
+        _fail(_messages(exc))
+
+
+@click.group("report")
+def report() -> None:
+    """Write reports (Excel workbooks)."""
+
+
+@report.command("cost-split")
+@click.argument("reference")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .xlsx file to write")
+@click.option("--from", "date_from", default="", help="First day, YYYY-MM-DD (default: the start)")
+@click.option("--to", "date_to", default="", help="Last day, YYYY-MM-DD (default: to date)")
+@with_appcontext
+def cost_split(reference: str, out: Path, date_from: str, date_to: str) -> None:
+    """Write the Excel cost report of arrangement REFERENCE to --out."""
+    sa = _arrangement(reference)
+    try:
+        start, end = services.parse_period(date_from, date_to)
+    except DomainError as exc:
+        _fail(_messages(exc))
+    folder = out.resolve().parent
+    if not folder.is_dir():
+        _fail(f"The folder {folder} does not exist.")
+    # Written next to the target, then renamed: no half-written report under its name.
+    handle, temporary = tempfile.mkstemp(prefix=".cost-split-", suffix=".xlsx", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            services.write_cost_report(sa, start, end, stream,
+                                       generated_by="command line (jointprojects report)")
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    db.session.rollback()  # read only
+    click.echo(f"Wrote {out} ({services.report_filename(sa, start, end)}).")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > services.MAX_UPLOAD_BYTES:
+            _fail(f"{path} is {size / 1e6:.1f} MB; the limit is "
+                  f"{services.MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(f"Cannot read {path}: {exc.strerror or exc}.")
+    return b""  # not reached
+
+
+def _refuse(exc: services.ImportFailed, path: Path) -> None:
+    db.session.rollback()
+    for problem in exc.problems:
+        click.echo(f"{path.name}: {problem}", err=True)
+    bad = len({p.row for p in exc.problems if p.row})
+    _fail(f"nothing imported from {path.name}: " + (
+        f"{bad} bad row{'s' if bad != 1 else ''}." if bad else "see above."))
+
+
+@click.command("import-expenses")
+@click.argument("reference")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_expenses(reference: str, file: Path) -> None:
+    """Import the expenses of FILE (.xlsx or .csv) into arrangement REFERENCE: all rows or
+    none; every bad row is listed."""
+    sa = _arrangement(reference)
+    data = _read(file)
+    try:
+        result = services.import_expenses(sa, file.name, data, None)
+        db.session.commit()
+    except services.ImportFailed as exc:
+        _refuse(exc, file)
+        return
+    parts = "; ".join(f"{code} {format_money(result.shares[code], result.currency)}"
+                      for code in result.parties)
+    click.echo(f"Imported {result.count} expense{'s' if result.count != 1 else ''} into "
+               f"{result.reference}: {format_money(result.total, result.currency)} "
+               f"{result.currency} ({parts}).")
+
+
+@click.command("import-rates")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_rates(file: Path) -> None:
+    """Import monthly exchange rates (units per 1 USD) from FILE: all rows or none."""
+    data = _read(file)
+    try:
+        result = services.import_rates(file.name, data, None)
+        db.session.commit()
+    except services.ImportFailed as exc:
+        _refuse(exc, file)
+        return
+    click.echo(f"Imported {result.count} exchange rate{'s' if result.count != 1 else ''} "
+               f"({result.created} new, {result.replaced} corrected).")
+
+
+COMMANDS = (report, import_expenses, import_rates)

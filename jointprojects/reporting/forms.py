@@ -1,0 +1,24 @@
+"""Forms of the import page. The file is checked by reports.imports (size, type, content)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField
+
+KIND_CHOICES = [("expenses", "Expenses of an arrangement"),
+                ("rates", "Exchange rates (units per 1 USD)")]
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField("What the file holds", choices=KIND_CHOICES, default="expenses")
+    arrangement = SelectField("Special arrangement (for expenses)", choices=[],
+                              validate_choice=False)
+    file = FileField("Spreadsheet (.xlsx or .csv)",
+                     validators=[FileRequired("Choose the .xlsx or .csv file to import.")],
+                     render_kw={"accept": ".xlsx,.csv,text/csv,application/vnd."
+                                          "openxmlformats-officedocument.spreadsheetml.sheet"})
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm or cancel an upload: only the CSRF token; the upload's token is in the URL."""

@@ -1,0 +1,642 @@
+"""Reports and imports from the database (issue 5): plain data for ``reports/``, and rows of
+uploaded spreadsheets stored through the expense services.
+
+Cost report: :func:`cost_report` gathers the plain data of :class:`reports.data.CostSplitReport`
+for an arrangement and a period. Its figures come from
+:func:`jointprojects.expenses.services.cost_split`, the very function behind
+``GET /api/v1/arrangements/<ref>/cost-split``, so the workbook's check column compares its live
+formulas with the API's figures to the cent. The expenses are a generator over a keyset-paged
+query (:func:`expense_lines`): one page of :data:`PAGE_SIZE` expenses and their parts at a
+time, never the whole table in memory. On PostgreSQL the report reads one snapshot
+(REPEATABLE READ), so an expense recorded meanwhile cannot make the rows differ from the
+figures.
+
+Imports: :func:`import_expenses` and :func:`import_rates` read an .xlsx or .csv with
+:mod:`reports.imports` (size, zip and XML safety checks; every cell validated), then store
+every row through :func:`~jointprojects.expenses.services.record_expenses` or
+:func:`~jointprojects.expenses.services.set_rate`, which audit what they store. All rows or
+none: any bad row raises :class:`ImportFailed` listing every bad row with its spreadsheet row
+number, column and reason, the file's own problems and the services' rules alike (a date
+before entry into force, a month without a rate). They flush, never commit: the caller
+commits, or rolls back for a preview (``dry run``): a preview is the real import, rolled back.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import BigInteger, and_, delete, func, or_, select, type_coerce
+
+from jointprojects.auth.models import utcnow
+from jointprojects.errors import Collector, Conflict, DomainError, FieldError, NotFound
+from jointprojects.expenses import services as expenses
+from jointprojects.expenses.models import ExchangeRate, Expense, ExpensePart
+from jointprojects.extensions import db
+from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
+from jointprojects.organizations.models import Organization
+from jointprojects.personnel_exchanges.services import personnel_cost_rows
+from jointprojects.reporting.models import PendingImport
+from jointprojects.special_arrangements import allocation
+from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.types import Rate
+from reports import imports as sheet
+from reports.cost_split import write_cost_split
+from reports.data import (
+    ArrangementInfo,
+    BudgetLine,
+    CostSplit,
+    CostSplitReport,
+    ExpenseLine,
+    Party,
+    PartyFigures,
+    PersonnelCostLine,
+    RateUsed,
+    Settlement,
+    ShareVersion,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Expenses read per query while a report is written.
+PAGE_SIZE = 5_000
+#: An upload not confirmed within this many hours is dropped.
+PENDING_HOURS = 24
+#: Largest upload accepted (the reports.imports cap; the request cap is MAX_CONTENT_LENGTH).
+MAX_UPLOAD_BYTES = sheet.MAX_BYTES
+#: Preview lines shown (every row is validated and computed; the page shows the first ones).
+PREVIEW_LINES = 200
+
+_SOURCES = {
+    "table": "UN operational rates of exchange (rates table)",
+    "given": "entered with the expense",
+    "same": "reporting currency",
+}
+
+
+# --- the period ------------------------------------------------------------------------------
+
+def parse_period(raw_from: str | None, raw_to: str | None) -> tuple[date | None, date | None]:
+    """``from`` and ``to`` as typed (``YYYY-MM-DD``, blank for open); DomainError naming the
+    bad one, or both when the period ends before it starts."""
+    errors = Collector()
+    values: list[date | None] = []
+    for name, raw in (("from", raw_from), ("to", raw_to)):
+        text = (raw or "").strip()
+        value = None
+        if text:
+            try:
+                value = date.fromisoformat(text)
+            except ValueError:
+                errors.add(name, f"{name} must be a date written YYYY-MM-DD, not {text!r}.")
+        values.append(value)
+    date_from, date_to = values
+    if date_from and date_to and date_to < date_from:
+        errors.add("to", f"The period ends ({date_to.isoformat()}) before it starts "
+                         f"({date_from.isoformat()}).")
+    errors.raise_if_any()
+    return date_from, date_to
+
+
+def file_part(text: str) -> str:
+    """``text`` (a reference) safe inside a file name."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "arrangement"
+
+
+def report_filename(sa: SpecialArrangement, date_from: date | None,
+                    date_to: date | None) -> str:
+    """``cost-split_SA-2025-001_2025-01-01_2025-03-31.xlsx``; ``_all`` for the whole life,
+    ``start`` / ``end`` for an open side."""
+    reference = file_part(sa.reference)
+    if date_from is None and date_to is None:
+        period = "all"
+    else:
+        period = (f"{date_from.isoformat() if date_from else 'start'}_"
+                  f"{date_to.isoformat() if date_to else 'end'}")
+    return f"cost-split_{reference}_{period}.xlsx"
+
+
+# --- the cost report ---------------------------------------------------------------------------
+
+def begin_snapshot() -> None:
+    """Read what follows from one snapshot of the database (PostgreSQL: REPEATABLE READ for
+    the rest of the transaction). A report only reads: whatever the request did before is
+    committed first. SQLite reads one snapshot per transaction anyway."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.commit()
+    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def cost_report(sa: SpecialArrangement, date_from: date | None = None,
+                date_to: date | None = None, *, generated_by: str = "",
+                now: datetime | None = None, page_size: int = PAGE_SIZE) -> CostSplitReport:
+    """The plain data of the cost-split workbook of ``sa`` for the period (inclusive; None
+    for open). ``expenses`` is a generator reading the database while the workbook is
+    written: consume it in the same transaction. Raises DomainError when the period ends
+    before it starts."""
+    split = expenses.cost_split(sa, date_from, date_to)
+    currency = sa.currency
+    info = ArrangementInfo(
+        reference=sa.reference, title=sa.title, project_code=sa.project.code,
+        project_title=sa.project.title, kind=sa.kind,
+        parties=tuple(Party(p.organization.code, p.organization.name) for p in sa.parties),
+        currency=currency, status=sa.status_on(date.today()),
+        entry_into_force=sa.entry_into_force, start_date=sa.start_date, end_date=sa.end_date,
+        article=sa.article,
+    )
+    figures = CostSplit(
+        currency=split.currency, total=split.total, unallocated=split.unallocated,
+        organizations=tuple(PartyFigures(p.organization, p.share, p.paid, p.balance)
+                            for p in split.organizations),
+        settlements=tuple(Settlement(t.from_org, t.to_org, t.amount)
+                          for t in split.settlements),
+    )
+    return CostSplitReport(
+        arrangement=info,
+        cost_split=figures,
+        expenses=expense_lines(sa, date_from, date_to, page_size=page_size),
+        versions=tuple(_versions(sa, date_from, date_to)),
+        period_from=date_from,
+        period_to=date_to,
+        budget=tuple(_budget(sa, date_from, date_to)),
+        rates=tuple(rates_used(sa, date_from, date_to)),
+        personnel=tuple(_personnel(sa, date_from, date_to)),
+        generated_at=now or datetime.now(UTC),
+        generated_by=generated_by,
+        filters=_filters(split.expense_count),
+    )
+
+
+def write_cost_report(sa: SpecialArrangement, date_from: date | None, date_to: date | None,
+                      stream: IO[bytes], *, generated_by: str = "",
+                      page_size: int = PAGE_SIZE) -> None:
+    """Write the cost-split workbook to the binary ``stream`` (a file, a spooled temporary
+    file): the expense rows go from the paged query to openpyxl's temporary file, page by
+    page."""
+    begin_snapshot()
+    write_cost_split(cost_report(sa, date_from, date_to, generated_by=generated_by,
+                                 page_size=page_size), stream)
+
+
+def _filters(count: int) -> str:
+    return (f"Every expense of the period ({count:,}), all categories and payers; amounts "
+            "in the reporting currency as recorded by the application.")
+
+
+def _after(key: tuple[date, int]) -> Any:
+    day, expense_id = key
+    return or_(Expense.date > day, and_(Expense.date == day, Expense.id > expense_id))
+
+
+def _up_to(key: tuple[date, int]) -> Any:
+    day, expense_id = key
+    return or_(Expense.date < day, and_(Expense.date == day, Expense.id <= expense_id))
+
+
+def _scaled(raw: int, scale: int, places: int) -> Decimal:
+    """A stored integer (10^-STORAGE_SCALE units) as a Decimal with ``places`` decimals."""
+    whole, rest = divmod(raw, scale)
+    if rest:  # not a multiple of the minor unit: show it exactly rather than cut it
+        return Decimal(raw).scaleb(-STORAGE_SCALE)
+    return Decimal(whole).scaleb(-places)
+
+
+def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
+                  date_to: date | None = None, *,
+                  page_size: int = PAGE_SIZE) -> Iterator[ExpenseLine]:
+    """The expenses of the period in the order of rule 6 (date, then recording order), as
+    the application allocated them, read in pages of ``page_size``: keyset pagination on
+    ``(date, id)`` (the index ``ix_expense_arrangement_date_id``), each page's parts in one
+    more query over the same key range. Two queries a page, memory of one page."""
+    codes: dict[int, str] = dict(
+        db.session.execute(select(Organization.id, Organization.code)).all())
+    currency = sa.currency
+    places = minor_units(currency)
+    scale = 10 ** (STORAGE_SCALE - places)
+    scales = {code: (10 ** (STORAGE_SCALE - p), p) for code, p in MINOR_UNITS.items()}
+    rate_places = Rate.places
+    base = [Expense.arrangement_id == sa.id]
+    if date_from is not None:
+        base.append(Expense.date >= date_from)
+    if date_to is not None:
+        base.append(Expense.date <= date_to)
+    columns = select(
+        Expense.id, Expense.date, Expense.category, Expense.description,
+        Expense.document_reference, Expense.paid_by_id,
+        type_coerce(Expense.amount, BigInteger), Expense.currency,
+        type_coerce(Expense.exchange_rate, BigInteger),
+        type_coerce(Expense.reporting_amount, BigInteger),
+        type_coerce(Expense.unallocated, BigInteger), Expense.share_version_number,
+    )
+    last: tuple[date, int] | None = None
+    while True:
+        condition = [*base] if last is None else [*base, _after(last)]
+        rows = db.session.execute(
+            columns.where(*condition).order_by(Expense.date, Expense.id).limit(page_size)
+        ).all()
+        if not rows:
+            return
+        first_key, last_key = (rows[0][1], rows[0][0]), (rows[-1][1], rows[-1][0])
+        parts: dict[int, dict[str, Decimal]] = {}
+        for expense_id, organization_id, raw in db.session.execute(
+            select(ExpensePart.expense_id, ExpensePart.organization_id,
+                   type_coerce(ExpensePart.amount, BigInteger))
+            .join(Expense, Expense.id == ExpensePart.expense_id)
+            .where(*base, or_(_after(first_key), and_(Expense.date == first_key[0],
+                                                      Expense.id == first_key[1])),
+                   _up_to(last_key))
+        ):
+            parts.setdefault(expense_id, {})[codes[organization_id]] = _scaled(
+                raw, scale, places)
+        for (expense_id, day, category, description, reference, paid_by_id, amount,
+             expense_currency, rate, reporting, unallocated, version) in rows:
+            own_scale, own_places = scales.get(expense_currency, (1, STORAGE_SCALE))
+            yield ExpenseLine(
+                date=day, category=category, description=description or "",
+                paid_by=codes[paid_by_id],
+                amount=_scaled(amount, own_scale, own_places), currency=expense_currency,
+                rate=Decimal(rate).scaleb(-rate_places),
+                reporting_amount=_scaled(reporting, scale, places),
+                parts=parts.get(expense_id, {}),
+                unallocated=_scaled(unallocated, scale, places),
+                version=version, document_reference=reference or "",
+            )
+        if len(rows) < page_size:
+            return
+        last = last_key
+
+
+def _versions(sa: SpecialArrangement, date_from: date | None,
+              date_to: date | None) -> list[ShareVersion]:
+    """The versions in force that applied on some day of the period."""
+    versions = expenses.engine_versions(sa)
+    result = []
+    for index, v in enumerate(versions):
+        following = versions[index + 1].effective_date if index + 1 < len(versions) else None
+        if date_to is not None and v.effective_date > date_to:
+            continue
+        if date_from is not None and following is not None and following <= date_from:
+            continue
+        result.append(ShareVersion(
+            number=v.number, effective_date=v.effective_date, shares=dict(v.default),
+            category_shares={c: dict(s) for c, s in v.categories.items()},
+            ceilings=dict(v.ceilings),
+        ))
+    return result
+
+
+def _budget(sa: SpecialArrangement, date_from: date | None,
+            date_to: date | None) -> list[BudgetLine]:
+    """Budget versus actual for the years the period touches (actual over each whole year,
+    as on the arrangement's page)."""
+    lines = []
+    for line in expenses.budget_vs_actual(sa):
+        if date_from is not None and line.year < date_from.year:
+            continue
+        if date_to is not None and line.year > date_to.year:
+            continue
+        lines.append(BudgetLine(organization=line.organization, budget=line.budget,
+                                actual=line.actual, category=line.category, year=line.year))
+    return lines
+
+
+def rates_used(sa: SpecialArrangement, date_from: date | None = None,
+               date_to: date | None = None) -> list[RateUsed]:
+    """The rates the period's expenses were converted with, per currency, month, rate and
+    source (one SQL aggregate); for rates taken from the table in an arrangement not
+    reporting in USD, also the table's rates per USD they were crossed from."""
+    month = expenses.month_expression(Expense.date)
+    condition = [Expense.arrangement_id == sa.id, Expense.currency != sa.currency]
+    if date_from is not None:
+        condition.append(Expense.date >= date_from)
+    if date_to is not None:
+        condition.append(Expense.date <= date_to)
+    used = db.session.execute(
+        select(Expense.currency, month, Expense.exchange_rate, Expense.rate_source,
+               func.count())
+        .where(*condition)
+        .group_by(Expense.currency, month, Expense.exchange_rate, Expense.rate_source)
+        .order_by(Expense.currency, month, Expense.exchange_rate)
+    ).all()
+    table_pairs = {(c, m) for c, m, _, source, _ in used if source == "table"}
+    if sa.currency != "USD":
+        table_pairs |= {(sa.currency, m) for _, m in list(table_pairs)}
+    table: dict[tuple[str, str], ExchangeRate] = {}
+    if table_pairs:
+        months = {m for _, m in table_pairs}
+        currencies = {c for c, _ in table_pairs}
+        for rate in db.session.scalars(select(ExchangeRate).where(
+                ExchangeRate.currency.in_(currencies), ExchangeRate.month.in_(months))):
+            table[(rate.currency, rate.month)] = rate
+    result = []
+    for currency, month_text, rate, source, count in used:
+        label = _SOURCES.get(source, source)
+        if source == "table" and sa.currency != "USD":
+            label = (f"cross rate of the rates table: {currency} per USD / {sa.currency} per "
+                     "USD, to 10 decimals")
+        elif source == "table":
+            note = table.get((currency, month_text))
+            if note is not None and note.source:
+                label += f": {note.source}"
+        noun = "expense" if count == 1 else "expenses"
+        result.append(RateUsed(currency, str(month_text), rate, f"{label} ({count} {noun})"))
+    if sa.currency != "USD":
+        for (currency, month_text) in sorted(table_pairs):
+            row = table.get((currency, month_text))
+            if row is not None:
+                label = "rates table" + (f": {row.source}" if row.source else "")
+                result.append(RateUsed(currency, month_text, row.rate, label, base="USD"))
+    return result
+
+
+def _personnel(sa: SpecialArrangement, date_from: date | None,
+               date_to: date | None) -> list[PersonnelCostLine]:
+    """The cost items of personnel exchanges linked to ``sa`` (Art. 8) whose exchange
+    overlaps the period, converted into the arrangement's currency with the rate of the
+    item's month (cross rate of the rates table); None where that rate is missing."""
+    cache: dict[tuple[str, str], Decimal | None] = {}
+    lines = []
+    for row in personnel_cost_rows(sa.id).rows:
+        start = row.period_start or row.start
+        end = row.period_end or row.end
+        if date_to is not None and start > date_to:
+            continue
+        if date_from is not None and end < date_from:
+            continue
+        if row.currency == sa.currency:
+            converted: Decimal | None = row.amount
+        else:
+            rate, _missing = expenses.cross_rate(row.currency, sa.currency, row.rate_month,
+                                                 cache)
+            converted = None if rate is None else allocation.convert(row.amount, rate,
+                                                                     sa.currency)
+        lines.append(PersonnelCostLine(
+            staff=f"{row.person_name} ({row.staff_id})", home=row.home, host=row.host,
+            position=row.position, start_date=row.start, end_date=row.end,
+            category=row.category, borne_by=row.borne_by, amount=row.amount,
+            currency=row.currency, reporting_amount=converted,
+        ))
+    return lines
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class RowProblem:
+    """What is wrong with a file: ``row`` as numbered in the spreadsheet (header = 1; None
+    for the file as a whole), ``column`` as named in the template (None when it is not one
+    cell), ``message`` a sentence for the user."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(p for p in (f"row {self.row}" if self.row else None, self.column)
+                          if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ImportFailed(DomainError):
+    """Nothing of the file is stored: ``problems`` lists every bad row (or the file's one
+    problem), in row order."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.message))
+        super().__init__([FieldError(p.column, str(p)) for p in self.problems])
+
+
+@dataclass(frozen=True)
+class ExpensePreviewLine:
+    row: int
+    date: date
+    category: str
+    description: str
+    paid_by: str
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    rate_source: str
+    reporting_amount: Decimal
+    parts: dict[str, Decimal]
+    unallocated: Decimal
+
+
+@dataclass(frozen=True)
+class ExpenseImport:
+    """What an expense file stores (or, rolled back, would store): the count, the totals per
+    party in the reporting currency, and the first :data:`PREVIEW_LINES` lines."""
+
+    reference: str
+    currency: str
+    parties: tuple[str, ...]
+    count: int
+    total: Decimal
+    unallocated: Decimal
+    shares: dict[str, Decimal]
+    paid: dict[str, Decimal]
+    lines: list[ExpensePreviewLine]
+    kind: str = "expenses"
+
+
+@dataclass(frozen=True)
+class RatePreviewLine:
+    row: int
+    currency: str
+    month: str
+    rate: Decimal
+    source: str
+    #: The rate in the table before the import, None when the month is new.
+    previous: Decimal | None
+
+
+@dataclass(frozen=True)
+class RateImport:
+    count: int
+    created: int
+    replaced: int
+    lines: list[RatePreviewLine] = field(default_factory=list)
+    kind: str = "rates"
+
+
+def read_upload(filename: str, data: bytes) -> sheet.Table:
+    """The rows of an uploaded file; ImportFailed with the file's problem (too big, not a
+    spreadsheet, a zip bomb, no header...)."""
+    try:
+        return sheet.read_table(filename, data, max_bytes=MAX_UPLOAD_BYTES)
+    except sheet.ImportFileError as exc:
+        raise ImportFailed([RowProblem(None, None, str(exc))]) from None
+
+
+def _problems(errors: Sequence[sheet.RowError]) -> list[RowProblem]:
+    return [RowProblem(e.row, e.column, e.message) for e in errors]
+
+
+_SERVICE_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
+
+
+def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
+                    user: Any) -> ExpenseImport:
+    """Store every expense of the file into ``sa`` (converted, allocated, audited by
+    :func:`~jointprojects.expenses.services.record_expenses`), or none.
+
+    Raises :class:`ImportFailed` naming every bad row: the cell checks of
+    :func:`reports.imports.parse_expense_rows` and the services' rules on the rows whose
+    cells are good (dates outside the arrangement's force, missing rates...), together.
+    Flushes; the caller commits, or rolls back after a preview.
+    """
+    if sa.status == "draft" or sa.entry_into_force is None:
+        raise ImportFailed([RowProblem(None, None, f"{sa.reference} is not in force yet: "
+                                       "expenses can be recorded once every party signed it.")])
+    table = read_upload(filename, data)
+    rows, errors = sheet.parse_expense_rows(
+        table, categories=CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
+    problems = _problems(errors)
+    if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
+        raise ImportFailed(problems)
+    items = [
+        expenses.ExpenseData(
+            date=r.date, category=r.category, amount=r.amount, currency=r.currency,
+            paid_by=r.paid_by, description=r.description, exchange_rate=r.exchange_rate,
+            document_reference=r.document_reference)
+        for r in rows
+    ]
+    stored: list[Expense] = []
+    if items:
+        try:
+            stored = expenses.record_expenses(sa, items, user, prefix="rows")
+        except DomainError as exc:
+            problems += _service_problems(exc, rows)
+    if problems:
+        raise ImportFailed(problems)
+    return _expense_summary(sa, stored, rows)
+
+
+def _service_problems(exc: DomainError, rows: Sequence[sheet.ExpenseRow]) -> list[RowProblem]:
+    """The services' errors (``rows[i].field``) on the spreadsheet's rows and columns."""
+    problems = []
+    for error in exc.errors:
+        match = _SERVICE_FIELD.match(error.field or "")
+        if match and int(match.group(1)) < len(rows):
+            problems.append(RowProblem(rows[int(match.group(1))].row, match.group(2),
+                                       error.message))
+        else:
+            problems.append(RowProblem(None, error.field, error.message))
+    return problems
+
+
+def _expense_summary(sa: SpecialArrangement, stored: Sequence[Expense],
+                     rows: Sequence[sheet.ExpenseRow]) -> ExpenseImport:
+    codes = tuple(sa.party_codes)
+    zero = Decimal(0)
+    shares = dict.fromkeys(codes, zero)
+    paid = dict.fromkeys(codes, zero)
+    total = unallocated = zero
+    lines = []
+    for expense, row in zip(stored, rows, strict=True):
+        # record_expenses loads the parts of what it stored (for its audit rows)
+        parts = {p.organization.code: p.amount for p in expense.parts}
+        for code, amount in parts.items():
+            shares[code] = shares.get(code, zero) + amount
+        payer = expense.paid_by.code
+        paid[payer] = paid.get(payer, zero) + expense.reporting_amount
+        total += expense.reporting_amount
+        unallocated += expense.unallocated
+        if len(lines) < PREVIEW_LINES:
+            lines.append(ExpensePreviewLine(
+                row=row.row, date=expense.date, category=expense.category,
+                description=expense.description, paid_by=payer, amount=expense.amount,
+                currency=expense.currency, rate=expense.exchange_rate,
+                rate_source=expense.rate_source, reporting_amount=expense.reporting_amount,
+                parts={c: parts.get(c, zero) for c in codes}, unallocated=expense.unallocated,
+            ))
+    return ExpenseImport(
+        reference=sa.reference, currency=sa.currency, parties=codes, count=len(stored),
+        total=total, unallocated=unallocated, shares=shares, paid=paid, lines=lines,
+    )
+
+
+def import_rates(filename: str, data: bytes, user: Any) -> RateImport:
+    """Enter or correct every monthly rate of the file (units per one US dollar) through
+    :func:`~jointprojects.expenses.services.set_rate` (audited), or none. Raises
+    :class:`ImportFailed` naming every bad row. Flushes; the caller commits or rolls back."""
+    table = read_upload(filename, data)
+    rows, errors = sheet.parse_rate_rows(table, currencies=MINOR_UNITS)
+    problems = _problems(errors)
+    if any(p.row == 1 for p in problems):
+        raise ImportFailed(problems)
+    previous = {}
+    if rows:
+        for rate in db.session.scalars(select(ExchangeRate).where(
+                ExchangeRate.currency.in_({r.currency for r in rows}),
+                ExchangeRate.month.in_({r.month for r in rows}))):
+            previous[(rate.currency, rate.month)] = rate.rate
+    lines = []
+    for r in rows:
+        try:
+            expenses.set_rate(r.currency, r.month, r.rate, r.source, user)
+        except Conflict as exc:  # the session is no longer usable: stop here
+            problems += [RowProblem(r.row, e.field, e.message) for e in exc.errors]
+            break
+        except DomainError as exc:
+            problems += [RowProblem(r.row, e.field, e.message) for e in exc.errors]
+            continue
+        lines.append(RatePreviewLine(r.row, r.currency, r.month, r.rate, r.source,
+                                     previous.get((r.currency, r.month))))
+    if problems:
+        raise ImportFailed(problems)
+    replaced = sum(1 for line in lines if line.previous is not None)
+    return RateImport(count=len(lines), created=len(lines) - replaced, replaced=replaced,
+                      lines=lines[:PREVIEW_LINES])
+
+
+# --- uploads awaiting confirmation ----------------------------------------------------------------
+
+def stash_upload(user: Any, kind: str, sa: SpecialArrangement | None, filename: str,
+                 data: bytes) -> str:
+    """Keep an upload until its user confirms it; returns the token the confirmation posts.
+    Drops the uploads nobody confirmed within :data:`PENDING_HOURS`."""
+    db.session.execute(delete(PendingImport).where(
+        PendingImport.created_at < utcnow() - timedelta(hours=PENDING_HOURS)))
+    token = secrets.token_urlsafe(32)
+    db.session.add(PendingImport(
+        token=token, user_id=user.id, kind=kind, arrangement_id=sa.id if sa else None,
+        filename=(filename or "upload")[-255:], content=data,
+    ))
+    db.session.flush()
+    return token
+
+
+def pending_upload(token: str, user: Any) -> PendingImport:
+    """The user's upload awaiting confirmation; NotFound when it is unknown, someone else's,
+    already confirmed or cancelled, or expired."""
+    pending = db.session.scalar(select(PendingImport).where(
+        PendingImport.token == token, PendingImport.user_id == user.id,
+        PendingImport.created_at >= utcnow() - timedelta(hours=PENDING_HOURS)))
+    if pending is None:
+        raise NotFound("This import is no longer waiting for confirmation: it was confirmed "
+                       "or cancelled already, or it expired. Upload the file again.", "token")
+    return pending
+
+
+def take_upload(token: str, user: Any) -> PendingImport:
+    """Claim the user's upload for its confirmation: it is deleted in the same transaction,
+    so that two confirmations of one upload (a double click, two tabs) store it once: the
+    second waits for the first and finds nothing."""
+    pending = pending_upload(token, user)
+    result = db.session.execute(delete(PendingImport).where(
+        PendingImport.id == pending.id).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This import was confirmed already.", "token")
+    return pending
+
+
+def discard_upload(token: str, user: Any) -> None:
+    """Cancel the user's upload (nothing when it is gone already)."""
+    db.session.execute(delete(PendingImport).where(
+        PendingImport.token == token, PendingImport.user_id == user.id))

@@ -1,0 +1,207 @@
+"""Web pages: the cost report download of an arrangement and the import page for finance.
+
+The routes belong to the ``expenses`` blueprint (``expenses.cost_report``,
+``expenses.imports``...), where the navigation bar and the arrangement page look for them;
+``register_blueprints`` imports this module before registering that blueprint.
+
+Import flow: upload -> preview (the import run in full and rolled back: every row validated,
+converted and allocated exactly as it would be stored, the file kept as a
+:class:`~jointprojects.reporting.models.PendingImport`) -> confirm (the file read again and
+imported for real, in one transaction) or cancel.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from jointprojects.auth import policy
+from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_DOWNLOAD, requires
+from jointprojects.errors import DomainError, NotFound
+from jointprojects.expenses.views import bp
+from jointprojects.extensions import db
+from jointprojects.money import MINOR_UNITS
+from jointprojects.organizations.models import Organization
+from jointprojects.reporting import services
+from jointprojects.reporting.download import cost_report_response
+from jointprojects.reporting.forms import ConfirmForm, ImportForm
+from jointprojects.reporting.models import PendingImport
+from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.services import get_arrangement
+from reports.imports import template_workbook
+
+
+def _arrangement(reference: str) -> SpecialArrangement:
+    try:
+        return get_arrangement(reference)
+    except NotFound:
+        abort(404)
+
+
+# --- the cost report ---------------------------------------------------------------------------
+
+@bp.route("/arrangements/<reference>/cost-report.xlsx")
+@login_required
+@requires(REPORT_DOWNLOAD)
+def cost_report(reference: str):  # type: ignore[no-untyped-def]
+    """The cost-split workbook for the period chosen on the arrangement page."""
+    sa = _arrangement(reference)
+    try:
+        date_from, date_to = services.parse_period(request.args.get("from"),
+                                                   request.args.get("to"))
+    except DomainError as exc:
+        flash("No report: " + " ".join(e.message for e in exc.errors), "danger")
+        return redirect(url_for("arrangements.detail", reference=reference) + "#finance")
+    return cost_report_response(sa, date_from, date_to, current_user)
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+def _import_choices(form: ImportForm) -> list[SpecialArrangement]:
+    arrangements = list(db.session.scalars(
+        select(SpecialArrangement).where(SpecialArrangement.status == "in_force")
+        .order_by(SpecialArrangement.reference)))
+    form.arrangement.choices = [("", "Choose an arrangement")] + [
+        (a.reference, f"{a.reference}: {a.title}") for a in arrangements]
+    return arrangements
+
+
+def _page(form: ImportForm, status: int = 200, **context: Any):  # type: ignore[no-untyped-def]
+    return render_template("reporting/imports.html", form=form,
+                           max_bytes=services.MAX_UPLOAD_BYTES,
+                           preview=context.pop("preview", None),
+                           problems=context.pop("problems", []), **context), status
+
+
+def _may_import(kind: str) -> bool:
+    return policy.can(current_user, RATE_WRITE if kind == "rates" else EXPENSE_WRITE)
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@login_required
+@requires(IMPORT)
+def imports():  # type: ignore[no-untyped-def]
+    """Upload a spreadsheet; answer with the preview of what it would store, or every bad
+    row. Nothing is stored here but the file, until it is confirmed."""
+    form = ImportForm()
+    _import_choices(form)
+    if request.method == "GET":
+        form.arrangement.data = request.args.get("arrangement", "")
+        form.kind.data = request.args.get("kind", "expenses")
+        return _page(form)
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    kind = form.kind.data
+    if not _may_import(kind):
+        abort(403)
+    sa = None
+    if kind == "expenses":
+        reference = form.arrangement.data or ""
+        sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
+        if sa is None:
+            form.arrangement.errors = ["Choose the arrangement the expenses belong to."]
+            return _page(form, 422)
+    upload = form.file.data
+    filename = upload.filename or "upload"
+    # Read at most one byte over the cap: the size check names the limit.
+    data = upload.stream.read(services.MAX_UPLOAD_BYTES + 1)
+    try:
+        if sa is not None:
+            preview: Any = services.import_expenses(sa, filename, data, current_user)
+        else:
+            preview = services.import_rates(filename, data, current_user)
+    except services.ImportFailed as exc:
+        db.session.rollback()
+        return _page(form, 422, problems=exc.problems, filename=filename)
+    db.session.rollback()  # the preview: computed in full, nothing of it kept
+    token = services.stash_upload(current_user, kind, sa, filename, data)
+    db.session.commit()
+    return _page(form, preview=preview, token=token, filename=filename, sa=sa,
+                 confirm=ConfirmForm())
+
+
+def _pending_arrangement(pending: PendingImport) -> SpecialArrangement | None:
+    if pending.arrangement_id is None:
+        return None
+    sa = db.session.get(SpecialArrangement, pending.arrangement_id)
+    if sa is None:
+        abort(404)
+    return sa
+
+
+@bp.route("/imports/<token>/confirm", methods=["POST"])
+@login_required
+@requires(IMPORT)
+def import_confirm(token: str):  # type: ignore[no-untyped-def]
+    """Store the previewed file, read and checked again: all rows or none."""
+    ConfirmForm().validate_on_submit()  # CSRF is checked globally before the view runs
+    try:
+        pending = services.take_upload(token, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for(".imports"))
+    if not _may_import(pending.kind):
+        abort(403)
+    sa = _pending_arrangement(pending)
+    filename, data, kind = pending.filename, pending.content, pending.kind
+    try:
+        if sa is not None:
+            result: Any = services.import_expenses(sa, filename, data, current_user)
+        else:
+            result = services.import_rates(filename, data, current_user)
+        db.session.commit()
+    except services.ImportFailed as exc:
+        # Something changed since the preview (a rate, the arrangement): nothing stored.
+        db.session.rollback()
+        services.discard_upload(token, current_user)
+        db.session.commit()
+        form = ImportForm(formdata=None, kind=kind,
+                          arrangement=sa.reference if sa is not None else "")
+        _import_choices(form)
+        return _page(form, 422, problems=exc.problems, filename=filename)
+    if sa is not None:
+        flash(f"{result.count} expense{'s' if result.count != 1 else ''} from {filename} "
+              f"recorded in {sa.reference}.", "success")
+        return redirect(url_for(".arrangement", reference=sa.reference))
+    flash(f"{result.count} exchange rate{'s' if result.count != 1 else ''} from {filename} "
+          f"saved ({result.created} new, {result.replaced} corrected).", "success")
+    return redirect(url_for(".rates"))
+
+
+@bp.route("/imports/<token>/cancel", methods=["POST"])
+@login_required
+@requires(IMPORT)
+def import_cancel(token: str):  # type: ignore[no-untyped-def]
+    ConfirmForm().validate_on_submit()
+    services.discard_upload(token, current_user)
+    db.session.commit()
+    flash("Import cancelled; nothing was stored.", "info")
+    return redirect(url_for(".imports"))
+
+
+@bp.route("/imports/template-<kind>.xlsx")
+@login_required
+@requires(IMPORT)
+def import_template(kind: str):  # type: ignore[no-untyped-def]
+    """The template workbook to fill in, with drop-down lists (the parties of
+    ``?arrangement=REF``, else every organization)."""
+    if kind not in ("expenses", "rates"):
+        abort(404)
+    reference = request.args.get("arrangement", "").strip()
+    sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference)) \
+        if reference else None
+    parties = sa.party_codes if sa is not None else list(
+        db.session.scalars(select(Organization.code).order_by(Organization.code)))
+    currencies = sorted(MINOR_UNITS) if kind == "expenses" else sorted(
+        c for c in MINOR_UNITS if c != "USD")
+    data = template_workbook(kind, currencies=currencies, parties=parties,
+                             categories=CATEGORIES)
+    name = f"{kind}-template.xlsx" if sa is None else (
+        f"{kind}-template_{services.file_part(sa.reference)}.xlsx")
+    return send_file(BytesIO(data), mimetype=services.XLSX_MIMETYPE, as_attachment=True,
+                     download_name=name, max_age=0)

@@ -35,7 +35,7 @@ def _arrangement(reference: str):  # type: ignore[no-untyped-def]
     try:
         return get_arrangement(reference)
     except DomainError as exc:
-        _fail(_messages(exc))
+        _fail(str(exc))
 
 
 @click.group("report")

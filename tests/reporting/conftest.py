@@ -71,8 +71,11 @@ def xlsx(rows: Sequence[Sequence[Any]], header: Sequence[str] = HEADER) -> bytes
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
+    for number, row in enumerate(rows, 2):
+        for column, value in enumerate(row, 1):
+            cell = ws.cell(row=number, column=column, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # typed text, even "=1+2 laptops" (openpyxl: a formula)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -178,6 +178,19 @@ def test_a_file_with_bad_rows_stores_nothing_and_names_every_row(web, sa):
     assert count(Expense) == 0 and count(PendingImport) == 0
 
 
+def test_rows_the_rules_refuse_are_named_too(web, make_arrangement, rates):
+    """Cells all good, but the arrangement's rules refuse two rows: the date after its end,
+    a month without a rate."""
+    sa = make_arrangement(end_date=date(2025, 12, 31))
+    rows = [*GOOD_ROWS,
+            [date(2026, 1, 2), "travel", "After the end", 10, "USD", None, "UN", ""],
+            [date(2025, 9, 1), "travel", "No rate", 10, "JPY", None, "UN", ""]]
+    html = upload(web, sa, xlsx(rows)).get_data(as_text=True)
+    assert problems(html) == [("5", "date"), ("6", "exchange_rate")]
+    assert "is after the end of" in html and "No exchange rate for JPY in 2025-09" in html
+    assert count(Expense) == 0 and count(PendingImport) == 0
+
+
 def test_the_typo_fixed_the_file_goes_in(web, sa):
     rows = [[date(2025, 2, 13), "travle", "Taxi", 10, "USD", None, "UN", ""]]
     assert upload(web, sa, xlsx(rows)).status_code == 422

@@ -190,6 +190,16 @@ class MonthSpend:
     spend: Decimal
     cumulative: Decimal
 
+    @property
+    def first_day(self) -> date:
+        return date(int(self.month[:4]), int(self.month[5:]), 1)
+
+    @property
+    def last_day(self) -> date:
+        first = self.first_day
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return date.fromordinal(following.toordinal() - 1)
+
 
 @dataclass
 class CurrencyMoney:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
@@ -144,8 +144,8 @@ def project_conditions(search: str = "", status: str = "", area: str = "",
     """WHERE clauses shared by the list page, the API and the dashboard's figures.
 
     ``organization`` takes part in the project: it leads it or is a party to one of its
-    special arrangements. The subqueries never correlate, so the clauses keep their meaning
-    inside queries that join the same tables.
+    special arrangements. The subqueries correlate only with ``project`` (fresh aliases), so the
+    clauses keep their meaning inside queries that join the other tables too.
     """
     conditions: list[Any] = []
     if search:
@@ -154,16 +154,19 @@ def project_conditions(search: str = "", status: str = "", area: str = "",
     if status:
         conditions.append(Project.status == status)
     if area:
-        conditions.append(Project.id.in_(
-            select(project_area.c.project_id).join(Area).where(Area.code == area)
-            .correlate(None)))
+        covered = project_area.alias()
+        area_id = select(Area.id).where(Area.code == area).correlate(None).scalar_subquery()
+        conditions.append(exists().where(covered.c.project_id == Project.id,
+                                         covered.c.area_id == area_id))
     if organization:
         org = (select(Organization.id).where(Organization.code == organization)
                .correlate(None).scalar_subquery())
+        arrangement, party = aliased(SpecialArrangement), aliased(ArrangementParty)
         conditions.append(or_(
             Project.lead_organization_id == org,
-            Project.id.in_(select(SpecialArrangement.project_id).join(ArrangementParty)
-                           .where(ArrangementParty.organization_id == org).correlate(None))))
+            exists().where(arrangement.project_id == Project.id,
+                           party.arrangement_id == arrangement.id,
+                           party.organization_id == org)))
     return conditions
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
@@ -664,6 +664,11 @@ def due_clause(due: str, day: date, awaiting: str = "") -> Any:
     raise ValueError(f"unknown due filter {due!r}")
 
 
+def _id_of(model: Any, code: str) -> Any:
+    """The id of the organization or area with ``code``, as a scalar subquery."""
+    return select(model.id).where(model.code == code).correlate(None).scalar_subquery()
+
+
 def arrangement_conditions(
     search: str = "",
     status: str = "",
@@ -678,10 +683,10 @@ def arrangement_conditions(
 ) -> list[Any]:
     """WHERE clauses shared by the list page, the API and the dashboard's figures.
 
-    The subqueries never correlate, so the clauses keep their meaning inside queries that
-    join the same tables. ``status`` is the stored status, or the status as it stands on
-    ``on`` when given. ``organization`` is a party; ``area`` an area of cooperation of the
-    project (Art. 1).
+    The subqueries correlate only with ``special_arrangement``, so the clauses keep their
+    meaning inside queries that join the other tables too. ``status`` is the stored status,
+    or the status as it stands on ``on`` when given. ``organization`` is a party; ``area`` an
+    area of cooperation of the project (Art. 1).
     """
     sa = SpecialArrangement
     conditions: list[Any] = []
@@ -697,21 +702,21 @@ def arrangement_conditions(
             sa.project_id.in_(select(Project.id).where(Project.code == project).correlate(None))
         )
     if organization:
+        # EXISTS with fresh aliases: probes the unique (arrangement, organization) index row by
+        # row and never correlates with tables the enclosing query joins itself.
+        party = aliased(ArrangementParty)
         conditions.append(
-            sa.id.in_(
-                select(ArrangementParty.arrangement_id)
-                .join(Organization)
-                .where(Organization.code == organization)
-                .correlate(None)
+            exists().where(
+                party.arrangement_id == sa.id,
+                party.organization_id == _id_of(Organization, organization),
             )
         )
     if area:
+        covered = project_area.alias()
         conditions.append(
-            sa.project_id.in_(
-                select(project_area.c.project_id)
-                .join(Area)
-                .where(Area.code == area)
-                .correlate(None)
+            exists().where(
+                covered.c.project_id == sa.project_id,
+                covered.c.area_id == _id_of(Area, area),
             )
         )
     if currency:

@@ -94,3 +94,10 @@ def test_the_budget_used_is_a_percentage_of_the_budget(login, make_user, portfol
     # USD: 120.00 spent of 1,500.00 budgeted in 2025.
     assert re.search(r"Used</dt><dd[^>]*>8\.0 %", html)
     assert Decimal("120") * 100 / Decimal("1500") == Decimal("8")
+
+
+def test_a_month_of_the_burn_links_to_its_expenses(login, make_user, portfolio):
+    html = login(make_user("leadership")).get("/").get_data(as_text=True)
+    assert 'href="/expenses/?from=2025-01-01&amp;to=2025-01-31"' in html
+    assert 'href="/expenses/?from=2025-02-01&amp;to=2025-02-28"' in html  # EUR spend
+    assert "to=2025-02-28" in html and "from=2025-02-01&amp;to=2025-02-29" not in html

@@ -43,6 +43,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_allocation.py
+	$(BIN)/python benchmarks/bench_cost_split.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

@@ -41,9 +41,11 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    lateral,
     literal,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
     update,
@@ -543,13 +545,6 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
                    type_coerce(Expense.unallocated, BigInteger), Expense.share_version_number)
             .where(*condition).order_by(Expense.date, Expense.id)
         ).all()
-        existing: dict[int, dict[int, int]] = {}
-        for expense_id, organization_id, amount in db.session.execute(
-            select(ExpensePart.expense_id, ExpensePart.organization_id,
-                   type_coerce(ExpensePart.amount, BigInteger))
-            .join(Expense, Expense.id == ExpensePart.expense_id).where(*condition)
-        ):
-            existing.setdefault(expense_id, {})[organization_id] = amount
         try:
             results = allocation.allocate_expenses_minor(
                 ((r[1], r[2], r[3] // scale) for r in rows), versions, sa.currency, codes)
@@ -561,51 +556,77 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
         part_inserts: list[dict[str, int]] = []
         expense_updates: list[dict[str, int]] = []
         changed_ids: set[int] = set()
-        for row, (number, parts, unallocated) in zip(rows, results, strict=True):
-            expense_id = row[0]
-            old = existing.get(expense_id, {})
-            touched = False
-            for organization_id, part in zip(org_ids, parts, strict=True):
-                raw = part * scale
-                previous = old.get(organization_id)
-                if previous is None:
-                    part_inserts.append({"e": expense_id, "o": organization_id, "a": raw})
+        # In batches of dates, so that a big arrangement's parts are never all in memory.
+        for lo in range(0, len(rows), _WRITE_BATCH):
+            batch = rows[lo:lo + _WRITE_BATCH]
+            existing: dict[int, dict[int, int]] = {}
+            for expense_id, organization_id, amount in db.session.execute(
+                select(ExpensePart.expense_id, ExpensePart.organization_id,
+                       type_coerce(ExpensePart.amount, BigInteger))
+                .join(Expense, Expense.id == ExpensePart.expense_id)
+                .where(*condition, Expense.date >= batch[0][1], Expense.date <= batch[-1][1])
+            ):
+                existing.setdefault(expense_id, {})[organization_id] = amount
+            for row, (number, parts, unallocated) in zip(
+                    batch, results[lo:lo + _WRITE_BATCH], strict=True):
+                expense_id = row[0]
+                old = existing.get(expense_id, {})
+                touched = False
+                for organization_id, part in zip(org_ids, parts, strict=True):
+                    raw = part * scale
+                    previous = old.get(organization_id)
+                    if previous is None:
+                        part_inserts.append({"e": expense_id, "o": organization_id, "a": raw})
+                        touched = True
+                    elif previous != raw:
+                        part_updates.append({"e": expense_id, "o": organization_id, "a": raw})
+                        touched = True
+                if unallocated * scale != row[4] or number != row[5]:
+                    expense_updates.append({"e": expense_id, "u": unallocated * scale,
+                                            "v": number})
                     touched = True
-                elif previous != raw:
-                    part_updates.append({"e": expense_id, "o": organization_id, "a": raw})
-                    touched = True
-            if unallocated * scale != row[4] or number != row[5]:
-                expense_updates.append({"e": expense_id, "u": unallocated * scale, "v": number})
-                touched = True
-            if touched:
-                changed_ids.add(expense_id)
-                months.add(month_of(row[1]))
-        parts_table, expense_table = ExpensePart.__table__, Expense.__table__
-        if part_inserts:
-            db.session.execute(
-                insert(parts_table).values(
-                    expense_id=bindparam("e"), organization_id=bindparam("o"),
-                    amount=bindparam("a", type_=BigInteger)),
-                part_inserts)
-        if part_updates:
-            db.session.execute(
-                update(parts_table)
-                .where(parts_table.c.expense_id == bindparam("e"),
-                       parts_table.c.organization_id == bindparam("o"))
-                .values(amount=bindparam("a", type_=BigInteger)),
-                part_updates)
-        if expense_updates:
-            # Derived figures: not a user's edit, so the version column does not move.
-            db.session.execute(
-                update(expense_table).where(expense_table.c.id == bindparam("e"))
-                .values(unallocated=bindparam("u", type_=BigInteger),
-                        share_version_number=bindparam("v")),
-                expense_updates)
+                if touched:
+                    changed_ids.add(expense_id)
+                    months.add(month_of(row[1]))
+            _write_parts(part_inserts, part_updates, expense_updates)
+        _write_parts(part_inserts, part_updates, expense_updates)
         if changed_ids:
             _expire(changed_ids)
         changed = len(changed_ids)
     refresh_totals(sa.id, months)
     return changed
+
+
+_WRITE_BATCH = 20_000
+
+
+def _write_parts(part_inserts: list[dict[str, int]], part_updates: list[dict[str, int]],
+                 expense_updates: list[dict[str, int]]) -> None:
+    """Write (executemany) and empty the pending changes of a reallocation."""
+    parts_table, expense_table = ExpensePart.__table__, Expense.__table__
+    if part_inserts:
+        db.session.execute(
+            insert(parts_table).values(
+                expense_id=bindparam("e"), organization_id=bindparam("o"),
+                amount=bindparam("a", type_=BigInteger)),
+            part_inserts)
+    if part_updates:
+        db.session.execute(
+            update(parts_table)
+            .where(parts_table.c.expense_id == bindparam("e"),
+                   parts_table.c.organization_id == bindparam("o"))
+            .values(amount=bindparam("a", type_=BigInteger)),
+            part_updates)
+    if expense_updates:
+        # Derived figures, not a user's edit: the version column does not move.
+        db.session.execute(
+            update(expense_table).where(expense_table.c.id == bindparam("e"))
+            .values(unallocated=bindparam("u", type_=BigInteger),
+                    share_version_number=bindparam("v")),
+            expense_updates)
+    part_inserts.clear()
+    part_updates.clear()
+    expense_updates.clear()
 
 
 def _expire(expense_ids: set[int]) -> None:
@@ -795,12 +816,8 @@ def _sums(sa: SpecialArrangement, date_from: date | None = None, date_to: date |
             condition.append(Expense.category == category)
         if paid_by_id is not None:
             condition.append(Expense.paid_by_id == paid_by_id)
-        for org, share in db.session.execute(
-            select(ExpensePart.organization_id,
-                   func.sum(type_coerce(ExpensePart.amount, BigInteger)))
-            .join(Expense, Expense.id == ExpensePart.expense_id).where(*condition)
-            .group_by(ExpensePart.organization_id)
-        ):
+        short = start is not None and end is not None and (end - start).days <= 31
+        for org, share in db.session.execute(_parts_sum(condition, short)):
             _add(sums, org, share, 0, 0, 0)
         for org, paid, unallocated, count in db.session.execute(
             select(Expense.paid_by_id, func.sum(type_coerce(Expense.reporting_amount, BigInteger)),
@@ -809,6 +826,30 @@ def _sums(sa: SpecialArrangement, date_from: date | None = None, date_to: date |
         ):
             _add(sums, org, 0, paid, unallocated, count)
     return sums
+
+
+def _parts_sum(condition: list[Any], short: bool) -> Select[Any]:
+    """``(organization_id, SUM(part))`` over the expenses matching ``condition``.
+
+    For a few weeks of expenses PostgreSQL would still hash-join the whole ``expense_part``
+    table (its cost model prefers one sequential scan to thousands of index look-ups, ten
+    times slower here on a million expenses); a LATERAL subquery behind ``OFFSET 0`` (which
+    the planner does not flatten) makes it look the parts up by primary key instead. SQLite
+    does that by itself.
+    """
+    if short and _dialect() == "postgresql":
+        parts = lateral(
+            select(ExpensePart.organization_id.label("organization_id"),
+                   type_coerce(ExpensePart.amount, BigInteger).label("amount"))
+            .where(ExpensePart.expense_id == Expense.id).offset(0)
+        )
+        return (select(parts.c.organization_id, func.sum(parts.c.amount))
+                .select_from(Expense).join(parts, true()).where(*condition)
+                .group_by(parts.c.organization_id))
+    return (select(ExpensePart.organization_id,
+                   func.sum(type_coerce(ExpensePart.amount, BigInteger)))
+            .join(Expense, Expense.id == ExpensePart.expense_id).where(*condition)
+            .group_by(ExpensePart.organization_id))
 
 
 def _add(sums: _Sums, org: int, share: Any, paid: Any, unallocated: Any, count: Any) -> None:
@@ -1012,6 +1053,7 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     except MoneyError as exc:
         errors.add("amount", f"amount {exc}.")
     errors.raise_if_any()
+    _lock(sa)  # NULL organizations escape the unique constraint: serialize the writers
     organization_id = party.organization_id if party else None
     budget = db.session.scalar(select(Budget).where(
         Budget.arrangement_id == sa.id, Budget.category == category, Budget.year == year_value,

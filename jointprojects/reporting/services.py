@@ -9,7 +9,8 @@ formulas with the API's figures to the cent. The expenses are a generator over a
 query (:func:`expense_lines`): one page of :data:`PAGE_SIZE` expenses and their parts at a
 time, never the whole table in memory. On PostgreSQL the report reads one snapshot
 (REPEATABLE READ), so an expense recorded meanwhile cannot make the rows differ from the
-figures.
+figures. SQLite (the single-host default) reads statement by statement: an expense recorded
+during a download would show as DIFFERS in the workbook's check column, never silently.
 
 Imports: :func:`import_expenses` and :func:`import_rates` read an .xlsx or .csv with
 :mod:`reports.imports` (size, zip and XML safety checks; every cell validated), then store
@@ -70,6 +71,9 @@ PENDING_HOURS = 24
 MAX_UPLOAD_BYTES = sheet.MAX_BYTES
 #: Preview lines shown (every row is validated and computed; the page shows the first ones).
 PREVIEW_LINES = 200
+#: Expenses recorded per call of record_expenses in an import (one transaction for all): its
+#: queries name the expenses of a call in IN lists, which PostgreSQL caps at 65,535 values.
+CHUNK_ROWS = 10_000
 
 _SOURCES = {
     "table": "UN operational rates of exchange (rates table)",
@@ -125,7 +129,8 @@ def report_filename(sa: SpecialArrangement, date_from: date | None,
 def begin_snapshot() -> None:
     """Read what follows from one snapshot of the database (PostgreSQL: REPEATABLE READ for
     the rest of the transaction). A report only reads: whatever the request did before is
-    committed first. SQLite reads one snapshot per transaction anyway."""
+    committed first. Nothing on SQLite, where a snapshot would be a read lock holding every
+    writer back for the length of the report."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
     db.session.commit()
@@ -506,26 +511,37 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
             document_reference=r.document_reference)
         for r in rows
     ]
-    stored: list[Expense] = []
-    if items and problems:
-        # The file fails anyway: only the services' checks of the good rows are wanted, not
-        # their (costly) recording. record_expenses validates every row before it writes
-        # anything and raises one DomainError (STYLE.md habit 4): a last row that can never
-        # be valid makes it stop there, after naming the good rows' problems too.
-        try:
-            expenses.record_expenses(sa, [*items, expenses.ExpenseData()], user,
-                                     prefix="rows")
-        except DomainError as exc:
-            problems += _service_problems(exc, rows)
-        raise ImportFailed(problems)
-    if items:
-        try:
-            stored = expenses.record_expenses(sa, items, user, prefix="rows")
-        except DomainError as exc:
-            problems += _service_problems(exc, rows)
     if problems:
-        raise ImportFailed(problems)
-    return _expense_summary(sa, stored, rows)
+        # The file fails anyway: only the services' checks of the good rows are wanted.
+        raise ImportFailed(problems + _validate(sa, items, rows, user))
+    summary = _Summary(sa)
+    for start in range(0, len(items), CHUNK_ROWS):
+        chunk = slice(start, start + CHUNK_ROWS)
+        try:
+            stored = expenses.record_expenses(sa, items[chunk], user, prefix="rows")
+        except DomainError as exc:
+            # Name the bad rows of this chunk and of every later one; the caller rolls back
+            # the chunks already recorded.
+            problems = _service_problems(exc, rows[chunk])
+            later = slice(start + CHUNK_ROWS, None)
+            raise ImportFailed(problems + _validate(sa, items[later], rows[later], user)) \
+                from None
+        summary.add(stored, rows[chunk])
+    return summary.result()
+
+
+def _validate(sa: SpecialArrangement, items: list[expenses.ExpenseData],
+              rows: Sequence[sheet.ExpenseRow], user: Any) -> list[RowProblem]:
+    """The services' problems with ``items``, without recording them. record_expenses checks
+    every row before it writes anything and raises one DomainError (STYLE.md habit 4): a last
+    row that can never be valid makes it stop there, after naming the other rows' problems."""
+    if not items:
+        return []
+    try:
+        expenses.record_expenses(sa, [*items, expenses.ExpenseData()], user, prefix="rows")
+    except DomainError as exc:
+        return _service_problems(exc, rows)
+    raise AssertionError("an expense without a date was accepted")  # pragma: no cover
 
 
 def _service_problems(exc: DomainError, rows: Sequence[sheet.ExpenseRow]) -> list[RowProblem]:
@@ -542,35 +558,47 @@ def _service_problems(exc: DomainError, rows: Sequence[sheet.ExpenseRow]) -> lis
     return problems
 
 
-def _expense_summary(sa: SpecialArrangement, stored: Sequence[Expense],
-                     rows: Sequence[sheet.ExpenseRow]) -> ExpenseImport:
-    codes = tuple(sa.party_codes)
-    zero = Decimal(0)
-    shares = dict.fromkeys(codes, zero)
-    paid = dict.fromkeys(codes, zero)
-    total = unallocated = zero
-    lines = []
-    for expense, row in zip(stored, rows, strict=True):
-        # record_expenses loads the parts of what it stored (for its audit rows)
-        parts = {p.organization.code: p.amount for p in expense.parts}
-        for code, amount in parts.items():
-            shares[code] = shares.get(code, zero) + amount
-        payer = expense.paid_by.code
-        paid[payer] = paid.get(payer, zero) + expense.reporting_amount
-        total += expense.reporting_amount
-        unallocated += expense.unallocated
-        if len(lines) < PREVIEW_LINES:
-            lines.append(ExpensePreviewLine(
-                row=row.row, date=expense.date, category=expense.category,
-                description=expense.description, paid_by=payer, amount=expense.amount,
-                currency=expense.currency, rate=expense.exchange_rate,
-                rate_source=expense.rate_source, reporting_amount=expense.reporting_amount,
-                parts={c: parts.get(c, zero) for c in codes}, unallocated=expense.unallocated,
-            ))
-    return ExpenseImport(
-        reference=sa.reference, currency=sa.currency, parties=codes, count=len(stored),
-        total=total, unallocated=unallocated, shares=shares, paid=paid, lines=lines,
-    )
+class _Summary:
+    """Totals of what an import stored, chunk by chunk, and its first lines."""
+
+    def __init__(self, sa: SpecialArrangement) -> None:
+        self.sa = sa
+        self.codes = tuple(sa.party_codes)
+        zero = Decimal(0)
+        self.shares = dict.fromkeys(self.codes, zero)
+        self.paid = dict.fromkeys(self.codes, zero)
+        self.total = self.unallocated = zero
+        self.count = 0
+        self.lines: list[ExpensePreviewLine] = []
+
+    def add(self, stored: Sequence[Expense], rows: Sequence[sheet.ExpenseRow]) -> None:
+        zero = Decimal(0)
+        for expense, row in zip(stored, rows, strict=True):
+            # record_expenses loads the parts of what it stored (for its audit rows).
+            parts = {p.organization.code: p.amount for p in expense.parts}
+            for code, amount in parts.items():
+                self.shares[code] = self.shares.get(code, zero) + amount
+            payer = expense.paid_by.code
+            self.paid[payer] = self.paid.get(payer, zero) + expense.reporting_amount
+            self.total += expense.reporting_amount
+            self.unallocated += expense.unallocated
+            self.count += 1
+            if len(self.lines) < PREVIEW_LINES:
+                self.lines.append(ExpensePreviewLine(
+                    row=row.row, date=expense.date, category=expense.category,
+                    description=expense.description, paid_by=payer, amount=expense.amount,
+                    currency=expense.currency, rate=expense.exchange_rate,
+                    rate_source=expense.rate_source, reporting_amount=expense.reporting_amount,
+                    parts={c: parts.get(c, zero) for c in self.codes},
+                    unallocated=expense.unallocated,
+                ))
+
+    def result(self) -> ExpenseImport:
+        return ExpenseImport(
+            reference=self.sa.reference, currency=self.sa.currency, parties=self.codes,
+            count=self.count, total=self.total, unallocated=self.unallocated,
+            shares=self.shares, paid=self.paid, lines=self.lines,
+        )
 
 
 def import_rates(filename: str, data: bytes, user: Any) -> RateImport:

@@ -315,3 +315,38 @@ def test_csrf_is_checked_on_upload_and_confirmation(web, sa):
     response = web.client.post(f"/expenses/imports/{token_of(preview)}/confirm", data={})
     assert response.status_code == 400
     assert count(Expense) == 0
+
+
+def test_big_files_are_recorded_in_chunks_of_one_transaction(web, make_arrangement, rates,
+                                                             monkeypatch):
+    """Chunks (PostgreSQL caps the values of an IN list) store what one call would: under
+    ceilings too; a bad row in a later chunk stores nothing and every bad row is named."""
+    from jointprojects.reporting import services
+    from jointprojects.special_arrangements.services import CeilingData
+
+    ceilings = [CeilingData("INTERPOL", "700")]
+    rows = [[date(2025, 2, day), "travel", f"Mission {day}", 500, "USD", None, "UN", ""]
+            for day in range(1, 6)]
+    whole = make_arrangement(ceilings=ceilings)
+    confirm(web, upload(web, whole, xlsx(rows)).get_data(as_text=True))
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    chunked = make_arrangement(ceilings=ceilings)
+    preview = upload(web, chunked, xlsx(rows)).get_data(as_text=True)
+    assert re.search(r'data-figure="total">([^<]+)<', preview).group(1) == "2,500.00"
+    confirm(web, preview)
+
+    def parts(sa):
+        return [(e.date, e.unallocated, sorted((p.organization.code, p.amount) for p in e.parts))
+                for e in db.session.scalars(select(Expense).filter_by(arrangement_id=sa.id)
+                                            .order_by(Expense.date))]
+
+    assert parts(chunked) == parts(whole)
+    assert sum(p for _, _, ps in parts(chunked) for code, p in ps if code == "INTERPOL") == 700
+
+    bad = [*rows, [date(2024, 1, 1), "travel", "Too early", 1, "USD", None, "UN", ""],
+           [date(2025, 9, 1), "travel", "No rate", 1, "JPY", None, "UN", ""]]
+    third = make_arrangement()
+    html = upload(web, third, xlsx(bad)).get_data(as_text=True)
+    assert problems(html) == [("7", "date"), ("8", "exchange_rate")]
+    assert db.session.scalar(select(func.count()).select_from(Expense)
+                             .filter_by(arrangement_id=third.id)) == 0

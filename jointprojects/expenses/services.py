@@ -409,9 +409,11 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
     _synchronize(sa, from_date=min(e.date for e in expenses) if expenses else None,
                  expense_ids=[e.id for e in expenses],
                  months={month_of(e.date) for e in expenses})
-    if len(expenses) > 1:  # the audit rows read every expense's parts: load them at once
+    ids = [e.id for e in expenses]
+    for lo in range(0, len(ids) if len(ids) > 1 else 0, _WRITE_BATCH):
+        # the audit rows read every expense's parts: load them a batch at a time
         db.session.scalars(
-            select(Expense).where(Expense.id.in_([e.id for e in expenses]))
+            select(Expense).where(Expense.id.in_(ids[lo:lo + _WRITE_BATCH]))
             .options(selectinload(Expense.parts).joinedload(ExpensePart.organization))
             .execution_options(populate_existing=True)).all()
     for expense in expenses:
@@ -531,6 +533,8 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
     places = minor_units(sa.currency)
     scale = 10 ** (STORAGE_SCALE - places)
 
+    if expense_ids is not None and len(expense_ids) > _WRITE_BATCH:
+        expense_ids = None  # no IN list that long (PostgreSQL caps parameters at 65,535)
     condition = [Expense.arrangement_id == sa.id]
     if not ceilings:
         if expense_ids is not None:

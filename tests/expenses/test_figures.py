@@ -207,3 +207,19 @@ def test_a_budget_line_is_replaced_and_validated(make_arrangement, finance):
     with pytest.raises(DomainError) as exc:
         services.set_budget(sa, "food", "20x5", "UNODC", "-1", finance)
     assert {e.field for e in exc.value.errors} == {"category", "year", "organization", "amount"}
+
+
+def test_big_batches_are_processed_in_slices_with_the_same_result(make_arrangement, finance,
+                                                                  monkeypatch):
+    monkeypatch.setattr(services, "_WRITE_BATCH", 2)
+    sa = make_arrangement(ceilings=[CeilingData("INTERPOL", "100.00")])
+    plain = make_arrangement()
+    items = [expense(date=date(2025, 2, day), amount=f"{day * 10}.00") for day in range(1, 8)]
+    services.record_expenses(sa, items, finance)
+    services.record_expenses(plain, items, finance)
+    capped = services.cost_split(sa)
+    assert [p.share for p in capped.organizations] == [D("180.00"), D("100.00")]
+    assert [p.share for p in services.cost_split(plain).organizations] == [D("154.00"),
+                                                                           D("126.00")]
+    assert totals_table(sa.id) == totals_fresh(sa.id)
+    assert totals_table(plain.id) == totals_fresh(plain.id)

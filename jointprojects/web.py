@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from jointprojects.extensions import db
@@ -74,6 +75,23 @@ def register_error_pages(app: Flask) -> None:
             message="The form was missing its security token or it expired. "
             "Go back, reload the page and try again.",
         ), 400
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(error: StaleDataError):  # type: ignore[no-untyped-def]
+        """Two users saved the same versioned record at once: the later save is refused with
+        409 rather than silently overwriting the first (no lost updates)."""
+        db.session.rollback()
+        message = (
+            "Someone else changed this record while you were editing it, so your change was "
+            "not saved. Reload the page to see their version, then apply your change again."
+        )
+        if wants_json():
+            from jointprojects.api.errors import error_response
+
+            return error_response(409, "version", message)
+        return render_template(
+            "errors/error.html", code=409, title="Changed by someone else", message=message
+        ), 409
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -59,7 +59,9 @@ class Expense(db.Model):
     arrangement = relationship("SpecialArrangement")
     paid_by: Mapped[Organization] = relationship()
     parts: Mapped[list[ExpensePart]] = relationship(
-        back_populates="expense", cascade="all, delete-orphan", order_by="ExpensePart.organization_id"
+        back_populates="expense",
+        cascade="all, delete-orphan",
+        order_by="ExpensePart.organization_id",
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.auth import policy
 from jointprojects.auth.policy import BUDGET_WRITE, EXPENSE_WRITE, RATE_WRITE, READ, requires
@@ -27,10 +26,6 @@ from jointprojects.web import paginate
 
 bp = Blueprint("expenses", __name__, url_prefix="/expenses")
 
-STALE_MESSAGE = (
-    "Someone else changed this record while you were editing it, so your change was not "
-    "saved. Reload the page to see their version, then apply your change again."
-)
 #: A service's "version" error (a conflict) is shown above the form, not on the hidden field.
 ALIASES = {"version": ""}
 
@@ -359,19 +354,3 @@ def rate_filter(rate: Any) -> str:
     """An exchange rate without trailing zeros (never in exponent notation)."""
     return "" if rate is None else services.rate_to_json(rate)
 
-
-# --- a concurrent edit anywhere in the application -------------------------------------------
-
-@bp.app_errorhandler(StaleDataError)
-def stale_data(error: StaleDataError):  # type: ignore[no-untyped-def]
-    """Two users saved the same versioned record at once (an expense, an arrangement, a
-    project): the later save is refused with 409 rather than overwriting the first."""
-    db.session.rollback()
-    from jointprojects.web import wants_json
-
-    if wants_json():
-        from jointprojects.api.errors import error_response
-
-        return error_response(409, "version", STALE_MESSAGE)
-    return render_template("errors/error.html", code=409, title="Changed by someone else",
-                           message=STALE_MESSAGE), 409

@@ -210,69 +210,66 @@ def _source_row(fact: Fact, op: str) -> list[str]:
             "UPDATE": [_row_sub(fact, "OLD"), _row_add(fact, "NEW")]}[op]
 
 
-def _project_area(op: str) -> list[str]:
-    add = [_project_area_add(f, "NEW.project_id", "NEW.area_id") for f in FACTS]
-    sub = [_project_area_sub(f, "OLD.project_id", "OLD.area_id") for f in FACTS]
+def _project_area(facts: tuple[Fact, ...], op: str) -> list[str]:
+    add = [_project_area_add(f, "NEW.project_id", "NEW.area_id") for f in facts]
+    sub = [_project_area_sub(f, "OLD.project_id", "OLD.area_id") for f in facts]
     return {"INSERT": add, "DELETE": sub, "UPDATE": sub + add}[op]
 
 
-def _arrangement_party(op: str) -> list[str]:
+def _arrangement_party(facts: tuple[Fact, ...], op: str) -> list[str]:
     add = [_arrangement_add(f, "NEW.arrangement_id", _currency_of("NEW.arrangement_id"),
                             "SELECT NEW.organization_id AS member_id",
                             _areas_of_project(_project_of("NEW.arrangement_id")))
-           for f in FACTS]
+           for f in facts]
     sub = [_arrangement_sub(f, "OLD.arrangement_id", _currency_of("OLD.arrangement_id"),
                             "member_id = OLD.organization_id",
                             _area_in_all(_project_of("OLD.arrangement_id")))
-           for f in FACTS]
+           for f in facts]
     return {"INSERT": add, "DELETE": sub, "UPDATE": sub + add}[op]
 
 
-def _arrangement_moved() -> list[str]:
+def _arrangement_moved(facts: tuple[Fact, ...]) -> list[str]:
     """An arrangement's project or currency changed: move its contributions."""
     return [
         *(_arrangement_sub(f, "OLD.id", "OLD.currency", _member_in_all("OLD.id"),
-                           _area_in_all("OLD.project_id")) for f in FACTS),
+                           _area_in_all("OLD.project_id")) for f in facts),
         *(_arrangement_add(f, "NEW.id", "NEW.currency", _members_of("NEW.id"),
-                           _areas_of_project("NEW.project_id")) for f in FACTS),
+                           _areas_of_project("NEW.project_id")) for f in facts),
     ]
 
 
-def _arrangement_deleted() -> list[str]:
+def _arrangement_deleted(facts: tuple[Fact, ...]) -> list[str]:
     return [_arrangement_sub(f, "OLD.id", "OLD.currency", _member_in_all("OLD.id"),
-                             _area_in_all("OLD.project_id")) for f in FACTS]
+                             _area_in_all("OLD.project_id")) for f in facts]
 
 
 _MOVED = "OLD.project_id IS NOT NEW.project_id OR OLD.currency IS NOT NEW.currency"
-_STRUCTURE: tuple[tuple[str, str, Callable[[str], list[str]]], ...] = (
-    ("project_area", "pa", _project_area), ("arrangement_party", "ap", _arrangement_party))
-_SOURCES = ((EXPENSES, "et"), (BUDGETS, "bu"))
-
-
+_SHORT = {EXPENSES.source: "et", BUDGETS.source: "bu"}
 Builder = Callable[[str], list[str]]
 
 
-def _event_builders() -> list[tuple[str, str, Builder]]:
+def _event_builders(facts: tuple[Fact, ...]) -> list[tuple[str, str, Builder]]:
     """(table, short name, the statements for an operation)."""
     result: list[tuple[str, str, Builder]] = [
-        (fact.source, short, partial(_source_row, fact)) for fact, short in _SOURCES
+        (fact.source, _SHORT[fact.source], partial(_source_row, fact)) for fact in facts
     ]
-    return result + list(_STRUCTURE)
+    return [*result, ("project_area", "pa", partial(_project_area, facts)),
+            ("arrangement_party", "ap", partial(_arrangement_party, facts))]
 
 
-def _sqlite_triggers() -> list[tuple[str, str]]:
+def _sqlite_triggers(facts: tuple[Fact, ...] = FACTS) -> list[tuple[str, str]]:
     result = []
-    for table, short, builder in _event_builders():
+    for table, short, builder in _event_builders(facts):
         for op in ("INSERT", "UPDATE", "DELETE"):
             name = f"jp_portfolio_{short}_{op.lower()}"
             body = ";\n".join(builder(op))
             result.append((name, f"CREATE TRIGGER {name} AFTER {op} ON {table}\n"
                                  f"BEGIN\n{body};\nEND"))
-    body = ";\n".join(_arrangement_moved())
+    body = ";\n".join(_arrangement_moved(facts))
     result.append(("jp_portfolio_sa_update", (
         "CREATE TRIGGER jp_portfolio_sa_update AFTER UPDATE OF project_id, currency "
         f"ON special_arrangement WHEN {_MOVED}\nBEGIN\n{body};\nEND")))
-    body = ";\n".join(_arrangement_deleted())
+    body = ";\n".join(_arrangement_deleted(facts))
     result.append(("jp_portfolio_sa_delete", (
         "CREATE TRIGGER jp_portfolio_sa_delete BEFORE DELETE ON special_arrangement\n"
         f"BEGIN\n{body};\nEND")))
@@ -288,21 +285,23 @@ def _plpgsql(name: str, branches: dict[str, list[str]], returns: str) -> str:
             f"{''.join(parts)}  RETURN {returns};\nEND\n$$")
 
 
-def _postgres_statements() -> list[str]:
+def _postgres_statements(facts: tuple[Fact, ...]) -> list[str]:
     result = []
-    for table, short, builder in _event_builders():
+    for table, short, builder in _event_builders(facts):
         function = f"jp_portfolio_{short}"
         branches = {op: builder(op) for op in ("INSERT", "UPDATE", "DELETE")}
         result.append(_plpgsql(function, branches, "NULL"))
         result.append(f"CREATE TRIGGER {function} AFTER INSERT OR UPDATE OR DELETE ON {table} "
                       f"FOR EACH ROW EXECUTE FUNCTION {function}()")
-    result.append(_plpgsql("jp_portfolio_sa_update", {"UPDATE": _arrangement_moved()}, "NULL"))
+    result.append(_plpgsql("jp_portfolio_sa_update", {"UPDATE": _arrangement_moved(facts)},
+                           "NULL"))
     result.append(
         "CREATE TRIGGER jp_portfolio_sa_update AFTER UPDATE OF project_id, currency "
         "ON special_arrangement FOR EACH ROW WHEN ("
         + _MOVED.replace("IS NOT", "IS DISTINCT FROM")
         + ") EXECUTE FUNCTION jp_portfolio_sa_update()")
-    result.append(_plpgsql("jp_portfolio_sa_delete", {"DELETE": _arrangement_deleted()}, "OLD"))
+    result.append(_plpgsql("jp_portfolio_sa_delete", {"DELETE": _arrangement_deleted(facts)},
+                           "OLD"))
     result.append("CREATE TRIGGER jp_portfolio_sa_delete BEFORE DELETE ON special_arrangement "
                   "FOR EACH ROW EXECUTE FUNCTION jp_portfolio_sa_delete()")
     return result
@@ -314,18 +313,19 @@ _PG_TRIGGERS = (("jp_portfolio_et", "expense_total"), ("jp_portfolio_bu", "budge
                 ("jp_portfolio_sa_delete", "special_arrangement"))
 
 
-def install(connection: Connection) -> None:
-    """Create the triggers on ``connection``'s database (SQLite or PostgreSQL)."""
+def install(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
+    """Create the triggers keeping the roll-ups of ``facts`` on ``connection``'s database
+    (SQLite or PostgreSQL). Migrations name the facts their schema has."""
     if connection.dialect.name == "postgresql":
-        statements = _postgres_statements()
+        statements = _postgres_statements(facts)
     else:
-        statements = [ddl for _, ddl in _sqlite_triggers()]
+        statements = [ddl for _, ddl in _sqlite_triggers(facts)]
     for statement in statements:
         connection.execute(text(statement))
 
 
 def drop(connection: Connection) -> None:
-    """Remove the triggers (and on PostgreSQL their functions)."""
+    """Remove every roll-up trigger (and on PostgreSQL their functions)."""
     if connection.dialect.name == "postgresql":
         for name, table in _PG_TRIGGERS:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
@@ -335,8 +335,8 @@ def drop(connection: Connection) -> None:
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
 
 
-def rebuild(connection: Connection) -> None:
+def rebuild(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
     """Recompute the roll-ups from scratch (after a bulk load with the triggers off)."""
-    for fact in FACTS:
+    for fact in facts:
         connection.execute(text(f"DELETE FROM {fact.target}"))
         connection.execute(text(f"{_insert(fact)}\n{rollup_select(fact)}"))

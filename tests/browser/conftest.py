@@ -160,12 +160,15 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
             watch.problems.append(f"console error on {page.url}: {message.text}")
 
     def on_request_failed(req: Any) -> None:
-        # A link answered with an attachment ends its navigation as "aborted": not a failure.
-        if req.url not in watch.downloads:
+        # "Aborted" is the browser cancelling a request itself: a page left before its favicon
+        # arrived, or a link answered with an attachment. Anything else is a failure.
+        if req.failure != "net::ERR_ABORTED" and req.url not in watch.downloads:
             watch.problems.append(f"request failed: {req.url} ({req.failure})")
 
     def on_response(response: Any) -> None:
-        if response.status >= 500:
+        if response.status >= 500 or (
+            response.status >= 400 and response.request.resource_type != "document"
+        ):  # a missing script, style sheet or image is a failed request too
             watch.problems.append(f"HTTP {response.status} for {response.url}")
         if "attachment" in (response.headers.get("content-disposition") or ""):
             watch.downloads.add(response.url)

@@ -1,11 +1,10 @@
 """dashboard portfolio rollup and filter indexes
 
 ``portfolio_total`` rolls ``expense_total`` up per currency, month and party for each
-dashboard filter (organization, area), ``portfolio_budget`` does the same for ``budget`` per
-year; triggers keep them current in the same transaction as the writes (see
-jointprojects/dashboard/rollup.py). Indexes for the list and dashboard filters.
+dashboard filter (organization, area); triggers keep it current in the same transaction as
+the writes (see jointprojects/dashboard/rollup.py; the budget roll-up came later). Indexes for the list and dashboard filters.
 
-NOTE for later migrations: on SQLite, a batch operation that recreates expense_total, budget,
+NOTE for later migrations: on SQLite, a batch operation that recreates expense_total,
 project_area, arrangement_party or special_arrangement drops their triggers with the old
 table; call ``rollup.install`` again afterwards (tests/dashboard/test_rollup.py checks that
 the triggers exist at head).
@@ -45,16 +44,6 @@ def upgrade():
     with op.batch_alter_table('portfolio_total', schema=None) as batch_op:
         batch_op.create_index('ix_portfolio_total_month_org', ['month', 'organization_id', 'currency'], unique=False)
 
-    op.create_table('portfolio_budget',
-    sa.Column('member_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('area_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('organization_id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('amount', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('member_id', 'area_id', 'currency', 'year', 'organization_id', name=op.f('pk_portfolio_budget'))
-    )
-
     with op.batch_alter_table('arrangement_party', schema=None) as batch_op:
         batch_op.create_index('ix_arrangement_party_organization', ['organization_id', 'arrangement_id'], unique=False)
 
@@ -72,8 +61,8 @@ def upgrade():
 
     # ### end Alembic commands ###
     bind = op.get_bind()
-    rollup.install(bind)
-    rollup.rebuild(bind)
+    rollup.install(bind, facts=(rollup.EXPENSES,))
+    rollup.rebuild(bind, facts=(rollup.EXPENSES,))
 
 
 def downgrade():
@@ -97,6 +86,5 @@ def downgrade():
     with op.batch_alter_table('portfolio_total', schema=None) as batch_op:
         batch_op.drop_index('ix_portfolio_total_month_org')
 
-    op.drop_table('portfolio_budget')
     op.drop_table('portfolio_total')
     # ### end Alembic commands ###

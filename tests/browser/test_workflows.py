@@ -75,7 +75,7 @@ def test_a_programme_manager_creates_a_project_and_an_arrangement_and_the_partie
     page.watch.assert_clean("signing")
 
 
-def test_finance_records_an_expense_and_downloads_a_report(page, tmp_path):
+def test_finance_records_an_expense_and_downloads_reports(page, tmp_path):
     log_in(page, "finance")
     page.goto("/arrangements/SA-2024-001")
     page.get_by_role("link", name="Record an expense").first.click()
@@ -89,6 +89,15 @@ def test_finance_records_an_expense_and_downloads_a_report(page, tmp_path):
     assert re.search(r"Expense recorded: 1234\.50 USD \(UN [\d.]+; INTERPOL [\d.]+\)",
                      flash(page))
     page.watch.assert_clean("recording the expense")
+
+    # The arrangement's cost report, then the portfolio workbook from the dashboard.
+    page.goto("/arrangements/SA-2024-001")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download cost report (.xlsx)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".xlsx" and saved.read_bytes()[:2] == b"PK"
+    page.watch.assert_clean("downloading the cost report")
 
     nav(page, "Dashboard").click()
     with page.expect_download() as download:

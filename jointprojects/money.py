@@ -7,7 +7,7 @@ ISO 4217 minor units. Nothing here ever touches a float.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 #: ISO 4217 minor units of the currencies the organizations use. A currency that is not
 #: listed here is unknown to the application and rejected on input.
@@ -100,37 +100,55 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(minor_units(currency)), rounding=ROUND_HALF_UP)
 
 
+_PLAIN = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
+_GROUPED_COMMAS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+_GROUPED_DOTS = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?")
+#: "1,234" is a thousand in English and 1.234 in French: refused rather than guessed.
+_AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
+
+
+def _parse_text(value: str) -> Decimal:
+    """The written forms accepted: ``1234.50``, ``1234,50``, ``1,234.50``, ``1.234,50``,
+    ``1 234,50``; ASCII digits only, no exponent. ``1,234`` alone is ambiguous and refused."""
+    text = _SPACES.sub("", value.strip())
+    if not text:
+        raise MoneyError("is required")
+    if _AMBIGUOUS.fullmatch(text):
+        raise MoneyError(
+            f"{value!r} is ambiguous: write {text.replace(',', '')} for a whole number or "
+            f"{text.replace(',', '.')} for a decimal"
+        )
+    if _PLAIN.fullmatch(text):
+        normal = text
+    elif _DECIMAL_COMMA.fullmatch(text):
+        normal = text.replace(",", ".")
+    elif _GROUPED_COMMAS.fullmatch(text):
+        normal = text.replace(",", "")
+    elif _GROUPED_DOTS.fullmatch(text):
+        normal = text.replace(".", "").replace(",", ".")
+    else:
+        raise MoneyError(f"{value!r} is not a number (write it like 1234.50 or 1 234,50)")
+    return Decimal(normal)
+
+
 def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
-    """Read a decimal from user input: ``"1234.50"``, ``"1 234,50"``, ``"1,234.50"``, an int
-    or a Decimal. Floats are refused (they are not exact). With ``places``, more decimals than
-    that are refused rather than rounded away silently.
+    """Read a decimal from user input: ``"1234.50"``, ``"1 234,50"``, ``"1,234.50"``,
+    ``"1.234,50"``, an int or a Decimal. Floats are refused (they are not exact). With
+    ``places``, more decimals than that are refused rather than rounded away silently.
 
     Raises :class:`MoneyError` with a sentence fit for a user.
     """
-    if isinstance(value, (bool, float)):
+    if isinstance(value, bool):
+        raise MoneyError("must be a number written as a string")
+    if isinstance(value, float):
         raise MoneyError("must be written as a decimal string, not a floating-point number")
     if isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, str):
-        text = _SPACES.sub("", value.strip())
-        if not text:
-            raise MoneyError("is required")
-        if "," in text and "." in text:
-            # The later separator is the decimal one: "1,234.50" or "1.234,50".
-            if text.rfind(",") > text.rfind("."):
-                text = text.replace(".", "").replace(",", ".")
-            else:
-                text = text.replace(",", "")
-        elif "," in text:
-            # One comma is a decimal comma ("1234,50"); several are thousands ("1,234,567").
-            head, _, tail = text.rpartition(",")
-            text = text.replace(",", "") if text.count(",") > 1 else f"{head}.{tail}"
-        try:
-            result = Decimal(text)
-        except InvalidOperation:
-            raise MoneyError(f"{value!r} is not a number") from None
+        result = _parse_text(value)
     else:
         raise MoneyError("must be a number written as a string")
     if not result.is_finite():

@@ -13,11 +13,24 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from jointprojects.extensions import db
 from jointprojects.money import format_money
 
 log = logging.getLogger(__name__)
+
+
+#: Ids and page numbers beyond this are not ours: a 404 or a clear message, never an overflow.
+MAX_INT = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` that answers 404 for numbers no database column could hold."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
 
 
 @dataclass
@@ -43,7 +56,7 @@ class Page:
 def page_args(default_per_page: int | None = None, max_per_page: int = 1000) -> tuple[int, int]:
     per_default = default_per_page or current_app.config.get("PER_PAGE", 25)
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = min(MAX_INT // max(per_default, 1), max(1, int(request.args.get("page", 1))))
     except ValueError:
         page = 1
     try:

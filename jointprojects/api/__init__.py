@@ -71,7 +71,7 @@ def page_params() -> tuple[int, int]:
 
     errors = Collector()
     values = {}
-    for key, default, high in (("page", 1, None), ("per_page", 100, 1000)):
+    for key, default, high in (("page", 1, 1_000_000), ("per_page", 100, 1000)):
         raw = request.args.get(key, str(default))
         try:
             value = int(raw)

@@ -26,4 +26,8 @@ def http_error_response(error: HTTPException) -> tuple[Response, int]:
         405: "Method not allowed on this resource.",
         413: "The request body is too large.",
     }
+    # A description of our own (not werkzeug's default for the code) says more than the stock one.
+    default = type(error).description
+    if error.description and error.description != default:
+        return error_response(code, None, error.description)
     return error_response(code, None, messages.get(code, error.description or error.name))

@@ -23,7 +23,7 @@ def json_body() -> dict[str, Any]:
     if data is None:
         raise BadRequest()
     if not isinstance(data, dict):
-        raise BadRequest()
+        raise BadRequest(description="The request body must be a JSON object.")
     return data
 
 

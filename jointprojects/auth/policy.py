@@ -94,6 +94,23 @@ def ensure(user: Any, action: str, organization_code: str | None = None) -> None
     raise Forbidden("Your role does not allow this action.")
 
 
+def is_party_member(user: Any, party_codes: list[str]) -> bool:
+    """Whether ``user`` belongs to one of an arrangement's parties (admins always do)."""
+    return bool(getattr(user, "is_authenticated", False)) and (
+        user.role == "admin" or user.organization.code in party_codes
+    )
+
+
+def ensure_party_member(user: Any, party_codes: list[str]) -> None:
+    """Only the parties' own users (or an admin) shape an arrangement between them."""
+    if not is_party_member(user, party_codes):
+        raise Forbidden(
+            "Only users of the arrangement's parties ("
+            + ", ".join(party_codes)
+            + ") or an administrator can do this.",
+        )
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import request
@@ -55,7 +56,7 @@ def arrangement_json(sa: SpecialArrangement) -> dict[str, Any]:
         "currency": sa.currency,
         "start_date": _iso(sa.start_date),
         "end_date": _iso(sa.end_date),
-        "status": sa.status,
+        "status": sa.status_on(date.today()),
         "entry_into_force": _iso(sa.entry_into_force),
         "termination": {
             "notice_date": _iso(sa.termination_notice_date),
@@ -114,6 +115,7 @@ def list_arrangements():  # type: ignore[no-untyped-def]
             kind=request.args.get("kind", ""),
             project=request.args.get("project", ""),
             organization=request.args.get("organization", ""),
+            on=date.today(),
         )
         .order_by(None)
         .order_by(SpecialArrangement.start_date, SpecialArrangement.id)
@@ -171,7 +173,7 @@ def sign_arrangement(reference: str):  # type: ignore[no-untyped-def]
     return {
         "organization": signature.organization.code,
         "date": _iso(signature.date),
-        "status": sa.status,
+        "status": sa.status_on(date.today()),
         "entry_into_force": _iso(sa.entry_into_force),
     }, 201
 

@@ -210,6 +210,8 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
     errors.raise_if_any()
+    if user is not None:
+        policy.ensure_party_member(user, data.parties)
     if db.session.scalar(select(SpecialArrangement.id).filter_by(reference=data.reference)):
         raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     modalities = {m.organization: m for m in data.modalities}
@@ -266,6 +268,8 @@ def update_arrangement(
     sa: SpecialArrangement, data: ArrangementData, expected_version: int | None, user: Any = None
 ) -> SpecialArrangement:
     """Change a draft arrangement. Once signed, shares change only by amendment."""
+    if user is not None:
+        policy.ensure_party_member(user, sa.party_codes)
     if expected_version is not None and expected_version != sa.version:
         raise Conflict(CONFLICT_MESSAGE)
     if sa.status != "draft" or sa.signatures:
@@ -278,6 +282,8 @@ def update_arrangement(
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
     errors.raise_if_any()
+    if user is not None:
+        policy.ensure_party_member(user, data.parties)
     if data.reference != sa.reference and db.session.scalar(
         select(SpecialArrangement.id).filter_by(reference=data.reference)
     ):
@@ -309,6 +315,8 @@ def update_arrangement(
 
 
 def delete_arrangement(sa: SpecialArrangement, user: Any = None) -> None:
+    if user is not None:
+        policy.ensure_party_member(user, sa.party_codes)
     if sa.status != "draft" or sa.signatures:
         raise Conflict("Only an unsigned draft can be deleted; terminate a signed arrangement.")
     audit.record("delete", sa, before=arrangement_snapshot(sa), after=None, user=user)
@@ -327,6 +335,11 @@ def _acting_party(
     errors = Collector()
     if on is None:
         errors.add(date_field, f"{date_field} is required.")
+    elif on > date.today():
+        errors.add(date_field, f"{date_field} cannot be in the future: record an act once done.")
+    elif sa.end_date and on > sa.end_date:
+        errors.add(date_field, f"{date_field} is after the arrangement's end date "
+                               f"({sa.end_date.isoformat()}).")
     party = sa.party(organization_code) if organization_code else None
     if not organization_code:
         errors.add("organization", "organization is required.")
@@ -379,6 +392,7 @@ def propose_amendment(
 ) -> ShareVersion:
     """A new version of the shares (and ceilings), pending until every party consents."""
     policy.ensure(user, policy.AMENDMENT_PROPOSE)
+    policy.ensure_party_member(user, sa.party_codes)
     errors = Collector()
     if effective_date is None:
         errors.add("effective_date", "effective_date is required.")
@@ -457,6 +471,7 @@ def consent(
 
 def withdraw_amendment(sa: SpecialArrangement, version: ShareVersion, user: Any) -> None:
     policy.ensure(user, policy.AMENDMENT_PROPOSE)
+    policy.ensure_party_member(user, sa.party_codes)
     if version.status != "pending":
         raise Conflict("Only a pending amendment can be withdrawn.")
     before = version_snapshot(version)

@@ -201,6 +201,8 @@ def detail_extras(sa: SpecialArrangement) -> dict:
 @requires(ARRANGEMENT_WRITE)
 def edit(reference: str):  # type: ignore[no-untyped-def]
     sa = _load(reference)
+    if not policy.is_party_member(current_user, sa.party_codes):
+        abort(403)
     if sa.status != "draft" or sa.signatures:
         flash(
             "A signed arrangement cannot be edited: propose an amendment of its shares instead.",
@@ -319,6 +321,8 @@ def notice(reference: str):  # type: ignore[no-untyped-def]
 @requires(policy.AMENDMENT_PROPOSE)
 def amend(reference: str):  # type: ignore[no-untyped-def]
     sa = _load(reference)
+    if not policy.is_party_member(current_user, sa.party_codes):
+        abort(403)
     form = AmendmentForm()
     current = next((v for v in reversed(sa.share_versions) if v.status == "in_force"), None)
     if request.method == "GET" and current is not None:

@@ -103,3 +103,15 @@ def test_leadership_sees_pages_but_no_write_buttons(login, make_user, make_proje
     assert "P-LEAD" in page and "New special arrangement" not in page and ">Edit<" not in page
     assert web.get("/projects/new").status_code == 403
     assert web.get("/arrangements/new").status_code == 403
+
+
+def test_huge_numbers_in_urls_are_a_404_or_a_clear_message_never_a_server_error(
+        login, make_user, api):
+    web = login(make_user("admin"))
+    huge = "9" * 25
+    assert web.get(f"/projects/?page={huge}").status_code == 200
+    assert web.get(f"/audit/?page={huge}").status_code == 200
+    assert web.get(f"/users/{huge}/active").status_code in (404, 405)
+    client = api("admin")
+    assert client.get(f"/api/v1/projects?page={huge}").status_code == 422
+    assert client.get(f"/api/v1/personnel-exchanges/{huge}").status_code == 404

@@ -214,3 +214,21 @@ def test_openapi_document_lists_the_endpoints(admin):
     ):
         assert path in spec["paths"]
     assert "post" in spec["paths"]["/api/v1/arrangements"]
+
+
+def test_the_api_reports_the_status_as_it_stands_today(api, make_arrangement):
+    from datetime import date
+
+    sa = make_arrangement(start_date=date(2023, 3, 1), end_date=date(2024, 12, 31))
+    admin = api("admin")
+    body = admin.get(f"/api/v1/arrangements/{sa.reference}").get_json()
+    assert body["status"] == "expired"
+    listed = admin.get("/api/v1/arrangements?status=expired").get_json()
+    assert [a["reference"] for a in listed] == [sa.reference]
+    assert admin.get("/api/v1/arrangements?status=in_force").get_json() == []
+
+
+def test_a_json_body_that_is_not_an_object_is_refused_with_a_clear_message(admin):
+    response = admin.post("/api/v1/projects", ["a", "list"])
+    assert response.status_code == 400
+    assert "JSON object" in response.get_json()["errors"][0]["message"]

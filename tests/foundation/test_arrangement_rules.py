@@ -201,3 +201,31 @@ def test_termination_notice_refuses_a_draft_and_a_second_notice(db, make_arrange
     assert sa.status_on(date(2026, 2, 28)) == "terminated"
     with pytest.raises(Conflict, match="already given"):
         services.give_notice(sa, "INTERPOL", date(2025, 9, 1), admin)
+
+
+def test_a_signature_cannot_be_dated_in_the_future_or_after_the_end(db, make_project, make_user):
+    from datetime import timedelta
+
+    admin = make_user("admin")
+    sa = services.create_arrangement(data(make_project(), end_date=date(2025, 12, 31)), admin)
+    with pytest.raises(DomainError, match="future"):
+        services.sign(sa, "UN", date.today() + timedelta(days=1), admin)
+    with pytest.raises(DomainError, match="after the arrangement's end date"):
+        services.sign(sa, "UN", date(2026, 1, 2), admin)
+    assert sa.signatures == []
+
+
+def test_only_users_of_the_parties_shape_an_arrangement(db, make_arrangement, make_user):
+    from jointprojects.organizations.services import create_organization
+
+    create_organization("UNODC", "UN Office on Drugs and Crime", "USD")
+    outsider = make_user("programme_manager", "UNODC")
+    sa = make_arrangement()
+    shares = [ShareData("UN", "50"), ShareData("INTERPOL", "50")]
+    with pytest.raises(Forbidden, match="parties"):
+        services.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason", outsider)
+    with pytest.raises(Forbidden):
+        services.create_arrangement(data(sa.project, reference="SA-X"), outsider)
+    version = services.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason",
+                                         make_user("programme_manager", "INTERPOL"))
+    assert version.status == "pending"

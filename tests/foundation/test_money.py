@@ -34,10 +34,17 @@ def test_parse_decimal_reads_what_people_type(text, expected):
     assert parse_decimal(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "1.2.3,4,5", "NaN", "Infinity", 1.5, True, None])
+@pytest.mark.parametrize("bad", ["", "abc", "1.2.3,4,5", "NaN", "Infinity", 1.5, True, None,
+                                 "1e3", "1_000", "\u0661\u0662", "12,34,5", "1,2345.6", "--1"])
 def test_parse_decimal_refuses_what_is_not_an_exact_number(bad):
     with pytest.raises(MoneyError):
         parse_decimal(bad)
+
+
+@pytest.mark.parametrize("ambiguous", ["1,234", "15,735", "-999,000"])
+def test_a_single_comma_before_three_digits_is_refused_as_ambiguous(ambiguous):
+    with pytest.raises(MoneyError, match="ambiguous"):
+        parse_decimal(ambiguous)
 
 
 def test_amounts_with_more_decimals_than_the_currency_are_refused():

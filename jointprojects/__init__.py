@@ -108,9 +108,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from jointprojects.web import register_error_pages
+    from jointprojects.web import register_error_pages, register_security_headers
 
     register_error_pages(app)
+    register_security_headers(app)
 
 
 def register_template_helpers(app: Flask) -> None:

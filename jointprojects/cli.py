@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -131,4 +132,13 @@ cli.add_command(serve)
 
 
 def main() -> None:
-    cli(prog_name="jointprojects")
+    """The console script: whatever goes wrong ends in one line on stderr, never a traceback
+    (set JOINTPROJECTS_TRACEBACK=1 to see it while debugging)."""
+    try:
+        cli.main(prog_name="jointprojects")
+    except Exception as exc:
+        if os.environ.get("JOINTPROJECTS_TRACEBACK") == "1":
+            raise
+        message = (str(exc).strip().splitlines() or [""])[0][:300]
+        click.echo(f"Error: {type(exc).__name__}: {message}", err=True)
+        sys.exit(1)

@@ -78,6 +78,29 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+#: Scripts only from our own static folder (no inline script runs); nothing may frame a page
+#: where a signature or a consent is recorded.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/api/") or response.mimetype == "text/html":
+            # Pages and API answers carry personal and financial data: never cache them.
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

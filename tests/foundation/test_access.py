@@ -115,3 +115,12 @@ def test_huge_numbers_in_urls_are_a_404_or_a_clear_message_never_a_server_error(
     client = api("admin")
     assert client.get(f"/api/v1/projects?page={huge}").status_code == 422
     assert client.get(f"/api/v1/personnel-exchanges/{huge}").status_code == 404
+
+
+def test_pages_cannot_be_framed_and_scripts_come_only_from_the_app(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -117,3 +117,15 @@ def test_production_refuses_a_missing_or_default_secret(monkeypatch):
     monkeypatch.setenv("JOINTPROJECTS_SECRET_KEY", "a-real-random-secret-of-32-chars!")
     monkeypatch.setenv("JOINTPROJECTS_DATABASE_URL", "sqlite://")
     assert create_app(config.ProductionConfig).config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_an_unexpected_failure_is_one_line_on_stderr(tmp_path):
+    exe = Path(sys.executable).with_name("jointprojects")
+    # A database URL that cannot be opened: the command fails inside SQLAlchemy.
+    env = {"JOINTPROJECTS_DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db",
+           "JOINTPROJECTS_SECRET_KEY": "x" * 32, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([str(exe), "init-db"], capture_output=True, text=True, env=env,
+                            timeout=60, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ")

@@ -150,7 +150,8 @@ def _lock_staff_member(home: str, staff_id: str) -> None:
     SQLite allows a single writer at a time anyway."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    digest = hashlib.blake2b(f"personnel:{home}:{staff_id}".encode(), digest_size=8).digest()
+    member = f"personnel:{home}:{staff_id.strip().upper()}"
+    digest = hashlib.blake2b(member.encode(), digest_size=8).digest()
     key = int.from_bytes(digest, "big", signed=True)
     db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
@@ -204,11 +205,12 @@ def _organization(errors: Collector, name: str, code: str | None, label: str,
 
 def find_overlap(staff_id: str, home_organization_id: int, start: date, end: date,
                  exclude_id: int | None = None) -> PersonnelExchange | None:
-    """The first exchange of the same staff member that shares a day with [start, end]."""
+    """The first exchange of the same staff member that shares a day with [start, end].
+    Staff ids compare without regard to case or surrounding spaces ("un-1" is "UN-1")."""
     query = (
         select(PersonnelExchange)
         .where(
-            PersonnelExchange.staff_id == staff_id,
+            func.upper(PersonnelExchange.staff_id) == staff_id.strip().upper(),
             PersonnelExchange.home_organization_id == home_organization_id,
             PersonnelExchange.status != "cancelled",
             PersonnelExchange.start_date <= end,

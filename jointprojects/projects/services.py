@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from jointprojects.audit import services as audit
@@ -34,6 +34,14 @@ def get_project(code: str) -> Project:
     if project is None:
         raise NotFound(f"Unknown project {code!r}.", field="project")
     return project
+
+
+def code_taken(code: str | None, except_id: int | None = None) -> bool:
+    """Codes are unique without regard to case: "jp-1" is taken when "JP-1" exists."""
+    query = select(Project.id).where(func.upper(Project.code) == (code or "").upper())
+    if except_id is not None:
+        query = query.where(Project.id != except_id)
+    return db.session.scalar(query) is not None
 
 
 def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None, list[Area]]:
@@ -73,7 +81,7 @@ def create_project(data: ProjectData) -> Project:
     errors = Collector()
     lead, areas = _validate(data, errors)
     errors.raise_if_any()
-    if db.session.scalar(select(Project.id).filter_by(code=data.code)):
+    if code_taken(data.code):
         raise Conflict(f"A project with code {data.code} already exists.", field="code")
     project = Project(
         code=data.code,
@@ -99,9 +107,7 @@ def update_project(project: Project, data: ProjectData, expected_version: int | 
     errors = Collector()
     lead, areas = _validate(data, errors)
     errors.raise_if_any()
-    if data.code != project.code and db.session.scalar(
-        select(Project.id).filter_by(code=data.code)
-    ):
+    if code_taken(data.code, except_id=project.id):
         raise Conflict(f"A project with code {data.code} already exists.", field="code")
     before = _snapshot(project)
     project.code = data.code or project.code

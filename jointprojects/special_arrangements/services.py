@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from jointprojects.audit import services as audit
@@ -203,6 +203,16 @@ def _validate(
     return project, orgs
 
 
+def reference_taken(reference: str | None, except_id: int | None = None) -> bool:
+    """References are unique without regard to case: "sa-1" is taken when "SA-1" exists."""
+    query = select(SpecialArrangement.id).where(
+        func.upper(SpecialArrangement.reference) == (reference or "").upper()
+    )
+    if except_id is not None:
+        query = query.where(SpecialArrangement.id != except_id)
+    return db.session.scalar(query) is not None
+
+
 def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrangement:
     """Create a draft arrangement with its parties, modalities and version 1 of its shares."""
     errors = Collector()
@@ -212,7 +222,7 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
     errors.raise_if_any()
     if user is not None:
         policy.ensure_party_member(user, data.parties)
-    if db.session.scalar(select(SpecialArrangement.id).filter_by(reference=data.reference)):
+    if reference_taken(data.reference):
         raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     modalities = {m.organization: m for m in data.modalities}
     sa = SpecialArrangement(
@@ -284,9 +294,7 @@ def update_arrangement(
     errors.raise_if_any()
     if user is not None:
         policy.ensure_party_member(user, data.parties)
-    if data.reference != sa.reference and db.session.scalar(
-        select(SpecialArrangement.id).filter_by(reference=data.reference)
-    ):
+    if reference_taken(data.reference, except_id=sa.id):
         raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     before = arrangement_snapshot(sa)
     sa.reference, sa.project, sa.title, sa.kind = data.reference, project, data.title, data.kind

@@ -232,3 +232,11 @@ def test_a_json_body_that_is_not_an_object_is_refused_with_a_clear_message(admin
     response = admin.post("/api/v1/projects", ["a", "list"])
     assert response.status_code == 400
     assert "JSON object" in response.get_json()["errors"][0]["message"]
+
+
+def test_codes_and_references_are_unique_whatever_their_case(admin):
+    assert admin.post("/api/v1/projects", PROJECT).status_code == 201
+    assert admin.post("/api/v1/projects", {**PROJECT, "code": "p-1"}).status_code == 409
+    assert admin.post("/api/v1/arrangements", ARRANGEMENT).status_code == 201
+    clash = admin.post("/api/v1/arrangements", {**ARRANGEMENT, "reference": "sa-1"})
+    assert clash.status_code == 409

@@ -434,3 +434,13 @@ def test_status_counts_read_the_dates(app, make_exchange, admin):
     counts = services.status_counts(date(2025, 7, 2))
     assert counts == {"proposed": 1, "approved": 0, "active": 1, "completed": 1,
                       "cancelled": 1}
+
+
+def test_the_staff_id_is_the_same_person_whatever_its_case(app, make_exchange, admin):
+    first = make_exchange(start_date=date(2025, 3, 1), end_date=date(2025, 8, 31))
+    with pytest.raises(DomainError) as exc:
+        services.create_exchange(exchange_data(staff_id=f"  {first.staff_id.lower()} ",
+                                               start_date=date(2025, 6, 1),
+                                               end_date=date(2025, 12, 31)), admin)
+    assert "already on exchange" in errors_of(exc)["start_date"]
+    assert count_exchanges() == 1

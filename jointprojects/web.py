@@ -176,11 +176,11 @@ def register_error_pages(app: Flask) -> None:
 NAV: list[tuple[str, str, str]] = [
     ("dashboard.index", "Dashboard", "read"),
     ("projects.index", "Projects", "read"),
-    ("arrangements.index", "Special arrangements", "read"),
+    ("arrangements.index", "Arrangements", "read"),
     ("expenses.index", "Expenses", "read"),
     ("expenses.rates", "Exchange rates", "read"),
     ("expenses.imports", "Imports", "import"),
-    ("personnel_exchanges.index", "Personnel exchanges", "read"),
+    ("personnel_exchanges.index", "Personnel", "read"),
     ("organizations.index", "Organizations", "read"),
     ("users.index", "Users", "user.admin"),
     ("audit.index", "Audit trail", "user.admin"),

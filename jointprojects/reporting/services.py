@@ -67,8 +67,10 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 PAGE_SIZE = 5_000
 #: An upload not confirmed within this many hours is dropped.
 PENDING_HOURS = 24
-#: Largest upload accepted (the reports.imports cap; the request cap is MAX_CONTENT_LENGTH).
-MAX_UPLOAD_BYTES = sheet.MAX_BYTES
+#: Largest file accepted: room for a CSV of 100,000 expenses (about 10 MB), under the
+#: request cap MAX_CONTENT_LENGTH (16 MiB). An .xlsx is bounded further by its uncompressed
+#: size (reports.imports).
+MAX_UPLOAD_BYTES = 15_000_000
 #: Preview lines shown (every row is validated and computed; the page shows the first ones).
 PREVIEW_LINES = 200
 #: Expenses recorded per call of record_expenses in an import (one transaction for all): its

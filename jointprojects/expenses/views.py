@@ -18,7 +18,7 @@ from jointprojects.expenses.forms import BudgetForm, DeleteForm, ExpenseForm, Ra
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.forms import apply_errors
-from jointprojects.money import MINOR_UNITS, to_json
+from jointprojects.money import MINOR_UNITS, format_money, to_json
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.special_arrangements.views import DETAIL_EXTRAS
@@ -85,12 +85,12 @@ def _party_choices(form: ExpenseForm, sa: SpecialArrangement) -> None:
 
 
 def _saved_message(expense: Expense, sa: SpecialArrangement, verb: str) -> str:
-    parts = "; ".join(f"{p.organization.code} {to_json(p.amount, sa.currency)}"
+    parts = "; ".join(f"{p.organization.code} {format_money(p.amount, sa.currency)}"
                       for p in expense.parts)
-    text = (f"Expense {verb}: {to_json(expense.reporting_amount, sa.currency)} {sa.currency} "
-            f"({parts}")
+    total = format_money(expense.reporting_amount, sa.currency)
+    text = f"Expense {verb}: {total} {sa.currency} ({parts}"
     if expense.unallocated:
-        text += f"; unallocated {to_json(expense.unallocated, sa.currency)}"
+        text += f"; unallocated {format_money(expense.unallocated, sa.currency)}"
     return text + ")."
 
 

@@ -86,7 +86,7 @@ def test_finance_records_an_expense_and_downloads_reports(page, tmp_path):
     page.get_by_label("Currency").select_option("USD")
     page.get_by_label("Description").fill("Browser-tested training room")
     page.get_by_role("button", name="Record").click()
-    assert re.search(r"Expense recorded: 1234\.50 USD \(UN [\d.]+; INTERPOL [\d.]+\)",
+    assert re.search(r"Expense recorded: 1,234\.50 USD \(UN [\d.]+; INTERPOL [\d.]+\)",
                      flash(page))
     page.watch.assert_clean("recording the expense")
 

@@ -45,7 +45,7 @@ def test_recording_an_expense_shows_its_reporting_amount_and_parts(make_arrangem
     r = web.post_form(url, FORM, follow_redirects=True)
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert "Expense recorded: 1234.56 USD (UN 679.01; INTERPOL 555.55)" in html
+    assert "Expense recorded: 1,234.56 USD (UN 679.01; INTERPOL 555.55)" in html
     assert figures(html) == {("UN", "part"): "679.01", ("INTERPOL", "part"): "555.55"}
     assert "1,234.56 USD" in html
     e = db.session.scalar(db.select(Expense))

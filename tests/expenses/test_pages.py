@@ -276,3 +276,12 @@ def test_project_and_arrangement_forms_refuse_a_stale_version(login, make_user, 
     assert r.status_code == 422 and b"Someone else changed this arrangement" in r.data
     db.session.expire_all()
     assert db.session.get(type(sa), sa.id).title == "Saved first"
+
+
+def test_the_cost_split_table_names_the_currency_of_its_amounts(make_arrangement, web):
+    sa = make_arrangement(currency="EUR")
+    html = web.get(f"/arrangements/{sa.reference}").get_data(as_text=True)
+    table = html[html.index('id="cost-split"'):]
+    table = table[:table.index("</thead>")]
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table)
+    assert headers == ["Party", "Share (EUR)", "Paid (EUR)", "Balance (EUR)"]

@@ -52,6 +52,9 @@ class Agreement(db.Model):
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.id"
     )
     areas: Mapped[list[Area]] = relationship(back_populates="agreement", order_by="Area.code")
+    amendments: Mapped[list[AgreementAmendment]] = relationship(
+        cascade="all, delete-orphan", order_by="AgreementAmendment.id"
+    )
 
 
 class AgreementParty(db.Model):
@@ -77,8 +80,11 @@ class AgreementAmendment(db.Model):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text, default="")
+    #: The date of the last party's written consent: the amendment is then adopted.
     adopted_on: Mapped[date | None]
-    consents: Mapped[list[AgreementConsent]] = relationship(cascade="all, delete-orphan")
+    consents: Mapped[list[AgreementConsent]] = relationship(
+        cascade="all, delete-orphan", order_by="AgreementConsent.date"
+    )
 
 
 class AgreementConsent(db.Model):
@@ -91,6 +97,8 @@ class AgreementConsent(db.Model):
     )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     date: Mapped[date]
+
+    organization: Mapped[Organization] = relationship()
 
 
 class Area(db.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,14 @@ from jointprojects.audit import services as audit
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import is_currency
-from jointprojects.organizations.models import Agreement, AgreementParty, Area, Organization
+from jointprojects.organizations.models import (
+    Agreement,
+    AgreementAmendment,
+    AgreementConsent,
+    AgreementParty,
+    Area,
+    Organization,
+)
 from jointprojects.special_arrangements.allocation import termination_effective_date
 
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "seed" / "reference.json"
@@ -128,6 +136,58 @@ def give_agreement_notice(agreement: Agreement, organization_code: str, notice: 
     agreement.termination_effective_date = termination_effective_date(notice)
     agreement.termination_notified_by_id = org.id
     audit.record("notice", agreement, before=before)
+
+
+def propose_agreement_amendment(
+    agreement: Agreement, title: str | None, text: str | None, user: Any = None
+) -> AgreementAmendment:
+    """Art. 10.2: an amendment to the agreement, awaiting every party's written consent."""
+    errors = Collector()
+    if not (title or "").strip():
+        errors.add("title", "Give the amendment a title.")
+    if not (text or "").strip():
+        errors.add("text", "Give the text of the amendment.")
+    errors.raise_if_any()
+    if agreement.termination_effective_date:
+        raise Conflict("Notice of termination has been given; the agreement is not amended.")
+    amendment = AgreementAmendment(title=(title or "").strip(), text=(text or "").strip())
+    agreement.amendments.append(amendment)
+    audit.record("propose", amendment, parent=agreement, user=user)
+    return amendment
+
+
+def consent_to_agreement_amendment(
+    agreement: Agreement,
+    amendment: AgreementAmendment,
+    organization_code: str,
+    on: date | None,
+    user: Any,
+) -> AgreementConsent:
+    """A party's written consent; the amendment is adopted on the date of the last one."""
+    from jointprojects.auth import policy
+
+    if on is None:
+        raise DomainError("date is required.", "date")
+    if on > date.today():
+        raise DomainError("date cannot be in the future.", "date")
+    party = next((p for p in agreement.parties if p.organization.code == organization_code), None)
+    if party is None:
+        raise DomainError(f"{organization_code} is not a party to this agreement.", "organization")
+    policy.ensure(user, policy.AMENDMENT_CONSENT, organization_code)
+    if amendment.adopted_on is not None:
+        raise Conflict("This amendment is already adopted.")
+    if any(c.organization_id == party.organization_id for c in amendment.consents):
+        raise Conflict(f"{organization_code} has already consented.", "organization")
+    consent = AgreementConsent(organization=party.organization, date=on)
+    amendment.consents.append(consent)
+    audit.record("consent", consent, parent=agreement, user=user)
+    if {c.organization_id for c in amendment.consents} == {
+        p.organization_id for p in agreement.parties
+    }:
+        before = audit.snapshot(amendment)
+        amendment.adopted_on = max(c.date for c in amendment.consents)
+        audit.record("update", amendment, parent=agreement, before=before, user=user)
+    return consent
 
 
 def areas_by_code() -> dict[str, Area]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import login_required
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from jointprojects.auth.policy import ORGANIZATION_WRITE, READ, requires
+from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, READ, can, requires
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.forms import apply_errors
@@ -38,19 +38,42 @@ class AgreementActForm(FlaskForm):
     date = DateField("Date", validators=[DataRequired()])
 
 
-def _page(form: OrganizationForm, act_form: AgreementActForm, status: int = 200):  # type: ignore[no-untyped-def]
+class AmendmentForm(FlaskForm):
+    """Art. 10.2: an amendment of the agreement, proposed for mutual written consent."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
+    text = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
+
+
+class ConsentForm(FlaskForm):
+    organization = SelectField("Consent for", choices=[], validate_choice=False)
+    date = DateField("Date", validators=[DataRequired()])
+
+
+def _page(  # type: ignore[no-untyped-def]
+    form: OrganizationForm,
+    act_form: AgreementActForm,
+    status: int = 200,
+    amendment_form: AmendmentForm | None = None,
+):
     agreement = services.reference_agreement()
+    consent_form = ConsentForm()
     if agreement is not None:
-        act_form.organization.choices = [
-            (p.organization.code, p.organization.code) for p in agreement.parties
+        codes = [p.organization.code for p in agreement.parties]
+        act_form.organization.choices = [(c, c) for c in codes]
+        consent_form.organization.choices = [
+            (c, c) for c in codes if can(current_user, AMENDMENT_CONSENT, c)
         ]
-    return render_template(
+    page = render_template(
         "organizations/index.html",
         organizations=services.list_organizations(),
         agreement=agreement,
         form=form,
         act_form=act_form,
-    ), status
+        amendment_form=amendment_form or AmendmentForm(),
+        consent_form=consent_form,
+    )
+    return page, status
 
 
 @bp.route("/")
@@ -99,3 +122,56 @@ def agreement_act():  # type: ignore[no-untyped-def]
             db.session.rollback()
             apply_errors(form, exc)
     return _page(OrganizationForm(), form, 422)
+
+
+@bp.route("/agreement/amendments", methods=["POST"])
+@login_required
+@requires(ORGANIZATION_WRITE)
+def propose_amendment():  # type: ignore[no-untyped-def]
+    agreement = services.reference_agreement() or abort(404)
+    form = AmendmentForm()
+    if form.validate_on_submit():
+        try:
+            services.propose_agreement_amendment(
+                agreement, form.title.data, form.text.data, current_user
+            )
+            db.session.commit()
+            flash(
+                "Amendment proposed; it is adopted once every party consents in writing.", "success"
+            )
+            return redirect(url_for(".index"))
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return _page(OrganizationForm(), AgreementActForm(), 422, amendment_form=form)
+
+
+@bp.route("/agreement/amendments/<int:amendment_id>/consents", methods=["POST"])
+@login_required
+@requires(AMENDMENT_CONSENT)
+def consent(amendment_id: int):  # type: ignore[no-untyped-def]
+    agreement = services.reference_agreement() or abort(404)
+    amendment = next((a for a in agreement.amendments if a.id == amendment_id), None)
+    if amendment is None:
+        abort(404)
+    form = ConsentForm()
+    form.organization.choices = [
+        (p.organization.code, p.organization.code) for p in agreement.parties
+    ]
+    if form.validate_on_submit():
+        try:
+            services.consent_to_agreement_amendment(
+                agreement, amendment, form.organization.data, form.date.data, current_user
+            )
+            db.session.commit()
+            flash(
+                "Consent recorded."
+                + (" The amendment is adopted." if amendment.adopted_on else ""),
+                "success",
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+    else:
+        flash("Give the date of the written consent.", "danger")
+    return redirect(url_for(".index"))

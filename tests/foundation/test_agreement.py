@@ -67,3 +67,30 @@ def test_calendar_months_clamp_to_the_end_of_the_month(start, months, expected):
 
 def test_notice_date_plus_six_months():
     assert termination_effective_date(date(2025, 6, 15)) == date(2025, 12, 15)
+
+
+def test_an_agreement_amendment_is_adopted_on_the_last_written_consent(db, make_user):
+    from jointprojects.errors import Forbidden
+
+    agreement = services.reference_agreement()
+    amendment = services.propose_agreement_amendment(agreement, "Art. 3", "New wording", None)
+    un, interpol = make_user("programme_manager", "UN"), make_user("programme_manager", "INTERPOL")
+    with pytest.raises(Forbidden):
+        services.consent_to_agreement_amendment(agreement, amendment, "INTERPOL",
+                                                date(2025, 1, 5), un)
+    services.consent_to_agreement_amendment(agreement, amendment, "UN", date(2025, 1, 9), un)
+    assert amendment.adopted_on is None
+    services.consent_to_agreement_amendment(agreement, amendment, "INTERPOL", date(2025, 1, 5),
+                                            interpol)
+    assert amendment.adopted_on == date(2025, 1, 9)
+    with pytest.raises(Conflict):
+        services.consent_to_agreement_amendment(agreement, amendment, "UN", date(2025, 1, 9), un)
+
+
+def test_agreement_amendment_through_the_page(login, make_user, db):
+    admin = login(make_user("admin"))
+    response = admin.post_form("/organizations/agreement/amendments",
+                               {"title": "Data protection", "text": "Article 3 is amended."},
+                               page="/organizations/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Data protection" in page and "awaiting consent" in page

@@ -106,10 +106,13 @@ def _parse_date(text: str) -> date | None:
 def index():  # type: ignore[no-untyped-def]
     args = {k: request.args.get(k, "").strip()
             for k in ("q", "on", "organization", "status", "ending", "arrangement")}
+    # ``active_on`` is the API's name of the same filter: a link written for the API works here.
+    args["on"] = args["on"] or request.args.get("active_on", "").strip()
     problems: dict[str, str] = {}
     on = _parse_date(args["on"])
     if args["on"] and on is None:
-        problems["on"] = "Write the date as YYYY-MM-DD."
+        problems["on"] = (f"{args['on'][:40]} is not a valid date. Write the date as "
+                          "YYYY-MM-DD; the list below is not filtered by date.")
     status = args["status"] if args["status"] in services.DISPLAY_STATUSES else None
     today = services.current_day()
     page = paginate(services.exchange_query(

@@ -129,7 +129,7 @@ def test_list_filters_marks_and_pagination(manager, make_exchange, admin):
     paged = manager.get(f"{BASE}/?per_page=1&page=2").get_data(as_text=True)
     assert "Page 2 of 3" in paged
     bad = manager.get(f"{BASE}/?on=tomorrow").get_data(as_text=True)
-    assert "Write the date as YYYY-MM-DD." in bad
+    assert "tomorrow is not a valid date. Write the date as YYYY-MM-DD" in bad
     assert soon.id
 
 
@@ -239,3 +239,26 @@ def test_costs_page_per_arrangement(manager, make_exchange, make_arrangement):
     html = manager.get(f"{BASE}/costs?arrangement={sa.reference}").get_data(as_text=True)
     assert "60,000.00 USD" in html and "999.00" not in html
     assert manager.get(f"{BASE}/costs?arrangement=SA-NONE").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["active_on=2026-02-30", "on=2026-02-30"])
+def test_an_impossible_date_in_the_register_filter_is_explained(login, make_user,
+                                                                 make_exchange, query):
+    make_exchange()
+    manager = login(make_user("programme_manager", "UN"))
+    response = manager.get(f"{BASE}/?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "2026-02-30 is not a valid date. Write the date as YYYY-MM-DD" in html
+    assert "not filtered by date" in html
+
+
+def test_the_apis_active_on_filters_the_register_page(login, make_user, make_exchange):
+    today = date.today()
+    make_exchange(person_name="Later Person", staff_id="S-LATER",
+                  start_date=today + timedelta(days=30), end_date=today + timedelta(days=90))
+    manager = login(make_user("programme_manager", "UN"))
+    day = (today + timedelta(days=40)).isoformat()
+    assert "Later Person" in manager.get(f"{BASE}/?active_on={day}").get_data(as_text=True)
+    assert "Later Person" not in manager.get(
+        f"{BASE}/?active_on={today.isoformat()}").get_data(as_text=True)

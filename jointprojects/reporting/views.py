@@ -12,6 +12,7 @@ imported for real, in one transaction) or cancel.
 
 from __future__ import annotations
 
+from datetime import date
 from io import BytesIO
 from typing import Any
 
@@ -31,7 +32,7 @@ from jointprojects.reporting.download import cost_report_response
 from jointprojects.reporting.forms import ConfirmForm, ImportForm
 from jointprojects.reporting.models import PendingImport
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
-from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.special_arrangements.services import get_arrangement, in_force_on_clause
 from reports.imports import template_workbook
 
 
@@ -62,8 +63,10 @@ def cost_report(reference: str):  # type: ignore[no-untyped-def]
 # --- imports -------------------------------------------------------------------------------------
 
 def _import_choices(form: ImportForm) -> list[SpecialArrangement]:
+    """The arrangements in force today (not those whose end date or termination has passed,
+    though their stored status still says in force)."""
     arrangements = list(db.session.scalars(
-        select(SpecialArrangement).where(SpecialArrangement.status == "in_force")
+        select(SpecialArrangement).where(in_force_on_clause(date.today()))
         .order_by(SpecialArrangement.reference)))
     form.arrangement.choices = [("", "Choose an arrangement")] + [
         (a.reference, f"{a.reference}: {a.title}") for a in arrangements]

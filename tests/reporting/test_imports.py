@@ -350,3 +350,18 @@ def test_big_files_are_recorded_in_chunks_of_one_transaction(web, make_arrangeme
     assert problems(html) == [("7", "date"), ("8", "exchange_rate")]
     assert db.session.scalar(select(func.count()).select_from(Expense)
                              .filter_by(arrangement_id=third.id)) == 0
+
+
+def test_the_arrangement_list_offers_only_arrangements_in_force_today(web, make_arrangement,
+                                                                     rates):
+    current = make_arrangement()
+    expired = make_arrangement(start_date=date(2024, 1, 1), end_date=date(2024, 12, 31))
+    draft = make_arrangement(signed=False)
+    html = web.get("/expenses/imports").get_data(as_text=True)
+    offered = re.findall(r'<option value="(SA-[^"]+)"', html)
+    assert offered == [current.reference]
+    assert expired.reference not in html and draft.reference not in html
+    # Nor can an expired one be chosen by hand: the form refuses it, nothing is stashed.
+    response = upload(web, expired, xlsx(GOOD_ROWS))
+    assert response.status_code == 422
+    assert count(PendingImport) == 0

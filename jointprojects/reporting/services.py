@@ -78,10 +78,20 @@ PREVIEW_LINES = 200
 CHUNK_ROWS = 10_000
 
 _SOURCES = {
-    "table": "UN operational rates of exchange (rates table)",
     "given": "entered with the expense",
     "same": "reporting currency",
 }
+
+
+def _table_label(row: ExchangeRate | None, used: Decimal | None = None) -> str:
+    """A rate of the rates table named by the source stored with it, never by a guess."""
+    if row is None:
+        return "rates table (no longer in the table)"
+    source = (row.source or "").strip() or "(no source recorded)"
+    if used is not None and row.rate != used:
+        return (f"rates table when the expense was recorded (the table now holds "
+                f"{row.rate.normalize():f}: {source})")
+    return f"rates table: {source}"
 
 
 # --- the period ------------------------------------------------------------------------------
@@ -347,17 +357,15 @@ def rates_used(sa: SpecialArrangement, date_from: date | None = None,
             label = (f"cross rate of the rates table: {currency} per USD / {sa.currency} per "
                      "USD, to 10 decimals")
         elif source == "table":
-            note = table.get((currency, month_text))
-            if note is not None and note.source:
-                label += f": {note.source}"
+            label = _table_label(table.get((currency, str(month_text))), rate)
         noun = "expense" if count == 1 else "expenses"
         result.append(RateUsed(currency, str(month_text), rate, f"{label} ({count} {noun})"))
     if sa.currency != "USD":
         for (currency, month_text) in sorted(table_pairs):
             row = table.get((currency, month_text))
             if row is not None:
-                label = "rates table" + (f": {row.source}" if row.source else "")
-                result.append(RateUsed(currency, month_text, row.rate, label, base="USD"))
+                result.append(RateUsed(currency, month_text, row.rate, _table_label(row),
+                                       base="USD"))
     return result
 
 

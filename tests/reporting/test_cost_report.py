@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 
 from jointprojects.auth import policy
+from jointprojects.expenses import services as expense_services
+from jointprojects.expenses.services import ExpenseData
 from jointprojects.extensions import db
 from jointprojects.money import minor_units, parse_decimal, quantum
 from jointprojects.reporting import services
@@ -127,8 +129,7 @@ def test_the_rates_sheet_lists_the_rates_used_with_their_source(api, arrangement
         f"/api/v1/arrangements/{arrangement.reference}/cost-report.xlsx"))
     rates = [row for row in wb["Rates"].iter_rows(min_row=2, values_only=True)]
     found = {(r[0], r[1], Decimal(str(r[2]))): r[4] for r in rates}
-    assert found[("EUR", "2025-01", Decimal("0.9234"))].startswith(
-        "UN operational rates of exchange (rates table): UN ORE")
+    assert found[("EUR", "2025-01", Decimal("0.9234"))] == "rates table: UN ORE (1 expense)"
     assert found[("EUR", "2025-02", Decimal("0.91"))] == "entered with the expense (1 expense)"
     assert found[("JPY", "2025-05", Decimal("150"))] == "entered with the expense (1 expense)"
     assert ("USD", "2025-02") not in {(r[0], r[1]) for r in rates}  # same currency: no rate
@@ -276,3 +277,26 @@ def test_the_report_of_an_arrangement_without_expenses(api, make_arrangement):
     assert _by_label(wb["About"])["Expenses"][1] == 0
     summary = _by_label(wb["Summary"])
     assert [summary[code][6] for code in ("UN", "INTERPOL")] == [0, 0]  # the API's paid
+
+
+def test_the_rates_sheet_names_the_stored_source_never_a_guess(api, make_arrangement, finance):
+    """A table rate is labelled with the source stored with it; an empty one says so; a rate
+    changed in the table since the expense was recorded shows what the table now holds."""
+    sa = make_arrangement()
+    expense_services.set_rate("EUR", "2025-02", "0.9", "", finance)
+    expense_services.set_rate("JPY", "2025-02", "150", "Treasury bulletin 7", finance)
+    for currency, amount in (("EUR", "90.00"), ("JPY", "15000")):
+        expense_services.record_expense(sa, ExpenseData(
+            date=date(2025, 2, 10), category="travel", description="Mission",
+            amount=amount, currency=currency, paid_by="UN"), finance)
+    db.session.commit()
+    expense_services.set_rate("JPY", "2025-02", "155", "Treasury bulletin 8", finance)
+    db.session.commit()
+    wb = _workbook(api("finance").get(f"/api/v1/arrangements/{sa.reference}/cost-report.xlsx"))
+    found = {(r[0], r[1]): r[4] for r in wb["Rates"].iter_rows(min_row=2, values_only=True)}
+    assert found == {
+        ("EUR", "2025-02"): "rates table: (no source recorded) (1 expense)",
+        ("JPY", "2025-02"): "rates table when the expense was recorded (the table now "
+                            "holds 155: Treasury bulletin 8) (1 expense)",
+    }
+    assert not any("UN operational rates of exchange" in v for v in found.values())

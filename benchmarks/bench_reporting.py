@@ -172,7 +172,7 @@ def case_import(url: str, path: str, token: str) -> dict:
 
     app = make_app(url)
     timed: dict[str, float] = {}
-    record = expenses.record_expenses
+    record = expenses.record_expense_batch
 
     def timed_record(*args, **kwargs):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -182,7 +182,7 @@ def case_import(url: str, path: str, token: str) -> dict:
             timed["record_expenses"] = (timed.get("record_expenses", 0.0)
                                         + time.perf_counter() - start)
 
-    expenses.record_expenses = timed_record
+    expenses.record_expense_batch = timed_record
     data = Path(path).read_bytes()
     with app.app_context():
         sa = get_arrangement(REFERENCE)

@@ -50,12 +50,14 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.audit import services as audit
 from jointprojects.audit.models import AuditEntry
+from jointprojects.auth.models import utcnow
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.expenses.models import (
     RATE_BASE_CURRENCY,
@@ -339,6 +341,27 @@ def check_expense(sa: SpecialArrangement, data: ExpenseData) -> None:
     errors.raise_if_any()
 
 
+def _check_all(sa: SpecialArrangement, items: Sequence[ExpenseData],
+               prefix: str | None) -> list[_Checked]:
+    """Every item checked (one DomainError naming ``{prefix}[i].field`` for all of them)."""
+    errors = Collector()
+    cache: dict[tuple[str, str], Decimal | None] = {}
+    checked = [
+        _check(sa, data, errors, "" if prefix is None else f"{prefix}[{index}].", cache)
+        for index, data in enumerate(items)
+    ]
+    errors.raise_if_any()
+    return [c for c in checked if c is not None]
+
+
+def check_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData],
+                   prefix: str | None = "rows") -> None:
+    """Validate several expenses as :func:`record_expenses` would, storing nothing: one
+    DomainError naming every bad ``{prefix}[i].field``, Conflict if ``sa`` is not in force."""
+    _ensure_in_force(sa)
+    _check_all(sa, items, prefix)
+
+
 def _ensure_in_force(sa: SpecialArrangement) -> None:
     if sa.status == "draft" or sa.entry_into_force is None:
         raise Conflict(f"{sa.reference} is not in force yet: expenses can be recorded once "
@@ -384,17 +407,19 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
     of rule 6 (date, then recording order: the order of ``items`` within a date).
     """
     _ensure_in_force(sa)
-    errors = Collector()
-    cache: dict[tuple[str, str], Decimal | None] = {}
-    checked = [
-        _check(sa, data, errors, "" if prefix is None else f"{prefix}[{index}].", cache)
-        for index, data in enumerate(items)
-    ]
-    errors.raise_if_any()
+    checked = _check_all(sa, items, prefix)
     _lock(sa)
+    if len(checked) > 1:
+        ids = [r.id for r in _record_batch(sa, checked, user)]
+        loaded: dict[int, Expense] = {}
+        for lo in range(0, len(ids), _WRITE_BATCH):
+            loaded.update((e.id, e) for e in db.session.scalars(
+                select(Expense).where(Expense.id.in_(ids[lo:lo + _WRITE_BATCH]))
+                .options(selectinload(Expense.parts).joinedload(ExpensePart.organization))))
+        return [loaded[expense_id] for expense_id in ids]
     user_id = getattr(user, "id", None)
     expenses = []
-    for row in (c for c in checked if c is not None):
+    for row in checked:
         expense = Expense(
             arrangement_id=sa.id, date=row.date, category=row.category,
             description=row.description, amount=row.amount, currency=row.currency,
@@ -409,16 +434,107 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
     _synchronize(sa, from_date=min(e.date for e in expenses) if expenses else None,
                  expense_ids=[e.id for e in expenses],
                  months={month_of(e.date) for e in expenses})
-    ids = [e.id for e in expenses]
-    for lo in range(0, len(ids) if len(ids) > 1 else 0, _WRITE_BATCH):
-        # the audit rows read every expense's parts: load them a batch at a time
-        db.session.scalars(
-            select(Expense).where(Expense.id.in_(ids[lo:lo + _WRITE_BATCH]))
-            .options(selectinload(Expense.parts).joinedload(ExpensePart.organization))
-            .execution_options(populate_existing=True)).all()
     for expense in expenses:
         audit.record("create", expense, parent=sa, after=expense_snapshot(expense), user=user)
     return expenses
+
+
+@dataclass(frozen=True)
+class RecordedExpense:
+    """An expense as :func:`record_expense_batch` stored it (plain data, no ORM object):
+    ``paid_by`` and the keys of ``parts`` are organization codes."""
+
+    id: int
+    date: date
+    category: str
+    description: str
+    amount: Decimal
+    currency: str
+    exchange_rate: Decimal
+    rate_source: str
+    reporting_amount: Decimal
+    paid_by: str
+    document_reference: str
+    unallocated: Decimal
+    share_version_number: int
+    parts: dict[str, Decimal]
+
+
+def record_expense_batch(sa: SpecialArrangement, items: Sequence[ExpenseData], user: Any,
+                         prefix: str | None = "rows") -> list[RecordedExpense]:
+    """:func:`record_expenses` for big batches (imports): the same validation, stored rows,
+    parts, totals and audit rows, all or none, but returning plain data instead of loading
+    an ORM object per expense."""
+    _ensure_in_force(sa)
+    checked = _check_all(sa, items, prefix)
+    _lock(sa)
+    return _record_batch(sa, checked, user)
+
+
+def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
+                  user: Any) -> list[RecordedExpense]:
+    """The bulk path (validated rows, arrangement locked): the same stored results as
+    recording the rows one by one, in a few statements. The expenses go in with one
+    multi-row ``INSERT ... RETURNING``, their parts and figures are written by
+    :func:`_synchronize` (executemany, the engine's integer core), the months' totals are
+    refreshed once, and the audit rows written with one executemany."""
+    if not checked:
+        return []
+    table = Expense.__table__
+    user_id = getattr(user, "id", None)
+    now = utcnow()
+    ids: list[int] = list(db.session.scalars(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        [{
+            "arrangement_id": sa.id, "date": row.date, "category": row.category,
+            "description": row.description, "amount": row.amount, "currency": row.currency,
+            "exchange_rate": row.rate, "rate_source": row.rate_source,
+            "reporting_amount": row.reporting_amount, "paid_by_id": row.paid_by.id,
+            "document_reference": row.document_reference, "unallocated": Decimal(0),
+            "share_version_number": 0, "created_by_id": user_id, "created_at": now,
+            "updated_at": now, "version": 1,
+        } for row in checked],
+    ))
+    _synchronize(sa, from_date=min(row.date for row in checked), expense_ids=ids,
+                 months={month_of(row.date) for row in checked})
+    codes = {p.organization_id: p.organization.code for p in sa.parties}
+    reporting = sa.currency
+    attributes = [(attr.key, attr.columns[0].key) for attr in sa_inspect(Expense).column_attrs]
+    recorded: list[RecordedExpense] = []
+    snapshots: list[tuple[str, int, dict[str, Any]]] = []
+    for lo in range(0, len(ids), _WRITE_BATCH):
+        batch = ids[lo:lo + _WRITE_BATCH]
+        parts: dict[int, dict[str, Decimal]] = {i: {} for i in batch}
+        for expense_id, organization_id, amount in db.session.execute(
+            select(ExpensePart.expense_id, ExpensePart.organization_id, ExpensePart.amount)
+            .where(ExpensePart.expense_id.in_(batch))
+            .order_by(ExpensePart.expense_id, ExpensePart.organization_id)
+        ):
+            parts[expense_id][codes[organization_id]] = amount
+        rows = {r.id: r for r in db.session.execute(select(table).where(table.c.id.in_(batch)))}
+        for expense_id in batch:
+            r = rows[expense_id]._mapping
+            own = parts[expense_id]
+            snapshot = {key: audit.jsonable(r[column]) for key, column in attributes}
+            snapshot.update({
+                "amount": to_json(r["amount"], r["currency"]),
+                "exchange_rate": rate_to_json(r["exchange_rate"]),
+                "reporting_amount": to_json(r["reporting_amount"], reporting),
+                "unallocated": to_json(r["unallocated"], reporting),
+                "paid_by": codes[r["paid_by_id"]],
+                "allocation": {code: to_json(amount, reporting) for code, amount in own.items()},
+            })
+            snapshots.append(("expense", expense_id, snapshot))
+            recorded.append(RecordedExpense(
+                id=expense_id, date=r["date"], category=r["category"],
+                description=r["description"], amount=r["amount"], currency=r["currency"],
+                exchange_rate=r["exchange_rate"], rate_source=r["rate_source"],
+                reporting_amount=r["reporting_amount"], paid_by=codes[r["paid_by_id"]],
+                document_reference=r["document_reference"], unallocated=r["unallocated"],
+                share_version_number=r["share_version_number"], parts=own,
+            ))
+    audit.record_many("create", snapshots, parent=sa, user=user)
+    return recorded
 
 
 def update_expense(expense: Expense, data: ExpenseData, expected_version: int | None,

@@ -43,7 +43,6 @@ from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.services import personnel_cost_rows
 from jointprojects.reporting.models import PendingImport
-from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
 from jointprojects.types import Rate
 from reports import imports as sheet
@@ -372,9 +371,9 @@ def rates_used(sa: SpecialArrangement, date_from: date | None = None,
 def _personnel(sa: SpecialArrangement, date_from: date | None,
                date_to: date | None) -> list[PersonnelCostLine]:
     """The cost items of personnel exchanges linked to ``sa`` (Art. 8) whose exchange
-    overlaps the period, converted into the arrangement's currency with the rate of the
-    item's month (cross rate of the rates table); None where that rate is missing."""
-    cache: dict[tuple[str, str], Decimal | None] = {}
+    overlaps the period, cancelled exchanges left out, each converted into the reporting
+    currency of the organization bearing it with the rate of the item's month, as the
+    personnel pages and API show it (None where that rate is missing)."""
     lines = []
     for row in personnel_cost_rows(sa.id).rows:
         start = row.period_start or row.start
@@ -383,18 +382,13 @@ def _personnel(sa: SpecialArrangement, date_from: date | None,
             continue
         if date_from is not None and end < date_from:
             continue
-        if row.currency == sa.currency:
-            converted: Decimal | None = row.amount
-        else:
-            rate, _missing = expenses.cross_rate(row.currency, sa.currency, row.rate_month,
-                                                 cache)
-            converted = None if rate is None else allocation.convert(row.amount, rate,
-                                                                     sa.currency)
         lines.append(PersonnelCostLine(
             staff=f"{row.person_name} ({row.staff_id})", home=row.home, host=row.host,
             position=row.position, start_date=row.start, end_date=row.end,
             category=row.category, borne_by=row.borne_by, amount=row.amount,
-            currency=row.currency, reporting_amount=converted,
+            currency=row.currency, reporting_amount=row.reporting_amount,
+            reporting_currency=row.reporting_currency, status=row.status,
+            rate_month=row.rate_month, exchange=row.exchange_id,
         ))
     return lines
 
@@ -528,7 +522,7 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
     for start in range(0, len(items), CHUNK_ROWS):
         chunk = slice(start, start + CHUNK_ROWS)
         try:
-            stored = expenses.record_expenses(sa, items[chunk], user, prefix="rows")
+            stored = expenses.record_expense_batch(sa, items[chunk], user, prefix="rows")
         except DomainError as exc:
             # Name the bad rows of this chunk and of every later one; the caller rolls back
             # the chunks already recorded.
@@ -542,21 +536,17 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
 
 def _validate(sa: SpecialArrangement, items: list[expenses.ExpenseData],
               rows: Sequence[sheet.ExpenseRow], user: Any) -> list[RowProblem]:
-    """The services' problems with ``items``, without recording them. record_expenses checks
-    every row before it writes anything and raises one DomainError (STYLE.md habit 4): a last
-    row that can never be valid makes it stop there, after naming the other rows' problems."""
-    if not items:
-        return []
+    """The services' problems with ``items``, without recording them
+    (:func:`~jointprojects.expenses.services.check_expenses`)."""
     try:
-        expenses.record_expenses(sa, [*items, expenses.ExpenseData()], user, prefix="rows")
+        expenses.check_expenses(sa, items, prefix="rows")
     except DomainError as exc:
         return _service_problems(exc, rows)
-    raise AssertionError("an expense without a date was accepted")  # pragma: no cover
+    return []
 
 
 def _service_problems(exc: DomainError, rows: Sequence[sheet.ExpenseRow]) -> list[RowProblem]:
-    """The services' errors (``rows[i].field``) on the spreadsheet's rows and columns; those
-    of a row past ``rows`` (the validation-only sentinel) are left out."""
+    """The services' errors (``rows[i].field``) on the spreadsheet's rows and columns."""
     problems = []
     for error in exc.errors:
         match = _SERVICE_FIELD.match(error.field or "")
@@ -581,14 +571,14 @@ class _Summary:
         self.count = 0
         self.lines: list[ExpensePreviewLine] = []
 
-    def add(self, stored: Sequence[Expense], rows: Sequence[sheet.ExpenseRow]) -> None:
+    def add(self, stored: Sequence[expenses.RecordedExpense],
+            rows: Sequence[sheet.ExpenseRow]) -> None:
         zero = Decimal(0)
         for expense, row in zip(stored, rows, strict=True):
-            # record_expenses loads the parts of what it stored (for its audit rows).
-            parts = {p.organization.code: p.amount for p in expense.parts}
+            parts = expense.parts
             for code, amount in parts.items():
                 self.shares[code] = self.shares.get(code, zero) + amount
-            payer = expense.paid_by.code
+            payer = expense.paid_by
             self.paid[payer] = self.paid.get(payer, zero) + expense.reporting_amount
             self.total += expense.reporting_amount
             self.unallocated += expense.unallocated

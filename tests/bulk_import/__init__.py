@@ -1,0 +1,1 @@
+"""The bulk path of expense recording (imports)."""

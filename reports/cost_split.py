@@ -38,7 +38,8 @@ from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_
 from reports.data import EXPENSE_CATEGORIES, CostSplitReport
 from reports.sheets import RowWriter, prepare_sheet
 
-__all__ = ["RULES", "build_cost_split", "expense_columns", "write_cost_split"]
+__all__ = ["PERSONNEL_NOTE", "RATE_MISSING", "RULES", "build_cost_split", "expense_columns",
+           "write_cost_split"]
 
 #: The rules applied, as the About sheet states them (DOMAIN.md money rules).
 RULES: tuple[tuple[str, str], ...] = (
@@ -70,6 +71,17 @@ RULES: tuple[tuple[str, str], ...] = (
 )
 
 _TABLE_STYLE = "TableStyleMedium2"
+
+#: What the Personnel sheet shows for an item whose month has no rate (never a blank, which a
+#: sum would silently leave out).
+RATE_MISSING = "rate missing"
+#: How the Personnel sheet is made, as it states it.
+PERSONNEL_NOTE = (
+    "Cost items of the personnel exchanges linked to this arrangement (Art. 8) whose exchange "
+    "overlaps the period. Cancelled exchanges are left out: their costs are not incurred. "
+    "Each item is converted into the reporting currency of the organization that bears it "
+    "with the rate of the item's month (cross rate of the rates table, rule 2), as on the "
+    "personnel exchange pages and the API.")
 
 
 def expense_columns(data: CostSplitReport) -> list[str]:
@@ -452,26 +464,97 @@ class _CostSplitWriter:
             ws.auto_filter.ref = f"A1:E{w.row}"
 
     def write_personnel(self, ws: Any) -> None:
-        widths = [24, 10, 10, 24, 11, 11, 16, 10, 14, 9, 16]
+        """One row per cost item, then totals per bearing organization and per exchange and
+        organization, each in that organization's reporting currency (currencies are never
+        added together). An item whose month has no rate shows "rate missing" and is left out
+        of the sums; the totals count such items and say the total is incomplete."""
+        lines = self.data.personnel
+        widths = [10, 24, 9, 9, 22, 11, 11, 11, 14, 9, 14, 9, 9, 10, 16]
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1")
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws)
-        w.append(f.header(["Staff member", "Home", "Host", "Position", "Start", "End",
-                           "Cost item", "Borne by", "Amount", "Currency",
-                           f"Reporting amount ({self.currency})"]))
+        w.append(f.header(["Exchange", "Staff member", "Home", "Host", "Position", "Start",
+                           "End", "Status", "Cost item", "Borne by", "Amount", "Currency",
+                           "Rate month", "Reporting currency", "Reporting amount"]))
         first = w.next_row
-        for p in self.data.personnel:
+        for p in lines:
+            target = p.reporting_currency or self.currency
+            reporting = (f.text(RATE_MISSING) if p.reporting_amount is None
+                         else f.money(p.reporting_amount, target))
             w.append([
-                f.text(p.staff), f.text(p.home), f.text(p.host), f.text(p.position),
-                f.date(p.start_date), f.date(p.end_date), f.text(p.category),
-                f.text(p.borne_by), f.money(p.amount, p.currency), f.text(p.currency),
-                f.amount(p.reporting_amount, self.places),
+                p.exchange, f.text(p.staff), f.text(p.home), f.text(p.host),
+                f.text(p.position), f.date(p.start_date), f.date(p.end_date),
+                f.text(p.status), f.text(p.category), f.text(p.borne_by),
+                f.money(p.amount, p.currency), f.text(p.currency), f.text(p.rate_month),
+                f.text(target), reporting,
             ])
         last = w.row
-        ws.auto_filter.ref = f"A1:K{last}"
-        w.append([f.label("Total"), *([None] * 9),
-                  f.formula(f"={self.round(f'SUM(K{first}:K{last})')}",
-                            self.styles.total(self.places))])
+        ws.auto_filter.ref = f"A1:O{last}"
+
+        def col(letter: str) -> str:
+            return f"${letter}${first}:${letter}${last}"
+
+        # Per bearing organization: its currency, the application's sum, the items without
+        # a rate. One organization always reports in one currency.
+        orgs: dict[str, tuple[str, Decimal, int, int]] = {}
+        per_exchange: dict[tuple[int, str], tuple[str, str, Decimal, int, int]] = {}
+        for p in lines:
+            target = p.reporting_currency or self.currency
+            value = p.reporting_amount or Decimal(0)
+            missing = int(p.reporting_amount is None)
+            cur, total, items, gaps = orgs.get(p.borne_by, (target, Decimal(0), 0, 0))
+            orgs[p.borne_by] = (cur, total + value, items + 1, gaps + missing)
+            key = (p.exchange, p.borne_by)
+            staff, cur, total, items, gaps = per_exchange.get(
+                key, (p.staff, target, Decimal(0), 0, 0))
+            per_exchange[key] = (staff, cur, total + value, items + 1, gaps + missing)
+
+        w.blank()
+        w.append([f.section("Totals per bearing organization, each in its own reporting "
+                            "currency (different currencies are never added together)")])
+        w.append(f.header(["Borne by", "Currency", "Cost items", "Total",
+                           "Total (application)", "Check", "Items without a rate", "Note"]))
+        for code in sorted(orgs):
+            cur, total, items, gaps = orgs[code]
+            places = minor_units(cur)
+            r = w.next_row
+            match = f'{col("J")},"="&$A{r}'
+            w.append([
+                f.text(code), f.text(cur),
+                f.formula(f"=COUNTIFS({match})", Styles.INTEGER),
+                f.formula(f"=ROUND(SUMIFS({col('O')},{match}),{places})",
+                          self.styles.total(places)),
+                f.amount(total, places),
+                f.formula(f'=IF(ROUND(D{r}-E{r},{places})=0,"OK","DIFFERS")'),
+                f.formula(f'=COUNTIFS({match},{col("O")},"{RATE_MISSING}")', Styles.INTEGER),
+                f.formula(f'=IF(G{r}>0,"INCOMPLETE: "&G{r}&" item(s) without a rate left out'
+                          f' of the total","complete")'),
+            ])
+
+        w.blank()
+        w.append([f.section("Totals per exchange and bearing organization")])
+        w.append(f.header(["Exchange", "Staff member", "Borne by", "Currency", "Cost items",
+                           "Total", "Items without a rate"]))
+        for (exchange, code) in sorted(per_exchange):
+            staff, cur, total, items, gaps = per_exchange[(exchange, code)]
+            places = minor_units(cur)
+            r = w.next_row
+            match = f'{col("A")},$A{r},{col("J")},"="&$C{r}'
+            w.append([
+                exchange, f.text(staff), f.text(code), f.text(cur),
+                f.formula(f"=COUNTIFS({match})", Styles.INTEGER),
+                f.formula(f"=ROUND(SUMIFS({col('O')},{match}),{places})",
+                          self.styles.amount(places)),
+                f.formula(f'=COUNTIFS({match},{col("O")},"{RATE_MISSING}")', Styles.INTEGER),
+            ])
+
+        without_rate = sum(1 for p in lines if p.reporting_amount is None)
+        w.blank()
+        if without_rate:
+            w.append([f.text(f"Incomplete: {without_rate} cost item(s) have no rate for their "
+                             "month and are left out of the totals; record the rate and "
+                             "download the report again.")])
+        w.append([f.wrap(PERSONNEL_NOTE)])
 
     def write_about(self, ws: Any) -> None:
         prepare_sheet(ws, [28, 100], landscape=False)

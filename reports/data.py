@@ -248,7 +248,12 @@ class RateUsed:
 
 @dataclass(frozen=True, slots=True)
 class PersonnelCostLine:
-    """A cost item of a personnel exchange (Art. 8) linked to the arrangement."""
+    """A cost item of a personnel exchange (Art. 8) linked to the arrangement.
+
+    ``reporting_amount`` is in ``reporting_currency``, the currency of the organization that
+    bears the item (the arrangement's currency when blank); None when the rate of
+    ``rate_month`` is missing. ``exchange`` numbers the exchange (its id), ``status`` is its
+    status (proposed, approved, active, completed)."""
 
     staff: str
     home: str
@@ -261,6 +266,10 @@ class PersonnelCostLine:
     amount: Decimal
     currency: str
     reporting_amount: Decimal | None = None
+    reporting_currency: str = ""
+    status: str = ""
+    rate_month: str = ""
+    exchange: int = 0
 
 
 @dataclass(frozen=True)

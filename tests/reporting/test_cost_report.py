@@ -168,19 +168,52 @@ def test_the_report_streams_from_pages(app, arrangement, monkeypatch):
 
 
 def test_personnel_costs_of_linked_exchanges_appear(api, arrangement):
+    """Each item in the bearing organization's currency, as the personnel API shows it; the
+    totals per organization; an item without a rate marked and counted; cancelled exchanges
+    left out."""
     client = api("admin")
-    response = client.post("/api/v1/personnel-exchanges", json={
+    exchange = {
         "staff_id": "IP-7", "person_name": "Jane Doe", "home_organization": "INTERPOL",
         "host_organization": "UN", "position": "Analyst", "start_date": "2025-02-01",
         "end_date": "2025-07-31", "arrangement": arrangement.reference,
         "costs": [{"category": "salary", "borne_by": "INTERPOL", "amount": "9234.00",
-                   "currency": "EUR"}]})
+                   "currency": "EUR"},
+                  {"category": "travel", "borne_by": "UN", "amount": "923.40",
+                   "currency": "EUR"},
+                  # The rates table has no EUR rate for July 2025.
+                  {"category": "allowances", "borne_by": "UN", "amount": "100.00",
+                   "currency": "EUR", "period_start": "2025-07-01"}]}
+    response = client.post("/api/v1/personnel-exchanges", json=exchange)
     assert response.status_code == 201, response.get_json()
+    cancelled = client.post("/api/v1/personnel-exchanges", json={
+        **exchange, "staff_id": "IP-8", "person_name": "Gone Person",
+        "costs": [{"category": "salary", "borne_by": "UN", "amount": "5000.00",
+                   "currency": "USD"}]}).get_json()
+    assert client.post(f"/api/v1/personnel-exchanges/{cancelled['id']}/cancellation",
+                       json={"reason": "withdrawn"}).status_code == 201
     wb = _workbook(client.get(f"/api/v1/arrangements/{arrangement.reference}/cost-report.xlsx"))
-    rows = [r for r in wb["Personnel"].iter_rows(min_row=2, values_only=True) if r[1]]
-    assert rows[0][:4] == ("Jane Doe (IP-7)", "INTERPOL", "UN", "Analyst")
-    assert Decimal(str(rows[0][8])) == Decimal("9234")
-    assert Decimal(str(rows[0][10])) == Decimal("10000.00")  # 9234 EUR / 0.9234 per USD
+    rows = list(wb["Personnel"].iter_rows(values_only=True))
+    items = rows[1:4]
+    assert [r[1:5] for r in items] == [("Jane Doe (IP-7)", "INTERPOL", "UN", "Analyst")] * 3
+    assert [r[7] for r in items] == ["proposed"] * 3  # the exchange's status
+    assert [(r[9], r[13]) for r in items] == [("INTERPOL", "EUR"), ("UN", "USD"),
+                                              ("UN", "USD")]
+    assert Decimal(str(items[0][14])) == Decimal("9234")
+    assert Decimal(str(items[1][14])) == Decimal("1000.00")  # 923.40 EUR / 0.9234 per USD
+    assert items[2][14] == "rate missing"
+    assert not any("Gone Person" in str(r[1]) for r in rows)
+    start = next(i for i, r in enumerate(rows) if str(r[0]).startswith("Totals per bearing"))
+    totals = {r[0]: r for r in rows[start + 2:start + 4]}
+    assert totals["INTERPOL"][1] == "EUR" and totals["UN"][1] == "USD"
+    assert Decimal(str(totals["INTERPOL"][4])) == Decimal("9234.00")
+    assert Decimal(str(totals["UN"][4])) == Decimal("1000.00")
+    assert totals["UN"][6].startswith("=COUNTIFS(") and "rate missing" in totals["UN"][6]
+    # The application's figures are the personnel API's totals, to the cent.
+    api_totals = client.get("/api/v1/personnel-exchanges/costs",
+                            query_string={"arrangement": arrangement.reference}).get_json()
+    assert {t["organization"]: (t["currency"], t["amount"], t["complete"])
+            for t in api_totals["totals"]} == {
+        "INTERPOL": ("EUR", "9234.00", True), "UN": ("USD", "1000.00", False)}
 
 
 def test_errors_are_json(api, arrangement):

@@ -135,8 +135,8 @@ def test_user_text_never_becomes_a_formula(make_report, formula_texts) -> None:
         assert texts[value].data_type == "s" and texts[value].quotePrefix
     assert wb["Rates"]["E2"].value == "@UN operational rates"
     assert wb["Rates"]["E2"].quotePrefix
-    assert wb["Personnel"]["A2"].value == "-Jane Doe"
-    assert wb["Personnel"]["A2"].quotePrefix
+    assert wb["Personnel"]["B2"].value == "-Jane Doe"
+    assert wb["Personnel"]["B2"].quotePrefix
     # And in the XML: no formula element outside the cells this package writes.
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         expenses_xml = z.read("xl/worksheets/sheet2.xml").decode()

@@ -187,7 +187,20 @@ class _PortfolioWriter:
                 f.date(p.start_date), f.date(p.end_date), f.text(p.status),
                 f.text(p.arrangement), *(f.money(costs.get(c), c) for c in currencies),
             ])
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{max(w.row, 2)}"
+        last = max(w.row, 2)
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(widths))}{last}"
+        # One total per currency column (currencies are never added together); a cancelled
+        # exchange stays listed with its status but its costs are not incurred.
+        totals = []
+        for index, currency in enumerate(currencies, 9):
+            letter = get_column_letter(index)
+            places = minor_units(currency)
+            totals.append(f.formula(
+                f'=ROUND(SUMIFS(${letter}$2:${letter}${last},$G$2:$G${last},"<>cancelled"),'
+                f"{places})", self.styles.total(places)))
+        w.append([f.label("Total, cancelled exchanges left out"), *([None] * 7), *totals])
+        w.append([f.wrap("Costs are the exchanges' cost items in the currency they were "
+                         "recorded in, one column per currency, not converted.")])
 
     def write_about(self, ws: Any) -> None:
         prepare_sheet(ws, [28, 100], landscape=False)

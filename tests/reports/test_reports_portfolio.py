@@ -136,3 +136,21 @@ def test_libreoffice_totals_per_currency(portfolio, libreoffice) -> None:
     assert totals["JPY"][2] == 1
     assert ws["J3"].value in ("", None)  # no budget, no remaining
     assert ws["J2"].value == pytest.approx(3999.90)
+
+
+def test_personnel_totals_per_currency_leave_cancelled_exchanges_out(portfolio,
+                                                                     libreoffice) -> None:
+    cancelled = PersonnelExchangeRow("R. Roe", "INTERPOL", "UN", "Officer", date(2024, 2, 1),
+                                     date(2024, 8, 31), "cancelled", "",
+                                     (("EUR", Decimal("700.00")),))
+    other = PersonnelExchangeRow("A. Poe", "INTERPOL", "UN", "Officer", date(2024, 2, 1),
+                                 date(2024, 8, 31), "completed", "",
+                                 (("EUR", Decimal("0.25")),))
+    data = PortfolioData(portfolio.projects, portfolio.arrangements,
+                         personnel=(*portfolio.personnel, cancelled, other))
+    values = openpyxl.load_workbook(libreoffice(build_portfolio(data)), data_only=True)
+    rows = [[c.value for c in r] for r in values["Personnel"].iter_rows()]
+    total = next(r for r in rows if r[0] == "Total, cancelled exchanges left out")
+    assert rows[0][8:10] == ["Costs (EUR)", "Costs (JPY)"]
+    assert [Decimal(str(v)) for v in total[8:10]] == [Decimal("5000.75"), Decimal("1000")]
+    assert rows[2][6] == "cancelled"  # still listed, with its status

@@ -483,15 +483,39 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
     table = Expense.__table__
     user_id = getattr(user, "id", None)
     now = utcnow()
+    versions = engine_versions(sa)
+    ceilings = any(v.ceilings for v in versions)
+    parties = {p.organization.code: p.organization_id for p in sa.parties}
+    codes = sorted(parties)
+    places = minor_units(sa.currency)
+    scale = 10 ** (STORAGE_SCALE - places)
+    allocated: list[tuple[int, list[int], int]] | None = None
+    if not ceilings:
+        # Without ceilings an expense's parts depend on it alone: allocated here (the
+        # engine's integer core, by date as rule 6 orders them) and inserted with it.
+        order = sorted(range(len(checked)), key=lambda i: checked[i].date)
+        try:
+            results = allocation.allocate_expenses_minor(
+                ((checked[i].date, checked[i].category,
+                  int(checked[i].reporting_amount.scaleb(places))) for i in order),
+                versions, sa.currency, codes)
+        except ValueError as exc:
+            raise DomainError(f"The expenses of {sa.reference} cannot be allocated: {exc}.") \
+                from None
+        allocated = [results[0]] * len(checked)
+        for i, result in zip(order, results, strict=True):
+            allocated[i] = result
     params = [{
         "arrangement_id": sa.id, "date": row.date, "category": row.category,
         "description": row.description, "amount": row.amount, "currency": row.currency,
         "exchange_rate": row.rate, "rate_source": row.rate_source,
         "reporting_amount": row.reporting_amount, "paid_by_id": row.paid_by.id,
-        "document_reference": row.document_reference, "unallocated": Decimal(0),
-        "share_version_number": 0, "created_by_id": user_id, "created_at": now,
-        "updated_at": now, "version": 1,
-    } for row in checked]
+        "document_reference": row.document_reference,
+        "unallocated": Decimal(0) if allocated is None else Decimal(allocated[i][2]).scaleb(
+            -places),
+        "share_version_number": 0 if allocated is None else allocated[i][0],
+        "created_by_id": user_id, "created_at": now, "updated_at": now, "version": 1,
+    } for i, row in enumerate(checked)]
     if _dialect() == "postgresql":
         # Ids drawn from the sequence first, then a plain executemany, which psycopg sends
         # in one pipeline: a multi-row INSERT ... RETURNING with thousands of placeholders
@@ -505,9 +529,20 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
     else:
         ids = list(db.session.scalars(
             insert(table).returning(table.c.id, sort_by_parameter_order=True), params))
-    _synchronize(sa, from_date=min(row.date for row in checked), expense_ids=ids,
-                 months={month_of(row.date) for row in checked})
-    codes = {p.organization_id: p.organization.code for p in sa.parties}
+    months = {month_of(row.date) for row in checked}
+    if allocated is None:
+        _synchronize(sa, from_date=min(row.date for row in checked), expense_ids=ids,
+                     months=months)
+    else:
+        org_ids = [parties[c] for c in codes]
+        part_rows = [
+            {"e": expense_id, "o": organization_id, "a": part * scale}
+            for expense_id, (_, amounts, _) in zip(ids, allocated, strict=True)
+            for organization_id, part in zip(org_ids, amounts, strict=True)
+        ]
+        _write_parts(part_rows, [], [])
+        refresh_totals(sa.id, months)
+    code_of = {p.organization_id: p.organization.code for p in sa.parties}
     reporting = sa.currency
     attributes = [(attr.key, attr.columns[0].key) for attr in sa_inspect(Expense).column_attrs]
     recorded: list[RecordedExpense] = []
@@ -523,7 +558,7 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
             .order_by(ExpensePart.expense_id, ExpensePart.organization_id)
         ):
             if expense_id in parts:
-                parts[expense_id][codes[organization_id]] = amount
+                parts[expense_id][code_of[organization_id]] = amount
         rows = {r.id: r for r in db.session.execute(
             select(table).where(table.c.arrangement_id == sa.id, table.c.id.between(*span)))}
         for expense_id in batch:
@@ -535,7 +570,7 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
                 "exchange_rate": rate_to_json(r["exchange_rate"]),
                 "reporting_amount": to_json(r["reporting_amount"], reporting),
                 "unallocated": to_json(r["unallocated"], reporting),
-                "paid_by": codes[r["paid_by_id"]],
+                "paid_by": code_of[r["paid_by_id"]],
                 "allocation": {code: to_json(amount, reporting) for code, amount in own.items()},
             })
             snapshots.append(("expense", expense_id, snapshot))
@@ -543,7 +578,7 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
                 id=expense_id, date=r["date"], category=r["category"],
                 description=r["description"], amount=r["amount"], currency=r["currency"],
                 exchange_rate=r["exchange_rate"], rate_source=r["rate_source"],
-                reporting_amount=r["reporting_amount"], paid_by=codes[r["paid_by_id"]],
+                reporting_amount=r["reporting_amount"], paid_by=code_of[r["paid_by_id"]],
                 document_reference=r["document_reference"], unallocated=r["unallocated"],
                 share_version_number=r["share_version_number"], parts=own,
             ))

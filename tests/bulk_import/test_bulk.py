@@ -27,6 +27,8 @@ def _items(seed: int, n: int, start: date) -> list[services.ExpenseData]:
         currency = rng.choice(["USD", "EUR", "JPY"])
         amount = (f"{rng.randint(1, 40000)}" if currency == "JPY"
                   else f"{rng.randint(1, 90000) / 100:.2f}")
+        if rng.random() < 0.1:
+            amount = f"-{amount}"  # a refund
         rate = rng.choice([None, "0.9", "150.5"]) if currency != "USD" else None
         if rate is not None:
             rate = "0.9" if currency == "EUR" else "150.5"

@@ -346,8 +346,10 @@ def _acting_party(
     elif on > date.today():
         errors.add(date_field, f"{date_field} cannot be in the future: record an act once done.")
     elif sa.end_date and on > sa.end_date:
-        errors.add(date_field, f"{date_field} is after the arrangement's end date "
-                               f"({sa.end_date.isoformat()}).")
+        errors.add(
+            date_field,
+            f"{date_field} is after the arrangement's end date ({sa.end_date.isoformat()}).",
+        )
     party = sa.party(organization_code) if organization_code else None
     if not organization_code:
         errors.add("organization", "organization is required.")
@@ -749,27 +751,13 @@ def arrangement_conditions(
     return conditions
 
 
-def arrangement_query(
-    search: str = "",
-    status: str = "",
-    kind: str = "",
-    project: str = "",
-    organization: str = "",
-    area: str = "",
-    currency: str = "",
-    due: str = "",
-    awaiting: str = "",
-    on: date | None = None,
-) -> Select:
-    """Arrangements ordered by reference, with what a list row shows loaded up front (a
-    constant number of queries per page)."""
+def arrangement_query(**filters: Any) -> Select:
+    """Arrangements matching :func:`arrangement_conditions` (same keyword filters), ordered by
+    reference, with what a list row shows loaded up front (a constant number of queries per
+    page)."""
     return (
         select(SpecialArrangement)
-        .where(
-            *arrangement_conditions(
-                search, status, kind, project, organization, area, currency, due, awaiting, on
-            )
-        )
+        .where(*arrangement_conditions(**filters))
         .options(
             joinedload(SpecialArrangement.project),
             selectinload(SpecialArrangement.parties).joinedload(ArrangementParty.organization),

@@ -3,7 +3,6 @@ PostgreSQL (threads with their own application context), behave as one."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,35 +17,10 @@ from jointprojects.extensions import db
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import CeilingData
-from tests.conftest import USE_POSTGRES
+from tests.concurrency import POSTGRES_ONLY, in_other_session
 from tests.expenses.conftest import expense, parts, totals_fresh, totals_table
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(not USE_POSTGRES, reason="needs PostgreSQL: two real connections "
-                                                "(JOINTPROJECTS_TEST_DB=postgres)"),
-]
-
-
-def in_other_session(app: Any, work: Any) -> threading.Thread:
-    """Run ``work()`` in a thread with its own application context, hence its own session
-    and connection, and commit; what it raises is kept in ``thread.error``."""
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                thread.result = work()
-                db.session.commit()
-            except Exception as exc:  # kept for the test to inspect
-                db.session.rollback()
-                thread.error = exc
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=run)
-    thread.result, thread.error = None, None  # type: ignore[attr-defined]
-    thread.start()
-    return thread
+pytestmark = POSTGRES_ONLY
 
 
 def _user(user_id: int) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from typing import Any
 
@@ -12,35 +11,10 @@ from jointprojects.errors import Conflict, DomainError
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges import services
 from jointprojects.personnel_exchanges.models import PersonnelExchange
-from tests.conftest import USE_POSTGRES
+from tests.concurrency import POSTGRES_ONLY, in_other_session
 from tests.personnel_exchanges.conftest import exchange_data
 
-pytestmark = [
-    pytest.mark.postgres_only,
-    pytest.mark.skipif(not USE_POSTGRES, reason="needs PostgreSQL: two real connections "
-                                                "(JOINTPROJECTS_TEST_DB=postgres)"),
-]
-
-
-def in_other_session(app: Any, work: Any) -> threading.Thread:
-    """Run ``work()`` in a thread with its own application context, hence its own session
-    and connection; whatever it raises is kept in ``thread.error``."""
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                thread.result = work()
-                db.session.commit()
-            except Exception as exc:  # kept for the test to inspect
-                db.session.rollback()
-                thread.error = exc
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=run)
-    thread.result, thread.error = None, None  # type: ignore[attr-defined]
-    thread.start()
-    return thread
+pytestmark = POSTGRES_ONLY
 
 
 def test_two_overlapping_exchanges_registered_at_once_cannot_both_succeed(app, admin):

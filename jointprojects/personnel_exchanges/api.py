@@ -21,6 +21,14 @@ from jointprojects.errors import Collector
 from jointprojects.extensions import db
 from jointprojects.money import to_json
 from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges.costs import (
+    OrganizationCostTotal,
+    PersonnelCostRow,
+    cost_lines,
+    cost_loader_options,
+    personnel_cost_rows,
+    totals_of,
+)
 from jointprojects.personnel_exchanges.models import (
     COST_CATEGORIES,
     ExchangeCostItem,
@@ -32,7 +40,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def cost_json(item: ExchangeCostItem, line: services.PersonnelCostRow | None = None
+def cost_json(item: ExchangeCostItem, line: PersonnelCostRow | None = None
               ) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -50,12 +58,12 @@ def cost_json(item: ExchangeCostItem, line: services.PersonnelCostRow | None = N
 
 
 def exchange_json(exchange: PersonnelExchange, on: date | None = None,
-                  lines: dict[int, services.PersonnelCostRow] | None = None) -> dict[str, Any]:
+                  lines: dict[int, PersonnelCostRow] | None = None) -> dict[str, Any]:
     """The exchange as JSON; ``lines`` (cost rows by cost item id) when already computed for a
     whole page, so that the rates are read once."""
     on = on or services.current_day()
     if lines is None:
-        lines = {r.cost_item_id: r for r in services.cost_lines([exchange], on).rows}
+        lines = {r.cost_item_id: r for r in cost_lines([exchange], on).rows}
     rows = [lines[item.id] for item in exchange.cost_items]
     return {
         "id": exchange.id,
@@ -87,11 +95,11 @@ def exchange_json(exchange: PersonnelExchange, on: date | None = None,
         ],
         "costs": [cost_json(item, line) for item, line in zip(exchange.cost_items, rows,
                                                                 strict=True)],
-        "totals": totals_json(services.totals_of(rows)),
+        "totals": totals_json(totals_of(rows)),
     }
 
 
-def totals_json(totals: list[services.OrganizationCostTotal]) -> list[dict[str, Any]]:
+def totals_json(totals: list[OrganizationCostTotal]) -> list[dict[str, Any]]:
     """Per bearing organization, in its reporting currency; ``complete`` is false when some
     item's month has no exchange rate yet (that item is left out of ``amount``)."""
     return [
@@ -164,11 +172,11 @@ def list_exchanges():  # type: ignore[no-untyped-def]
     )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     query = query.options(
-        *services.cost_loader_options()
+        *cost_loader_options()
     ).limit(per_page).offset((page - 1) * per_page)
     items = list(db.session.scalars(query))
     on = services.current_day()
-    lines = {r.cost_item_id: r for r in services.cost_lines(items, on).rows}
+    lines = {r.cost_item_id: r for r in cost_lines(items, on).rows}
     return list_response([exchange_json(x, on, lines) for x in items], int(total or 0))
 
 
@@ -248,7 +256,7 @@ def add_cost(exchange_id: int):  # type: ignore[no-untyped-def]
     cost = _cost(body)
     body.errors.raise_if_any()
     item = services.add_cost(exchange, cost, api_user())
-    lines = {r.cost_item_id: r for r in services.cost_lines([exchange]).rows}
+    lines = {r.cost_item_id: r for r in cost_lines([exchange]).rows}
     return cost_json(item, lines[item.id]), 201
 
 
@@ -270,7 +278,7 @@ def personnel_costs():  # type: ignore[no-untyped-def]
         from jointprojects.special_arrangements.services import get_arrangement
 
         arrangement_id = get_arrangement(reference).id
-    costs = services.personnel_cost_rows(arrangement_id)
+    costs = personnel_cost_rows(arrangement_id)
     return {
         "arrangement": reference or None,
         "complete": costs.complete,

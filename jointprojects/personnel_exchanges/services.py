@@ -23,7 +23,7 @@ a temporary basis" and "enter into special arrangements, if necessary". The rule
   the maximum and the overlap rule again;
 * cost items are borne wholly by one organization (never split by an arrangement's shares);
   totals per organization are converted into that organization's reporting currency with the
-  monthly rate table (:func:`convert_amount`).
+  monthly rate table (:func:`~jointprojects.personnel_exchanges.costs.convert_amount`).
 
 Services take plain data, validate everything first and raise one :class:`DomainError`;
 they flush and never commit. Every change writes an audit row in the same transaction.
@@ -32,7 +32,6 @@ they flush and never commit. Every change writes an audit row in the same transa
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -47,7 +46,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
-from jointprojects.expenses.models import RATE_BASE_CURRENCY, ExchangeRate
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
 from jointprojects.organizations.models import Organization
@@ -59,7 +57,7 @@ from jointprojects.personnel_exchanges.models import (
     ExchangeExtension,
     PersonnelExchange,
 )
-from jointprojects.special_arrangements.allocation import add_months, convert
+from jointprojects.special_arrangements.allocation import add_months
 from jointprojects.special_arrangements.models import SpecialArrangement
 
 ARTICLE = "Art. 8"
@@ -674,266 +672,9 @@ def status_counts(on: date | None = None) -> dict[str, int]:
     return counts
 
 
-# --- money: reporting currency ----------------------------------------------------------------
-
-class RateBook:
-    """Monthly operational rates (units of a currency per one US dollar) loaded in one query
-    for the (currency, month) pairs needed. ``cache`` has the shape the expenses feature's
-    :func:`~jointprojects.expenses.services.cross_rate` reads, so it asks no more queries."""
-
-    def __init__(self, needs: set[tuple[str, str]]) -> None:
-        self.cache: dict[tuple[str, str], Decimal | None] = dict.fromkeys(needs)
-        for currency, month in needs:
-            if currency == RATE_BASE_CURRENCY:
-                self.cache[(currency, month)] = Decimal(1)
-        currencies = {c for c, _ in needs if c != RATE_BASE_CURRENCY}
-        months = {m for _, m in needs}
-        if currencies and months:
-            rows = db.session.execute(
-                select(ExchangeRate.currency, ExchangeRate.month, ExchangeRate.rate)
-                .where(ExchangeRate.currency.in_(currencies), ExchangeRate.month.in_(months))
-            )
-            for currency, month, rate in rows:
-                if (currency, month) in self.cache:
-                    self.cache[(currency, month)] = rate
-
-    def per_usd(self, currency: str, month: str) -> Decimal | None:
-        if currency == RATE_BASE_CURRENCY:
-            return Decimal(1)
-        return self.cache.get((currency, month))
-
-
-def convert_amount(amount: Decimal, currency: str, target: str, month: str,
-                   rates: RateBook) -> Decimal | None:
-    """``amount`` in ``currency`` expressed in ``target`` with the rates of ``month``, exactly
-    as expenses are converted (DOMAIN.md rule 2): the cross rate ``rate(currency) /
-    rate(target)`` of the expenses feature (:func:`~jointprojects.expenses.services.cross_rate`,
-    units per one US dollar in the table, 10 decimals), then the engine's
-    :func:`~jointprojects.special_arrangements.allocation.convert` (``amount / rate``,
-    ROUND_HALF_UP to ``target``'s minor unit). Same currency: the amount itself. None when a
-    rate of the month is missing.
-    """
-    if currency == target:
-        return amount
-    from jointprojects.expenses.services import cross_rate
-
-    rate, missing = cross_rate(currency, target, month, rates.cache)
-    if rate is None or missing:
-        return None
-    return convert(amount, rate, target)
-
-
-def rate_month(item: ExchangeCostItem, exchange: PersonnelExchange) -> str:
-    """The month whose rate converts a cost item: its period's start, else the exchange's."""
-    return (item.period_start or exchange.start_date).strftime("%Y-%m")
-
-
-@dataclass(frozen=True)
-class PersonnelCostRow:
-    """One cost item of one exchange, as plain data for reports and pages."""
-
-    exchange_id: int
-    cost_item_id: int
-    staff_id: str
-    person_name: str
-    home: str
-    host: str
-    position: str
-    duty_station: str
-    start: date
-    end: date
-    status: str
-    arrangement: str | None
-    category: str
-    borne_by: str
-    amount: Decimal
-    currency: str
-    period_start: date | None
-    period_end: date | None
-    #: The month whose rate applies (YYYY-MM).
-    rate_month: str
-    #: The currency the bearing organization reports in.
-    reporting_currency: str
-    #: ``amount`` in ``reporting_currency``; None when the month's rate is missing.
-    reporting_amount: Decimal | None
-
-
-@dataclass(frozen=True)
-class OrganizationCostTotal:
-    organization: str
-    currency: str
-    #: Sum of the converted items (exact SUM of rounded amounts, as the rows show them).
-    amount: Decimal
-    items: int
-    #: Items left out of ``amount`` because their month's rate is missing.
-    missing_rates: int
-
-
-@dataclass(frozen=True)
-class PersonnelCosts:
-    rows: list[PersonnelCostRow]
-    totals: list[OrganizationCostTotal]
-    #: (currency, month) pairs with no rate in the table, sorted.
-    missing_rates: list[tuple[str, str]]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing_rates
-
-
-def cost_lines(exchanges: list[PersonnelExchange], on: date | None = None) -> PersonnelCosts:
-    """The cost rows and per-organization totals of ``exchanges`` (cancelled ones included
-    only if passed in). One query for the rates."""
-    on = on or current_day()
-    pairs: set[tuple[str, str]] = set()
-    for ex in exchanges:
-        for item in ex.cost_items:
-            month = rate_month(item, ex)
-            pairs.add((item.currency, month))
-            pairs.add((item.borne_by.currency, month))
-    book = RateBook(pairs)
-    rows: list[PersonnelCostRow] = []
-    missing: set[tuple[str, str]] = set()
-    for ex in exchanges:
-        for item in ex.cost_items:
-            month = rate_month(item, ex)
-            target = item.borne_by.currency
-            converted = convert_amount(item.amount, item.currency, target, month, book)
-            if converted is None:
-                missing.update((cur, month) for cur in (item.currency, target)
-                               if book.per_usd(cur, month) is None)
-            rows.append(PersonnelCostRow(
-                exchange_id=ex.id, cost_item_id=item.id, staff_id=ex.staff_id,
-                person_name=ex.person_name,
-                home=ex.home_organization.code, host=ex.host_organization.code,
-                position=ex.position, duty_station=ex.duty_station, start=ex.start_date,
-                end=ex.end_date, status=ex.status_on(on),
-                arrangement=ex.arrangement.reference if ex.arrangement else None,
-                category=item.category, borne_by=item.borne_by.code, amount=item.amount,
-                currency=item.currency, period_start=item.period_start,
-                period_end=item.period_end, rate_month=month, reporting_currency=target,
-                reporting_amount=converted,
-            ))
-    totals = totals_of(rows)
-    return PersonnelCosts(rows, totals, sorted(missing))
-
-
-def totals_of(rows: list[PersonnelCostRow]) -> list[OrganizationCostTotal]:
-    """Per bearing organization, the sum of the rows' reporting amounts (in its reporting
-    currency), by organization code."""
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    counts: dict[str, int] = defaultdict(int)
-    missing: dict[str, int] = defaultdict(int)
-    currencies: dict[str, str] = {}
-    for row in rows:
-        currencies[row.borne_by] = row.reporting_currency
-        counts[row.borne_by] += 1
-        if row.reporting_amount is None:
-            missing[row.borne_by] += 1
-        else:
-            sums[row.borne_by] += row.reporting_amount
-    return [
-        OrganizationCostTotal(organization=code, currency=currencies[code], amount=sums[code],
-                              items=counts[code], missing_rates=missing[code])
-        for code in sorted(counts)
-    ]
-
-
-def cost_loader_options() -> list[Any]:
-    """Loader options so that costs of many exchanges come in a constant number of queries."""
-    return [
-        selectinload(PersonnelExchange.cost_items).selectinload(ExchangeCostItem.borne_by),
-        selectinload(PersonnelExchange.extensions),
-    ]
-
-
-def personnel_cost_rows(arrangement_id: int | None = None,
-                        on: date | None = None) -> PersonnelCosts:
-    """Every cost item of the exchanges that are not cancelled (those linked to the special
-    arrangement ``arrangement_id`` when given), with per-organization totals in each
-    organization's reporting currency. Plain data for reports/ (no Flask, no ORM objects).
-    A constant number of queries."""
-    query = (
-        select(PersonnelExchange)
-        .where(PersonnelExchange.status != "cancelled")
-        .options(*cost_loader_options())
-        .order_by(PersonnelExchange.start_date, PersonnelExchange.id)
-    )
-    if arrangement_id is not None:
-        query = query.where(PersonnelExchange.arrangement_id == arrangement_id)
-    exchanges = list(db.session.scalars(_with_relations(query)))
-    return cost_lines(exchanges, on)
-
-
-# --- timeline ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class TimelineBar:
-    exchange: PersonnelExchange
-    #: Offset and width of the bar in percent of the window, as CSS-ready text.
-    left: str
-    width: str
-    starts_before: bool
-    ends_after: bool
-
-
-@dataclass(frozen=True)
-class TimelineMonth:
-    label: str
-    left: str
-    width: str
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.01'))}%"
-
-
-def bar_geometry(start: date, end: date, window_start: date,
-                 window_end: date) -> tuple[str, str] | None:
-    """Where an exchange covering ``start``..``end`` (inclusive) sits on a window covering
-    ``window_start``..``window_end`` (inclusive): (left, width) in percent, or None when it
-    falls outside the window."""
-    if end < window_start or start > window_end:
-        return None
-    days = (window_end - window_start).days + 1
-    first = max(start, window_start)
-    last = min(end, window_end)
-    return _percent((first - window_start).days, days), _percent((last - first).days + 1, days)
-
-
-def timeline(organization: str, window_start: date, months: int,
-             on: date | None = None) -> dict[str, Any]:
-    """Who of ``organization`` is away (home) and who it hosts, month by month from
-    ``window_start`` (the first of a month) for ``months`` months; cancelled exchanges left
-    out. Two queries whatever the number of exchanges."""
-    window_end = add_months(window_start, months) - timedelta(days=1)
-    base = exchange_query(organization=organization, on=on).where(
-        PersonnelExchange.status != "cancelled",
-        PersonnelExchange.start_date <= window_end,
-        PersonnelExchange.end_date >= window_start,
-    )
-    away: list[TimelineBar] = []
-    hosted: list[TimelineBar] = []
-    for ex in db.session.scalars(base):
-        geometry = bar_geometry(ex.start_date, ex.end_date, window_start, window_end)
-        if geometry is None:  # pragma: no cover - the query already keeps the window
-            continue
-        bar = TimelineBar(ex, geometry[0], geometry[1], ex.start_date < window_start,
-                          ex.end_date > window_end)
-        (away if ex.home_organization.code == organization else hosted).append(bar)
-    labels = []
-    for index in range(months):
-        first = add_months(window_start, index)
-        last = add_months(window_start, index + 1) - timedelta(days=1)
-        left, width = bar_geometry(first, last, window_start, window_end) or ("0%", "0%")
-        labels.append(TimelineMonth(first.strftime("%b %Y"), left, width))
-    return {"away": away, "hosted": hosted, "months": labels, "start": window_start,
-            "end": window_end}
-
-
 __all__ = [
-    "ARTICLE", "COST_CATEGORIES", "CostData", "DomainError", "ExchangeData", "PersonnelCostRow",
-    "PersonnelCosts", "add_cost", "approve", "awaiting_approval", "cancel", "create_exchange",
+    "ARTICLE", "COST_CATEGORIES", "CostData", "DomainError", "ExchangeData",
+    "add_cost", "approve", "awaiting_approval", "cancel", "create_exchange",
     "ending_within", "exchange_query", "extend", "get_exchange", "latest_end_date",
-    "missing_approvals", "personnel_cost_rows", "remove_cost", "timeline", "update_exchange",
+    "missing_approvals", "remove_cost", "update_exchange",
 ]

@@ -16,6 +16,8 @@ from jointprojects.errors import DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.forms import apply_errors
 from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges import timeline as geometry
+from jointprojects.personnel_exchanges.costs import cost_lines, personnel_cost_rows
 from jointprojects.personnel_exchanges.forms import (
     COST_CATEGORY_CHOICES,
     CURRENCY_CHOICES,
@@ -147,8 +149,8 @@ def timeline():  # type: ignore[no-untyped-def]
         months = min(36, max(3, int(request.args.get("months", "12"))))
     except ValueError:
         months = 12
-    data = services.timeline(organization, start, months, on=today) if organization else None
-    marker = services.bar_geometry(today, today, data["start"], data["end"]) if data else None
+    data = geometry.timeline(organization, start, months, on=today) if organization else None
+    marker = geometry.bar_geometry(today, today, data["start"], data["end"]) if data else None
     return render_template(
         "personnel_exchanges/timeline.html", data=data, organization=organization,
         organizations=parties, months=months, start=start, today=today,
@@ -167,7 +169,7 @@ def costs():  # type: ignore[no-untyped-def]
         arrangement = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
         if arrangement is None:
             abort(404)
-    report = services.personnel_cost_rows(arrangement.id if arrangement else None)
+    report = personnel_cost_rows(arrangement.id if arrangement else None)
     return render_template("personnel_exchanges/costs.html", report=report,
                            arrangement=arrangement)
 
@@ -264,7 +266,7 @@ def _render_detail(exchange: PersonnelExchange, **forms: Any) -> Any:
     if extension_form is None:
         extension_form = ExtensionForm(prefix="extension")
     cancel_form = CancelForm(prefix="cancel")
-    costs = services.cost_lines([exchange], today)
+    costs = cost_lines([exchange], today)
     return render_template(
         "personnel_exchanges/detail.html", exchange=exchange, today=today,
         status=exchange.status_on(today), approval_form=approval_form, cost_form=cost_form,

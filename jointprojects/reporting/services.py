@@ -41,7 +41,7 @@ from jointprojects.expenses.models import ExchangeRate, Expense, ExpensePart
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
-from jointprojects.personnel_exchanges.services import personnel_cost_rows
+from jointprojects.personnel_exchanges.costs import personnel_cost_rows
 from jointprojects.reporting.models import PendingImport
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
 from jointprojects.types import Rate

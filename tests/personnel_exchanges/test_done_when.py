@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from jointprojects.extensions import db
-from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges.costs import personnel_cost_rows
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 
 
@@ -70,7 +70,7 @@ def test_six_month_secondment_of_a_un_officer_to_interpol_in_lyon(
     assert db.session.scalar(db.select(db.func.count()).select_from(PersonnelExchange)) == 1
 
     # Its costs appear per organization in what feeds the arrangement's cost report.
-    report = services.personnel_cost_rows(arrangement.id)
+    report = personnel_cost_rows(arrangement.id)
     assert [(r.person_name, r.category, r.borne_by, r.reporting_amount, r.reporting_currency)
             for r in report.rows] == [
         ("Amina Diallo", "salary", "UN", Decimal("54000.00"), "USD"),

@@ -13,7 +13,9 @@ from sqlalchemy import event
 from jointprojects.expenses.models import ExchangeRate
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges import services
-from jointprojects.personnel_exchanges.services import CostData, bar_geometry
+from jointprojects.personnel_exchanges.costs import personnel_cost_rows
+from jointprojects.personnel_exchanges.services import CostData
+from jointprojects.personnel_exchanges.timeline import bar_geometry, timeline
 
 
 @contextmanager
@@ -41,11 +43,11 @@ def test_rows_are_plain_data_and_leave_out_cancelled_and_other_arrangements(
     services.cancel(dropped, "", admin, on=date(2025, 1, 1))
     make_exchange(staff_id="UN-3", costs=[CostData("salary", "UN", "9", "USD")])
     db.session.commit()
-    report = services.personnel_cost_rows(sa.id)
+    report = personnel_cost_rows(sa.id)
     assert {r.exchange_id for r in report.rows} == {kept.id}
     plain = (str, int, date, Decimal, type(None))
     assert all(isinstance(getattr(r, f.name), plain) for r in report.rows for f in fields(r))
-    everything = services.personnel_cost_rows()
+    everything = personnel_cost_rows()
     assert [(t.organization, t.amount, t.items) for t in everything.totals] == [
         ("INTERPOL", Decimal("250.00"), 1), ("UN", Decimal("1009.00"), 2)]
 
@@ -56,7 +58,7 @@ def test_the_rate_of_the_cost_month_is_used(app, make_exchange):
     db.session.commit()
     make_exchange(costs=[CostData("travel", "UN", "100", "EUR"),
                          CostData("travel", "UN", "100", "EUR", date(2025, 6, 1))])
-    report = services.personnel_cost_rows()
+    report = personnel_cost_rows()
     assert [(r.rate_month, r.reporting_amount) for r in report.rows] == [
         ("2025-03", Decimal("125.00")), ("2025-06", Decimal("105.26"))]
     assert report.totals[0].amount == Decimal("230.26")
@@ -73,8 +75,8 @@ def test_query_counts_stay_constant(app, make_exchange, admin):
     def counts() -> tuple[int, ...]:
         result = []
         for fn in (lambda: services.ending_within(60), services.awaiting_approval,
-                   services.personnel_cost_rows, services.status_counts,
-                   lambda: services.timeline("UN", date.today().replace(day=1), 6)):
+                   personnel_cost_rows, services.status_counts,
+                   lambda: timeline("UN", date.today().replace(day=1), 6)):
             db.session.expire_all()
             with count_queries() as statements:
                 fn()

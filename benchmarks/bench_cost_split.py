@@ -248,20 +248,20 @@ def time_reallocation(sa_id: int) -> None:
     import resource
 
     from jointprojects.auth.models import User
-    from jointprojects.special_arrangements import services as sa_services
+    from jointprojects.special_arrangements import amendments
     from jointprojects.special_arrangements.models import SpecialArrangement
     from jointprojects.special_arrangements.services import ShareData
 
     sa = db.session.get(SpecialArrangement, sa_id)
     user = db.session.scalar(db.select(User))
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         sa, START, [ShareData("UN", "50"), ShareData("INTERPOL", "30"),
                     ShareData("UNODC", "20")], [], "benchmark", user)
     for code in ("UN", "INTERPOL"):
-        sa_services.consent(sa, version, code, START, user)
+        amendments.consent(sa, version, code, START, user)
     db.session.commit()
     started = time.perf_counter()
-    sa_services.consent(sa, version, "UNODC", START, user)
+    amendments.consent(sa, version, "UNODC", START, user)
     db.session.commit()
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

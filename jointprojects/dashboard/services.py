@@ -36,7 +36,7 @@ from jointprojects.personnel_exchanges import services as personnel
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
 from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
 from jointprojects.projects.services import project_conditions
-from jointprojects.special_arrangements import services as arrangements
+from jointprojects.special_arrangements import queries as arrangements
 from jointprojects.special_arrangements.models import (
     ArrangementParty,
     Consent,

@@ -14,7 +14,7 @@ from typing import Any
 
 from jointprojects.expenses import services
 from jointprojects.expenses.services import ExpenseData
-from jointprojects.special_arrangements import services as sa_services
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.services import ShareData
 
 MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10")
@@ -86,10 +86,10 @@ def load_demo_expenses(arrangements: list[Any], admin: Any) -> None:
     # An amendment of the first arrangement: from 1 September 2026 the parties share equally
     # (travel 60/40). It takes effect, retroactively, with the last consent.
     first = arrangements[0]
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         first, date(2026, 9, 1),
         [ShareData("UN", "50"), ShareData("INTERPOL", "50"),
          ShareData("UN", "60", "travel"), ShareData("INTERPOL", "40", "travel")],
         [], "Revised contributions after the mid-term review", admin)
-    sa_services.consent(first, version, "UN", date(2026, 10, 12), admin)
-    sa_services.consent(first, version, "INTERPOL", date(2026, 10, 19), admin)
+    amendments.consent(first, version, "UN", date(2026, 10, 12), admin)
+    amendments.consent(first, version, "INTERPOL", date(2026, 10, 19), admin)

@@ -32,7 +32,8 @@ from jointprojects.reporting.download import cost_report_response
 from jointprojects.reporting.forms import ConfirmForm, ImportForm
 from jointprojects.reporting.models import PendingImport
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
-from jointprojects.special_arrangements.services import get_arrangement, in_force_on_clause
+from jointprojects.special_arrangements.queries import in_force_on_clause
+from jointprojects.special_arrangements.services import get_arrangement
 from reports.imports import template_workbook
 
 

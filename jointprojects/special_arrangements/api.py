@@ -13,7 +13,7 @@ from jointprojects.api.inputs import Reader, json_body, run
 from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.money import percent_to_json, to_json
-from jointprojects.special_arrangements import services
+from jointprojects.special_arrangements import amendments, queries, services
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
 
 
@@ -109,7 +109,7 @@ def list_arrangements():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     page, per_page = page_params()
     query = (
-        services.arrangement_query(
+        queries.arrangement_query(
             search=request.args.get("q", ""),
             status=request.args.get("status", ""),
             kind=request.args.get("kind", ""),
@@ -186,7 +186,7 @@ def propose_amendment(reference: str):  # type: ignore[no-untyped-def]
     effective, reason = body.date("effective_date"), body.str("reason", max_length=5000)
     shares, ceilings = read_shares(body), read_ceilings(body)
     body.errors.raise_if_any()
-    version = services.propose_amendment(sa, effective, shares, ceilings, reason, api_user())
+    version = amendments.propose_amendment(sa, effective, shares, ceilings, reason, api_user())
     return {**version_json(version, sa.currency), "number": version.number}, 201
 
 
@@ -194,11 +194,11 @@ def propose_amendment(reference: str):  # type: ignore[no-untyped-def]
 def consent_to_amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
     ensure(policy.AMENDMENT_CONSENT)
     sa = services.get_arrangement(reference)
-    version = services.get_amendment(sa, number)
+    version = amendments.get_amendment(sa, number)
     body = Reader(json_body())
     org, on = body.str("organization"), body.date("date")
     body.errors.raise_if_any()
-    services.consent(sa, version, org, on, api_user())
+    amendments.consent(sa, version, org, on, api_user())
     return version_json(version, sa.currency), 201
 
 

@@ -1,4 +1,6 @@
-"""Special arrangements: creation, signature, amendment by mutual consent, termination notice.
+"""Special arrangements: creation, signature, termination notice (amendments by mutual consent
+are in :mod:`~jointprojects.special_arrangements.amendments`, the list's queries in
+:mod:`~jointprojects.special_arrangements.queries`).
 
 Services take plain data, validate everything first and raise one :class:`DomainError`;
 they flush, never commit (the view or the API call commits once).
@@ -7,27 +9,25 @@ they flush, never commit (the view or the API call commits once).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import func, select
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
-from jointprojects.organizations.models import Area, Organization
-from jointprojects.projects.models import Project, project_area
+from jointprojects.organizations.models import Organization
+from jointprojects.projects.models import Project
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
     CATEGORIES,
     KINDS,
     ArrangementParty,
     Ceiling,
-    Consent,
     Share,
     ShareVersion,
     Signature,
@@ -389,108 +389,6 @@ def sign(
     return signature
 
 
-# --- Amendments (Art. 10.2 by analogy) -------------------------------------------------------
-
-
-def propose_amendment(
-    sa: SpecialArrangement,
-    effective_date: date | None,
-    shares: list[ShareData],
-    ceilings: list[CeilingData],
-    reason: str | None,
-    user: Any,
-) -> ShareVersion:
-    """A new version of the shares (and ceilings), pending until every party consents."""
-    policy.ensure(user, policy.AMENDMENT_PROPOSE)
-    policy.ensure_party_member(user, sa.party_codes)
-    errors = Collector()
-    if effective_date is None:
-        errors.add("effective_date", "effective_date is required.")
-    elif effective_date < sa.start_date or (sa.end_date and effective_date > sa.end_date):
-        errors.add("effective_date", "effective_date must fall within the arrangement's dates.")
-    if not (reason or "").strip():
-        errors.add("reason", "Give the reason for the amendment.")
-    parties = sa.party_codes
-    share_rows = validate_shares(parties, shares, errors)
-    ceiling_rows = validate_ceilings(parties, ceilings, sa.currency, errors)
-    errors.raise_if_any()
-    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in (
-        "terminated",
-        "expired",
-    ):
-        raise Conflict(f"{sa.reference} is no longer in force; it cannot be amended.")
-    if any(v.status == "pending" for v in sa.share_versions):
-        raise Conflict("Another amendment is awaiting consent; settle it first.")
-    orgs = {p.organization.code: p.organization for p in sa.parties}
-    version = ShareVersion(
-        number=max(v.number for v in sa.share_versions) + 1,
-        effective_date=effective_date,
-        status="pending",
-        reason=(reason or "").strip(),
-        proposed_by_id=getattr(user, "id", None),
-    )
-    _fill_version(version, share_rows, ceiling_rows, orgs)
-    sa.share_versions.append(version)
-    audit.record("propose", version, parent=sa, after=version_snapshot(version), user=user)
-    return version
-
-
-def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
-    version = next((v for v in sa.share_versions if v.number == number and v.number > 1), None)
-    if version is None:
-        raise NotFound(f"{sa.reference} has no amendment number {number}.", "number")
-    return version
-
-
-def consent(
-    sa: SpecialArrangement,
-    version: ShareVersion,
-    organization_code: str,
-    on: date | None,
-    user: Any,
-) -> Consent:
-    """Record a party's written consent; the last consent brings the amendment into force
-    and re-allocates the expenses it covers."""
-    party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
-    if version.status != "pending":
-        raise Conflict(f"Amendment {version.number} is already {version.status.replace('_', ' ')}.")
-    if sa.status != "in_force":
-        raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
-    if any(c.organization.code == organization_code for c in version.consents):
-        raise Conflict(f"{organization_code} has already consented to amendment {version.number}.")
-    record = Consent(
-        organization=party.organization,
-        date=on,
-        recorded_by=user,
-        recorded_by_admin=policy.acts_as_admin(user, organization_code),
-    )
-    version.consents.append(record)
-    audit.record("consent", record, parent=sa, user=user)
-    if {c.organization.code for c in version.consents} == set(sa.party_codes):
-        before = version_snapshot(version)
-        version.status = "in_force"
-        version.in_force_since = max(c.date for c in version.consents)
-        audit.record(
-            "update", version, parent=sa, before=before, after=version_snapshot(version), user=user
-        )
-        from jointprojects.expenses.services import reallocate
-
-        reallocate(sa, from_date=version.effective_date)
-    return record
-
-
-def withdraw_amendment(sa: SpecialArrangement, version: ShareVersion, user: Any) -> None:
-    policy.ensure(user, policy.AMENDMENT_PROPOSE)
-    policy.ensure_party_member(user, sa.party_codes)
-    if version.status != "pending":
-        raise Conflict("Only a pending amendment can be withdrawn.")
-    before = version_snapshot(version)
-    version.status = "withdrawn"
-    audit.record(
-        "withdraw", version, parent=sa, before=before, after=version_snapshot(version), user=user
-    )
-
-
 # --- Termination (Art. 10.3 by analogy) ------------------------------------------------------
 
 
@@ -585,182 +483,3 @@ def version_snapshot(version: ShareVersion) -> dict[str, Any]:
             for c in version.ceilings
         ],
     }
-
-
-#: "Expiring soon" on the list and the dashboard: the end date or the date a termination takes
-#: effect falls within this many days.
-ENDING_SOON_DAYS = 90
-#: The list's ``due`` filters: what needs attention (dashboard links).
-DUE_FILTERS = {
-    "notice": "under termination notice",
-    "expiring": f"ending within {ENDING_SOON_DAYS} days",
-    "consent": "amendment awaiting consent",
-    "signatures": "partly signed",
-    "unsigned": "not signed by any party",
-}
-
-
-def status_on_clause(day: date) -> Any:
-    """SQL twin of :meth:`SpecialArrangement.status_on`: the status as it stands on ``day``."""
-    sa = SpecialArrangement
-    return case(
-        (
-            and_(
-                sa.status == "in_force",
-                sa.termination_effective_date.is_not(None),
-                sa.termination_effective_date <= day,
-            ),
-            "terminated",
-        ),
-        (and_(sa.status == "in_force", sa.end_date.is_not(None), sa.end_date < day), "expired"),
-        else_=sa.status,
-    )
-
-
-def status_on_condition(status: str, day: date) -> Any:
-    """``status_on_clause(day) == status`` written so that the status index can serve it."""
-    sa = SpecialArrangement
-    terminated = and_(
-        sa.termination_effective_date.is_not(None), sa.termination_effective_date <= day
-    )
-    if status == "in_force":
-        return in_force_on_clause(day)
-    if status == "terminated":
-        return or_(sa.status == "terminated", and_(sa.status == "in_force", terminated))
-    if status == "expired":
-        return or_(
-            sa.status == "expired",
-            and_(
-                sa.status == "in_force",
-                sa.end_date.is_not(None),
-                sa.end_date < day,
-                or_(sa.termination_effective_date.is_(None), sa.termination_effective_date > day),
-            ),
-        )
-    return sa.status == status
-
-
-def in_force_on_clause(day: date) -> Any:
-    sa = SpecialArrangement
-    return and_(
-        sa.status == "in_force",
-        or_(sa.termination_effective_date.is_(None), sa.termination_effective_date > day),
-        or_(sa.end_date.is_(None), sa.end_date >= day),
-    )
-
-
-def due_clause(due: str, day: date, awaiting: str = "") -> Any:
-    """The arrangements needing attention on ``day`` (:data:`DUE_FILTERS`)."""
-    sa = SpecialArrangement
-    signed = exists().where(Signature.arrangement_id == sa.id)
-    if due == "notice":
-        return and_(in_force_on_clause(day), sa.termination_effective_date.is_not(None))
-    if due == "expiring":
-        horizon = day + timedelta(days=ENDING_SOON_DAYS)
-        return and_(
-            in_force_on_clause(day),
-            or_(sa.end_date <= horizon, sa.termination_effective_date <= horizon),
-        )
-    if due == "signatures":
-        return and_(sa.status == "draft", signed)
-    if due == "unsigned":
-        return and_(sa.status == "draft", ~signed)
-    if due == "consent":
-        pending = exists().where(
-            ShareVersion.arrangement_id == sa.id, ShareVersion.status == "pending"
-        )
-        if awaiting:
-            org = (
-                select(Organization.id)
-                .where(Organization.code == awaiting)
-                .correlate(None)
-                .scalar_subquery()
-            )
-            pending = pending.where(
-                exists().where(
-                    ArrangementParty.arrangement_id == sa.id,
-                    ArrangementParty.organization_id == org,
-                ),
-                ~exists().where(
-                    Consent.share_version_id == ShareVersion.id, Consent.organization_id == org
-                ),
-            )
-        return pending
-    raise ValueError(f"unknown due filter {due!r}")
-
-
-def _id_of(model: Any, code: str) -> Any:
-    """The id of the organization or area with ``code``, as a scalar subquery."""
-    return select(model.id).where(model.code == code).correlate(None).scalar_subquery()
-
-
-def arrangement_conditions(
-    search: str = "",
-    status: str = "",
-    kind: str = "",
-    project: str = "",
-    organization: str = "",
-    area: str = "",
-    currency: str = "",
-    due: str = "",
-    awaiting: str = "",
-    on: date | None = None,
-) -> list[Any]:
-    """WHERE clauses shared by the list page, the API and the dashboard's figures.
-
-    The subqueries correlate only with ``special_arrangement``, so the clauses keep their
-    meaning inside queries that join the other tables too. ``status`` is the stored status,
-    or the status as it stands on ``on`` when given. ``organization`` is a party; ``area`` an
-    area of cooperation of the project (Art. 1).
-    """
-    sa = SpecialArrangement
-    conditions: list[Any] = []
-    if search:
-        like = f"%{search}%"
-        conditions.append(or_(sa.reference.ilike(like), sa.title.ilike(like)))
-    if status:
-        conditions.append(status_on_condition(status, on) if on else sa.status == status)
-    if kind:
-        conditions.append(sa.kind == kind)
-    if project:
-        conditions.append(
-            sa.project_id.in_(select(Project.id).where(Project.code == project).correlate(None))
-        )
-    if organization:
-        # EXISTS with fresh aliases: probes the unique (arrangement, organization) index row by
-        # row and never correlates with tables the enclosing query joins itself.
-        party = aliased(ArrangementParty)
-        conditions.append(
-            exists().where(
-                party.arrangement_id == sa.id,
-                party.organization_id == _id_of(Organization, organization),
-            )
-        )
-    if area:
-        covered = project_area.alias()
-        conditions.append(
-            exists().where(
-                covered.c.project_id == sa.project_id,
-                covered.c.area_id == _id_of(Area, area),
-            )
-        )
-    if currency:
-        conditions.append(sa.currency == currency)
-    if due:
-        conditions.append(due_clause(due, on or date.today(), awaiting))
-    return conditions
-
-
-def arrangement_query(**filters: Any) -> Select:
-    """Arrangements matching :func:`arrangement_conditions` (same keyword filters), ordered by
-    reference, with what a list row shows loaded up front (a constant number of queries per
-    page)."""
-    return (
-        select(SpecialArrangement)
-        .where(*arrangement_conditions(**filters))
-        .options(
-            joinedload(SpecialArrangement.project),
-            selectinload(SpecialArrangement.parties).joinedload(ArrangementParty.organization),
-        )
-        .order_by(SpecialArrangement.reference)
-    )

@@ -16,8 +16,14 @@ from jointprojects.forms import apply_errors
 from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements import services
+from jointprojects.special_arrangements.amendments import (
+    consent,
+    get_amendment,
+    propose_amendment,
+)
 from jointprojects.special_arrangements.forms import AmendmentForm, ArrangementForm, PartyDateForm
 from jointprojects.special_arrangements.models import KINDS, STATUSES, SpecialArrangement
+from jointprojects.special_arrangements.queries import DUE_FILTERS, arrangement_query
 from jointprojects.web import paginate
 
 bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
@@ -103,11 +109,11 @@ def index():  # type: ignore[no-untyped-def]
         for k in ("q", "status", "kind", "organization", "project", "area", "currency", "due",
                   "awaiting")
     }
-    if args["due"] not in services.DUE_FILTERS:
+    if args["due"] not in DUE_FILTERS:
         args["due"] = ""
     # Statuses as they stand today, as the badges show them (notice and end dates apply).
     page = paginate(
-        services.arrangement_query(
+        arrangement_query(
             search=args["q"],
             status=args["status"],
             kind=args["kind"],
@@ -127,7 +133,7 @@ def index():  # type: ignore[no-untyped-def]
         statuses=STATUSES,
         kinds=KINDS,
         organizations=list_organizations(),
-        due_filters=services.DUE_FILTERS,
+        due_filters=DUE_FILTERS,
     )
 
 
@@ -341,7 +347,7 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
     _set_choices(form, sa.party_codes)
     if form.validate_on_submit():
         try:
-            version = services.propose_amendment(
+            version = propose_amendment(
                 sa,
                 form.effective_date.data,
                 _shares(form),
@@ -375,7 +381,7 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
 def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
     sa = _load(reference)
     try:
-        version = services.get_amendment(sa, number)
+        version = get_amendment(sa, number)
     except NotFound:
         abort(404)
     form = PartyDateForm(prefix="consent", date=date.today())
@@ -391,7 +397,7 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
         form.organization.choices = [(c, c) for c in sa.party_codes]
         if form.validate_on_submit():
             try:
-                services.consent(sa, version, form.organization.data, form.date.data, current_user)
+                consent(sa, version, form.organization.data, form.date.data, current_user)
                 db.session.commit()
                 flash(
                     f"Consent of {form.organization.data} recorded"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from jointprojects.expenses.models import Budget, ExpenseTotal
 from jointprojects.organizations.models import Organization
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services
 from jointprojects.special_arrangements.services import ShareData
 
@@ -82,10 +83,10 @@ def portfolio(db: Any, make_user: Callable[..., Any], make_project: Callable[...
     sa_services.sign(a6, "UN", old, admin)
     arrangement("A7", p3, signed=False, start_date=old)
     a8 = arrangement("A8", p1, start_date=old)
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         a8, date(2024, 1, 1), [ShareData("UN", "60"), ShareData("INTERPOL", "40")], [],
         "Rebalance after the mid-term review", admin)
-    sa_services.consent(a8, version, "UN", date(2024, 1, 1), admin)
+    amendments.consent(a8, version, "UN", date(2024, 1, 1), admin)
     a9 = arrangement("A9", p1, start_date=date(2024, 1, 1), currency="EUR")
     arrangement("A10", p2, start_date=old, parties=["UN", "UNODC"],
                 shares=[ShareData("UN", "50"), ShareData("UNODC", "50")])

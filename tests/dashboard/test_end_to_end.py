@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from jointprojects.special_arrangements import services as sa_services
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.services import CeilingData, ShareData
 
 
@@ -78,11 +78,11 @@ def test_the_dashboard_follows_every_expense_write_to_the_cent(db, api, make_use
 
     # An amendment in force re-allocates the expenses from its effective date.
     admin = make_user("admin")
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         db.session.merge(usd), date(2025, 3, 1),
         [ShareData("UN", "20"), ShareData("INTERPOL", "80")], [], "Mid-term review", admin)
     for code in ("UN", "INTERPOL"):
-        sa_services.consent(db.session.merge(usd), version, code, date(2025, 6, 1), admin)
+        amendments.consent(db.session.merge(usd), version, code, date(2025, 6, 1), admin)
     db.session.commit()
     assert_dashboard_matches(finance, refs)
 

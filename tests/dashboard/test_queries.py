@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from jointprojects.personnel_exchanges.models import PersonnelExchange
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services
 from jointprojects.special_arrangements.services import ShareData
 from tests.dashboard.conftest import add_budget, add_total, org_id
@@ -56,10 +57,10 @@ def grow(db, make_user, make_project, make_arrangement, n: int) -> None:
         if i % 2:
             sa_services.give_notice(sa, "UN", today - timedelta(days=20), admin)
         else:
-            version = sa_services.propose_amendment(
+            version = amendments.propose_amendment(
                 sa, date(2024, 1, 1), [ShareData("UN", "50"), ShareData("INTERPOL", "50")], [],
                 "Review", admin)
-            sa_services.consent(sa, version, "UN", date(2024, 1, 1), admin)
+            amendments.consent(sa, version, "UN", date(2024, 1, 1), admin)
         add_total(db, sa, f"2025-{i % 12 + 1:02d}", "UN", "10.00", paid="20.00")
         add_total(db, sa, f"2025-{i % 12 + 1:02d}", "INTERPOL", "10.00")
         add_budget(db, sa, 2025, "100.00", "INTERPOL")

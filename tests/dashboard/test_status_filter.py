@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from jointprojects.special_arrangements import services
+from jointprojects.special_arrangements import queries
 from jointprojects.special_arrangements.models import STATUSES
 
 
@@ -15,5 +15,5 @@ def test_the_status_filter_matches_status_on(db, portfolio, days):
     day = date.today() + timedelta(days=days)
     arrangements = list(portfolio.arrangements.values())
     for status in STATUSES:
-        listed = set(db.session.scalars(services.arrangement_query(status=status, on=day)))
+        listed = set(db.session.scalars(queries.arrangement_query(status=status, on=day)))
         assert listed == {a for a in arrangements if a.status_on(day) == status}, status

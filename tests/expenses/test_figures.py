@@ -14,7 +14,7 @@ from jointprojects.expenses import services
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
-from jointprojects.special_arrangements import services as sa_services
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.services import CeilingData, ShareData
 from tests.expenses.conftest import expense, totals_fresh, totals_table
 
@@ -138,11 +138,11 @@ def test_monthly_totals_follow_every_change(make_arrangement, finance):
     from jointprojects.auth.models import User
 
     admin = db.session.scalar(db.select(User).filter_by(role="admin"))
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         sa, date(2025, 3, 1), [ShareData("UN", "20"), ShareData("INTERPOL", "80")], [],
         "More for INTERPOL", admin)
     for org in ("UN", "INTERPOL"):
-        sa_services.consent(sa, version, org, date(2025, 5, 1), admin)
+        amendments.consent(sa, version, org, date(2025, 5, 1), admin)
     db.session.commit()
     assert totals_table(sa.id) == totals_fresh(sa.id)
     assert totals_table(other.id) == totals_fresh(other.id)

@@ -12,6 +12,7 @@ from jointprojects.errors import Conflict, DomainError
 from jointprojects.expenses import services
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.extensions import db
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services
 from jointprojects.special_arrangements.services import CeilingData, ShareData
 from tests.expenses.conftest import expense, parts
@@ -202,7 +203,7 @@ def test_termination_refuses_expenses_from_its_effective_date(make_arrangement, 
 # --- rule 5: the version in force; amendments -----------------------------------------------
 
 def _amend(sa, effective, shares, ceilings=()):  # type: ignore[no-untyped-def]
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         sa, effective, [ShareData(o, p) for o, p in shares.items()],
         [CeilingData(o, a) for o, a in ceilings], "Revised contributions", admin())
     return version, admin()
@@ -214,14 +215,14 @@ def test_a_pending_amendment_is_not_applied_and_the_last_consent_reallocates(
     feb = services.record_expense(sa, expense(date=date(2025, 2, 10)), finance)
     apr = services.record_expense(sa, expense(date=date(2025, 4, 10)), finance)
     version, admin = _amend(sa, date(2025, 3, 1), {"UN": "30", "INTERPOL": "70"})
-    sa_services.consent(sa, version, "UN", date(2025, 5, 1), admin)
+    amendments.consent(sa, version, "UN", date(2025, 5, 1), admin)
     db.session.commit()
     assert version.status == "pending"
     assert parts(apr) == {"UN": D("55.00"), "INTERPOL": D("45.00")}
     may = services.record_expense(sa, expense(date=date(2025, 5, 2)), finance)
     assert parts(may)["UN"] == D("55.00") and may.share_version_number == 1
 
-    sa_services.consent(sa, version, "INTERPOL", date(2025, 5, 20), admin)
+    amendments.consent(sa, version, "INTERPOL", date(2025, 5, 20), admin)
     db.session.commit()
     assert version.status == "in_force"
     assert parts(feb) == {"UN": D("55.00"), "INTERPOL": D("45.00")}  # before its date
@@ -236,7 +237,7 @@ def test_a_retroactive_amendment_from_the_start_changes_every_part(make_arrangem
                 for m in (2, 3, 4)]
     version, admin = _amend(sa, date(2025, 1, 1), {"UN": "50", "INTERPOL": "50"})
     for org in ("UN", "INTERPOL"):
-        sa_services.consent(sa, version, org, date(2025, 6, 1), admin)
+        amendments.consent(sa, version, org, date(2025, 6, 1), admin)
     db.session.commit()
     assert all(parts(e) == {"UN": D("50.00"), "INTERPOL": D("50.00")} for e in recorded)
 
@@ -278,7 +279,7 @@ def test_an_amendment_with_a_ceiling_reallocates_from_the_start(make_arrangement
     version, admin = _amend(sa, date(2025, 2, 15), {"UN": "55", "INTERPOL": "45"},
                             [("INTERPOL", "50.00")])
     for org in ("UN", "INTERPOL"):
-        sa_services.consent(sa, version, org, date(2025, 4, 1), admin)
+        amendments.consent(sa, version, org, date(2025, 4, 1), admin)
     db.session.commit()
     assert parts(a) == {"UN": D("55.00"), "INTERPOL": D("45.00")}
     assert parts(b) == {"UN": D("95.00"), "INTERPOL": D("5.00")}  # 45 already counted
@@ -345,7 +346,7 @@ def test_reallocation_writes_only_the_parts_that_change(make_arrangement, financ
         services.record_expense(sa, expense(date=date(2025, month, 10)), finance)
     version, admin_user = _amend(sa, date(2025, 4, 1), {"UN": "50", "INTERPOL": "50"},
                                  [("INTERPOL", "1000.00")])
-    sa_services.consent(sa, version, "UN", date(2025, 5, 1), admin_user)
+    amendments.consent(sa, version, "UN", date(2025, 5, 1), admin_user)
     written: list[int] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -354,7 +355,7 @@ def test_reallocation_writes_only_the_parts_that_change(make_arrangement, financ
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        sa_services.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
+        amendments.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert sum(written) == 2  # the April expense's two parts; February and March unchanged

@@ -6,7 +6,7 @@ import pytest
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.errors import Conflict, DomainError, Forbidden
-from jointprojects.special_arrangements import services
+from jointprojects.special_arrangements import amendments, services
 from jointprojects.special_arrangements.services import ArrangementData, ShareData
 
 
@@ -223,9 +223,9 @@ def test_only_users_of_the_parties_shape_an_arrangement(db, make_arrangement, ma
     sa = make_arrangement()
     shares = [ShareData("UN", "50"), ShareData("INTERPOL", "50")]
     with pytest.raises(Forbidden, match="parties"):
-        services.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason", outsider)
+        amendments.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason", outsider)
     with pytest.raises(Forbidden):
         services.create_arrangement(data(sa.project, reference="SA-X"), outsider)
-    version = services.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason",
+    version = amendments.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason",
                                          make_user("programme_manager", "INTERPOL"))
     assert version.status == "pending"

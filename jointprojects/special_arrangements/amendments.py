@@ -1,0 +1,127 @@
+"""Amendments of a special arrangement's shares by mutual consent (Art. 10.2 by analogy).
+
+An amendment is a new version of the shares (and ceilings), pending until every party has
+recorded its written consent; the last consent brings it into force and re-allocates the
+expenses it covers. A pending amendment can be withdrawn. Services take plain data, validate
+everything first and raise one :class:`DomainError`; they flush, never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from jointprojects.audit import services as audit
+from jointprojects.auth import policy
+from jointprojects.errors import Collector, Conflict, NotFound
+from jointprojects.special_arrangements.models import Consent, ShareVersion, SpecialArrangement
+from jointprojects.special_arrangements.services import (
+    CeilingData,
+    ShareData,
+    _acting_party,
+    _fill_version,
+    validate_ceilings,
+    validate_shares,
+    version_snapshot,
+)
+
+# --- Amendments (Art. 10.2 by analogy) -------------------------------------------------------
+
+
+def propose_amendment(
+    sa: SpecialArrangement,
+    effective_date: date | None,
+    shares: list[ShareData],
+    ceilings: list[CeilingData],
+    reason: str | None,
+    user: Any,
+) -> ShareVersion:
+    """A new version of the shares (and ceilings), pending until every party consents."""
+    policy.ensure(user, policy.AMENDMENT_PROPOSE)
+    policy.ensure_party_member(user, sa.party_codes)
+    errors = Collector()
+    if effective_date is None:
+        errors.add("effective_date", "effective_date is required.")
+    elif effective_date < sa.start_date or (sa.end_date and effective_date > sa.end_date):
+        errors.add("effective_date", "effective_date must fall within the arrangement's dates.")
+    if not (reason or "").strip():
+        errors.add("reason", "Give the reason for the amendment.")
+    parties = sa.party_codes
+    share_rows = validate_shares(parties, shares, errors)
+    ceiling_rows = validate_ceilings(parties, ceilings, sa.currency, errors)
+    errors.raise_if_any()
+    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in (
+        "terminated",
+        "expired",
+    ):
+        raise Conflict(f"{sa.reference} is no longer in force; it cannot be amended.")
+    if any(v.status == "pending" for v in sa.share_versions):
+        raise Conflict("Another amendment is awaiting consent; settle it first.")
+    orgs = {p.organization.code: p.organization for p in sa.parties}
+    version = ShareVersion(
+        number=max(v.number for v in sa.share_versions) + 1,
+        effective_date=effective_date,
+        status="pending",
+        reason=(reason or "").strip(),
+        proposed_by_id=getattr(user, "id", None),
+    )
+    _fill_version(version, share_rows, ceiling_rows, orgs)
+    sa.share_versions.append(version)
+    audit.record("propose", version, parent=sa, after=version_snapshot(version), user=user)
+    return version
+
+
+def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
+    version = next((v for v in sa.share_versions if v.number == number and v.number > 1), None)
+    if version is None:
+        raise NotFound(f"{sa.reference} has no amendment number {number}.", "number")
+    return version
+
+
+def consent(
+    sa: SpecialArrangement,
+    version: ShareVersion,
+    organization_code: str,
+    on: date | None,
+    user: Any,
+) -> Consent:
+    """Record a party's written consent; the last consent brings the amendment into force
+    and re-allocates the expenses it covers."""
+    party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
+    if version.status != "pending":
+        raise Conflict(f"Amendment {version.number} is already {version.status.replace('_', ' ')}.")
+    if sa.status != "in_force":
+        raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
+    if any(c.organization.code == organization_code for c in version.consents):
+        raise Conflict(f"{organization_code} has already consented to amendment {version.number}.")
+    record = Consent(
+        organization=party.organization,
+        date=on,
+        recorded_by=user,
+        recorded_by_admin=policy.acts_as_admin(user, organization_code),
+    )
+    version.consents.append(record)
+    audit.record("consent", record, parent=sa, user=user)
+    if {c.organization.code for c in version.consents} == set(sa.party_codes):
+        before = version_snapshot(version)
+        version.status = "in_force"
+        version.in_force_since = max(c.date for c in version.consents)
+        audit.record(
+            "update", version, parent=sa, before=before, after=version_snapshot(version), user=user
+        )
+        from jointprojects.expenses.services import reallocate
+
+        reallocate(sa, from_date=version.effective_date)
+    return record
+
+
+def withdraw_amendment(sa: SpecialArrangement, version: ShareVersion, user: Any) -> None:
+    policy.ensure(user, policy.AMENDMENT_PROPOSE)
+    policy.ensure_party_member(user, sa.party_codes)
+    if version.status != "pending":
+        raise Conflict("Only a pending amendment can be withdrawn.")
+    before = version_snapshot(version)
+    version.status = "withdrawn"
+    audit.record(
+        "withdraw", version, parent=sa, before=before, after=version_snapshot(version), user=user
+    )

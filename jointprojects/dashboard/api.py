@@ -7,7 +7,9 @@ from flask import request
 from jointprojects.api import bp, ensure
 from jointprojects.api.openapi import register
 from jointprojects.auth import policy
-from jointprojects.dashboard import services
+from jointprojects.dashboard.figures import portfolio_figures
+from jointprojects.dashboard.filters import read_filters
+from jointprojects.dashboard.serialize import figures_json
 
 
 @bp.get("/dashboard")
@@ -15,8 +17,8 @@ def dashboard():  # type: ignore[no-untyped-def]
     """The figures of the dashboard page, money as strings; the same filters as query
     parameters: ``from`` and ``to`` (YYYY-MM), ``organization`` (code), ``area`` (a-f)."""
     ensure(policy.READ)
-    filters = services.read_filters(request.args)
-    return services.figures_json(services.portfolio_figures(filters))
+    filters = read_filters(request.args)
+    return figures_json(portfolio_figures(filters))
 
 
 register("get", "/dashboard",

@@ -9,7 +9,10 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_login import current_user, login_required
 
 from jointprojects.auth.policy import READ, REPORT_DOWNLOAD, requires
-from jointprojects.dashboard import services
+from jointprojects.dashboard.figures import portfolio_figures
+from jointprojects.dashboard.filters import read_filters
+from jointprojects.dashboard.serialize import figures_json
+from jointprojects.dashboard.workbook import portfolio_data
 from jointprojects.errors import DomainError
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from reports.portfolio import build_portfolio
@@ -27,13 +30,13 @@ def index():  # type: ignore[no-untyped-def]
                # links to the lists of features installed (personnel, expenses)
                "endpoints": set(current_app.view_functions)}
     try:
-        filters = services.read_filters(request.args, organizations, areas)
+        filters = read_filters(request.args, organizations, areas)
     except DomainError as exc:
         return render_template("dashboard/index.html", figures=None, errors=exc.errors,
                                **context), 400
-    figures = services.portfolio_figures(filters)
+    figures = portfolio_figures(filters)
     return render_template("dashboard/index.html", figures=figures, errors=[],
-                           data=services.figures_json(figures), **context)
+                           data=figures_json(figures), **context)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,10 +48,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def portfolio_xlsx():  # type: ignore[no-untyped-def]
     """The portfolio workbook with the dashboard's filters (reports.portfolio)."""
     try:
-        filters = services.read_filters(request.args)
+        filters = read_filters(request.args)
     except DomainError:
         abort(400)
-    data = services.portfolio_data(filters, generated_by=current_user.display_name)
+    data = portfolio_data(filters, generated_by=current_user.display_name)
     name = f"portfolio-{date.today().isoformat()}.xlsx"
     return send_file(io.BytesIO(build_portfolio(data)), mimetype=XLSX, as_attachment=True,
                      download_name=name, max_age=0)

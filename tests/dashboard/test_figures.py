@@ -7,14 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from jointprojects.dashboard import services
+from jointprojects.dashboard.figures import portfolio_figures
+from jointprojects.dashboard.filters import read_filters
+from jointprojects.dashboard.serialize import figures_json
 from jointprojects.errors import DomainError
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from tests.dashboard.conftest import org_id
 
 
 def figures(**args):
-    return services.portfolio_figures(services.read_filters(args))
+    return portfolio_figures(read_filters(args))
 
 
 def test_an_empty_portfolio_has_zero_everywhere(app):
@@ -137,12 +139,12 @@ def test_personnel_on_exchange_today_and_ending_soon(portfolio, db):
 ])
 def test_bad_filters_are_named(app, args, field):
     with pytest.raises(DomainError) as caught:
-        services.read_filters(args)
+        read_filters(args)
     assert [e.field for e in caught.value.errors] == [field]
 
 
 def test_json_gives_money_as_strings_with_minor_units(portfolio):
-    data = services.figures_json(figures())
+    data = figures_json(figures())
     usd = data["money"][1]
     assert usd["spend"] == "120.00" and usd["remaining"] == "2379.00"
     assert usd["parties"][0] == {"organization": "INTERPOL", "budget": "0.00", "share": "54.00",

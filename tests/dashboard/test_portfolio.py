@@ -8,15 +8,17 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from jointprojects.dashboard import services
+from jointprojects.dashboard.figures import portfolio_figures
+from jointprojects.dashboard.filters import read_filters
+from jointprojects.dashboard.workbook import portfolio_data
 
 
 def test_the_workbook_data_adds_up_to_the_dashboard(portfolio):
     for args in ({}, {"from": "2025-02", "to": "2025-12"}, {"organization": "INTERPOL"},
                  {"area": "b"}):
-        filters = services.read_filters(args)
-        data = services.portfolio_data(filters)
-        figures = services.portfolio_figures(filters)
+        filters = read_filters(args)
+        data = portfolio_data(filters)
+        figures = portfolio_figures(filters)
         spend, shares, budget = defaultdict(Decimal), defaultdict(Decimal), defaultdict(Decimal)
         for a in data.arrangements:
             spend[a.currency] += a.spend
@@ -33,7 +35,7 @@ def test_the_workbook_data_adds_up_to_the_dashboard(portfolio):
 
 
 def test_statuses_and_notice_are_as_of_today(portfolio):
-    rows = {a.reference: a for a in services.portfolio_data().arrangements}
+    rows = {a.reference: a for a in portfolio_data().arrangements}
     assert rows["A4"].status == "terminated" and rows["A5"].status == "expired"
     assert rows["A3"].under_notice == portfolio.arrangements["A3"].termination_effective_date
     assert rows["A1"].under_notice is None

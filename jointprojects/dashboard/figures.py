@@ -1,22 +1,15 @@
 """Portfolio figures for leadership, aggregated in SQL with a constant number of queries.
 
-Counts use the same WHERE clauses as the list pages (``project_conditions``,
-``arrangement_conditions``), so a figure and the list it links to always agree. Money comes
-from ``portfolio_total`` and ``portfolio_budget`` (see :mod:`jointprojects.dashboard.models`),
-kept up to date by triggers as expenses and budgets are written; it is grouped by the
-arrangements' reporting currency and never added across currencies.
-
-Filters (all optional, kept in the URL): ``from`` and ``to`` months (``YYYY-MM``) bound the
-money figures (spend by expense month, budgets by year); ``organization`` keeps the projects
-it leads or takes part in, the arrangements it is a party to and the exchanges it sends or
-hosts; ``area`` (Art. 1 (a)-(f)) keeps what belongs to projects covering that area. Statuses
-are read as they stand on ``today``.
+Counts use the same WHERE clauses as the list pages (:mod:`~jointprojects.dashboard.filters`),
+so a figure and the list it links to always agree. Money comes from ``portfolio_total`` and
+``portfolio_budget`` (see :mod:`jointprojects.dashboard.models`), kept up to date by triggers
+as expenses and budgets are written; it is grouped by the arrangements' reporting currency and
+never added across currencies. Statuses are read as they stand on ``today``. The figures as
+JSON: :mod:`~jointprojects.dashboard.serialize`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,18 +17,14 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce
 
-from jointprojects.auth.models import utcnow
+from jointprojects.dashboard.filters import Filters, _arrangement_where, _project_where
 from jointprojects.dashboard.models import PortfolioBudget as PB
 from jointprojects.dashboard.models import PortfolioTotal as PT
-from jointprojects.errors import Collector
-from jointprojects.expenses.models import Budget, ExpenseTotal
 from jointprojects.extensions import db
-from jointprojects.money import to_json
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.personnel_exchanges import services as personnel
-from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
+from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
-from jointprojects.projects.services import project_conditions
 from jointprojects.special_arrangements import queries as arrangements
 from jointprojects.special_arrangements.models import (
     ArrangementParty,
@@ -45,78 +34,10 @@ from jointprojects.special_arrangements.models import (
     SpecialArrangement,
 )
 from jointprojects.types import Money
-from reports.data import (
-    ArrangementSummary,
-    Party,
-    PersonnelExchangeRow,
-    PortfolioData,
-    ProjectRow,
-)
 
 #: Longest list shown for each "needs attention" figure; the count links to the full list.
 LIST_LIMIT = 10
 ZERO = Decimal(0)
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-# --- filters ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Filters:
-    """The dashboard's filters, already checked; ids resolved for the SQL."""
-
-    start: str | None = None  # first month, YYYY-MM
-    end: str | None = None  # last month, YYYY-MM
-    organization: str | None = None
-    area: str | None = None
-    organization_id: int | None = None
-    area_id: int | None = None
-
-    def args(self) -> dict[str, str]:
-        """The filters as URL query parameters (empty ones left out)."""
-        pairs = {"from": self.start, "to": self.end, "organization": self.organization,
-                 "area": self.area}
-        return {k: v for k, v in pairs.items() if v}
-
-    @property
-    def budget_years(self) -> tuple[int | None, int | None]:
-        return (int(self.start[:4]) if self.start else None,
-                int(self.end[:4]) if self.end else None)
-
-
-def read_filters(args: Mapping[str, str], organizations: list[Organization] | None = None,
-                 areas: list[Area] | None = None) -> Filters:
-    """Check the query parameters ``from``, ``to``, ``organization``, ``area``.
-
-    Raises :class:`~jointprojects.errors.DomainError` naming each bad parameter.
-    """
-    errors = Collector()
-    months: dict[str, str | None] = {}
-    for key in ("from", "to"):
-        value = (args.get(key) or "").strip()
-        if value and not _MONTH.match(value):
-            errors.add(key, f"{key} must be a month written YYYY-MM, e.g. 2025-01.")
-            value = ""
-        months[key] = value or None
-    if months["from"] and months["to"] and months["from"] > months["to"]:
-        errors.add("to", "to must not be before from.")
-    organization = (args.get("organization") or "").strip() or None
-    area = (args.get("area") or "").strip() or None
-    organization_id = area_id = None
-    if organization:
-        orgs = organizations if organizations is not None else list(
-            db.session.scalars(select(Organization).where(Organization.code == organization)))
-        organization_id = next((o.id for o in orgs if o.code == organization), None)
-        if organization_id is None:
-            errors.add("organization", f"Unknown organization {organization!r}.")
-    if area:
-        known = areas if areas is not None else list(
-            db.session.scalars(select(Area).where(Area.code == area)))
-        area_id = next((a.id for a in known if a.code == area), None)
-        if area_id is None:
-            errors.add("area", f"Unknown area of cooperation {area!r} (a to f).")
-    errors.raise_if_any()
-    return Filters(months["from"], months["to"], organization, area, organization_id, area_id)
 
 
 # --- the figures -----------------------------------------------------------------------------
@@ -281,15 +202,6 @@ def portfolio_figures(filters: Filters | None = None, today: date | None = None)
 
 
 # --- projects and arrangements ---------------------------------------------------------------
-
-def _project_where(filters: Filters) -> list[Any]:
-    return project_conditions(area=filters.area or "", organization=filters.organization or "")
-
-
-def _arrangement_where(filters: Filters) -> list[Any]:
-    return arrangements.arrangement_conditions(organization=filters.organization or "",
-                                               area=filters.area or "")
-
 
 def _projects_by_status(filters: Filters) -> list[Count]:
     counts = dict(db.session.execute(
@@ -545,210 +457,3 @@ def _personnel(filters: Filters, today: date) -> PersonnelFigures:
         personnel.exchange_query(status="proposed", organization=organization, on=today)
         .where(PersonnelExchange.end_date >= today))
     return figures
-
-
-# --- JSON ------------------------------------------------------------------------------------
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def figures_json(figures: Figures) -> dict[str, Any]:
-    """The figures as JSON-ready data: money as strings in the currency's minor units."""
-    f = figures.filters
-    a = figures.arrangements
-    result: dict[str, Any] = {
-        "as_of": figures.today.isoformat(),
-        "filters": {"from": f.start, "to": f.end, "organization": f.organization,
-                    "area": f.area},
-        "projects": {
-            "total": figures.projects_total,
-            "by_status": [{"status": c.key, "count": c.count} for c in figures.projects_by_status],
-            "by_area": [{"area": c.key, "label": c.label, "count": c.count}
-                        for c in figures.projects_by_area],
-        },
-        "arrangements": {
-            "total": a.total,
-            "in_force": a.in_force,
-            "awaiting_signature": {"total": a.awaiting_signature,
-                                   "partly_signed": a.partly_signed, "unsigned": a.unsigned},
-            "under_notice": {"count": a.under_notice, "items": [
-                {"reference": i.reference, "title": i.title, "effective_date": _iso(i.day),
-                 "note": i.note} for i in a.under_notice_items]},
-            "expiring_within_days": arrangements.ENDING_SOON_DAYS,
-            "expiring": {"count": a.expiring, "items": [
-                {"reference": i.reference, "title": i.title, "last_day": _iso(i.day),
-                 "reason": i.note} for i in a.expiring_items]},
-            "terminated": a.terminated,
-            "expired": a.expired,
-        },
-        "amendments_awaiting_consent": {
-            "count": figures.amendments.awaiting_consent,
-            "by_organization": [{"organization": c.key, "count": c.count}
-                                for c in figures.amendments.by_organization],
-            "items": [{"reference": i.reference, "number": i.number,
-                       "effective_date": _iso(i.effective_date), "awaiting": i.awaiting}
-                      for i in figures.amendments.items],
-        },
-        "money": [_currency_json(m) for m in figures.money],
-    }
-    p = figures.personnel
-    result["personnel"] = {
-        "on_exchange_today": p.on_exchange,
-        "on_exchange_by_host": [{"organization": c.key, "count": c.count}
-                                for c in p.on_exchange_by_host],
-        "ending_within_days": p.ending_within_days,
-        "ending": {"count": p.ending_soon, "items": [
-            {"staff": i.staff, "home": i.home, "host": i.host, "position": i.position,
-             "end_date": _iso(i.end_date)} for i in p.ending_items]},
-        "awaiting_approval": p.awaiting_approval,
-    }
-    return result
-
-
-def _currency_json(m: CurrencyMoney) -> dict[str, Any]:
-    c = m.currency
-
-    def j(amount: Decimal) -> str:
-        return to_json(amount, c)
-
-    return {
-        "currency": c,
-        "budget": j(m.budget),
-        "budget_unassigned": j(m.budget_unassigned),
-        "spend": j(m.spend),
-        "remaining": j(m.remaining),
-        "unallocated": j(m.unallocated),
-        "expense_count": m.expense_count,
-        "parties": [{"organization": p.organization, "budget": j(p.budget), "share": j(p.share),
-                     "paid": j(p.paid), "balance": j(p.balance)} for p in m.parties],
-        "burn": [{"month": b.month, "spend": j(b.spend), "cumulative": j(b.cumulative)}
-                 for b in m.burn],
-    }
-
-
-
-# --- the portfolio workbook ------------------------------------------------------------------
-
-def portfolio_data(filters: Filters | None = None, today: date | None = None,
-                   generated_by: str = "") -> PortfolioData:
-    """The plain data of the portfolio workbook (``reports.portfolio``), from the same
-    filters and SQL aggregates as the dashboard: per arrangement its spend, shares and
-    unallocated from ``expense_total`` (months of the period), its budget (years of the
-    period). A constant number of queries."""
-    filters = filters or Filters()
-    today = today or date.today()
-    sa = SpecialArrangement
-
-    areas_of: dict[int, list[str]] = {}
-    for project_id, code in db.session.execute(
-        select(project_area.c.project_id, Area.code).join(Area)
-        .where(project_area.c.project_id.in_(select(Project.id)
-                                             .where(*_project_where(filters))))
-        .order_by(Area.code)
-    ):
-        areas_of.setdefault(project_id, []).append(code)
-    projects = [
-        ProjectRow(code, title, status, tuple(areas_of.get(project_id, ())), lead, start, end)
-        for project_id, code, title, status, lead, start, end in db.session.execute(
-            select(Project.id, Project.code, Project.title, Project.status, Organization.code,
-                   Project.start_date, Project.end_date)
-            .join(Organization, Organization.id == Project.lead_organization_id)
-            .where(*_project_where(filters)).order_by(Project.code))
-    ]
-
-    def total(column: Any) -> Any:
-        return type_coerce(func.sum(column), Money)
-
-    sums: dict[int, dict[str, tuple[Decimal, Decimal, Decimal]]] = {}
-    et = ExpenseTotal
-    month_where = []
-    if filters.start:
-        month_where.append(et.month >= filters.start)
-    if filters.end:
-        month_where.append(et.month <= filters.end)
-    for arrangement_id, code, share, paid, unallocated in db.session.execute(
-        select(et.arrangement_id, Organization.code, total(et.share_amount),
-               total(et.paid_amount), total(et.unallocated))
-        .join(Organization, Organization.id == et.organization_id)
-        .where(et.arrangement_id.in_(select(sa.id).where(*_arrangement_where(filters))),
-               *month_where)
-        .group_by(et.arrangement_id, Organization.code)
-    ):
-        sums.setdefault(arrangement_id, {})[code] = (share or ZERO, paid or ZERO,
-                                                      unallocated or ZERO)
-    first_year, last_year = filters.budget_years
-    budget_where = [Budget.arrangement_id.in_(select(sa.id).where(*_arrangement_where(filters)))]
-    if first_year:
-        budget_where.append(Budget.year >= first_year)
-    if last_year:
-        budget_where.append(Budget.year <= last_year)
-    budgets = dict(db.session.execute(
-        select(Budget.arrangement_id, total(Budget.amount)).where(*budget_where)
-        .group_by(Budget.arrangement_id)).all())
-    under_notice = arrangements.due_clause("notice", today)
-    rows = db.session.execute(
-        select(sa.id, sa.reference, sa.title, Project.code, sa.kind,
-               arrangements.status_on_clause(today), sa.currency,
-               sa.termination_effective_date, under_notice)
-        .join(Project, Project.id == sa.project_id)
-        .where(*_arrangement_where(filters)).order_by(sa.reference))
-    summaries = []
-    for arrangement_id, ref, title, project, kind, status, currency, ends, noticed in rows:
-        parts = sums.get(arrangement_id, {})
-        summaries.append(ArrangementSummary(
-            reference=ref, project=project, kind=kind, status=status, currency=currency,
-            spend=sum((p[1] for p in parts.values()), ZERO),
-            shares={code: p[0] for code, p in parts.items()},
-            budget=budgets.get(arrangement_id),
-            under_notice=ends if noticed else None, title=title,
-            unallocated=sum((p[2] for p in parts.values()), ZERO),
-        ))
-
-    organizations = [Party(code, name) for code, name in db.session.execute(
-        select(Organization.code, Organization.name).order_by(Organization.code))]
-    return PortfolioData(
-        projects=tuple(projects), arrangements=tuple(summaries),
-        personnel=tuple(_personnel_rows(filters, today)),
-        organizations=tuple(organizations), generated_at=utcnow(), generated_by=generated_by,
-        filters=describe(filters),
-    )
-
-
-def _personnel_rows(filters: Filters, today: date) -> list[PersonnelExchangeRow]:
-    query = personnel.exchange_query(organization=filters.organization or None, on=today)
-    if filters.area_id:
-        query = query.where(PersonnelExchange.arrangement_id.in_(
-            select(SpecialArrangement.id).where(*_arrangement_where(filters))))
-    exchanges = list(db.session.scalars(query))
-    costs: dict[int, list[tuple[str, Decimal]]] = {}
-    if exchanges:
-        for exchange_id, currency, amount in db.session.execute(
-            select(ExchangeCostItem.exchange_id, ExchangeCostItem.currency,
-                   type_coerce(func.sum(ExchangeCostItem.amount), Money))
-            .where(ExchangeCostItem.exchange_id.in_(query.with_only_columns(
-                PersonnelExchange.id).order_by(None)))
-            .group_by(ExchangeCostItem.exchange_id, ExchangeCostItem.currency)
-            .order_by(ExchangeCostItem.currency)
-        ):
-            costs.setdefault(exchange_id, []).append((currency, amount))
-    return [
-        PersonnelExchangeRow(staff=x.person_name, home=x.home_organization.code,
-                 host=x.host_organization.code, position=x.position, start_date=x.start_date,
-                 end_date=x.end_date, status=x.status_on(today),
-                 arrangement=x.arrangement.reference if x.arrangement else "",
-                 costs=tuple(costs.get(x.id, ())))
-        for x in exchanges
-    ]
-
-
-def describe(filters: Filters) -> str:
-    """The filters in words, for the workbook's About sheet."""
-    parts = []
-    if filters.start or filters.end:
-        parts.append(f"period {filters.start or 'beginning'} to {filters.end or 'today'}")
-    if filters.organization:
-        parts.append(f"organization {filters.organization}")
-    if filters.area:
-        parts.append(f"area ({filters.area})")
-    return "; ".join(parts)

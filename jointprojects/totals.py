@@ -45,13 +45,13 @@ Why the roll-ups stay trigger-kept rather than joining the Python refresh:
 * Their inputs are written by four features and by ``ON DELETE CASCADE``, which no Python
   code sees; a trigger cannot be forgotten by a new writer, a raw statement or a script.
 * Cost (benchmarks/README.md): a trigger works per ``expense_total`` row that the refresh
-  rewrites (the months x categories x parties of a change), never per expense, so a
-  100,000-row import pays a few trigger runs per batch, and the dashboard reads the roll-ups
-  alone (about 20 statements a page, whatever the volume). A Python refresh of a roll-up row
-  would have to re-sum every arrangement in its bucket (``expense_total`` is 1.7 million rows
-  in the dashboard benchmark, 1.5-2 s to scan on SQLite) or take the differences of the rows
-  before and after, which is what the triggers do, with more round trips: either would make
-  recording, import and the dashboard slower, not faster.
+  rewrites (the months x categories x parties a change touches), never per expense, so a
+  100,000-row import pays hundreds of trigger runs per chunk, not 100,000, and the dashboard
+  reads the roll-ups alone (about 20 statements a page, whatever the volume). A Python
+  refresh of a roll-up row would have to re-sum every arrangement in its bucket
+  (``expense_total`` is 1.7 million rows in the dashboard benchmark, 1.5-2 s to scan on
+  SQLite) or take the differences of the rows before and after, which is what the triggers
+  do, with more round trips: either would make recording, import and the dashboard slower.
 * Bulk loads that bypass the services (the benchmarks) drop the triggers
   (:func:`drop_triggers`), load, then :func:`install_triggers` and :func:`rebuild_rollups`.
 

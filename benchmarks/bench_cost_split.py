@@ -129,8 +129,8 @@ def generate(count: int, seed: int = 1997) -> dict[str, Any]:
 
 def bulk_load(sa: Any, data: dict[str, Any], kind: str) -> None:
     """Insert the expenses and parts without the ORM, then fill ``expense_total``."""
-    from jointprojects.expenses.services import refresh_totals
     from jointprojects.organizations.models import Organization
+    from jointprojects.totals import refresh_totals
 
     org = {o.code: o.id for o in db.session.scalars(db.select(Organization))}
     codes = [code for code, _ in SHARES["default"]]  # the order of the parts' columns

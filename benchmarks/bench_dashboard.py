@@ -406,7 +406,7 @@ def prepare(url: str, env: dict[str, str], sizes: tuple[int, int, int]) -> dict[
     """Schema, users and the bulk data; returns counts and timings."""
     from sqlalchemy import create_engine, text
 
-    from jointprojects.dashboard import rollup
+    from jointprojects import totals
 
     started = time.perf_counter()
     run_cli(env, "init-db")
@@ -420,7 +420,7 @@ def prepare(url: str, env: dict[str, str], sizes: tuple[int, int, int]) -> dict[
         areas = dict(conn.execute(text("SELECT code, id FROM area")).all())
         user_id = conn.execute(text('SELECT id FROM "user" WHERE email = :e'),
                                {"e": LEADERSHIP}).scalar_one()
-        rollup.drop(conn)
+        totals.drop_triggers(conn)
     next_id = max(orgs.values()) + 1
     for offset, (code, _, _) in enumerate(EXTRA_ORGS):
         orgs[code] = next_id + offset
@@ -452,8 +452,8 @@ def prepare(url: str, env: dict[str, str], sizes: tuple[int, int, int]) -> dict[
         raw.close()
     loaded = time.perf_counter()
     with engine.begin() as conn:
-        rollup.install(conn)
-        rollup.rebuild(conn)
+        totals.install_triggers(conn)
+        totals.rebuild_rollups(conn)
         if dialect == "postgresql":
             for table in ("project", "special_arrangement", "arrangement_party", "share_version",
                           "share", "signature", "consent", "budget", "expense",

@@ -1,6 +1,6 @@
 """The portfolio roll-ups behind the leadership dashboard.
 
-``expense_total`` (kept by the expense feature) holds sums per arrangement, month, cost
+``expense_total`` (kept by :mod:`jointprojects.totals`) holds sums per arrangement, month, cost
 category and party: with a million expenses that is itself more than a million rows, too many
 to scan on every dashboard request. ``portfolio_total`` rolls those rows up once more, per
 reporting currency, month and party, for every value of the dashboard's two filters:
@@ -12,10 +12,10 @@ reporting currency, month and party, for every value of the dashboard's two filt
 
 ``portfolio_budget`` does the same for ``budget`` lines, per year.
 
-Database triggers (installed by the migration, see :mod:`jointprojects.dashboard.rollup`)
-keep them up to date in the same transaction as every write to ``expense_total`` or
-``budget``, to a project's areas, to an arrangement's parties, project or currency. Nothing in
-Python writes to them, so no writer can forget to.
+Database triggers (defined in :mod:`jointprojects.totals`, which says what each row equals,
+and installed by the migrations) keep them up to date in the same transaction as every write
+to ``expense_total`` or ``budget``, to a project's areas, to an arrangement's parties, project
+or currency. Nothing in Python writes to them, so no writer can forget to.
 """
 
 from __future__ import annotations

@@ -12,11 +12,9 @@ Derived data kept in the same transaction as every change:
   and ``expense.share_version_number``. Ceilings (rule 6) make a part depend on every earlier
   expense, so an arrangement with ceilings in any version is re-allocated from its first
   expense; only the rows whose figures change are written.
-* ``expense_total``: per arrangement, month, category and organization, ``share_amount`` (the
-  organization's parts), and for the expenses it paid ``paid_amount`` (their reporting
-  amounts), ``unallocated`` and ``expense_count``. Summed over organizations these give the
-  arrangement's total, unallocated amount and number of expenses. The rows of every month a
-  change touches are recomputed with one ``INSERT ... SELECT ... GROUP BY``.
+* ``expense_total`` (and through it the portfolio roll-ups): every write here ends with
+  :func:`jointprojects.totals.refresh_totals` for the months it touched; that module says
+  what the totals equal and keeps them.
 
 Concurrency: every write to an arrangement's expenses first locks the arrangement's row
 (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL; SQLite serializes writers anyway), so that
@@ -27,7 +25,7 @@ whichever process it runs in. Expenses carry a version column: a stale edit is a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -38,16 +36,13 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    delete,
     func,
     insert,
     lateral,
-    literal,
     or_,
     select,
     true,
     type_coerce,
-    union_all,
     update,
 )
 from sqlalchemy import inspect as sa_inspect
@@ -86,6 +81,7 @@ from jointprojects.special_arrangements.models import (
     ShareVersion,
     SpecialArrangement,
 )
+from jointprojects.totals import refresh_totals
 from jointprojects.types import Rate, from_storage
 
 CONFLICT_MESSAGE = (
@@ -808,7 +804,7 @@ def _expire(expense_ids: set[int]) -> None:
             db.session.expire(obj, ["amount"])
 
 
-# --- monthly totals ----------------------------------------------------------------------------
+# --- months in SQL (the monthly totals themselves: jointprojects.totals) -----------------------
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
@@ -821,70 +817,8 @@ def month_expression(column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
-def _first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
-
-
 def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
-def totals_select(arrangement_id: int, months: Iterable[str] | None = None) -> Select[Any]:
-    """``(arrangement_id, month, category, organization_id, share_amount, paid_amount,
-    unallocated, expense_count)`` computed afresh from expenses and parts (raw storage
-    integers), for ``months`` or all of them."""
-    condition = [Expense.arrangement_id == arrangement_id]
-    month = month_expression(Expense.date)
-    if months is not None:
-        month_list = sorted(months)
-        condition += [
-            Expense.date >= _first_day(month_list[0]),
-            Expense.date < _next_month(_first_day(month_list[-1])),
-            month.in_(month_list),
-        ]
-    zero = literal(0, BigInteger)
-    shares = (
-        select(month.label("month"), Expense.category.label("category"),
-               ExpensePart.organization_id.label("organization_id"),
-               func.sum(type_coerce(ExpensePart.amount, BigInteger)).label("share_amount"),
-               zero.label("paid_amount"), zero.label("unallocated"),
-               zero.label("expense_count"))
-        .join(Expense, Expense.id == ExpensePart.expense_id).where(*condition)
-        .group_by(month, Expense.category, ExpensePart.organization_id)
-    )
-    paid = (
-        select(month.label("month"), Expense.category.label("category"),
-               Expense.paid_by_id.label("organization_id"), zero.label("share_amount"),
-               func.sum(type_coerce(Expense.reporting_amount, BigInteger)).label("paid_amount"),
-               func.sum(type_coerce(Expense.unallocated, BigInteger)).label("unallocated"),
-               func.count().label("expense_count"))
-        .where(*condition).group_by(month, Expense.category, Expense.paid_by_id)
-    )
-    both = union_all(shares, paid).subquery()
-    return (
-        select(literal(arrangement_id).label("arrangement_id"), both.c.month, both.c.category,
-               both.c.organization_id, func.sum(both.c.share_amount),
-               func.sum(both.c.paid_amount), func.sum(both.c.unallocated),
-               func.sum(both.c.expense_count))
-        .group_by(both.c.month, both.c.category, both.c.organization_id)
-    )
-
-
-def refresh_totals(arrangement_id: int, months: Iterable[str] | None = None) -> None:
-    """Recompute the ``expense_total`` rows of ``months`` (all months if None)."""
-    month_list = None if months is None else sorted(set(months))
-    if month_list == []:
-        return
-    table = ExpenseTotal.__table__
-    stmt = delete(table).where(table.c.arrangement_id == arrangement_id)
-    if month_list is not None:
-        stmt = stmt.where(table.c.month.in_(month_list))
-    db.session.execute(stmt)
-    db.session.execute(insert(table).from_select(
-        ["arrangement_id", "month", "category", "organization_id", "share_amount",
-         "paid_amount", "unallocated", "expense_count"],
-        totals_select(arrangement_id, month_list),
-    ))
 
 
 # --- figures: cost split and settlement (rule 7) --------------------------------------------------

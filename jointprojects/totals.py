@@ -1,46 +1,192 @@
-# ruff: noqa: S608 - trigger DDL assembled from constant fragments; no input reaches it
-"""Triggers that keep the portfolio roll-ups equal to their definitions.
+# ruff: noqa: S608 - SQL assembled from constant fragments and the schema's names; no input reaches it
+"""Derived totals: the one module that says what is kept equal to what, and keeps it.
 
-Two facts are rolled up, per reporting currency, for every value of the dashboard's filters
-(member: 0 or a party; area: 0 or an area of the project), see :data:`FACTS`:
+Three tables are derived data. Nothing but this module (its Python refresh and the database
+triggers it defines) writes them, and at the end of every transaction each equals its
+definition, written here once (tests/expenses/test_totals.py and tests/dashboard/test_rollup.py
+check "rebuilt from scratch == kept incrementally" on SQLite and PostgreSQL):
 
-* ``expense_total`` (arrangement, month, category, party) into ``portfolio_total`` (month,
-  party): shares, payments, unallocated amounts and expense counts;
-* ``budget`` (arrangement, category, year, party or none) into ``portfolio_budget`` (year,
-  party or 0 for "not assigned to a party").
+1. ``expense_total`` (arrangement, month, category, organization), defined by
+   :func:`totals_select`; over the arrangement's expenses of that month and category:
 
-:func:`rollup_select` defines each roll-up from scratch: every source row contributes once
-per (member, area) pair, member being 0 and each party of the arrangement, area 0 and each
-area of its project. The triggers apply that definition incrementally:
+   * ``share_amount`` = SUM(expense_part.amount) of the organization's parts;
+   * ``paid_amount`` = SUM(expense.reporting_amount), ``unallocated`` =
+     SUM(expense.unallocated) and ``expense_count`` = COUNT(*) of those the organization paid.
 
-* a source row inserted, updated or deleted: its contributions are added or taken away;
-* a project gains or loses an area, an arrangement gains or loses a party, or changes
-  project or currency: the contributions of the arrangements concerned move accordingly;
-* an arrangement is deleted: its contributions are taken away before its rows go (by
-  cascade, once the arrangement can no longer be seen).
+2. ``portfolio_total`` (member, area, currency, month, organization), defined by
+   :func:`rollup_select` (``EXPENSES``): the SUM of each measure of ``expense_total`` over the
+   rows of that month and organization of every arrangement ``s`` with ``s.currency`` =
+   currency, member in {0} + the parties of ``s``, area in {0} + the areas of ``s``'s project
+   (0 meaning "no filter", for the dashboard's organization and area filters).
 
-Taking away is always an ``UPDATE`` of existing rows, never an insert of negative ones, so
-that emptying the tables in any order leaves the roll-ups empty. Rows that fall back to zero
-stay (they cost nothing and are re-used by the next write).
+3. ``portfolio_budget`` (member, area, currency, year, organization), defined by
+   :func:`rollup_select` (``BUDGETS``): the same roll-up of ``budget.amount`` per year, with
+   organization 0 for the lines of the arrangement as a whole.
 
+Who keeps them:
+
+* ``expense_total``: :func:`refresh_totals` (arrangement, months), in Python. Every write to
+  ``expense`` or ``expense_part`` ends with it, in the same transaction: recording one or
+  many expenses and the bulk path (``_record_batch``, once per batch), updating and deleting
+  an expense and re-allocation (``_synchronize``: an amendment coming into force, an earlier
+  expense changing under ceilings). The rows of the months touched are recomputed whole with
+  one ``DELETE`` and one ``INSERT ... SELECT ... GROUP BY``; no increments to drift.
+* ``portfolio_total`` and ``portfolio_budget``: row triggers generated here
+  (:func:`trigger_statements`), fired in the same transaction by every write to
+  ``expense_total`` (hence by :func:`refresh_totals`), ``budget`` (``set_budget``,
+  ``delete_budget``), ``project_area`` (a project's areas), ``arrangement_party`` (an
+  arrangement's parties) and ``special_arrangement`` (its project or currency; its deletion,
+  before the cascade removes its rows). Arrangement status changes (signature, notice,
+  expiry) do not enter the definitions; an amendment coming into force reaches them through
+  re-allocation and :func:`refresh_totals`.
+
+Why the roll-ups stay trigger-kept rather than joining the Python refresh:
+
+* Their inputs are written by four features and by ``ON DELETE CASCADE``, which no Python
+  code sees; a trigger cannot be forgotten by a new writer, a raw statement or a script.
+* Cost (benchmarks/README.md): a trigger works per ``expense_total`` row that the refresh
+  rewrites (the months x categories x parties a change touches), never per expense, so a
+  100,000-row import pays hundreds of trigger runs per chunk, not 100,000, and the dashboard
+  reads the roll-ups alone (about 20 statements a page, whatever the volume). A Python
+  refresh of a roll-up row would have to re-sum every arrangement in its bucket
+  (``expense_total`` is 1.7 million rows in the dashboard benchmark, 1.5-2 s to scan on
+  SQLite) or take the differences of the rows before and after, which is what the triggers
+  do, with more round trips: either would make recording, import and the dashboard slower.
+* Bulk loads that bypass the services (the benchmarks) drop the triggers
+  (:func:`drop_triggers`), load, then :func:`install_triggers` and :func:`rebuild_rollups`.
+
+Changing the triggers: migrations never import this module; each carries the SQL it installed,
+frozen (:func:`trigger_statements` and :func:`drop_statements`, run once per dialect, pasted
+in). A change here therefore needs a new migration with the new output;
+tests/dashboard/test_rollup.py fails while the database at head differs from the generator.
 The SQL is the same on SQLite and PostgreSQL (``INSERT ... ON CONFLICT DO UPDATE``, row-value
-``UPDATE``); only the trigger wrappers differ. The migration that installs the triggers calls
-:func:`install`; a later change to them needs a new migration that calls :func:`drop` and
-:func:`install` again.
+``UPDATE``); only the trigger wrappers differ.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Connection
+
+from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
+from jointprojects.extensions import db
+
+# --- expense_total (kept in Python) -------------------------------------------------------------
+
+
+def _month_of(column: Any) -> Any:
+    """SQL for ``'YYYY-MM'`` of a date column, on PostgreSQL and on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _first_day(month: str) -> date:
+    return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def totals_select(arrangement_id: int, months: Iterable[str] | None = None) -> Select[Any]:
+    """The definition of ``expense_total``: ``(arrangement_id, month, category,
+    organization_id, share_amount, paid_amount, unallocated, expense_count)`` computed afresh
+    from expenses and parts (raw storage integers), for ``months`` or all of them."""
+    condition = [Expense.arrangement_id == arrangement_id]
+    month = _month_of(Expense.date)
+    if months is not None:
+        month_list = sorted(months)
+        condition += [
+            Expense.date >= _first_day(month_list[0]),
+            Expense.date < _next_month(_first_day(month_list[-1])),
+            month.in_(month_list),
+        ]
+    zero = literal(0, BigInteger)
+    shares = (
+        select(month.label("month"), Expense.category.label("category"),
+               ExpensePart.organization_id.label("organization_id"),
+               func.sum(type_coerce(ExpensePart.amount, BigInteger)).label("share_amount"),
+               zero.label("paid_amount"), zero.label("unallocated"),
+               zero.label("expense_count"))
+        .join(Expense, Expense.id == ExpensePart.expense_id).where(*condition)
+        .group_by(month, Expense.category, ExpensePart.organization_id)
+    )
+    paid = (
+        select(month.label("month"), Expense.category.label("category"),
+               Expense.paid_by_id.label("organization_id"), zero.label("share_amount"),
+               func.sum(type_coerce(Expense.reporting_amount, BigInteger)).label("paid_amount"),
+               func.sum(type_coerce(Expense.unallocated, BigInteger)).label("unallocated"),
+               func.count().label("expense_count"))
+        .where(*condition).group_by(month, Expense.category, Expense.paid_by_id)
+    )
+    both = union_all(shares, paid).subquery()
+    return (
+        select(literal(arrangement_id).label("arrangement_id"), both.c.month, both.c.category,
+               both.c.organization_id, func.sum(both.c.share_amount),
+               func.sum(both.c.paid_amount), func.sum(both.c.unallocated),
+               func.sum(both.c.expense_count))
+        .group_by(both.c.month, both.c.category, both.c.organization_id)
+    )
+
+
+def refresh_totals(arrangement_id: int, months: Iterable[str] | None = None) -> None:
+    """Make the ``expense_total`` rows of ``months`` (all months if None) equal to
+    :func:`totals_select` again, after a write to the arrangement's expenses or parts; the
+    roll-up triggers carry the change on to ``portfolio_total``."""
+    month_list = None if months is None else sorted(set(months))
+    if month_list == []:
+        return
+    table = ExpenseTotal.__table__
+    stmt = delete(table).where(table.c.arrangement_id == arrangement_id)
+    if month_list is not None:
+        stmt = stmt.where(table.c.month.in_(month_list))
+    db.session.execute(stmt)
+    db.session.execute(insert(table).from_select(
+        ["arrangement_id", "month", "category", "organization_id", "share_amount",
+         "paid_amount", "unallocated", "expense_count"],
+        totals_select(arrangement_id, month_list),
+    ))
+
+
+# --- portfolio_total and portfolio_budget (kept by triggers) ------------------------------------
+#
+# rollup_select defines each roll-up from scratch: every source row contributes once per
+# (member, area) pair, member being 0 and each party of the arrangement, area 0 and each area
+# of its project. The triggers apply that definition incrementally:
+#
+# * a source row inserted, updated or deleted: its contributions are added or taken away;
+# * a project gains or loses an area, an arrangement gains or loses a party, or changes
+#   project or currency: the contributions of the arrangements concerned move accordingly;
+# * an arrangement is deleted: its contributions are taken away before its rows go (by
+#   cascade, once the arrangement can no longer be seen).
+#
+# Taking away is always an UPDATE of existing rows, never an insert of negative ones, so that
+# emptying the tables in any order leaves the roll-ups empty. Rows that fall back to zero stay
+# (they cost nothing and are re-used by the next write).
 
 
 @dataclass(frozen=True)
 class Fact:
+    """A source table rolled up into a portfolio table (see the module's docstring)."""
+
     source: str  # the table written by the application
     target: str  # its roll-up
     bucket: str  # the time column, the same name in both
@@ -76,10 +222,6 @@ JOIN (SELECT id AS project_id, 0 AS area_id FROM project
   ON r.project_id = s.project_id
 GROUP BY m.member_id, r.area_id, s.currency, f.{fact.bucket}, {fact.party("f")}
 """
-
-
-#: Kept for callers of the first version: the expense roll-up's definition.
-ROLLUP_SELECT = rollup_select(EXPENSES)
 
 
 def _insert(fact: Fact) -> str:
@@ -313,30 +455,54 @@ _PG_TRIGGERS = (("jp_portfolio_et", "expense_total"), ("jp_portfolio_bu", "budge
                 ("jp_portfolio_sa_delete", "special_arrangement"))
 
 
-def install(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
-    """Create the triggers keeping the roll-ups of ``facts`` on ``connection``'s database
-    (SQLite or PostgreSQL). Migrations name the facts their schema has."""
-    if connection.dialect.name == "postgresql":
-        statements = _postgres_statements(facts)
-    else:
-        statements = [ddl for _, ddl in _sqlite_triggers(facts)]
+def trigger_statements(dialect: str, facts: tuple[Fact, ...] = FACTS) -> list[str]:
+    """The DDL creating the triggers (and on PostgreSQL their functions) that keep the
+    roll-ups of ``facts`` on ``dialect`` ("sqlite" or "postgresql"). Migrations carry its
+    output frozen, for the facts their schema has."""
+    if dialect == "postgresql":
+        return _postgres_statements(facts)
+    return [ddl for _, ddl in _sqlite_triggers(facts)]
+
+
+def drop_statements(dialect: str) -> list[str]:
+    """The DDL removing every roll-up trigger (and on PostgreSQL their functions)."""
+    if dialect == "postgresql":
+        return [statement for name, table in _PG_TRIGGERS
+                for statement in (f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                                  f"DROP FUNCTION IF EXISTS {name}()")]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _sqlite_triggers()]
+
+
+def rebuild_statements(facts: tuple[Fact, ...] = FACTS) -> list[str]:
+    """The statements recomputing the roll-ups of ``facts`` from scratch (both dialects)."""
+    return [statement for fact in facts
+            for statement in (f"DELETE FROM {fact.target}",
+                              f"{_insert(fact)}\n{rollup_select(fact)}")]
+
+
+def trigger_names(dialect: str) -> set[str]:
+    """The names of the roll-up triggers a database at head has."""
+    if dialect == "postgresql":
+        return {name for name, _ in _PG_TRIGGERS}
+    return {name for name, _ in _sqlite_triggers()}
+
+
+def _execute(connection: Connection, statements: list[str]) -> None:
     for statement in statements:
         connection.execute(text(statement))
 
 
-def drop(connection: Connection) -> None:
+def install_triggers(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
+    """Create the roll-up triggers on ``connection``'s database (after :func:`drop_triggers`
+    for a bulk load; migrations use their own frozen copy)."""
+    _execute(connection, trigger_statements(connection.dialect.name, facts))
+
+
+def drop_triggers(connection: Connection) -> None:
     """Remove every roll-up trigger (and on PostgreSQL their functions)."""
-    if connection.dialect.name == "postgresql":
-        for name, table in _PG_TRIGGERS:
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {name} ON {table}"))
-            connection.execute(text(f"DROP FUNCTION IF EXISTS {name}()"))
-    else:
-        for name, _ in _sqlite_triggers():
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    _execute(connection, drop_statements(connection.dialect.name))
 
 
-def rebuild(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
+def rebuild_rollups(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
     """Recompute the roll-ups from scratch (after a bulk load with the triggers off)."""
-    for fact in facts:
-        connection.execute(text(f"DELETE FROM {fact.target}"))
-        connection.execute(text(f"{_insert(fact)}\n{rollup_select(fact)}"))
+    _execute(connection, rebuild_statements(facts))

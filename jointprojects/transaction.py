@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Flask, current_app, flash, g, has_request_context
+from flask import Flask, current_app, flash, g, has_request_context, session
 from wtforms.form import BaseForm
 
 from jointprojects.errors import DomainError
@@ -46,13 +46,15 @@ def transactional(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``view`` as one transaction: commit on a non-error response, roll back otherwise.
 
     The commit happens inside the view call, so that an error it raises (a ``StaleDataError``
-    flushed at commit, an ``IntegrityError``) reaches the error handlers like any other."""
+    flushed at commit, an ``IntegrityError``) reaches the error handlers like any other (409,
+    500), and the messages the view flashed for its success are withdrawn."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
         # g lives as long as the app context, which may outlast a request (tests share one).
         g.pop(_FAILED, None)
         g.pop(_KEEP, None)
+        flashed = len(session.get("_flashes", []))
         try:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
@@ -65,6 +67,8 @@ def transactional(view: Callable[..., Any]) -> Callable[..., Any]:
                 db.session.commit()
             except BaseException:
                 db.session.rollback()
+                # The view flashed its success before the commit: not so, after all.
+                session["_flashes"] = session.get("_flashes", [])[:flashed]
                 raise
         else:
             db.session.rollback()

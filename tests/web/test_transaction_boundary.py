@@ -260,3 +260,27 @@ def test_the_arrangement_page_context_is_composed_by_the_signal(app, make_arrang
         arrangement_detail_context.disconnect(probe, sender=app)
     assert extras["probe"] == sa.reference
     assert extras["finance"]["split"] is not None
+
+
+def test_a_commit_that_fails_is_the_409_page_without_the_success_message(
+        manager, monkeypatch):
+    """A conflict found only at the commit (a versioned row changed meanwhile) answers 409,
+    and the "created" message the view had flashed is not shown."""
+    from flask import request
+    from sqlalchemy.orm.exc import StaleDataError
+
+    real_commit = db.session.commit
+
+    def commit_conflicts():
+        if request.method == "POST":
+            raise StaleDataError("changed meanwhile")
+        real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit_conflicts)
+    response = manager.post_form("/projects/new", project_form(code="P-RACE"))
+    monkeypatch.setattr(db.session, "commit", real_commit)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409 and "Changed by someone else" in html
+    assert "Project P-RACE created." not in html
+    assert "Project P-RACE created." not in manager.get("/projects/").get_data(as_text=True)
+    assert committed(Project, code="P-RACE") == 0

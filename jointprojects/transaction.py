@@ -47,43 +47,51 @@ def transactional(view: Callable[..., Any]) -> Callable[..., Any]:
 
     The commit happens inside the view call, so that an error it raises (a ``StaleDataError``
     flushed at commit, an ``IntegrityError``) reaches the error handlers like any other (409,
-    500), and the messages the view flashed for its success are withdrawn."""
+    500). When the view or the commit raises, the messages the view flashed are withdrawn
+    (they announced a success)."""
 
     @wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
         # g lives as long as the app context, which may outlast a request (tests share one).
         g.pop(_FAILED, None)
         g.pop(_KEEP, None)
-        flashed = len(session.get("_flashes", []))
+        flashed = _flash_count()
         try:
             response = current_app.make_response(view(*args, **kwargs))
+            if g.pop(_KEEP, False) or (response.status_code < 400 and not g.get(_FAILED)):
+                db.session.commit()
+            else:
+                db.session.rollback()
         except BaseException:
             db.session.rollback()
+            # A view flashes its success before the commit: not so, after all.
+            _withdraw_flashes(flashed)
             raise
         finally:
-            failed_, keep = g.pop(_FAILED, False), g.pop(_KEEP, False)
-        if keep or (response.status_code < 400 and not failed_):
-            try:
-                db.session.commit()
-            except BaseException:
-                db.session.rollback()
-                # The view flashed its success before the commit: not so, after all.
-                session["_flashes"] = session.get("_flashes", [])[:flashed]
-                raise
-        else:
-            db.session.rollback()
+            g.pop(_FAILED, None)
+            g.pop(_KEEP, None)
         return response
 
     run.transactional = True  # type: ignore[attr-defined]
     return run
 
 
+def _flash_count() -> int:
+    # ``in`` does not mark the session as read (which would add ``Vary: Cookie``).
+    return len(session["_flashes"]) if "_flashes" in session else 0
+
+
+def _withdraw_flashes(count: int) -> None:
+    if _flash_count() > count:
+        session["_flashes"] = session["_flashes"][:count]
+
+
 def init_app(app: Flask) -> None:
     """Wrap every page view registered so far in :func:`transactional` (call it after the
-    blueprints are registered)."""
+    blueprints are registered). Static files have no transaction."""
     for endpoint, view in list(app.view_functions.items()):
-        blueprint = endpoint.rpartition(".")[0]
-        if blueprint in OWN_BOUNDARY or getattr(view, "transactional", False):
+        blueprint, _, name = endpoint.rpartition(".")
+        if blueprint in OWN_BOUNDARY or name == "static" or getattr(view, "transactional", False):
             continue
         app.view_functions[endpoint] = transactional(view)
 

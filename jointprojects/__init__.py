@@ -39,6 +39,7 @@ def create_app(config_class: type | None = None, **overrides: object) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_page_transactions(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_cli(app)
@@ -105,6 +106,23 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(personnel_exchanges_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
+    register_compositions(app)
+
+
+def register_compositions(app: Flask) -> None:
+    """Where one feature's page shows another's data, the factory connects them: the
+    arrangement page asks for extra context (a signal), the finance feature answers."""
+    from jointprojects.expenses.views import finance_context
+    from jointprojects.special_arrangements.views import arrangement_detail_context
+
+    arrangement_detail_context.connect(finance_context, sender=app)
+
+
+def register_page_transactions(app: Flask) -> None:
+    """One transaction per page request (jointprojects.transaction); the API has its own."""
+    from jointprojects.transaction import init_app
+
+    init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 
 def enable_sqlite_foreign_keys(engine: Engine) -> None:
@@ -16,3 +17,13 @@ def enable_sqlite_foreign_keys(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def restart_transaction(session: Session, isolation_level: str) -> None:
+    """Commit what ``session``'s transaction holds and begin the next one at
+    ``isolation_level`` (which only the first statement of a transaction can set). Services
+    flush and leave the commit to the boundary (jointprojects.transaction, the API, the CLI);
+    this is the exception for a read that must see one snapshot (the cost report), and the
+    boundary then ends the new transaction as it would have the first."""
+    session.commit()
+    session.connection(execution_options={"isolation_level": isolation_level})

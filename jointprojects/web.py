@@ -12,9 +12,11 @@ from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from jointprojects.errors import NotFound
 from jointprojects.extensions import db
 from jointprojects.money import format_money
 
@@ -128,6 +130,17 @@ def register_error_pages(app: Flask) -> None:
         return render_template(
             "errors/error.html", code=409, title="Changed by someone else", message=message
         ), 409
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):  # type: ignore[no-untyped-def]
+        """A service's NotFound (an unknown reference or id) is the 404 page, so that a view
+        calls the getter directly. The API's own handler answers first with its JSON."""
+        db.session.rollback()
+        if wants_json():
+            from jointprojects.api.errors import domain_error_response
+
+            return domain_error_response(error)
+        return http_error(werkzeug_exceptions.NotFound())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -11,10 +11,9 @@ from wtforms.validators import DataRequired, Length
 from jointprojects.auth import services
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
-from jointprojects.errors import DomainError
 from jointprojects.extensions import db
-from jointprojects.forms import apply_errors
 from jointprojects.organizations.services import list_organizations
+from jointprojects.transaction import flashed_errors, form_errors
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -41,7 +40,7 @@ def index():  # type: ignore[no-untyped-def]
     form = UserForm()
     form.organization.choices = [(o.code, o.code) for o in list_organizations()]
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             user = services.create_user(
                 form.email.data,
                 form.password.data,
@@ -57,12 +56,8 @@ def index():  # type: ignore[no-untyped-def]
                 after=services.public_snapshot(audit.snapshot(user)),
                 user=current_user,
             )
-            db.session.commit()
             flash(f"User {user.email} created.", "success")
             return redirect(url_for(".index"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return render_template("auth/users.html", users=services.list_users(), form=form)
 
 
@@ -71,13 +66,9 @@ def index():  # type: ignore[no-untyped-def]
 @requires(USER_ADMIN)
 def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
     user = db.session.get(User, user_id) or abort(404)
-    try:
+    with flashed_errors():
         services.set_active(user, not user.active, current_user)
-        db.session.commit()
         flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
     return redirect(url_for(".index"))
 
 
@@ -87,15 +78,11 @@ def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
 def me():  # type: ignore[no-untyped-def]
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             services.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
-            db.session.commit()
             login_user(current_user._get_current_object())  # a fresh session cookie
             flash("Your password was changed; other sessions were logged out.", "success")
             return redirect(url_for(".me"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return render_template("auth/me.html", form=form)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from jointprojects.auth import services
 from jointprojects.auth.forms import LoginForm
-from jointprojects.extensions import db, login_manager
+from jointprojects.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
 
@@ -53,8 +53,7 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    services.end_session(current_user)
-    db.session.commit()
+    services.end_session(current_user)  # committed by the page's transaction
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))

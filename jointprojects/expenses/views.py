@@ -12,36 +12,21 @@ from sqlalchemy.orm import selectinload
 
 from jointprojects.auth import policy
 from jointprojects.auth.policy import BUDGET_WRITE, EXPENSE_WRITE, RATE_WRITE, READ, requires
-from jointprojects.errors import Conflict, DomainError, NotFound
+from jointprojects.errors import Conflict, DomainError
 from jointprojects.expenses import services
 from jointprojects.expenses.forms import BudgetForm, DeleteForm, ExpenseForm, RateForm
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.forms import apply_errors
 from jointprojects.money import MINOR_UNITS, format_money, to_json
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.special_arrangements.views import DETAIL_EXTRAS
+from jointprojects.transaction import flashed_errors, form_errors
 from jointprojects.web import paginate
 
 bp = Blueprint("expenses", __name__, url_prefix="/expenses")
 
 #: A service's "version" error (a conflict) is shown above the form, not on the hidden field.
 ALIASES = {"version": ""}
-
-
-def _arrangement(reference: str) -> SpecialArrangement:
-    try:
-        return get_arrangement(reference)
-    except NotFound:
-        abort(404)
-
-
-def _expense(expense_id: int) -> Expense:
-    try:
-        return services.get_expense(expense_id)
-    except NotFound:
-        abort(404)
 
 
 def _status(form: Any) -> int:
@@ -120,7 +105,7 @@ def index():  # type: ignore[no-untyped-def]
 @requires(READ)
 def arrangement(reference: str):  # type: ignore[no-untyped-def]
     """One arrangement's expenses with filters, totals per party and the overrun flags."""
-    sa = _arrangement(reference)
+    sa = get_arrangement(reference)
     filters, args, problems = _filters()
     if filters.paid_by and filters.paid_by not in sa.party_codes:
         problems.append(f"{filters.paid_by} is not a party to {sa.reference}; that filter is "
@@ -146,7 +131,7 @@ def arrangement(reference: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(EXPENSE_WRITE)
 def create(reference: str):  # type: ignore[no-untyped-def]
-    sa = _arrangement(reference)
+    sa = get_arrangement(reference)
     form = ExpenseForm()
     _party_choices(form, sa)
     if request.method == "GET":
@@ -155,17 +140,12 @@ def create(reference: str):  # type: ignore[no-untyped-def]
         if current_user.organization.code in sa.party_codes:
             form.paid_by.data = current_user.organization.code
     if form.validate_on_submit():
-        try:
+        with form_errors(form, ALIASES):
             expense = services.record_expense(sa, _expense_data(form), current_user)
-            db.session.commit()
             flash(_saved_message(expense, sa, "recorded"), "success")
             for warning in services.budget_overruns(expense):
                 flash(warning, "warning")
             return redirect(url_for(".detail", expense_id=expense.id))
-        except DomainError as exc:
-            db.session.rollback()
-            sa = _arrangement(reference)
-            apply_errors(form, exc, ALIASES)
     return render_template("expenses/form.html", form=form, sa=sa, expense=None), _status(form)
 
 
@@ -173,7 +153,7 @@ def create(reference: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(READ)
 def detail(expense_id: int):  # type: ignore[no-untyped-def]
-    expense = _expense(expense_id)
+    expense = services.get_expense(expense_id)
     sa = expense.arrangement
     return render_template(
         "expenses/detail.html", expense=expense, sa=sa,
@@ -187,7 +167,7 @@ def detail(expense_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(EXPENSE_WRITE)
 def edit(expense_id: int):  # type: ignore[no-untyped-def]
-    expense = _expense(expense_id)
+    expense = services.get_expense(expense_id)
     sa = expense.arrangement
     form = ExpenseForm()
     _party_choices(form, sa)
@@ -202,24 +182,21 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
         form.version.data = str(expense.version)
     if form.validate_on_submit():
         expected = int(form.version.data) if (form.version.data or "").isdigit() else None
-        try:
+        reference = sa.reference
+        with form_errors(form, ALIASES) as outcome:
             services.update_expense(expense, _expense_data(form), expected, current_user)
-            db.session.commit()
             flash(_saved_message(expense, sa, "saved"), "success")
             for warning in services.budget_overruns(expense):
                 flash(warning, "warning")
             return redirect(url_for(".detail", expense_id=expense.id))
-        except DomainError as exc:
-            db.session.rollback()
-            current = db.session.get(Expense, expense_id)
-            if current is None:
-                flash("Someone else deleted this expense while you were editing it.", "danger")
-                return redirect(url_for(".arrangement", reference=sa.reference))
-            expense, sa = current, current.arrangement
-            apply_errors(form, exc, ALIASES)
-            if isinstance(exc, Conflict):
-                return render_template("expenses/form.html", form=form, sa=sa,
-                                       expense=expense), 409
+        current = db.session.get(Expense, expense_id)
+        if current is None:
+            flash("Someone else deleted this expense while you were editing it.", "danger")
+            return redirect(url_for(".arrangement", reference=reference))
+        expense, sa = current, current.arrangement
+        if isinstance(outcome.error, Conflict):
+            return render_template("expenses/form.html", form=form, sa=sa,
+                                   expense=expense), 409
     return render_template("expenses/form.html", form=form, sa=sa, expense=expense), \
         _status(form)
 
@@ -228,23 +205,19 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(EXPENSE_WRITE)
 def delete(expense_id: int):  # type: ignore[no-untyped-def]
-    expense = _expense(expense_id)
+    expense = services.get_expense(expense_id)
     reference = expense.arrangement.reference
     form = DeleteForm()
     form.validate_on_submit()  # the CSRF token is checked globally before the view runs
     expected = int(form.version.data) if (form.version.data or "").isdigit() else None
-    try:
+    with flashed_errors():
         services.delete_expense(expense, expected, current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        if db.session.get(Expense, expense_id) is None:
-            return redirect(url_for(".arrangement", reference=reference))
-        return redirect(url_for(".detail", expense_id=expense_id))
-    flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are updated.",
-          "success")
-    return redirect(url_for(".arrangement", reference=reference))
+        flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are "
+              "updated.", "success")
+        return redirect(url_for(".arrangement", reference=reference))
+    if db.session.get(Expense, expense_id) is None:
+        return redirect(url_for(".arrangement", reference=reference))
+    return redirect(url_for(".detail", expense_id=expense_id))
 
 
 # --- exchange rates ------------------------------------------------------------------------------
@@ -259,16 +232,12 @@ def rates():  # type: ignore[no-untyped-def]
         if not policy.can(current_user, RATE_WRITE):
             abort(403)
         if form.validate_on_submit():
-            try:
+            with form_errors(form):
                 rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
                                          form.source.data, current_user)
-                db.session.commit()
                 flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} {rate.currency} "
                       f"for {rate.month}.", "success")
                 return redirect(url_for(".rates", currency=rate.currency))
-            except DomainError as exc:
-                db.session.rollback()
-                apply_errors(form, exc)
     currency = request.args.get("currency", "").strip().upper()
     year = request.args.get("year", "").strip()
     page = paginate(services.rate_query(currency, year if year.isdigit() else None))
@@ -284,7 +253,7 @@ def rates():  # type: ignore[no-untyped-def]
 @login_required
 @requires(READ)
 def budgets(reference: str):  # type: ignore[no-untyped-def]
-    sa = _arrangement(reference)
+    sa = get_arrangement(reference)
     form = BudgetForm()
     form.organization.choices = [("", "The arrangement as a whole")] + [
         (c, c) for c in sa.party_codes]
@@ -294,17 +263,12 @@ def budgets(reference: str):  # type: ignore[no-untyped-def]
         if not policy.can(current_user, BUDGET_WRITE):
             abort(403)
         if form.validate_on_submit():
-            try:
+            with form_errors(form):
                 services.set_budget(sa, form.category.data, form.year.data,
                                     form.organization.data or None, form.amount.data,
                                     current_user, form.note.data or "")
-                db.session.commit()
                 flash("Budget line saved.", "success")
                 return redirect(url_for(".budgets", reference=reference))
-            except DomainError as exc:
-                db.session.rollback()
-                sa = _arrangement(reference)
-                apply_errors(form, exc)
     return render_template("expenses/budgets.html", sa=sa, form=form,
                            lines=services.budget_vs_actual(sa)), _status(form)
 
@@ -313,14 +277,10 @@ def budgets(reference: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(BUDGET_WRITE)
 def delete_budget(reference: str, budget_id: int):  # type: ignore[no-untyped-def]
-    sa = _arrangement(reference)
-    try:
+    sa = get_arrangement(reference)
+    with flashed_errors():
         services.delete_budget(sa, budget_id, current_user)
-        db.session.commit()
         flash("Budget line deleted.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
     return redirect(url_for(".budgets", reference=reference))
 
 
@@ -346,7 +306,10 @@ def finance_extras(sa: SpecialArrangement) -> dict[str, Any]:
     }}
 
 
-DETAIL_EXTRAS.append(finance_extras)
+def finance_context(_app: Any, *, arrangement: SpecialArrangement) -> dict[str, Any]:
+    """Receiver of ``arrangement_detail_context`` (the factory connects it): the finance
+    section's data for the arrangement page."""
+    return finance_extras(arrangement)
 
 
 @bp.app_template_filter("rate")

@@ -9,11 +9,9 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, READ, can, requires
-from jointprojects.errors import DomainError
-from jointprojects.extensions import db
-from jointprojects.forms import apply_errors
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations import services
+from jointprojects.transaction import flashed_errors, form_errors
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -89,14 +87,10 @@ def index():  # type: ignore[no-untyped-def]
 def create():  # type: ignore[no-untyped-def]
     form = OrganizationForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             org = services.create_organization(form.code.data, form.name.data, form.currency.data)
-            db.session.commit()
             flash(f"Organization {org.code} added.", "success")
             return redirect(url_for(".index"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return _page(form, AgreementActForm(), 422)
 
 
@@ -110,17 +104,13 @@ def agreement_act():  # type: ignore[no-untyped-def]
         (p.organization.code, p.organization.code) for p in agreement.parties
     ]
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             if form.act.data == "notice":
                 services.give_agreement_notice(agreement, form.organization.data, form.date.data)
             else:
                 services.record_notification(agreement, form.organization.data, form.date.data)
-            db.session.commit()
             flash("Recorded.", "success")
             return redirect(url_for(".index"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return _page(OrganizationForm(), form, 422)
 
 
@@ -131,18 +121,14 @@ def propose_amendment():  # type: ignore[no-untyped-def]
     agreement = services.reference_agreement() or abort(404)
     form = AmendmentForm()
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             services.propose_agreement_amendment(
                 agreement, form.title.data, form.text.data, current_user
             )
-            db.session.commit()
             flash(
                 "Amendment proposed; it is adopted once every party consents in writing.", "success"
             )
             return redirect(url_for(".index"))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return _page(OrganizationForm(), AgreementActForm(), 422, amendment_form=form)
 
 
@@ -159,19 +145,15 @@ def consent(amendment_id: int):  # type: ignore[no-untyped-def]
         (p.organization.code, p.organization.code) for p in agreement.parties
     ]
     if form.validate_on_submit():
-        try:
+        with flashed_errors():
             services.consent_to_agreement_amendment(
                 agreement, amendment, form.organization.data, form.date.data, current_user
             )
-            db.session.commit()
             flash(
                 "Consent recorded."
                 + (" The amendment is adopted." if amendment.adopted_on else ""),
                 "success",
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
     else:
         flash("Give the date of the written consent.", "danger")
     return redirect(url_for(".index"))

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import PERSONNEL_APPROVE, PERSONNEL_WRITE, READ, requires
-from jointprojects.errors import DomainError, NotFound
+from jointprojects.errors import Forbidden, NotFound
 from jointprojects.extensions import db
-from jointprojects.forms import apply_errors
 from jointprojects.personnel_exchanges import services
 from jointprojects.personnel_exchanges import timeline as geometry
 from jointprojects.personnel_exchanges.costs import cost_lines, personnel_cost_rows
@@ -30,16 +29,10 @@ from jointprojects.personnel_exchanges.forms import (
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.special_arrangements.allocation import add_months
 from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.transaction import flashed_errors, form_errors
 from jointprojects.web import paginate
 
 bp = Blueprint("personnel_exchanges", __name__, url_prefix="/personnel-exchanges")
-
-
-def _load(exchange_id: int) -> PersonnelExchange:
-    try:
-        return services.get_exchange(exchange_id)
-    except NotFound:
-        abort(404)
 
 
 def _status_code(*forms: Any) -> int:
@@ -190,16 +183,12 @@ def create():  # type: ignore[no-untyped-def]
         _drop_blank_cost_rows(form)
     _set_choices(form)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             exchange = services.create_exchange(_data(form), current_user)
-            db.session.commit()
             flash(f"Exchange of {exchange.person_name} to {exchange.host_organization.code} "
                   "registered as proposed. It is approved once both organizations have "
                   "recorded their approval.", "success")
             return redirect(url_for(".detail", exchange_id=exchange.id))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return render_template("personnel_exchanges/form.html", form=form, exchange=None,
                            parties=[c for c, _ in _party_choices()],
                            cost_categories=COST_CATEGORY_CHOICES,
@@ -210,7 +199,7 @@ def create():  # type: ignore[no-untyped-def]
 @login_required
 @requires(PERSONNEL_WRITE)
 def edit(exchange_id: int):  # type: ignore[no-untyped-def]
-    exchange = _load(exchange_id)
+    exchange = services.get_exchange(exchange_id)
     if exchange.status == "cancelled":
         flash(services.CANCELLED_MESSAGE, "warning")
         return redirect(url_for(".detail", exchange_id=exchange_id))
@@ -225,20 +214,15 @@ def edit(exchange_id: int):  # type: ignore[no-untyped-def]
         form.version.data = str(exchange.version)
     _set_choices(form)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             expected = int(form.version.data) if (form.version.data or "").isdigit() else None
             result = services.update_exchange(exchange, _data(form), expected, current_user)
-            db.session.commit()
             flash("Exchange saved.", "success")
             if result.withdrawn_approvals:
                 flash(f"The approval of {' and '.join(result.withdrawn_approvals)} was "
                       "withdrawn because the staff member, organizations or dates changed; "
                       "it must be given again.", "warning")
             return redirect(url_for(".detail", exchange_id=exchange_id))
-        except DomainError as exc:
-            db.session.rollback()
-            exchange = _load(exchange_id)
-            apply_errors(form, exc)
     return render_template("personnel_exchanges/form.html", form=form, exchange=exchange,
                            parties=[]), _status_code(form)
 
@@ -283,29 +267,24 @@ def _render_detail(exchange: PersonnelExchange, **forms: Any) -> Any:
 @login_required
 @requires(READ)
 def detail(exchange_id: int):  # type: ignore[no-untyped-def]
-    return _render_detail(_load(exchange_id))
+    return _render_detail(services.get_exchange(exchange_id))
 
 
 @bp.route("/<int:exchange_id>/approve", methods=["POST"])
 @login_required
 @requires(PERSONNEL_APPROVE)
 def approve(exchange_id: int):  # type: ignore[no-untyped-def]
-    exchange = _load(exchange_id)
+    exchange = services.get_exchange(exchange_id)
     form = ApprovalForm(prefix="approval")
     if form.validate_on_submit():
-        try:
+        with form_errors(form) as outcome:
             services.approve(exchange, form.organization.data, form.date.data, current_user)
-            db.session.commit()
             flash(f"Approval of {form.organization.data} recorded"
                   + (": both organizations have approved the exchange."
                      if exchange.status == "approved" else "."), "success")
             return redirect(url_for(".detail", exchange_id=exchange_id))
-        except DomainError as exc:
-            db.session.rollback()
-            if exc.status == 403:
-                abort(403)
-            exchange = _load(exchange_id)
-            apply_errors(form, exc)
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
     return _render_detail(exchange, approval_form=form)
 
 
@@ -313,20 +292,15 @@ def approve(exchange_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(PERSONNEL_WRITE)
 def extend(exchange_id: int):  # type: ignore[no-untyped-def]
-    exchange = _load(exchange_id)
+    exchange = services.get_exchange(exchange_id)
     form = ExtensionForm(prefix="extension")
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             extension = services.extend(exchange, form.end_date.data, form.reason.data,
                                         current_user)
-            db.session.commit()
             flash(f"End date amended from {extension.old_end_date.isoformat()} to "
                   f"{extension.new_end_date.isoformat()}.", "success")
             return redirect(url_for(".detail", exchange_id=exchange_id))
-        except DomainError as exc:
-            db.session.rollback()
-            exchange = _load(exchange_id)
-            apply_errors(form, exc)
     return _render_detail(exchange, extension_form=form)
 
 
@@ -334,16 +308,12 @@ def extend(exchange_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(PERSONNEL_WRITE)
 def cancel(exchange_id: int):  # type: ignore[no-untyped-def]
-    exchange = _load(exchange_id)
+    exchange = services.get_exchange(exchange_id)
     form = CancelForm(prefix="cancel")
     if form.validate_on_submit():
-        try:
+        with flashed_errors():
             services.cancel(exchange, form.reason.data, current_user)
-            db.session.commit()
             flash("Exchange cancelled.", "success")
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
     else:
         flash("The reason is too long (at most 5000 characters).", "danger")
     return redirect(url_for(".detail", exchange_id=exchange_id))
@@ -353,19 +323,14 @@ def cancel(exchange_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(PERSONNEL_WRITE)
 def add_cost(exchange_id: int):  # type: ignore[no-untyped-def]
-    exchange = _load(exchange_id)
+    exchange = services.get_exchange(exchange_id)
     form = CostForm(prefix="cost")
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             item = services.add_cost(exchange, _cost_data(form), current_user)
-            db.session.commit()
             flash(f"Cost item added: {item.category.replace('_', ' ')} borne by "
                   f"{item.borne_by.code}.", "success")
             return redirect(url_for(".detail", exchange_id=exchange_id) + "#costs")
-        except DomainError as exc:
-            db.session.rollback()
-            exchange = _load(exchange_id)
-            apply_errors(form, exc)
     return _render_detail(exchange, cost_form=form)
 
 
@@ -373,15 +338,8 @@ def add_cost(exchange_id: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(PERSONNEL_WRITE)
 def remove_cost(exchange_id: int, item_id: int):  # type: ignore[no-untyped-def]
-    exchange = _load(exchange_id)
-    try:
+    exchange = services.get_exchange(exchange_id)
+    with flashed_errors(let_through=(NotFound,)):  # an unknown item: the 404 page
         services.remove_cost(exchange, item_id, current_user)
-        db.session.commit()
         flash("Cost item removed.", "success")
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
     return redirect(url_for(".detail", exchange_id=exchange_id) + "#costs")

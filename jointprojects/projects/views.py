@@ -7,25 +7,14 @@ from flask_login import login_required
 
 from jointprojects.audit.services import history
 from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
-from jointprojects.errors import DomainError, NotFound
-from jointprojects.extensions import db
-from jointprojects.forms import apply_errors
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.projects import services
 from jointprojects.projects.forms import ProjectForm
 from jointprojects.projects.models import PROJECT_STATUSES, Project
+from jointprojects.transaction import flashed_errors, form_errors
 from jointprojects.web import paginate
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
-
-
-def _load(code: str) -> Project:
-    try:
-        return services.get_project(code)
-    except NotFound:
-        from flask import abort
-
-        abort(404)
 
 
 def _form(project: Project | None = None) -> ProjectForm:
@@ -81,14 +70,10 @@ def index():  # type: ignore[no-untyped-def]
 def create():  # type: ignore[no-untyped-def]
     form = _form()
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             project = services.create_project(_data(form))
-            db.session.commit()
             flash(f"Project {project.code} created.", "success")
             return redirect(url_for(".detail", code=project.code))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return render_template("projects/form.html", form=form, project=None), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
     )
@@ -98,7 +83,7 @@ def create():  # type: ignore[no-untyped-def]
 @login_required
 @requires(READ)
 def detail(code: str):  # type: ignore[no-untyped-def]
-    project = _load(code)
+    project = services.get_project(code)
     return render_template("projects/detail.html", project=project, history=history(project))
 
 
@@ -106,19 +91,14 @@ def detail(code: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(PROJECT_WRITE)
 def edit(code: str):  # type: ignore[no-untyped-def]
-    project = _load(code)
+    project = services.get_project(code)
     form = _form(project)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             expected = int(form.version.data) if (form.version.data or "").isdigit() else None
             services.update_project(project, _data(form), expected)
-            db.session.commit()
             flash(f"Project {project.code} saved.", "success")
             return redirect(url_for(".detail", code=project.code))
-        except DomainError as exc:
-            db.session.rollback()
-            project = _load(code)
-            apply_errors(form, exc)
     return render_template("projects/form.html", form=form, project=project), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
     )
@@ -128,18 +108,14 @@ def edit(code: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(PROJECT_WRITE)
 def delete(code: str):  # type: ignore[no-untyped-def]
-    project = _load(code)
+    project = services.get_project(code)
     from flask_wtf import FlaskForm
 
     if not FlaskForm().validate_on_submit():
         flash("The form expired; try again.", "danger")
         return redirect(url_for(".detail", code=code))
-    try:
+    with flashed_errors():
         services.delete_project(project)
-        db.session.commit()
         flash(f"Project {code} deleted.", "success")
         return redirect(url_for(".index"))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for(".detail", code=code))
+    return redirect(url_for(".detail", code=code))

@@ -35,6 +35,7 @@ from typing import IO, Any
 from sqlalchemy import BigInteger, and_, delete, func, or_, select, type_coerce
 
 from jointprojects.auth.models import utcnow
+from jointprojects.database import restart_transaction
 from jointprojects.errors import Collector, Conflict, DomainError, FieldError, NotFound
 from jointprojects.expenses import services as expenses
 from jointprojects.expenses.models import ExchangeRate, Expense, ExpensePart
@@ -144,8 +145,7 @@ def begin_snapshot() -> None:
     writer back for the length of the report."""
     if db.session.get_bind().dialect.name != "postgresql":
         return
-    db.session.commit()
-    db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    restart_transaction(db.session, "REPEATABLE READ")
 
 
 def cost_report(sa: SpecialArrangement, date_from: date | None = None,

@@ -4,10 +4,10 @@ The routes belong to the ``expenses`` blueprint (``expenses.cost_report``,
 ``expenses.imports``...), where the navigation bar and the arrangement page look for them;
 ``register_blueprints`` imports this module before registering that blueprint.
 
-Import flow: upload -> preview (the import run in full and rolled back: every row validated,
-converted and allocated exactly as it would be stored, the file kept as a
+Import flow: upload -> preview (the import run in full and undone, ``transaction.dry_run``:
+every row validated, converted and allocated exactly as it would be stored, the file kept as a
 :class:`~jointprojects.reporting.models.PendingImport`) -> confirm (the file read again and
-imported for real, in one transaction) or cancel.
+imported for real, in the request's one transaction) or cancel.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from jointprojects import transaction
 from jointprojects.auth import policy
 from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_DOWNLOAD, requires
-from jointprojects.errors import DomainError, NotFound
+from jointprojects.errors import DomainError
 from jointprojects.expenses.views import bp
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
@@ -36,14 +37,6 @@ from jointprojects.special_arrangements.queries import in_force_on_clause
 from jointprojects.special_arrangements.services import get_arrangement
 from reports.imports import template_workbook
 
-
-def _arrangement(reference: str) -> SpecialArrangement:
-    try:
-        return get_arrangement(reference)
-    except NotFound:
-        abort(404)
-
-
 # --- the cost report ---------------------------------------------------------------------------
 
 @bp.route("/arrangements/<reference>/cost-report.xlsx")
@@ -51,7 +44,7 @@ def _arrangement(reference: str) -> SpecialArrangement:
 @requires(REPORT_DOWNLOAD)
 def cost_report(reference: str):  # type: ignore[no-untyped-def]
     """The cost-split workbook for the period chosen on the arrangement page."""
-    sa = _arrangement(reference)
+    sa = get_arrangement(reference)
     try:
         date_from, date_to = services.parse_period(request.args.get("from"),
                                                    request.args.get("to"))
@@ -114,16 +107,14 @@ def imports():  # type: ignore[no-untyped-def]
     # Read at most one byte over the cap: the size check names the limit.
     data = upload.stream.read(services.MAX_UPLOAD_BYTES + 1)
     try:
-        if sa is not None:
-            preview: Any = services.import_expenses(sa, filename, data, current_user)
-        else:
-            preview = services.import_rates(filename, data, current_user)
+        with transaction.dry_run():  # the preview: computed in full, nothing of it kept
+            if sa is not None:
+                preview: Any = services.import_expenses(sa, filename, data, current_user)
+            else:
+                preview = services.import_rates(filename, data, current_user)
     except services.ImportFailed as exc:
-        db.session.rollback()
         return _page(form, 422, problems=exc.problems, filename=filename)
-    db.session.rollback()  # the preview: computed in full, nothing of it kept
     token = services.stash_upload(current_user, kind, sa, filename, data)
-    db.session.commit()
     return _page(form, preview=preview, token=token, filename=filename, sa=sa,
                  confirm=ConfirmForm())
 
@@ -143,11 +134,9 @@ def _pending_arrangement(pending: PendingImport) -> SpecialArrangement | None:
 def import_confirm(token: str):  # type: ignore[no-untyped-def]
     """Store the previewed file, read and checked again: all rows or none."""
     ConfirmForm().validate_on_submit()  # CSRF is checked globally before the view runs
-    try:
+    with transaction.flashed_errors("warning") as claim:
         pending = services.take_upload(token, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "warning")
+    if claim.error is not None:
         return redirect(url_for(".imports"))
     if not _may_import(pending.kind):
         abort(403)
@@ -158,12 +147,12 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
             result: Any = services.import_expenses(sa, filename, data, current_user)
         else:
             result = services.import_rates(filename, data, current_user)
-        db.session.commit()
     except services.ImportFailed as exc:
-        # Something changed since the preview (a rate, the arrangement): nothing stored.
-        db.session.rollback()
+        # Something changed since the preview (a rate, the arrangement): nothing stored,
+        # but the upload is used up.
+        transaction.failed()
         services.discard_upload(token, current_user)
-        db.session.commit()
+        transaction.keep_changes()
         form = ImportForm(formdata=None, kind=kind,
                           arrangement=sa.reference if sa is not None else "")
         _import_choices(form)
@@ -183,7 +172,6 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
 def import_cancel(token: str):  # type: ignore[no-untyped-def]
     ConfirmForm().validate_on_submit()
     services.discard_upload(token, current_user)
-    db.session.commit()
     flash("Import cancelled; nothing was stored.", "info")
     return redirect(url_for(".imports"))
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from blinker import Namespace
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import ARRANGEMENT_WRITE, READ, requires
-from jointprojects.errors import DomainError, NotFound
 from jointprojects.extensions import db
-from jointprojects.forms import apply_errors
 from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements import services
@@ -24,16 +24,10 @@ from jointprojects.special_arrangements.amendments import (
 from jointprojects.special_arrangements.forms import AmendmentForm, ArrangementForm, PartyDateForm
 from jointprojects.special_arrangements.models import KINDS, STATUSES, SpecialArrangement
 from jointprojects.special_arrangements.queries import DUE_FILTERS, arrangement_query
+from jointprojects.transaction import flashed_errors, form_errors
 from jointprojects.web import paginate
 
 bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
-
-
-def _load(reference: str) -> SpecialArrangement:
-    try:
-        return services.get_arrangement(reference)
-    except NotFound:
-        abort(404)
 
 
 def _status_code(form) -> int:  # type: ignore[no-untyped-def]
@@ -150,18 +144,14 @@ def create():  # type: ignore[no-untyped-def]
             form.shares.append_entry({"organization": code, "percent": percent, "category": ""})
     _set_choices(form)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             sa = services.create_arrangement(_data(form), current_user)
-            db.session.commit()
             flash(
                 f"Special arrangement {sa.reference} created as a draft. "
                 "It enters into force once every party has signed.",
                 "success",
             )
             return redirect(url_for(".detail", reference=sa.reference))
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
     return render_template("special_arrangements/form.html", form=form, sa=None), _status_code(form)
 
 
@@ -169,7 +159,7 @@ def create():  # type: ignore[no-untyped-def]
 @login_required
 @requires(READ)
 def detail(reference: str):  # type: ignore[no-untyped-def]
-    sa = _load(reference)
+    sa = services.get_arrangement(reference)
     sign_form = PartyDateForm(prefix="sign", date=date.today())
     unsigned = [c for c in sa.party_codes if c not in {s.organization.code for s in sa.signatures}]
     sign_form.organization.choices = [
@@ -190,15 +180,21 @@ def detail(reference: str):  # type: ignore[no-untyped-def]
     )
 
 
-#: Functions that add data for sections of the arrangement page (the finance feature adds its
-#: expense summary and cost split here): each takes the arrangement and returns a dict.
-DETAIL_EXTRAS: list = []
+#: Sent while the arrangement page is built, with the application as sender and the
+#: arrangement as ``arrangement``; each receiver returns a dict of template context for a
+#: section of the page (the finance feature: its cost split and budget, ``extras.finance``).
+#: The dependency has one direction: this page knows no feature that adds to it, the factory
+#: connects them (``register_compositions`` in jointprojects/__init__.py).
+arrangement_detail_context = Namespace().signal("arrangement-detail-context")
 
 
-def detail_extras(sa: SpecialArrangement) -> dict:
-    data: dict = {}
-    for fn in DETAIL_EXTRAS:
-        data.update(fn(sa))
+def detail_extras(sa: SpecialArrangement) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for _receiver, context in arrangement_detail_context.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        arrangement=sa,
+    ):
+        data.update(context or {})
     return data
 
 
@@ -206,7 +202,7 @@ def detail_extras(sa: SpecialArrangement) -> dict:
 @login_required
 @requires(ARRANGEMENT_WRITE)
 def edit(reference: str):  # type: ignore[no-untyped-def]
-    sa = _load(reference)
+    sa = services.get_arrangement(reference)
     if not policy.is_party_member(current_user, sa.party_codes):
         abort(403)
     if sa.status != "draft" or sa.signatures:
@@ -245,16 +241,11 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
             )
     _set_choices(form)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             expected = int(form.version.data) if (form.version.data or "").isdigit() else None
             services.update_arrangement(sa, _data(form), expected, current_user)
-            db.session.commit()
             flash(f"Special arrangement {sa.reference} saved.", "success")
             return redirect(url_for(".detail", reference=sa.reference))
-        except DomainError as exc:
-            db.session.rollback()
-            sa = _load(reference)
-            apply_errors(form, exc)
     return render_template("special_arrangements/form.html", form=form, sa=sa), _status_code(form)
 
 
@@ -262,23 +253,19 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(ARRANGEMENT_WRITE)
 def delete(reference: str):  # type: ignore[no-untyped-def]
-    sa = _load(reference)
+    sa = services.get_arrangement(reference)
     from flask_wtf import FlaskForm
 
     FlaskForm().validate_on_submit()  # CSRF is checked globally; this keeps the form API
-    try:
+    with flashed_errors():
         services.delete_arrangement(sa, current_user)
-        db.session.commit()
         flash(f"Draft {reference} deleted.", "success")
         return redirect(url_for(".index"))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for(".detail", reference=reference))
+    return redirect(url_for(".detail", reference=reference))
 
 
 def _party_action(reference: str, prefix: str, action, done: str):  # type: ignore[no-untyped-def]
-    sa = _load(reference)
+    sa = services.get_arrangement(reference)
     form = PartyDateForm(prefix=prefix)
     form.organization.choices = [(c, c) for c in sa.party_codes]
     if not form.validate_on_submit():
@@ -286,13 +273,9 @@ def _party_action(reference: str, prefix: str, action, done: str):  # type: igno
             for e in errors:
                 flash(f"{name.replace('_', ' ').capitalize()}: {e}", "danger")
         return redirect(url_for(".detail", reference=reference))
-    try:
+    with flashed_errors():
         action(sa, form)
-        db.session.commit()
         flash(done.format(org=form.organization.data, sa=sa), "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
     return redirect(url_for(".detail", reference=reference))
 
 
@@ -326,7 +309,7 @@ def notice(reference: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(policy.AMENDMENT_PROPOSE)
 def amend(reference: str):  # type: ignore[no-untyped-def]
-    sa = _load(reference)
+    sa = services.get_arrangement(reference)
     if not policy.is_party_member(current_user, sa.party_codes):
         abort(403)
     form = AmendmentForm()
@@ -346,7 +329,7 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
             )
     _set_choices(form, sa.party_codes)
     if form.validate_on_submit():
-        try:
+        with form_errors(form):
             version = propose_amendment(
                 sa,
                 form.effective_date.data,
@@ -355,17 +338,12 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
                 form.reason.data,
                 current_user,
             )
-            db.session.commit()
             flash(
                 f"Amendment {version.number} proposed. It takes effect once every party "
                 "has consented.",
                 "success",
             )
             return redirect(url_for(".amendment", reference=reference, number=version.number))
-        except DomainError as exc:
-            db.session.rollback()
-            sa = _load(reference)
-            apply_errors(form, exc)
     return render_template(
         "special_arrangements/amend.html",
         form=form,
@@ -379,11 +357,8 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
 @login_required
 @requires(READ)
 def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
-    sa = _load(reference)
-    try:
-        version = get_amendment(sa, number)
-    except NotFound:
-        abort(404)
+    sa = services.get_arrangement(reference)
+    version = get_amendment(sa, number)
     form = PartyDateForm(prefix="consent", date=date.today())
     consented = {c.organization.code for c in version.consents}
     form.organization.choices = [
@@ -396,17 +371,13 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
             abort(403)
         form.organization.choices = [(c, c) for c in sa.party_codes]
         if form.validate_on_submit():
-            try:
+            with flashed_errors():
                 consent(sa, version, form.organization.data, form.date.data, current_user)
-                db.session.commit()
                 flash(
                     f"Consent of {form.organization.data} recorded"
                     + (": the amendment is now in force." if version.status == "in_force" else "."),
                     "success",
                 )
-            except DomainError as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
             return redirect(url_for(".amendment", reference=reference, number=number))
     previous = next(
         (v for v in reversed(sa.share_versions) if v.number < number and v.status == "in_force"),

@@ -17,6 +17,7 @@ from jointprojects import totals
 from jointprojects.auth.models import User
 from jointprojects.expenses import services
 from jointprojects.projects.services import ProjectData, update_project
+from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services
 from jointprojects.special_arrangements.services import ArrangementData, CeilingData, ShareData
 from tests.expenses.conftest import expense, totals_fresh, totals_table
@@ -144,11 +145,11 @@ def test_every_write_path_keeps_the_totals_equal_to_their_definitions(
     assert_consistent(db, sa, eur)
 
     # An amendment coming into force re-allocates the expenses it covers.
-    version = sa_services.propose_amendment(
+    version = amendments.propose_amendment(
         sa, date(2025, 3, 1), [ShareData("UN", "30"), ShareData("INTERPOL", "70")], [],
         "More for INTERPOL", admin)
     for org in ("UN", "INTERPOL"):
-        sa_services.consent(sa, version, org, date(2025, 6, 1), admin)
+        amendments.consent(sa, version, org, date(2025, 6, 1), admin)
     assert_consistent(db, sa, eur)
 
     # The project's areas change; a party gives notice (status only: nothing moves).

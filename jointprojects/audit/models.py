@@ -9,10 +9,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
     __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
 

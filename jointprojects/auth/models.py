@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 
 ROLES = ("admin", "programme_manager", "finance", "leadership")
 ROLE_LABELS = {
@@ -29,7 +29,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
     __table_args__ = (
         CheckConstraint(
@@ -54,7 +54,7 @@ class User(UserMixin, db.Model):
         return self.session_token
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -69,7 +69,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """An API token; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_token"
@@ -80,4 +80,4 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked: Mapped[bool] = mapped_column(default=False)
 
-    user = relationship("User")
+    user: Mapped[User] = relationship("User")

@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Rate
 
@@ -24,7 +24,7 @@ from jointprojects.types import Money, Rate
 RATE_BASE_CURRENCY = "USD"
 
 
-class Expense(db.Model):
+class Expense(Model):
     __tablename__ = "expense"
     __table_args__ = (
         Index("ix_expense_arrangement_date_id", "arrangement_id", "date", "id"),
@@ -67,7 +67,7 @@ class Expense(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ExpensePart(db.Model):
+class ExpensePart(Model):
     """One party's part of one expense, in the arrangement's reporting currency."""
 
     __tablename__ = "expense_part"
@@ -82,7 +82,7 @@ class ExpensePart(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ExpenseTotal(db.Model):
+class ExpenseTotal(Model):
     """Sums kept up to date as expenses are written: per arrangement, month, category, party."""
 
     __tablename__ = "expense_total"
@@ -99,7 +99,7 @@ class ExpenseTotal(db.Model):
     expense_count: Mapped[int] = mapped_column(default=0)
 
 
-class ExchangeRate(db.Model):
+class ExchangeRate(Model):
     """A monthly operational rate: units of ``currency`` per one US dollar."""
 
     __tablename__ = "exchange_rate"
@@ -119,7 +119,7 @@ class ExchangeRate(db.Model):
     entered_by = relationship("User")
 
 
-class Budget(db.Model):
+class Budget(Model):
     """A planned amount per arrangement, cost category, year and (optionally) party."""
 
     __tablename__ = "budget"

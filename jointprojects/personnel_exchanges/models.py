@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
 
@@ -19,7 +19,7 @@ COST_CATEGORIES = (
 )
 
 
-class PersonnelExchange(db.Model):
+class PersonnelExchange(Model):
     __tablename__ = "personnel_exchange"
     __table_args__ = (
         CheckConstraint("end_date > start_date", name="dates"),
@@ -74,7 +74,7 @@ class PersonnelExchange(db.Model):
         return "approved"
 
 
-class ExchangeApproval(db.Model):
+class ExchangeApproval(Model):
     __tablename__ = "exchange_approval"
     __table_args__ = (UniqueConstraint("exchange_id", "organization_id"),)
 
@@ -91,7 +91,7 @@ class ExchangeApproval(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ExchangeCostItem(db.Model):
+class ExchangeCostItem(Model):
     """A cost of an exchange, borne wholly by one organization (not split by shares)."""
 
     __tablename__ = "exchange_cost_item"
@@ -119,7 +119,7 @@ class ExchangeCostItem(db.Model):
     borne_by: Mapped[Organization] = relationship()
 
 
-class ExchangeExtension(db.Model):
+class ExchangeExtension(Model):
     """An amendment of an exchange's end date, kept as history."""
 
     __tablename__ = "exchange_extension"

@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model, db
 from jointprojects.organizations.models import Area, Organization
 
 PROJECT_STATUSES = ("planned", "active", "completed", "cancelled")
@@ -23,7 +23,7 @@ project_area = Table(
 )
 
 
-class Project(db.Model):
+class Project(Model):
     __tablename__ = "project"
     __table_args__ = (
         CheckConstraint("status IN ('planned', 'active', 'completed', 'cancelled')", name="status"),

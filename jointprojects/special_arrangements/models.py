@@ -16,7 +16,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Percent
 
@@ -39,7 +39,7 @@ CATEGORIES = (
 )
 
 
-class SpecialArrangement(db.Model):
+class SpecialArrangement(Model):
     __tablename__ = "special_arrangement"
     __table_args__ = (
         CheckConstraint(
@@ -121,7 +121,7 @@ class SpecialArrangement(db.Model):
         return min(days) if days else None
 
 
-class ArrangementParty(db.Model):
+class ArrangementParty(Model):
     """A party to an arrangement and its modalities of participation (Art. 5)."""
 
     __tablename__ = "arrangement_party"
@@ -144,7 +144,7 @@ class ArrangementParty(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ShareVersion(db.Model):
+class ShareVersion(Model):
     """A numbered set of expense shares and ceilings with the date it takes effect.
 
     Version 1 comes with the arrangement. Later versions are amendments: ``pending`` until
@@ -182,7 +182,7 @@ class ShareVersion(db.Model):
     )
 
 
-class Share(db.Model):
+class Share(Model):
     """One party's percentage of the expenses, for the default set or one category."""
 
     __tablename__ = "share"
@@ -204,7 +204,7 @@ class Share(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Ceiling(db.Model):
+class Ceiling(Model):
     """The most a party pays over the arrangement's life, in its reporting currency."""
 
     __tablename__ = "ceiling"
@@ -224,7 +224,7 @@ class Ceiling(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Signature(db.Model):
+class Signature(Model):
     """A party's signature of the arrangement, recorded by one of its users or an admin."""
 
     __tablename__ = "signature"
@@ -247,7 +247,7 @@ class Signature(db.Model):
     recorded_by = relationship("User")
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A party's written consent to an amendment (Art. 10.2 by analogy)."""
 
     __tablename__ = "consent"

@@ -68,13 +68,13 @@ def can(user: Any, action: str, organization_code: str | None = None) -> bool:
     if action not in RIGHTS.get(user.role, frozenset()):
         return False
     if action in ON_BEHALF and organization_code is not None:
-        return user.organization.code == organization_code
+        return bool(user.organization.code == organization_code)  # user is Any (current_user)
     return True
 
 
 def acts_as_admin(user: Any, organization_code: str) -> bool:
     """True when an admin records something for an organization that is not their own."""
-    return user.role == "admin" and user.organization.code != organization_code
+    return bool(user.role == "admin" and user.organization.code != organization_code)
 
 
 def ensure(user: Any, action: str, organization_code: str | None = None) -> None:

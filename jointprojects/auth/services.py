@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -48,7 +49,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).filter_by(email=(email or "").strip().lower()))
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
-    return user
+    return user  # type: ignore[no-any-return]  # User derives from Flask-Login's untyped UserMixin
 
 
 def end_session(user: User) -> None:
@@ -113,7 +114,7 @@ def set_active(user: User, active: bool, acting: User) -> None:
     )
 
 
-def public_snapshot(data: dict) -> dict:
+def public_snapshot(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("password_hash", "session_token")}
 
 

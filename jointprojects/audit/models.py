@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
 from jointprojects.extensions import Model
+
+if TYPE_CHECKING:
+    from jointprojects.auth.models import User
 
 
 class AuditEntry(Model):
@@ -28,4 +31,4 @@ class AuditEntry(Model):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    user = relationship("User")
+    user: Mapped[User | None] = relationship("User")

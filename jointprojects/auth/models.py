@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.extensions import Model
+
+if TYPE_CHECKING:
+    from jointprojects.organizations.models import Organization
 
 ROLES = ("admin", "programme_manager", "finance", "leadership")
 ROLE_LABELS = {
@@ -48,7 +52,7 @@ class User(UserMixin, Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organization = relationship("Organization")
+    organization: Mapped[Organization] = relationship("Organization")
 
     def get_id(self) -> str:
         return self.session_token

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,10 @@ from jointprojects.auth.models import utcnow
 from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Rate
+
+if TYPE_CHECKING:
+    from jointprojects.auth.models import User
+    from jointprojects.special_arrangements.models import SpecialArrangement
 
 #: Rates are UN operational rates of exchange: units of a currency per one US dollar.
 RATE_BASE_CURRENCY = "USD"
@@ -56,7 +61,7 @@ class Expense(Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    arrangement = relationship("SpecialArrangement")
+    arrangement: Mapped[SpecialArrangement] = relationship("SpecialArrangement")
     paid_by: Mapped[Organization] = relationship()
     parts: Mapped[list[ExpensePart]] = relationship(
         back_populates="expense",
@@ -116,7 +121,7 @@ class ExchangeRate(Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    entered_by = relationship("User")
+    entered_by: Mapped[User | None] = relationship("User")
 
 
 class Budget(Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from jointprojects.auth.models import utcnow
 from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
+
+if TYPE_CHECKING:
+    from jointprojects.special_arrangements.models import SpecialArrangement
 
 EXCHANGE_STATUSES = ("proposed", "approved", "cancelled")
 COST_CATEGORIES = (
@@ -49,7 +53,7 @@ class PersonnelExchange(Model):
 
     home_organization: Mapped[Organization] = relationship(foreign_keys=[home_organization_id])
     host_organization: Mapped[Organization] = relationship(foreign_keys=[host_organization_id])
-    arrangement = relationship("SpecialArrangement")
+    arrangement: Mapped[SpecialArrangement | None] = relationship("SpecialArrangement")
     approvals: Mapped[list[ExchangeApproval]] = relationship(
         back_populates="exchange", cascade="all, delete-orphan", order_by="ExchangeApproval.date"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,10 @@ from jointprojects.auth.models import utcnow
 from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Percent
+
+if TYPE_CHECKING:
+    from jointprojects.auth.models import User
+    from jointprojects.projects.models import Project
 
 KINDS = {
     "joint_action": ("Joint action", "Art. 5"),
@@ -69,7 +74,7 @@ class SpecialArrangement(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    project = relationship("Project", back_populates="arrangements")
+    project: Mapped[Project] = relationship("Project", back_populates="arrangements")
     parties: Mapped[list[ArrangementParty]] = relationship(
         back_populates="arrangement", cascade="all, delete-orphan", order_by="ArrangementParty.id"
     )
@@ -244,7 +249,7 @@ class Signature(Model):
 
     arrangement: Mapped[SpecialArrangement] = relationship(back_populates="signatures")
     organization: Mapped[Organization] = relationship()
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User | None] = relationship("User")
 
 
 class Consent(Model):
@@ -265,4 +270,4 @@ class Consent(Model):
 
     share_version: Mapped[ShareVersion] = relationship(back_populates="consents")
     organization: Mapped[Organization] = relationship()
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User | None] = relationship("User")

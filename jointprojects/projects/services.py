@@ -113,8 +113,8 @@ def update_project(project: Project, data: ProjectData, expected_version: int | 
     project.code = data.code or project.code
     project.title = data.title or project.title
     project.description = data.description or ""
-    project.lead_organization = lead  # type: ignore[assignment]
-    project.start_date = data.start_date  # type: ignore[assignment]
+    project.lead_organization = lead  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
+    project.start_date = data.start_date  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
     project.end_date = data.end_date
     project.status = data.status
     project.areas = areas

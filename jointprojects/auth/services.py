@@ -49,7 +49,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).filter_by(email=(email or "").strip().lower()))
     if user is None or not user.active or not check_password_hash(user.password_hash, password):
         return None
-    return user  # type: ignore[no-any-return]  # User derives from Flask-Login's untyped UserMixin
+    return user
 
 
 def end_session(user: User) -> None:

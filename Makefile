@@ -38,8 +38,10 @@ test-sqlite:
 test-postgres:
 	JOINTPROJECTS_TEST_DB=postgres $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# ruff, then mypy (scope and strictness in pyproject.toml [tool.mypy]; cache in .mypy_cache).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/bench_allocation.py

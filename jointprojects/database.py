@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 
 def enable_sqlite_foreign_keys(engine: Engine) -> None:
@@ -19,7 +19,7 @@ def enable_sqlite_foreign_keys(engine: Engine) -> None:
         cursor.close()
 
 
-def restart_transaction(session: Session, isolation_level: str) -> None:
+def restart_transaction(session: Session | scoped_session[Any], isolation_level: str) -> None:
     """Commit what ``session``'s transaction holds and begin the next one at
     ``isolation_level`` (which only the first statement of a transaction can set). Services
     flush and leave the commit to the boundary (jointprojects.transaction, the API, the CLI);

@@ -19,6 +19,7 @@ from jointprojects.personnel_exchanges.demo import load_demo_exchanges
 from jointprojects.projects.models import Project
 from jointprojects.projects.services import ProjectData, create_project
 from jointprojects.special_arrangements import services as sa_services
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import (
     ArrangementData,
     CeilingData,
@@ -172,7 +173,7 @@ def load_demo() -> bool:
         currency: str = "USD",
         ceilings: list[CeilingData] | None = None,
         end: date | None = None,
-    ):  # type: ignore[no-untyped-def]
+    ) -> SpecialArrangement:
         return sa_services.create_arrangement(
             ArrangementData(
                 reference=ref,

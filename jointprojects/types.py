@@ -15,7 +15,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 class _Scaled(TypeDecorator[Decimal]):
-    impl = BigInteger
+    impl: type[Integer] = BigInteger
     cache_ok = True
     places = 4
 

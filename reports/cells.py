@@ -36,6 +36,9 @@ _ILLEGAL: re.Pattern[str] = ILLEGAL_CHARACTERS_RE
 #: Excel refuses longer cell text.
 MAX_TEXT = 32767
 
+#: What this package puts in a styled cell: a number, a date, safe text or a formula.
+CellValue = Decimal | int | date | datetime | str
+
 
 def clean_text(value: object) -> str:
     """``value`` as text without the characters XML cannot carry, at most 32,767 long."""
@@ -62,7 +65,7 @@ def put_text(cell: Cell, value: object) -> Cell:
     :meth:`CellFactory.text` does."""
     text, quote = safe_text(value)
     if quote:
-        cell._value = text
+        cell._value = text  # type: ignore[attr-defined]  # openpyxl's slot, set past the setter
         cell.data_type = "s"
         cell.quotePrefix = True
     else:
@@ -196,7 +199,7 @@ class CellFactory:
             cell.style = style
         # Assigning "=..." would make a formula cell and "#N/A" an error cell: set the value
         # and the type by hand so the text is stored as an (inline) string.
-        cell._value = text
+        cell._value = text  # type: ignore[attr-defined]  # openpyxl's slot, set past the setter
         cell.data_type = "s"
         cell.quotePrefix = True
         return cell
@@ -206,7 +209,7 @@ class CellFactory:
 
     # -- numbers and dates ---------------------------------------------------------------------
 
-    def styled(self, value: object, style: str) -> Cell:
+    def styled(self, value: CellValue, style: str) -> Cell:
         """A cell holding ``value`` (a number, date or safe text) in a named style."""
         cell = WriteOnlyCell(self.ws)
         cell.style = style
@@ -224,7 +227,7 @@ class CellFactory:
     def money(self, value: Decimal | None, currency: str) -> Any:
         return self.amount(value, minor_units(currency))
 
-    def total(self, value: object, places: int) -> Cell:
+    def total(self, value: CellValue, places: int) -> Cell:
         return self.styled(value, self.styles.total(places))
 
     def percent(self, value: Decimal | None) -> Any:
@@ -282,11 +285,12 @@ class ColumnCell(Cell):
     """
 
     __slots__ = ("_style_id",)
+    _style_id: int
 
     def __init__(self, ws: Any, style: str) -> None:
         super().__init__(ws, row=1, column=1)
         self.style = style
-        self._style_id = ws.parent._cell_styles.add(self._style)
+        self._style_id = ws.parent._cell_styles.add(self._style)  # type: ignore[attr-defined]  # StyleableObject's slot, undeclared in the stubs
 
     @property
     def style_id(self) -> int:
@@ -331,5 +335,5 @@ def lean_rows(ws: Any) -> Any:
     same cells, just slower (the benchmark would show it).
     """
     if isinstance(ws, WriteOnlyWorksheet) and hasattr(WriteOnlyWorksheet, "_values_to_row"):
-        ws._values_to_row = MethodType(_lean_values_to_row, ws)
+        ws._values_to_row = MethodType(_lean_values_to_row, ws)  # type: ignore[attr-defined]  # the private hook replaced on purpose
     return ws

@@ -23,7 +23,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -267,7 +267,7 @@ def check_xlsx_zip(data: bytes) -> None:
             raise ImportFileError("The zip is not an Excel workbook (no xl/workbook.xml).")
 
 
-def _xlsx_records(data: bytes, sheet: str | None) -> Iterator[Sequence[Any]]:
+def _xlsx_records(data: bytes, sheet: str | None) -> Generator[Sequence[Any]]:
     check_xlsx_zip(data)
     archive = zipfile.ZipFile(io.BytesIO(data))
     try:
@@ -402,7 +402,7 @@ def _string(element: Any, ns: str) -> str:
     return "".join(parts)
 
 
-def _xlsx_rows(archive: zipfile.ZipFile, book: _Book) -> Iterator[Sequence[Any]]:
+def _xlsx_rows(archive: zipfile.ZipFile, book: _Book) -> Generator[Sequence[Any]]:
     """Rows of the worksheet as openpyxl's ``iter_rows(values_only=True)`` gives them, from
     row 1, a missing row as ``()``, a missing cell as None."""
     try:
@@ -519,7 +519,7 @@ def _reason(error: Exception) -> str:
     return name
 
 
-def _csv_records(data: bytes) -> Iterator[Sequence[Any]]:
+def _csv_records(data: bytes) -> Generator[Sequence[Any]]:
     if b"\x00" in data:
         raise ImportFileError("The file is not a text CSV file (it contains NUL bytes).")
     for encoding in ("utf-8-sig", "cp1252"):

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.cells import put_text
 
@@ -56,6 +57,8 @@ def build_template(
     columns = list(help_)
     wb = Workbook()
     ws = wb.active
+    if not isinstance(ws, Worksheet):  # a new workbook's one sheet is a worksheet
+        raise TypeError("a new workbook should start with a worksheet")
     ws.title = title
     _header(ws, columns)
     ws.freeze_panes = "A2"

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
+
+if TYPE_CHECKING:
+    from jointprojects.organizations.models import Organization
 
 ROLES = ("admin", "programme_manager", "finance", "leadership")
 ROLE_LABELS = {
@@ -29,7 +33,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user"
     __table_args__ = (
         CheckConstraint(
@@ -48,13 +52,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organization = relationship("Organization")
+    organization: Mapped[Organization] = relationship("Organization")
 
     def get_id(self) -> str:
         return self.session_token
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -69,7 +73,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """An API token; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_token"
@@ -80,4 +84,4 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked: Mapped[bool] = mapped_column(default=False)
 
-    user = relationship("User")
+    user: Mapped[User] = relationship("User")

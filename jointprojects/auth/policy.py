@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user
@@ -68,13 +68,13 @@ def can(user: Any, action: str, organization_code: str | None = None) -> bool:
     if action not in RIGHTS.get(user.role, frozenset()):
         return False
     if action in ON_BEHALF and organization_code is not None:
-        return user.organization.code == organization_code
+        return bool(user.organization.code == organization_code)  # user is Any (current_user)
     return True
 
 
 def acts_as_admin(user: Any, organization_code: str) -> bool:
     """True when an admin records something for an organization that is not their own."""
-    return user.role == "admin" and user.organization.code != organization_code
+    return bool(user.role == "admin" and user.organization.code != organization_code)
 
 
 def ensure(user: Any, action: str, organization_code: str | None = None) -> None:
@@ -111,19 +111,20 @@ def ensure_party_member(user: Any, party_codes: list[str]) -> None:
         )
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def requires(action: str) -> Callable[[F], F]:
+def requires(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """View decorator: 403 unless the logged-in user holds ``action``."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             if not can(current_user, action):
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -113,7 +114,7 @@ def set_active(user: User, active: bool, acting: User) -> None:
     )
 
 
-def public_snapshot(data: dict) -> dict:
+def public_snapshot(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("password_hash", "session_token")}
 
 

@@ -244,7 +244,7 @@ def _arrangement_figures(filters: Filters, today: date) -> ArrangementFigures:
             func.count().filter(status == "expired"),
         ).where(*_arrangement_where(filters))
     ).one()
-    figures = ArrangementFigures(*(int(n or 0) for n in row))
+    figures = ArrangementFigures(*(int(n or 0) for n in row))  # type: ignore[arg-type]  # the row holds the eight counts, in field order
     figures.under_notice_items = [
         ArrangementItem(ref, title, effective,
                         f"notice by {by} on {notice.isoformat()}" if notice else "")

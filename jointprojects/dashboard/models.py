@@ -25,11 +25,11 @@ from decimal import Decimal
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.types import Money
 
 
-class PortfolioTotal(db.Model):
+class PortfolioTotal(Model):
     __tablename__ = "portfolio_total"
     __table_args__ = (
         # The triggers find the rows of one expense_total row by month and party.
@@ -51,7 +51,7 @@ class PortfolioTotal(db.Model):
     expense_count: Mapped[int] = mapped_column(default=0)
 
 
-class PortfolioBudget(db.Model):
+class PortfolioBudget(Model):
     __tablename__ = "portfolio_budget"
 
     member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

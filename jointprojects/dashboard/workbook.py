@@ -80,12 +80,13 @@ def portfolio_data(filters: Filters | None = None, today: date | None = None,
         sums.setdefault(arrangement_id, {})[code] = (share or ZERO, paid or ZERO,
                                                       unallocated or ZERO)
     first_year, last_year = filters.budget_years
+    budget_where: list[Any]
     budget_where = [Budget.arrangement_id.in_(select(sa.id).where(*_arrangement_where(filters)))]
     if first_year:
         budget_where.append(Budget.year >= first_year)
     if last_year:
         budget_where.append(Budget.year <= last_year)
-    budgets = dict(db.session.execute(
+    budgets: dict[int, Decimal] = dict(db.session.execute(
         select(Budget.arrangement_id, total(Budget.amount)).where(*budget_where)
         .group_by(Budget.arrangement_id)).all())
     under_notice = arrangements.due_clause("notice", today)

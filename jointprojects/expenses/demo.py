@@ -71,12 +71,12 @@ def load_demo_expenses(arrangements: list[Any], admin: Any) -> None:
             date=date(2026, 10, 30), category="travel", amount="-420.00", currency="USD",
             paid_by=parties[0], description="Refund of a cancelled hotel booking",
             document_reference=f"{sa.reference[3:]}-CR-01"))
-        items.sort(key=lambda item: item.date)
+        items.sort(key=lambda item: item.date or date.min)  # every demo expense has a date
         services.record_expenses(sa, items, admin)
         # A budget per arrangement: travel a little under what was spent (so the overrun
         # flag shows), meetings and equipment comfortably above.
-        year = (date(2026, 1, 1), date(2026, 12, 31))
-        spent = {category: services.cost_split(sa, *year, category=category).total
+        whole_year = (date(2026, 1, 1), date(2026, 12, 31))
+        spent = {category: services.cost_split(sa, *whole_year, category=category).total
                  for category in ("travel", "meetings", "equipment")}
         for category, factor in (("travel", "0.8"), ("meetings", "1.5"), ("equipment", "2")):
             planned = max(spent[category] * Decimal(factor), Decimal(5000))

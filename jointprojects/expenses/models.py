@@ -11,20 +11,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Rate
+
+if TYPE_CHECKING:
+    from jointprojects.auth.models import User
+    from jointprojects.special_arrangements.models import SpecialArrangement
 
 #: Rates are UN operational rates of exchange: units of a currency per one US dollar.
 RATE_BASE_CURRENCY = "USD"
 
 
-class Expense(db.Model):
+class Expense(Model):
     __tablename__ = "expense"
     __table_args__ = (
         Index("ix_expense_arrangement_date_id", "arrangement_id", "date", "id"),
@@ -56,7 +61,7 @@ class Expense(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    arrangement = relationship("SpecialArrangement")
+    arrangement: Mapped[SpecialArrangement] = relationship("SpecialArrangement")
     paid_by: Mapped[Organization] = relationship()
     parts: Mapped[list[ExpensePart]] = relationship(
         back_populates="expense",
@@ -67,7 +72,7 @@ class Expense(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ExpensePart(db.Model):
+class ExpensePart(Model):
     """One party's part of one expense, in the arrangement's reporting currency."""
 
     __tablename__ = "expense_part"
@@ -82,7 +87,7 @@ class ExpensePart(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ExpenseTotal(db.Model):
+class ExpenseTotal(Model):
     """Sums kept up to date as expenses are written: per arrangement, month, category, party."""
 
     __tablename__ = "expense_total"
@@ -99,7 +104,7 @@ class ExpenseTotal(db.Model):
     expense_count: Mapped[int] = mapped_column(default=0)
 
 
-class ExchangeRate(db.Model):
+class ExchangeRate(Model):
     """A monthly operational rate: units of ``currency`` per one US dollar."""
 
     __tablename__ = "exchange_rate"
@@ -116,10 +121,10 @@ class ExchangeRate(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    entered_by = relationship("User")
+    entered_by: Mapped[User | None] = relationship("User")
 
 
-class Budget(db.Model):
+class Budget(Model):
     """A planned amount per arrangement, cost category, year and (optionally) party."""
 
     __tablename__ = "budget"

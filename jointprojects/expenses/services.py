@@ -180,15 +180,17 @@ def cross_rate(currency: str, reporting_currency: str, month: str,
     [currencies without a rate])``.
     """
     cache = {} if cache is None else cache
-    rates = []
+    rates: list[Decimal] = []
     missing = []
     for code in (currency, reporting_currency):
         key = (code, month)
         if key not in cache:
             cache[key] = table_rate(code, month)
-        if cache[key] is None:
+        found = cache[key]
+        if found is None:
             missing.append(code)
-        rates.append(cache[key])
+        else:
+            rates.append(found)
     if missing:
         return None, missing
     with localcontext() as ctx:
@@ -932,7 +934,7 @@ def _sums(sa: SpecialArrangement, date_from: date | None = None, date_to: date |
     return sums
 
 
-def _parts_sum(condition: list[Any], short: bool) -> Select[Any]:
+def _parts_sum(condition: list[Any], short: bool) -> Select[int, int]:
     """``(organization_id, SUM(part))`` over the expenses matching ``condition``.
 
     For a few weeks of expenses PostgreSQL would still hash-join the whole ``expense_part``
@@ -1087,7 +1089,7 @@ def set_rate(currency: str | None, month: str | None, rate: Any, source: str | N
         audit.record("create", existing, user=user)
     else:
         before = audit.snapshot(existing)
-        existing.rate, existing.source, existing.entered_by_id = value, source, user_id
+        existing.rate, existing.source, existing.entered_by_id = value, source, user_id  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
         db.session.flush()
         audit.record("update", existing, before=before, user=user)
     return existing
@@ -1175,7 +1177,7 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
         audit.record("create", budget, parent=sa, user=user)
     else:
         before = audit.snapshot(budget)
-        budget.amount, budget.note = value, (note or "").strip()
+        budget.amount, budget.note = value, (note or "").strip()  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
         audit.record("update", budget, parent=sa, before=before, user=user)
     return budget
 
@@ -1269,7 +1271,7 @@ def budget_overruns(expense: Expense) -> list[str]:
             f"Over budget: {label} for {year} stands at {_fmt(spent, sa.currency)} against "
             f"a budget of {_fmt(budget, sa.currency)} {sa.currency}.")
     for b in lines:
-        if b.organization_id is None:
+        if b.organization is None:
             continue
         part = from_storage(db.session.scalar(
             select(func.sum(type_coerce(ExpensePart.amount, BigInteger)))

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organization"
     __table_args__ = (CheckConstraint("length(currency) = 3", name="currency_iso"),)
 
@@ -24,7 +24,7 @@ class Organization(db.Model):
         return f"<Organization {self.code}>"
 
 
-class Agreement(db.Model):
+class Agreement(Model):
     """A framework cooperation agreement such as the UN-Interpol agreement of 8 July 1997.
 
     Art. 10.1: it enters into force on the date of the later written notification of the
@@ -57,7 +57,7 @@ class Agreement(db.Model):
     )
 
 
-class AgreementParty(db.Model):
+class AgreementParty(Model):
     __tablename__ = "agreement_party"
     __table_args__ = (UniqueConstraint("agreement_id", "organization_id"),)
 
@@ -71,7 +71,7 @@ class AgreementParty(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class AgreementAmendment(db.Model):
+class AgreementAmendment(Model):
     """Art. 10.2: an amendment to the framework agreement, adopted by mutual written consent."""
 
     __tablename__ = "agreement_amendment"
@@ -87,7 +87,7 @@ class AgreementAmendment(db.Model):
     )
 
 
-class AgreementConsent(db.Model):
+class AgreementConsent(Model):
     __tablename__ = "agreement_consent"
     __table_args__ = (UniqueConstraint("amendment_id", "organization_id"),)
 
@@ -101,7 +101,7 @@ class AgreementConsent(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Area(db.Model):
+class Area(Model):
     """An area of cooperation, Art. 1 (a)-(f)."""
 
     __tablename__ = "area"

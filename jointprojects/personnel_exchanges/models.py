@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
+
+if TYPE_CHECKING:
+    from jointprojects.special_arrangements.models import SpecialArrangement
 
 EXCHANGE_STATUSES = ("proposed", "approved", "cancelled")
 COST_CATEGORIES = (
@@ -19,7 +23,7 @@ COST_CATEGORIES = (
 )
 
 
-class PersonnelExchange(db.Model):
+class PersonnelExchange(Model):
     __tablename__ = "personnel_exchange"
     __table_args__ = (
         CheckConstraint("end_date > start_date", name="dates"),
@@ -49,7 +53,7 @@ class PersonnelExchange(db.Model):
 
     home_organization: Mapped[Organization] = relationship(foreign_keys=[home_organization_id])
     host_organization: Mapped[Organization] = relationship(foreign_keys=[host_organization_id])
-    arrangement = relationship("SpecialArrangement")
+    arrangement: Mapped[SpecialArrangement | None] = relationship("SpecialArrangement")
     approvals: Mapped[list[ExchangeApproval]] = relationship(
         back_populates="exchange", cascade="all, delete-orphan", order_by="ExchangeApproval.date"
     )
@@ -74,7 +78,7 @@ class PersonnelExchange(db.Model):
         return "approved"
 
 
-class ExchangeApproval(db.Model):
+class ExchangeApproval(Model):
     __tablename__ = "exchange_approval"
     __table_args__ = (UniqueConstraint("exchange_id", "organization_id"),)
 
@@ -91,7 +95,7 @@ class ExchangeApproval(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ExchangeCostItem(db.Model):
+class ExchangeCostItem(Model):
     """A cost of an exchange, borne wholly by one organization (not split by shares)."""
 
     __tablename__ = "exchange_cost_item"
@@ -119,7 +123,7 @@ class ExchangeCostItem(db.Model):
     borne_by: Mapped[Organization] = relationship()
 
 
-class ExchangeExtension(db.Model):
+class ExchangeExtension(Model):
     """An amendment of an exchange's end date, kept as history."""
 
     __tablename__ = "exchange_extension"

@@ -462,7 +462,7 @@ def approve(exchange: PersonnelExchange, organization_code: str | None, on: date
                     else exchange.host_organization)
     approval = ExchangeApproval(
         organization=organization, date=on, recorded_by_id=getattr(user, "id", None),
-        recorded_by_admin=policy.acts_as_admin(user, organization_code),
+        recorded_by_admin=policy.acts_as_admin(user, organization_code),  # type: ignore[arg-type]  # not None: raise_if_any() raised otherwise
     )
     exchange.approvals.append(approval)
     _flush()
@@ -573,7 +573,7 @@ def _period(item: ExchangeCostItem) -> str:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def _with_relations(query: Select) -> Select:
+def _with_relations(query: Select[PersonnelExchange]) -> Select[PersonnelExchange]:
     return query.options(
         selectinload(PersonnelExchange.home_organization),
         selectinload(PersonnelExchange.host_organization),
@@ -585,7 +585,7 @@ def _with_relations(query: Select) -> Select:
 def exchange_query(*, active_on: date | None = None, organization: str | None = None,
                    status: str | None = None, ending_within: int | None = None,
                    arrangement: str | None = None, search: str = "",
-                   on: date | None = None) -> Select:
+                   on: date | None = None) -> Select[PersonnelExchange]:
     """Exchanges filtered as the list page and the API do, ordered by start date then
     recording order.
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model, db
 from jointprojects.organizations.models import Area, Organization
+
+if TYPE_CHECKING:
+    from jointprojects.special_arrangements.models import SpecialArrangement
 
 PROJECT_STATUSES = ("planned", "active", "completed", "cancelled")
 
@@ -23,7 +27,7 @@ project_area = Table(
 )
 
 
-class Project(db.Model):
+class Project(Model):
     __tablename__ = "project"
     __table_args__ = (
         CheckConstraint("status IN ('planned', 'active', 'completed', 'cancelled')", name="status"),
@@ -43,7 +47,7 @@ class Project(db.Model):
 
     lead_organization: Mapped[Organization] = relationship()
     areas: Mapped[list[Area]] = relationship(secondary=project_area, order_by=Area.code)
-    arrangements = relationship(
+    arrangements: Mapped[list[SpecialArrangement]] = relationship(
         "SpecialArrangement", back_populates="project", order_by="SpecialArrangement.reference"
     )
 

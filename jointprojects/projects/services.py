@@ -113,8 +113,8 @@ def update_project(project: Project, data: ProjectData, expected_version: int | 
     project.code = data.code or project.code
     project.title = data.title or project.title
     project.description = data.description or ""
-    project.lead_organization = lead  # type: ignore[assignment]
-    project.start_date = data.start_date  # type: ignore[assignment]
+    project.lead_organization = lead  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
+    project.start_date = data.start_date  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
     project.end_date = data.end_date
     project.status = data.status
     project.areas = areas
@@ -133,7 +133,7 @@ def delete_project(project: Project) -> None:
     db.session.delete(project)
 
 
-def _snapshot(project: Project) -> dict:
+def _snapshot(project: Project) -> dict[str, Any]:
     return audit.snapshot(
         project,
         extra={
@@ -177,7 +177,7 @@ def project_conditions(search: str = "", status: str = "", area: str = "",
 
 
 def project_query(search: str = "", status: str = "", area: str = "",
-                  organization: str = "") -> Select:
+                  organization: str = "") -> Select[Project]:
     """Projects, latest first, with what a list row shows loaded up front (a constant number
     of queries per page)."""
     return (
@@ -189,5 +189,5 @@ def project_query(search: str = "", status: str = "", area: str = "",
     )
 
 
-def api_project_query() -> Select:
+def api_project_query() -> Select[Project]:
     return select(Project).order_by(Project.start_date, Project.id)

@@ -16,12 +16,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 
 IMPORT_KINDS = ("expenses", "rates")
 
 
-class PendingImport(db.Model):
+class PendingImport(Model):
     __tablename__ = "pending_import"
     __table_args__ = (CheckConstraint("kind IN ('expenses', 'rates')", name="kind"),)
 

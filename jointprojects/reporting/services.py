@@ -671,7 +671,7 @@ def take_upload(token: str, user: Any) -> PendingImport:
     pending = pending_upload(token, user)
     result = db.session.execute(delete(PendingImport).where(
         PendingImport.id == pending.id).execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # execute() is typed Result; a DELETE gives a CursorResult
         raise Conflict("This import was confirmed already.", "token")
     return pending
 

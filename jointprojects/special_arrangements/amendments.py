@@ -50,7 +50,7 @@ def propose_amendment(
     share_rows = validate_shares(parties, shares, errors)
     ceiling_rows = validate_ceilings(parties, ceilings, sa.currency, errors)
     errors.raise_if_any()
-    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in (
+    if sa.status_on(effective_date) in ("terminated", "expired") or sa.status in (  # type: ignore[arg-type]  # not None: raise_if_any() raised otherwise
         "terminated",
         "expired",
     ):

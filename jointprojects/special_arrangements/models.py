@@ -11,14 +11,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import db
+from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Percent
+
+if TYPE_CHECKING:
+    from jointprojects.auth.models import User
+    from jointprojects.projects.models import Project
 
 KINDS = {
     "joint_action": ("Joint action", "Art. 5"),
@@ -39,7 +44,7 @@ CATEGORIES = (
 )
 
 
-class SpecialArrangement(db.Model):
+class SpecialArrangement(Model):
     __tablename__ = "special_arrangement"
     __table_args__ = (
         CheckConstraint(
@@ -69,7 +74,7 @@ class SpecialArrangement(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    project = relationship("Project", back_populates="arrangements")
+    project: Mapped[Project] = relationship("Project", back_populates="arrangements")
     parties: Mapped[list[ArrangementParty]] = relationship(
         back_populates="arrangement", cascade="all, delete-orphan", order_by="ArrangementParty.id"
     )
@@ -121,7 +126,7 @@ class SpecialArrangement(db.Model):
         return min(days) if days else None
 
 
-class ArrangementParty(db.Model):
+class ArrangementParty(Model):
     """A party to an arrangement and its modalities of participation (Art. 5)."""
 
     __tablename__ = "arrangement_party"
@@ -144,7 +149,7 @@ class ArrangementParty(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class ShareVersion(db.Model):
+class ShareVersion(Model):
     """A numbered set of expense shares and ceilings with the date it takes effect.
 
     Version 1 comes with the arrangement. Later versions are amendments: ``pending`` until
@@ -182,7 +187,7 @@ class ShareVersion(db.Model):
     )
 
 
-class Share(db.Model):
+class Share(Model):
     """One party's percentage of the expenses, for the default set or one category."""
 
     __tablename__ = "share"
@@ -204,7 +209,7 @@ class Share(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Ceiling(db.Model):
+class Ceiling(Model):
     """The most a party pays over the arrangement's life, in its reporting currency."""
 
     __tablename__ = "ceiling"
@@ -224,7 +229,7 @@ class Ceiling(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
-class Signature(db.Model):
+class Signature(Model):
     """A party's signature of the arrangement, recorded by one of its users or an admin."""
 
     __tablename__ = "signature"
@@ -244,10 +249,10 @@ class Signature(db.Model):
 
     arrangement: Mapped[SpecialArrangement] = relationship(back_populates="signatures")
     organization: Mapped[Organization] = relationship()
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User | None] = relationship("User")
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A party's written consent to an amendment (Art. 10.2 by analogy)."""
 
     __tablename__ = "consent"
@@ -265,4 +270,4 @@ class Consent(db.Model):
 
     share_version: Mapped[ShareVersion] = relationship(back_populates="consents")
     organization: Mapped[Organization] = relationship()
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User | None] = relationship("User")

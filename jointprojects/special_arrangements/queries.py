@@ -184,7 +184,7 @@ def arrangement_conditions(
     return conditions
 
 
-def arrangement_query(**filters: Any) -> Select:
+def arrangement_query(**filters: Any) -> Select[SpecialArrangement]:
     """Arrangements matching :func:`arrangement_conditions` (same keyword filters), ordered by
     reference, with what a list row shows loaded up front (a constant number of queries per
     page)."""

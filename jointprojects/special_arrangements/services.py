@@ -297,8 +297,8 @@ def update_arrangement(
     if reference_taken(data.reference, except_id=sa.id):
         raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     before = arrangement_snapshot(sa)
-    sa.reference, sa.project, sa.title, sa.kind = data.reference, project, data.title, data.kind
-    sa.currency, sa.start_date, sa.end_date = data.currency, data.start_date, data.end_date
+    sa.reference, sa.project, sa.title, sa.kind = data.reference, project, data.title, data.kind  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
+    sa.currency, sa.start_date, sa.end_date = data.currency, data.start_date, data.end_date  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
     modalities = {m.organization: m for m in data.modalities}
     sa.parties = []
     db.session.flush()
@@ -313,7 +313,7 @@ def update_arrangement(
             )
         )
     version = sa.share_versions[0]
-    version.effective_date = data.start_date
+    version.effective_date = data.start_date  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
     version.shares = []
     version.ceilings = []
     db.session.flush()
@@ -403,11 +403,11 @@ def give_notice(
         raise Conflict(f"{sa.reference} is not in force; there is nothing to terminate.")
     if sa.termination_notice_date:
         raise Conflict(f"Notice was already given on {sa.termination_notice_date.isoformat()}.")
-    if sa.entry_into_force and notice_date < sa.entry_into_force:
+    if sa.entry_into_force and notice_date < sa.entry_into_force:  # type: ignore[operator]  # not None: _acting_party() raised otherwise
         raise DomainError("The notice cannot predate the entry into force.", "notice_date")
     before = arrangement_snapshot(sa)
     sa.termination_notice_date = notice_date
-    sa.termination_effective_date = allocation.termination_effective_date(notice_date)
+    sa.termination_effective_date = allocation.termination_effective_date(notice_date)  # type: ignore[arg-type]  # not None: _acting_party() raised otherwise
     sa.terminated_by = party.organization
     audit.record("notice", sa, before=before, after=arrangement_snapshot(sa), user=user)
     return sa

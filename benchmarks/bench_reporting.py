@@ -87,7 +87,7 @@ def setup(url: str) -> str:
     from flask_migrate import upgrade
 
     from jointprojects.auth.services import create_token, create_user
-    from jointprojects.expenses.services import set_rate
+    from jointprojects.exchange_rates.services import set_rate
     from jointprojects.extensions import db
     from jointprojects.organizations.services import load_reference_data
     from jointprojects.projects.services import ProjectData, create_project
@@ -164,7 +164,7 @@ def make_file(n: int, path: str) -> None:
 def case_import(url: str, path: str, token: str) -> dict:
     from sqlalchemy import func, select
 
-    from jointprojects.expenses import services as expenses
+    from jointprojects.expenses import recording
     from jointprojects.expenses.models import Expense
     from jointprojects.extensions import db
     from jointprojects.reporting import services
@@ -172,7 +172,7 @@ def case_import(url: str, path: str, token: str) -> dict:
 
     app = make_app(url)
     timed: dict[str, float] = {}
-    record = expenses.record_expense_batch
+    record = recording.record_expense_batch
 
     def timed_record(*args, **kwargs):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -182,7 +182,7 @@ def case_import(url: str, path: str, token: str) -> dict:
             timed["record_expenses"] = (timed.get("record_expenses", 0.0)
                                         + time.perf_counter() - start)
 
-    expenses.record_expense_batch = timed_record
+    recording.record_expense_batch = timed_record
     data = Path(path).read_bytes()
     with app.app_context():
         sa = get_arrangement(REFERENCE)

@@ -88,7 +88,9 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.audit.views import bp as audit_bp
     from jointprojects.auth.admin import bp as users_bp
     from jointprojects.auth.views import bp as auth_bp
+    from jointprojects.budgets.views import bp as budgets_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
+    from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
@@ -103,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(arrangements_bp)
     app.register_blueprint(expenses_bp)
+    app.register_blueprint(exchange_rates_bp)
+    app.register_blueprint(budgets_bp)
     app.register_blueprint(personnel_exchanges_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
@@ -110,12 +114,17 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_compositions(app: Flask) -> None:
-    """Where one feature's page shows another's data, the factory connects them: the
-    arrangement page asks for extra context (a signal), the finance feature answers."""
+    """Where one feature's page shows another's data, or one feature follows another's
+    changes, the factory connects them: the arrangement page asks for extra context (a
+    signal), the finance feature answers; an amendment coming into force (a signal), the
+    expenses are re-allocated."""
+    from jointprojects.expenses.recording import reallocate_on_amendment
     from jointprojects.expenses.views import finance_context
+    from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
 
     arrangement_detail_context.connect(finance_context, sender=app)
+    amendment_in_force.connect(reallocate_on_amendment, sender=app)
 
 
 def register_page_transactions(app: Flask) -> None:

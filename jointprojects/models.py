@@ -2,10 +2,10 @@
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import ApiToken, User
+from jointprojects.budgets.models import Budget
 from jointprojects.dashboard.models import PortfolioBudget, PortfolioTotal
+from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import (
-    Budget,
-    ExchangeRate,
     Expense,
     ExpensePart,
     ExpenseTotal,

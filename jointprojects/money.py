@@ -71,6 +71,8 @@ MINOR_UNITS: dict[str, int] = {
 STORAGE_SCALE = 4
 #: Percentages carry at most two decimals (DOMAIN.md rule 3).
 PERCENT_PLACES = 2
+#: Amounts beyond this are refused: they are typing errors, and the columns are 64-bit.
+MAX_AMOUNT = Decimal(10) ** 12
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 

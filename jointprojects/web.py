@@ -191,7 +191,7 @@ NAV: list[tuple[str, str, str]] = [
     ("projects.index", "Projects", "read"),
     ("arrangements.index", "Arrangements", "read"),
     ("expenses.index", "Expenses", "read"),
-    ("expenses.rates", "Exchange rates", "read"),
+    ("exchange_rates.rates", "Exchange rates", "read"),
     ("expenses.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
     ("organizations.index", "Organizations", "read"),

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import func, select, type_coerce
 
 from jointprojects.auth.models import utcnow
+from jointprojects.budgets.models import Budget
 from jointprojects.dashboard.figures import ZERO
 from jointprojects.dashboard.filters import Filters, _arrangement_where, _project_where, describe
-from jointprojects.expenses.models import Budget, ExpenseTotal
+from jointprojects.expenses.models import ExpenseTotal
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.personnel_exchanges import services as personnel

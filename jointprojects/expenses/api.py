@@ -1,4 +1,4 @@
-"""API: expenses, exchange rates, budgets and the cost split of an arrangement (API.md).
+"""API: expenses and the cost split of an arrangement (API.md).
 
 Money is a JSON string with its currency's minor units; an expense's ``allocation`` lists
 every party in the arrangement's party order.
@@ -16,9 +16,11 @@ from sqlalchemy import func, select
 from jointprojects.api import api_user, bp, ensure, list_response, openapi, page_params
 from jointprojects.api.inputs import Reader, json_body, run
 from jointprojects.auth import policy
+from jointprojects.budgets import services as budgets
 from jointprojects.errors import Collector
-from jointprojects.expenses import services
-from jointprojects.expenses.models import ExchangeRate, Expense
+from jointprojects.exchange_rates import services as rates
+from jointprojects.expenses import checks, figures, recording, services
+from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.money import to_json
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
@@ -41,7 +43,7 @@ def expense_json(e: Expense, sa: SpecialArrangement, parts: dict[str, Any] | Non
         "description": e.description,
         "amount": to_json(e.amount, e.currency),
         "currency": e.currency,
-        "exchange_rate": services.rate_to_json(e.exchange_rate),
+        "exchange_rate": rates.rate_to_json(e.exchange_rate),
         "rate_source": e.rate_source,
         "paid_by": e.paid_by.code,
         "document_reference": e.document_reference,
@@ -60,7 +62,7 @@ def expense_json(e: Expense, sa: SpecialArrangement, parts: dict[str, Any] | Non
     return body
 
 
-def cost_split_json(split: services.CostSplit) -> dict[str, Any]:
+def cost_split_json(split: figures.CostSplit) -> dict[str, Any]:
     c = split.currency
     return {
         "currency": c,
@@ -81,18 +83,6 @@ def cost_split_json(split: services.CostSplit) -> dict[str, Any]:
     }
 
 
-def rate_json(rate: ExchangeRate) -> dict[str, Any]:
-    return {
-        "currency": rate.currency,
-        "month": rate.month,
-        "rate": services.rate_to_json(rate.rate),
-        "per": "USD",
-        "source": rate.source,
-        "entered_by": rate.entered_by.email if rate.entered_by else None,
-        "updated_at": rate.updated_at.isoformat() if rate.updated_at else None,
-    }
-
-
 def _period() -> tuple[date | None, date | None]:
     errors = Collector()
     values = []
@@ -109,8 +99,8 @@ def _period() -> tuple[date | None, date | None]:
     return values[0], values[1]
 
 
-def _read_expense(body: Reader) -> services.ExpenseData:
-    return services.ExpenseData(
+def _read_expense(body: Reader) -> checks.ExpenseData:
+    return checks.ExpenseData(
         date=body.date("date"),
         category=body.str("category", max_length=40),
         description=body.str("description", required=False, max_length=5000) or "",
@@ -134,32 +124,6 @@ def _version(value: Any, errors: Collector, required: bool) -> int | None:
     return int(value)
 
 
-# --- exchange rates ------------------------------------------------------------------------
-
-@bp.put("/exchange-rates/<currency>/<month>")
-def put_exchange_rate(currency: str, month: str):  # type: ignore[no-untyped-def]
-    ensure(policy.RATE_WRITE)
-    body = Reader(json_body())
-    rate = body.data.get("rate")
-    if rate is None or rate == "":
-        body.errors.add("rate", "rate is required: units of the currency per one US dollar.")
-    source = body.str("source", required=False, max_length=300) or ""
-    saved = run(body, services.set_rate, currency, month, rate, source, api_user())
-    return rate_json(saved), 200
-
-
-@bp.get("/exchange-rates")
-def list_exchange_rates():  # type: ignore[no-untyped-def]
-    ensure(policy.READ)
-    page, per_page = page_params()
-    query = services.rate_query(request.args.get("currency", "").strip(),
-                                request.args.get("year", "").strip())
-    query = query.order_by(None).order_by(ExchangeRate.month, ExchangeRate.currency)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-    return list_response([rate_json(r) for r in items], int(total or 0))
-
-
 # --- expenses ------------------------------------------------------------------------------
 
 @bp.post("/arrangements/<reference>/expenses")
@@ -168,8 +132,8 @@ def create_expense(reference: str):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     body = Reader(json_body())
     data = _read_expense(body)
-    expense = run(body, services.record_expense, sa, data, api_user())
-    warnings = services.budget_overruns(expense)
+    expense = run(body, recording.record_expense, sa, data, api_user())
+    warnings = budgets.budget_overruns(expense)
     return {**expense_json(expense, sa, over_budget=bool(warnings)),
             "budget_warnings": warnings}, 201
 
@@ -180,18 +144,18 @@ def list_expenses(reference: str):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     page, per_page = page_params()
     date_from, date_to = _period()
-    filters = services.ExpenseFilter(
+    filters = figures.ExpenseFilter(
         date_from=date_from, date_to=date_to,
         category=request.args.get("category", "").strip() or None,
         paid_by=request.args.get("paid_by", "").strip() or None,
     )
-    query = services.expense_query(sa, filters)
+    query = figures.expense_query(sa, filters)
     total = db.session.scalar(select(func.count()).select_from(
         query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     ids = [e.id for e in items]
-    parts = services.parts_of(ids)
-    flagged = services.over_budget_ids(sa, ids)
+    parts = figures.parts_of(ids)
+    flagged = budgets.over_budget_ids(sa, ids)
     return list_response(
         [expense_json(e, sa, parts[e.id], over_budget=e.id in flagged) for e in items],
         int(total or 0))
@@ -202,7 +166,7 @@ def get_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-def
     ensure(policy.READ)
     sa = get_arrangement(reference)
     expense = services.get_expense(expense_id, sa)
-    warnings = services.budget_overruns(expense)
+    warnings = budgets.budget_overruns(expense)
     return {**expense_json(expense, sa, over_budget=bool(warnings)),
             "budget_warnings": warnings}
 
@@ -216,9 +180,9 @@ def update_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-
     data = _read_expense(body)
     version = _version(body.data.get("version"), body.errors, required=True)
     if version is None:  # report the fields' problems too, then refuse without a version
-        run(body, services.check_expense, sa, data)
-    run(body, services.update_expense, expense, data, version, api_user())
-    warnings = services.budget_overruns(expense)
+        run(body, checks.check_expense, sa, data)
+    run(body, recording.update_expense, expense, data, version, api_user())
+    warnings = budgets.budget_overruns(expense)
     return {**expense_json(expense, sa, over_budget=bool(warnings)),
             "budget_warnings": warnings}
 
@@ -231,7 +195,7 @@ def delete_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-
     errors = Collector()
     version = _version(request.args.get("version"), errors, required=False)
     errors.raise_if_any()
-    services.delete_expense(expense, version, api_user())
+    recording.delete_expense(expense, version, api_user())
     return "", 204
 
 
@@ -240,44 +204,7 @@ def get_cost_split(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     sa = get_arrangement(reference)
     date_from, date_to = _period()
-    return cost_split_json(services.cost_split(sa, date_from, date_to))
-
-
-# --- budgets -------------------------------------------------------------------------------
-
-def budget_json(line: services.BudgetLine, currency: str) -> dict[str, Any]:
-    return {
-        "id": line.id, "category": line.category, "year": line.year,
-        "organization": line.organization, "budget": to_json(line.budget, currency),
-        "actual": to_json(line.actual, currency), "remaining": to_json(line.remaining, currency),
-        "over": line.over, "note": line.note,
-    }
-
-
-@bp.get("/arrangements/<reference>/budgets")
-def list_budgets(reference: str):  # type: ignore[no-untyped-def]
-    ensure(policy.READ)
-    sa = get_arrangement(reference)
-    lines = services.budget_vs_actual(sa)
-    return list_response([budget_json(line, sa.currency) for line in lines], len(lines))
-
-
-@bp.put("/arrangements/<reference>/budgets")
-def put_budget(reference: str):  # type: ignore[no-untyped-def]
-    ensure(policy.BUDGET_WRITE)
-    sa = get_arrangement(reference)
-    body = Reader(json_body())
-    category = body.str("category", max_length=40)
-    year = body.data.get("year")
-    if year is None:
-        body.errors.add("year", "year is required.")
-    organization = body.str("organization", required=False, max_length=20) or None
-    amount = body.data.get("amount")
-    note = body.str("note", required=False, max_length=5000) or ""
-    budget = run(body, services.set_budget, sa, category, year, organization, amount,
-                 api_user(), note)
-    line = next(b for b in services.budget_vs_actual(sa) if b.id == budget.id)
-    return budget_json(line, sa.currency), 200
+    return cost_split_json(figures.cost_split(sa, date_from, date_to))
 
 
 # --- the OpenAPI document ------------------------------------------------------------------
@@ -304,12 +231,6 @@ _EXPENSE_SCHEMA = {
         "share_version": {"type": "integer", "readOnly": True},
     },
 }
-openapi.register("put", "/exchange-rates/{currency}/{month}",
-                 "Enter a month's rate: units of the currency per one US dollar",
-                 "ExchangeRate", 200, {
-                     "type": "object", "required": ["rate"],
-                     "properties": {"rate": _MONEY, "source": {"type": "string"}}})
-openapi.register("get", "/exchange-rates", "List exchange rates (currency?, year?)")
 openapi.register("post", "/arrangements/{reference}/expenses",
                  "Record an expense: converted, allocated to the parties (Art. 5)",
                  "Expense", 201, _EXPENSE_SCHEMA)
@@ -322,10 +243,3 @@ openapi.register("delete", "/arrangements/{reference}/expenses/{id}",
                  "Delete an expense (version? as a query parameter)", None, 204)
 openapi.register("get", "/arrangements/{reference}/cost-split",
                  "Cost split and settlement for a period (from?, to?)")
-openapi.register("get", "/arrangements/{reference}/budgets", "Budget versus actual")
-openapi.register("put", "/arrangements/{reference}/budgets",
-                 "Set a budget line (category, year, organization?, amount)", "Budget", 200, {
-                     "type": "object", "required": ["category", "year", "amount"],
-                     "properties": {"category": {"type": "string"}, "year": {"type": "integer"},
-                                    "organization": {"type": "string", "nullable": True},
-                                    "amount": _MONEY, "note": {"type": "string"}}})

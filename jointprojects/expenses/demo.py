@@ -12,8 +12,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from jointprojects.expenses import services
-from jointprojects.expenses.services import ExpenseData
+from jointprojects.budgets import services as budgets
+from jointprojects.exchange_rates import services as exchange_rates
+from jointprojects.expenses import figures, recording
+from jointprojects.expenses.checks import ExpenseData
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.services import ShareData
 
@@ -50,7 +52,8 @@ def load_demo_expenses(arrangements: list[Any], admin: Any) -> None:
     rng = random.Random(1997)  # noqa: S311 - reproducible demo figures, not cryptography
     for currency, rates in RATES.items():
         for month, rate in zip(MONTHS, rates, strict=True):
-            services.set_rate(currency, month, rate, "UN operational rates of exchange", admin)
+            exchange_rates.set_rate(currency, month, rate, "UN operational rates of exchange",
+                                    admin)
 
     for index, sa in enumerate(arrangements):
         parties = sa.party_codes
@@ -72,15 +75,15 @@ def load_demo_expenses(arrangements: list[Any], admin: Any) -> None:
             paid_by=parties[0], description="Refund of a cancelled hotel booking",
             document_reference=f"{sa.reference[3:]}-CR-01"))
         items.sort(key=lambda item: item.date or date.min)  # every demo expense has a date
-        services.record_expenses(sa, items, admin)
+        recording.record_expenses(sa, items, admin)
         # A budget per arrangement: travel a little under what was spent (so the overrun
         # flag shows), meetings and equipment comfortably above.
         whole_year = (date(2026, 1, 1), date(2026, 12, 31))
-        spent = {category: services.cost_split(sa, *whole_year, category=category).total
+        spent = {category: figures.cost_split(sa, *whole_year, category=category).total
                  for category in ("travel", "meetings", "equipment")}
         for category, factor in (("travel", "0.8"), ("meetings", "1.5"), ("equipment", "2")):
             planned = max(spent[category] * Decimal(factor), Decimal(5000))
-            services.set_budget(sa, category, 2026, None, str(planned.quantize(Decimal(1))),
+            budgets.set_budget(sa, category, 2026, None, str(planned.quantize(Decimal(1))),
                                 admin, "Approved work plan 2026")
 
     # An amendment of the first arrangement: from 1 September 2026 the parties share equally

@@ -1,4 +1,4 @@
-"""Forms for expenses, exchange rates and budgets. Amounts are text: the services parse them
+"""Forms for expenses. Amounts are text: the services parse them
 exactly ("1 234,50" as well as "1234.50") and name what is wrong."""
 
 from __future__ import annotations
@@ -31,22 +31,3 @@ class ExpenseForm(FlaskForm):
 
 class DeleteForm(FlaskForm):
     version = HiddenField()
-
-
-class RateForm(FlaskForm):
-    currency = SelectField("Currency",
-                           choices=[c for c in CURRENCY_CHOICES if c[0] != "USD"], default="EUR")
-    month = StringField("Month", validators=[DataRequired()],
-                        render_kw={"type": "month", "placeholder": "YYYY-MM"})
-    rate = StringField("Units per 1 USD", validators=[DataRequired()],
-                       render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    source = StringField("Source", validators=[Optional(), Length(max=300)])
-
-
-class BudgetForm(FlaskForm):
-    category = SelectField("Category", choices=CATEGORY_CHOICES)
-    year = StringField("Year", validators=[DataRequired()], render_kw={"inputmode": "numeric"})
-    organization = SelectField("Funded by", choices=[], validate_choice=False)
-    amount = StringField("Amount", validators=[DataRequired()],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    note = StringField("Note", validators=[Optional(), Length(max=5000)])

@@ -1,4 +1,4 @@
-"""Expenses, their allocation to the parties, exchange rates and budgets (Art. 5).
+"""Expenses and their allocation to the parties (Art. 5).
 
 Each expense keeps its parts per party (DOMAIN.md rule 4) as rows of ``expense_part`` so that
 every total is an exact SQL ``SUM``. The parts are derived data: they are recomputed whenever
@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
@@ -22,12 +22,7 @@ from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Rate
 
 if TYPE_CHECKING:
-    from jointprojects.auth.models import User
     from jointprojects.special_arrangements.models import SpecialArrangement
-
-#: Rates are UN operational rates of exchange: units of a currency per one US dollar.
-RATE_BASE_CURRENCY = "USD"
-
 
 class Expense(Model):
     __tablename__ = "expense"
@@ -102,46 +97,3 @@ class ExpenseTotal(Model):
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     expense_count: Mapped[int] = mapped_column(default=0)
-
-
-class ExchangeRate(Model):
-    """A monthly operational rate: units of ``currency`` per one US dollar."""
-
-    __tablename__ = "exchange_rate"
-    __table_args__ = (
-        UniqueConstraint("currency", "month"),
-        CheckConstraint("rate > 0", name="rate_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3))
-    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
-    rate: Mapped[Decimal] = mapped_column(Rate)
-    source: Mapped[str] = mapped_column(String(300), default="")
-    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    entered_by: Mapped[User | None] = relationship("User")
-
-
-class Budget(Model):
-    """A planned amount per arrangement, cost category, year and (optionally) party."""
-
-    __tablename__ = "budget"
-    __table_args__ = (
-        UniqueConstraint("arrangement_id", "category", "year", "organization_id"),
-        CheckConstraint("amount >= 0", name="amount_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    arrangement_id: Mapped[int] = mapped_column(
-        ForeignKey("special_arrangement.id", ondelete="CASCADE"), index=True
-    )
-    category: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int]
-    #: The party funding this line, or None for the arrangement as a whole.
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
-    amount: Mapped[Decimal] = mapped_column(Money)
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    organization: Mapped[Organization | None] = relationship()

@@ -1,23 +1,26 @@
 """Web pages for expenses (Art. 5): lists with filters and totals, record/edit/delete forms,
-the exchange rates table, budgets, and the finance section of the arrangement page."""
+and the finance section of the arrangement page (the exchange rates table and budgets have
+their own packages)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from jointprojects.auth import policy
-from jointprojects.auth.policy import BUDGET_WRITE, EXPENSE_WRITE, RATE_WRITE, READ, requires
+from jointprojects.auth.policy import EXPENSE_WRITE, READ, requires
+from jointprojects.budgets import services as budgets
 from jointprojects.errors import Conflict, DomainError
-from jointprojects.expenses import services
-from jointprojects.expenses.forms import BudgetForm, DeleteForm, ExpenseForm, RateForm
+from jointprojects.exchange_rates import services as rates
+from jointprojects.expenses import checks, figures, recording, services
+from jointprojects.expenses.forms import DeleteForm, ExpenseForm
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import MINOR_UNITS, format_money, to_json
+from jointprojects.money import format_money, to_json
 from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.transaction import flashed_errors, form_errors
@@ -44,11 +47,11 @@ def _date_arg(name: str, problems: list[str]) -> date | None:
         return None
 
 
-def _filters() -> tuple[services.ExpenseFilter, dict[str, str], list[str]]:
+def _filters() -> tuple[figures.ExpenseFilter, dict[str, str], list[str]]:
     problems: list[str] = []
     args = {k: request.args.get(k, "").strip()
             for k in ("from", "to", "category", "paid_by", "arrangement")}
-    filters = services.ExpenseFilter(
+    filters = figures.ExpenseFilter(
         date_from=_date_arg("from", problems), date_to=_date_arg("to", problems),
         category=args["category"] or None, paid_by=args["paid_by"] or None,
         arrangement=args["arrangement"] or None,
@@ -56,8 +59,8 @@ def _filters() -> tuple[services.ExpenseFilter, dict[str, str], list[str]]:
     return filters, args, problems
 
 
-def _expense_data(form: ExpenseForm) -> services.ExpenseData:
-    return services.ExpenseData(
+def _expense_data(form: ExpenseForm) -> checks.ExpenseData:
+    return checks.ExpenseData(
         date=form.date.data, category=form.category.data, amount=form.amount.data,
         currency=form.currency.data, paid_by=form.paid_by.data,
         description=form.description.data or "", exchange_rate=form.exchange_rate.data or None,
@@ -87,9 +90,9 @@ def _saved_message(expense: Expense, sa: SpecialArrangement, verb: str) -> str:
 def index():  # type: ignore[no-untyped-def]
     """Every expense across arrangements, filterable."""
     filters, args, problems = _filters()
-    page = paginate(services.expense_query(None, filters)
+    page = paginate(figures.expense_query(None, filters)
                     .options(selectinload(Expense.arrangement)))
-    parts = services.parts_of([e.id for e in page.items])
+    parts = figures.parts_of([e.id for e in page.items])
     arrangements = db.session.scalars(
         db.select(SpecialArrangement).where(SpecialArrangement.status != "draft")
         .order_by(SpecialArrangement.reference)).all()
@@ -114,13 +117,13 @@ def arrangement(reference: str):  # type: ignore[no-untyped-def]
     if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
         problems.append("The period ends before it starts; the dates are ignored.")
         filters.date_from = filters.date_to = None
-    page = paginate(services.expense_query(sa, filters))
+    page = paginate(figures.expense_query(sa, filters))
     ids = [e.id for e in page.items]
-    totals = services.cost_split(sa, filters.date_from, filters.date_to,
+    totals = figures.cost_split(sa, filters.date_from, filters.date_to,
                                  category=filters.category, paid_by=filters.paid_by)
     return render_template(
-        "expenses/arrangement.html", sa=sa, page=page, parts=services.parts_of(ids),
-        flagged=services.over_budget_ids(sa, ids), totals=totals, args=args,
+        "expenses/arrangement.html", sa=sa, page=page, parts=figures.parts_of(ids),
+        flagged=budgets.over_budget_ids(sa, ids), totals=totals, args=args,
         problems=problems, categories=CATEGORIES,
     )
 
@@ -141,9 +144,9 @@ def create(reference: str):  # type: ignore[no-untyped-def]
             form.paid_by.data = current_user.organization.code
     if form.validate_on_submit():
         with form_errors(form, ALIASES):
-            expense = services.record_expense(sa, _expense_data(form), current_user)
+            expense = recording.record_expense(sa, _expense_data(form), current_user)
             flash(_saved_message(expense, sa, "recorded"), "success")
-            for warning in services.budget_overruns(expense):
+            for warning in budgets.budget_overruns(expense):
                 flash(warning, "warning")
             return redirect(url_for(".detail", expense_id=expense.id))
     return render_template("expenses/form.html", form=form, sa=sa, expense=None), _status(form)
@@ -158,7 +161,7 @@ def detail(expense_id: int):  # type: ignore[no-untyped-def]
     return render_template(
         "expenses/detail.html", expense=expense, sa=sa,
         parts={p.organization.code: p.amount for p in expense.parts},
-        warnings=services.budget_overruns(expense), history=services.expense_history(expense),
+        warnings=budgets.budget_overruns(expense), history=services.expense_history(expense),
         delete_form=DeleteForm(version=str(expense.version)),
     )
 
@@ -176,7 +179,7 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
         form.description.data = expense.description
         form.amount.data = to_json(expense.amount, expense.currency)
         form.currency.data, form.paid_by.data = expense.currency, expense.paid_by.code
-        form.exchange_rate.data = (services.rate_to_json(expense.exchange_rate)
+        form.exchange_rate.data = (rates.rate_to_json(expense.exchange_rate)
                                    if expense.rate_source == "given" else "")
         form.document_reference.data = expense.document_reference
         form.version.data = str(expense.version)
@@ -184,9 +187,9 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
         expected = int(form.version.data) if (form.version.data or "").isdigit() else None
         reference = sa.reference
         with form_errors(form, ALIASES) as outcome:
-            services.update_expense(expense, _expense_data(form), expected, current_user)
+            recording.update_expense(expense, _expense_data(form), expected, current_user)
             flash(_saved_message(expense, sa, "saved"), "success")
-            for warning in services.budget_overruns(expense):
+            for warning in budgets.budget_overruns(expense):
                 flash(warning, "warning")
             return redirect(url_for(".detail", expense_id=expense.id))
         current = db.session.get(Expense, expense_id)
@@ -211,77 +214,13 @@ def delete(expense_id: int):  # type: ignore[no-untyped-def]
     form.validate_on_submit()  # the CSRF token is checked globally before the view runs
     expected = int(form.version.data) if (form.version.data or "").isdigit() else None
     with flashed_errors():
-        services.delete_expense(expense, expected, current_user)
+        recording.delete_expense(expense, expected, current_user)
         flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are "
               "updated.", "success")
         return redirect(url_for(".arrangement", reference=reference))
     if db.session.get(Expense, expense_id) is None:
         return redirect(url_for(".arrangement", reference=reference))
     return redirect(url_for(".detail", expense_id=expense_id))
-
-
-# --- exchange rates ------------------------------------------------------------------------------
-
-@bp.route("/rates", methods=["GET", "POST"])
-@login_required
-@requires(READ)
-def rates():  # type: ignore[no-untyped-def]
-    """The monthly rates table (units per one US dollar) and, for finance, its form."""
-    form = RateForm()
-    if request.method == "POST":
-        if not policy.can(current_user, RATE_WRITE):
-            abort(403)
-        if form.validate_on_submit():
-            with form_errors(form):
-                rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
-                                         form.source.data, current_user)
-                flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} {rate.currency} "
-                      f"for {rate.month}.", "success")
-                return redirect(url_for(".rates", currency=rate.currency))
-    currency = request.args.get("currency", "").strip().upper()
-    year = request.args.get("year", "").strip()
-    page = paginate(services.rate_query(currency, year if year.isdigit() else None))
-    return render_template(
-        "expenses/rates.html", form=form, page=page, args={"currency": currency, "year": year},
-        currencies=sorted(c for c in MINOR_UNITS if c != "USD"),
-    ), _status(form)
-
-
-# --- budgets -------------------------------------------------------------------------------------
-
-@bp.route("/arrangements/<reference>/budgets", methods=["GET", "POST"])
-@login_required
-@requires(READ)
-def budgets(reference: str):  # type: ignore[no-untyped-def]
-    sa = get_arrangement(reference)
-    form = BudgetForm()
-    form.organization.choices = [("", "The arrangement as a whole")] + [
-        (c, c) for c in sa.party_codes]
-    if request.method == "GET":
-        form.year.data = str(date.today().year)
-    if request.method == "POST":
-        if not policy.can(current_user, BUDGET_WRITE):
-            abort(403)
-        if form.validate_on_submit():
-            with form_errors(form):
-                services.set_budget(sa, form.category.data, form.year.data,
-                                    form.organization.data or None, form.amount.data,
-                                    current_user, form.note.data or "")
-                flash("Budget line saved.", "success")
-                return redirect(url_for(".budgets", reference=reference))
-    return render_template("expenses/budgets.html", sa=sa, form=form,
-                           lines=services.budget_vs_actual(sa)), _status(form)
-
-
-@bp.route("/arrangements/<reference>/budgets/<int:budget_id>/delete", methods=["POST"])
-@login_required
-@requires(BUDGET_WRITE)
-def delete_budget(reference: str, budget_id: int):  # type: ignore[no-untyped-def]
-    sa = get_arrangement(reference)
-    with flashed_errors():
-        services.delete_budget(sa, budget_id, current_user)
-        flash("Budget line deleted.", "success")
-    return redirect(url_for(".budgets", reference=reference))
 
 
 # --- the finance section of the arrangement page -------------------------------------------------
@@ -295,14 +234,14 @@ def finance_extras(sa: SpecialArrangement) -> dict[str, Any]:
     date_from = _date_arg("split_from", problems)
     date_to = _date_arg("split_to", problems)
     try:
-        split = services.cost_split(sa, date_from, date_to)
+        split = figures.cost_split(sa, date_from, date_to)
     except DomainError as exc:
         problems.append(str(exc))
         date_from = date_to = None
-        split = services.cost_split(sa)
+        split = figures.cost_split(sa)
     return {"finance": {
         "split": split, "from": date_from, "to": date_to, "problems": problems,
-        "budget": services.budget_vs_actual(sa),
+        "budget": budgets.budget_vs_actual(sa),
     }}
 
 
@@ -310,10 +249,3 @@ def finance_context(_app: Any, *, arrangement: SpecialArrangement) -> dict[str, 
     """Receiver of ``arrangement_detail_context`` (the factory connects it): the finance
     section's data for the arrangement page."""
     return finance_extras(arrangement)
-
-
-@bp.app_template_filter("rate")
-def rate_filter(rate: Any) -> str:
-    """An exchange rate without trailing zeros (never in exponent notation)."""
-    return "" if rate is None else services.rate_to_json(rate)
-

@@ -2,9 +2,9 @@
 
 Each cost item is borne wholly by one organization (never split by an arrangement's shares)
 and converted into that organization's reporting currency with the monthly rate table
-(:func:`convert_amount`, exactly as expenses are converted); totals are per bearing
-organization. Plain data for the pages, the API and ``reports/``, in a constant number of
-queries.
+(:func:`jointprojects.exchange_rates.services.convert_amount`, exactly as expenses are
+converted); totals are per bearing organization. Plain data for the pages, the API and
+``reports/``, in a constant number of queries.
 """
 
 from __future__ import annotations
@@ -18,59 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from jointprojects.expenses.models import RATE_BASE_CURRENCY, ExchangeRate
+from jointprojects.exchange_rates.services import RateBook, convert_amount
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
 from jointprojects.personnel_exchanges.services import _with_relations, current_day
-from jointprojects.special_arrangements.allocation import convert
 
 # --- money: reporting currency ----------------------------------------------------------------
-
-class RateBook:
-    """Monthly operational rates (units of a currency per one US dollar) loaded in one query
-    for the (currency, month) pairs needed. ``cache`` has the shape the expenses feature's
-    :func:`~jointprojects.expenses.services.cross_rate` reads, so it asks no more queries."""
-
-    def __init__(self, needs: set[tuple[str, str]]) -> None:
-        self.cache: dict[tuple[str, str], Decimal | None] = dict.fromkeys(needs)
-        for currency, month in needs:
-            if currency == RATE_BASE_CURRENCY:
-                self.cache[(currency, month)] = Decimal(1)
-        currencies = {c for c, _ in needs if c != RATE_BASE_CURRENCY}
-        months = {m for _, m in needs}
-        if currencies and months:
-            rows = db.session.execute(
-                select(ExchangeRate.currency, ExchangeRate.month, ExchangeRate.rate)
-                .where(ExchangeRate.currency.in_(currencies), ExchangeRate.month.in_(months))
-            )
-            for currency, month, rate in rows:
-                if (currency, month) in self.cache:
-                    self.cache[(currency, month)] = rate
-
-    def per_usd(self, currency: str, month: str) -> Decimal | None:
-        if currency == RATE_BASE_CURRENCY:
-            return Decimal(1)
-        return self.cache.get((currency, month))
-
-
-def convert_amount(amount: Decimal, currency: str, target: str, month: str,
-                   rates: RateBook) -> Decimal | None:
-    """``amount`` in ``currency`` expressed in ``target`` with the rates of ``month``, exactly
-    as expenses are converted (DOMAIN.md rule 2): the cross rate ``rate(currency) /
-    rate(target)`` of the expenses feature (:func:`~jointprojects.expenses.services.cross_rate`,
-    units per one US dollar in the table, 10 decimals), then the engine's
-    :func:`~jointprojects.special_arrangements.allocation.convert` (``amount / rate``,
-    ROUND_HALF_UP to ``target``'s minor unit). Same currency: the amount itself. None when a
-    rate of the month is missing.
-    """
-    if currency == target:
-        return amount
-    from jointprojects.expenses.services import cross_rate
-
-    rate, missing = cross_rate(currency, target, month, rates.cache)
-    if rate is None or missing:
-        return None
-    return convert(amount, rate, target)
 
 
 def rate_month(item: ExchangeCostItem, exchange: PersonnelExchange) -> str:

@@ -23,7 +23,7 @@ a temporary basis" and "enter into special arrangements, if necessary". The rule
   the maximum and the overlap rule again;
 * cost items are borne wholly by one organization (never split by an arrangement's shares);
   totals per organization are converted into that organization's reporting currency with the
-  monthly rate table (:func:`~jointprojects.personnel_exchanges.costs.convert_amount`).
+  monthly rate table (:func:`~jointprojects.exchange_rates.services.convert_amount`).
 
 Services take plain data, validate everything first and raise one :class:`DomainError`;
 they flush and never commit. Every change writes an audit row in the same transaction.

@@ -3,7 +3,7 @@ uploaded spreadsheets stored through the expense services.
 
 Cost report: :func:`cost_report` gathers the plain data of :class:`reports.data.CostSplitReport`
 for an arrangement and a period. Its figures come from
-:func:`jointprojects.expenses.services.cost_split`, the very function behind
+:func:`jointprojects.expenses.figures.cost_split`, the very function behind
 ``GET /api/v1/arrangements/<ref>/cost-split``, so the workbook's check column compares its live
 formulas with the API's figures to the cent. The expenses are a generator over a keyset-paged
 query (:func:`expense_lines`): one page of :data:`PAGE_SIZE` expenses and their parts at a
@@ -14,8 +14,8 @@ during a download would show as DIFFERS in the workbook's check column, never si
 
 Imports: :func:`import_expenses` and :func:`import_rates` read an .xlsx or .csv with
 :mod:`reports.imports` (size, zip and XML safety checks; every cell validated), then store
-every row through :func:`~jointprojects.expenses.services.record_expenses` or
-:func:`~jointprojects.expenses.services.set_rate`, which audit what they store. All rows or
+every row through :func:`~jointprojects.expenses.recording.record_expenses` or
+:func:`~jointprojects.exchange_rates.services.set_rate`, which audit what they store. All rows or
 none: any bad row raises :class:`ImportFailed` listing every bad row with its spreadsheet row
 number, column and reason, the file's own problems and the services' rules alike (a date
 before entry into force, a month without a rate). They flush, never commit: the caller
@@ -35,10 +35,16 @@ from typing import IO, Any
 from sqlalchemy import BigInteger, and_, delete, func, or_, select, type_coerce
 
 from jointprojects.auth.models import utcnow
+from jointprojects.budgets import services as budgets
 from jointprojects.database import restart_transaction
 from jointprojects.errors import Collector, Conflict, DomainError, FieldError, NotFound
-from jointprojects.expenses import services as expenses
-from jointprojects.expenses.models import ExchangeRate, Expense, ExpensePart
+from jointprojects.exchange_rates import services as exchange_rates
+from jointprojects.exchange_rates.models import ExchangeRate
+from jointprojects.expenses import checks as expense_checks
+from jointprojects.expenses import figures as expense_figures
+from jointprojects.expenses import recording as expense_recording
+from jointprojects.expenses import services as expense_services
+from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
@@ -155,7 +161,7 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
     for open). ``expenses`` is a generator reading the database while the workbook is
     written: consume it in the same transaction. Raises DomainError when the period ends
     before it starts."""
-    split = expenses.cost_split(sa, date_from, date_to)
+    split = expense_figures.cost_split(sa, date_from, date_to)
     currency = sa.currency
     info = ArrangementInfo(
         reference=sa.reference, title=sa.title, project_code=sa.project.code,
@@ -290,7 +296,7 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
 def _versions(sa: SpecialArrangement, date_from: date | None,
               date_to: date | None) -> list[ShareVersion]:
     """The versions in force that applied on some day of the period."""
-    versions = expenses.engine_versions(sa)
+    versions = expense_recording.engine_versions(sa)
     result = []
     for index, v in enumerate(versions):
         following = versions[index + 1].effective_date if index + 1 < len(versions) else None
@@ -311,7 +317,7 @@ def _budget(sa: SpecialArrangement, date_from: date | None,
     """Budget versus actual for the years the period touches (actual over each whole year,
     as on the arrangement's page)."""
     lines = []
-    for line in expenses.budget_vs_actual(sa):
+    for line in budgets.budget_vs_actual(sa):
         if date_from is not None and line.year < date_from.year:
             continue
         if date_to is not None and line.year > date_to.year:
@@ -326,7 +332,7 @@ def rates_used(sa: SpecialArrangement, date_from: date | None = None,
     """The rates the period's expenses were converted with, per currency, month, rate and
     source (one SQL aggregate); for rates taken from the table in an arrangement not
     reporting in USD, also the table's rates per USD they were crossed from."""
-    month = expenses.month_expression(Expense.date)
+    month = expense_services.month_expression(Expense.date)
     condition = [Expense.arrangement_id == sa.id, Expense.currency != sa.currency]
     if date_from is not None:
         condition.append(Expense.date >= date_from)
@@ -492,7 +498,7 @@ _SERVICE_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
 def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
                     user: Any) -> ExpenseImport:
     """Store every expense of the file into ``sa`` (converted, allocated, audited by
-    :func:`~jointprojects.expenses.services.record_expenses`), or none.
+    :func:`~jointprojects.expenses.recording.record_expenses`), or none.
 
     Raises :class:`ImportFailed` naming every bad row: the cell checks of
     :func:`reports.imports.parse_expense_rows` and the services' rules on the rows whose
@@ -509,7 +515,7 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
     if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
         raise ImportFailed(problems)
     items = [
-        expenses.ExpenseData(
+        expense_checks.ExpenseData(
             date=r.date, category=r.category, amount=r.amount, currency=r.currency,
             paid_by=r.paid_by, description=r.description, exchange_rate=r.exchange_rate,
             document_reference=r.document_reference)
@@ -522,7 +528,8 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
     for start in range(0, len(items), CHUNK_ROWS):
         chunk = slice(start, start + CHUNK_ROWS)
         try:
-            stored = expenses.record_expense_batch(sa, items[chunk], user, prefix="rows")
+            stored = expense_recording.record_expense_batch(sa, items[chunk], user,
+                                                            prefix="rows")
         except DomainError as exc:
             # Name the bad rows of this chunk and of every later one; the caller rolls back
             # the chunks already recorded.
@@ -534,12 +541,12 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
     return summary.result()
 
 
-def _validate(sa: SpecialArrangement, items: list[expenses.ExpenseData],
+def _validate(sa: SpecialArrangement, items: list[expense_checks.ExpenseData],
               rows: Sequence[sheet.ExpenseRow], user: Any) -> list[RowProblem]:
     """The services' problems with ``items``, without recording them
-    (:func:`~jointprojects.expenses.services.check_expenses`)."""
+    (:func:`~jointprojects.expenses.checks.check_expenses`)."""
     try:
-        expenses.check_expenses(sa, items, prefix="rows")
+        expense_checks.check_expenses(sa, items, prefix="rows")
     except DomainError as exc:
         return _service_problems(exc, rows)
     return []
@@ -571,7 +578,7 @@ class _Summary:
         self.count = 0
         self.lines: list[ExpensePreviewLine] = []
 
-    def add(self, stored: Sequence[expenses.RecordedExpense],
+    def add(self, stored: Sequence[expense_recording.RecordedExpense],
             rows: Sequence[sheet.ExpenseRow]) -> None:
         zero = Decimal(0)
         for expense, row in zip(stored, rows, strict=True):
@@ -603,7 +610,7 @@ class _Summary:
 
 def import_rates(filename: str, data: bytes, user: Any) -> RateImport:
     """Enter or correct every monthly rate of the file (units per one US dollar) through
-    :func:`~jointprojects.expenses.services.set_rate` (audited), or none. Raises
+    :func:`~jointprojects.exchange_rates.services.set_rate` (audited), or none. Raises
     :class:`ImportFailed` naming every bad row. Flushes; the caller commits or rolls back."""
     table = read_upload(filename, data)
     rows, errors = sheet.parse_rate_rows(table, currencies=MINOR_UNITS)
@@ -619,7 +626,7 @@ def import_rates(filename: str, data: bytes, user: Any) -> RateImport:
     lines = []
     for r in rows:
         try:
-            expenses.set_rate(r.currency, r.month, r.rate, r.source, user)
+            exchange_rates.set_rate(r.currency, r.month, r.rate, r.source, user)
         except Conflict as exc:  # the session is no longer usable: stop here
             problems += [RowProblem(r.row, e.field, e.message) for e in exc.errors]
             break

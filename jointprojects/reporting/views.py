@@ -163,7 +163,7 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
         return redirect(url_for(".arrangement", reference=sa.reference))
     flash(f"{result.count} exchange rate{'s' if result.count != 1 else ''} from {filename} "
           f"saved ({result.created} new, {result.replaced} corrected).", "success")
-    return redirect(url_for(".rates"))
+    return redirect(url_for("exchange_rates.rates"))
 
 
 @bp.route("/imports/<token>/cancel", methods=["POST"])

@@ -1,15 +1,19 @@
 """Amendments of a special arrangement's shares by mutual consent (Art. 10.2 by analogy).
 
 An amendment is a new version of the shares (and ceilings), pending until every party has
-recorded its written consent; the last consent brings it into force and re-allocates the
-expenses it covers. A pending amendment can be withdrawn. Services take plain data, validate
-everything first and raise one :class:`DomainError`; they flush, never commit.
+recorded its written consent; the last consent brings it into force and announces it
+(:data:`~jointprojects.special_arrangements.signals.amendment_in_force`): the expenses
+feature re-allocates the expenses it covers. A pending amendment can be withdrawn. Services
+take plain data, validate everything first and raise one :class:`DomainError`; they flush,
+never commit.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+
+from flask import current_app
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
@@ -24,6 +28,7 @@ from jointprojects.special_arrangements.services import (
     validate_shares,
     version_snapshot,
 )
+from jointprojects.special_arrangements.signals import amendment_in_force
 
 # --- Amendments (Art. 10.2 by analogy) -------------------------------------------------------
 
@@ -86,7 +91,7 @@ def consent(
     user: Any,
 ) -> Consent:
     """Record a party's written consent; the last consent brings the amendment into force
-    and re-allocates the expenses it covers."""
+    and sends ``amendment_in_force`` (the expenses it covers are re-allocated)."""
     party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
     if version.status != "pending":
         raise Conflict(f"Amendment {version.number} is already {version.status.replace('_', ' ')}.")
@@ -109,9 +114,11 @@ def consent(
         audit.record(
             "update", version, parent=sa, before=before, after=version_snapshot(version), user=user
         )
-        from jointprojects.expenses.services import reallocate
-
-        reallocate(sa, from_date=version.effective_date)
+        amendment_in_force.send(
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            arrangement=sa,
+            effective_date=version.effective_date,
+        )
     return record
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.errors import DomainError
-from jointprojects.expenses import services
+from jointprojects.exchange_rates import services as rate_services
+from jointprojects.expenses import checks, recording
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.extensions import db
 from jointprojects.special_arrangements.services import CeilingData
@@ -20,7 +21,7 @@ from tests.expenses.conftest import expense, totals_fresh, totals_table
 VOLATILE = {"id", "arrangement_id", "created_at", "updated_at"}
 
 
-def _items(seed: int, n: int, start: date) -> list[services.ExpenseData]:
+def _items(seed: int, n: int, start: date) -> list[checks.ExpenseData]:
     rng = random.Random(seed)  # noqa: S311 - test data
     items = []
     for _ in range(n):
@@ -69,13 +70,13 @@ def test_bulk_and_one_by_one_store_the_same(make_arrangement, make_user, with_ce
     ceilings = [CeilingData("INTERPOL", "2500.00")] if with_ceilings else []
     one, bulk = make_arrangement(ceilings=ceilings), make_arrangement(ceilings=ceilings)
     for month in ("2025-03", "2025-04", "2025-05", "2025-06"):
-        services.set_rate("EUR", month, "0.9137", "", finance)
-        services.set_rate("JPY", month, "151.25", "", finance)
+        rate_services.set_rate("EUR", month, "0.9137", "", finance)
+        rate_services.set_rate("JPY", month, "151.25", "", finance)
     later, earlier = _items(1, 60, date(2025, 4, 1)), _items(2, 40, date(2025, 3, 1))
     for batch in (later, earlier):  # the second batch is dated before the first
         for item in batch:
-            services.record_expense(one, item, finance)
-        stored = services.record_expenses(bulk, batch, finance)
+            recording.record_expense(one, item, finance)
+        stored = recording.record_expenses(bulk, batch, finance)
         assert len(stored) == len(batch)
         assert all(e.parts for e in stored)
     db.session.commit()
@@ -97,7 +98,7 @@ def test_bulk_and_one_by_one_store_the_same(make_arrangement, make_user, with_ce
 def test_the_import_batch_returns_what_it_stored(make_arrangement, make_user):
     finance = make_user("finance", "UN")
     sa = make_arrangement(ceilings=[CeilingData("UN", "100.00")])
-    recorded = services.record_expense_batch(sa, [expense(amount="150.00"), expense()], finance)
+    recorded = recording.record_expense_batch(sa, [expense(amount="150.00"), expense()], finance)
     db.session.commit()
     assert [r.parts for r in recorded] == [
         {"UN": Decimal("82.50"), "INTERPOL": Decimal("67.50")},
@@ -114,7 +115,7 @@ def test_a_bad_row_in_the_middle_of_a_big_batch_stores_nothing(make_arrangement,
     items = [expense(description=f"row {i}") for i in range(3000)]
     items[1500] = expense(currency="EUR", date=date(2020, 1, 1))
     items[2000] = expense(paid_by="UNODC")
-    for record in (services.record_expenses, services.record_expense_batch):
+    for record in (recording.record_expenses, recording.record_expense_batch):
         with pytest.raises(DomainError) as caught:
             record(sa, items, finance)
         fields = {e.field for e in caught.value.errors}
@@ -129,9 +130,9 @@ def test_a_bad_row_in_the_middle_of_a_big_batch_stores_nothing(make_arrangement,
 
 def test_check_expenses_names_bad_rows_and_stores_nothing(make_arrangement, make_user):
     sa = make_arrangement()
-    services.check_expenses(sa, [expense(), expense(amount="2.50")])
+    checks.check_expenses(sa, [expense(), expense(amount="2.50")])
     with pytest.raises(DomainError) as caught:
-        services.check_expenses(sa, [expense(), expense(category="lunch")], prefix="lines")
+        checks.check_expenses(sa, [expense(), expense(category="lunch")], prefix="lines")
     assert [e.field for e in caught.value.errors] == ["lines[1].category"]
     db.session.flush()
     assert db.session.scalar(db.select(db.func.count()).select_from(Expense)) == 0

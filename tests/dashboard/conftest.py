@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from jointprojects.expenses.models import Budget, ExpenseTotal
+from jointprojects.budgets.models import Budget
+from jointprojects.expenses.models import ExpenseTotal
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import delete, select, text, update
 
 from jointprojects import totals
-from jointprojects.expenses.models import Budget, ExpenseTotal
+from jointprojects.budgets.models import Budget
+from jointprojects.expenses.models import ExpenseTotal
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.projects.models import project_area
 from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from jointprojects.expenses.checks import ExpenseData
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
-from jointprojects.expenses.services import ExpenseData
 from jointprojects.extensions import db
 
 

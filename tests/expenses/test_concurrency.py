@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, text
 
 from jointprojects.errors import Conflict
-from jointprojects.expenses import services
+from jointprojects.expenses import recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.projects.models import Project
@@ -32,15 +32,15 @@ def _user(user_id: int) -> Any:
 def test_two_users_saving_one_expense_at_once_do_not_overwrite_each_other(
         app, make_arrangement, finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     expense_id, finance_id = e.id, finance.id
-    services.update_expense(e, expense(amount="150.00"), 1, finance)  # not committed yet
+    recording.update_expense(e, expense(amount="150.00"), 1, finance)  # not committed yet
 
     def second() -> Any:
         mine = db.session.get(Expense, expense_id)
         assert mine.version == 1  # read before the first save is committed
-        return services.update_expense(mine, expense(amount="999.00"), 1, _user(finance_id))
+        return recording.update_expense(mine, expense(amount="999.00"), 1, _user(finance_id))
 
     thread = in_other_session(app, second)
     thread.join(timeout=1)
@@ -58,16 +58,16 @@ def test_two_users_saving_one_expense_at_once_do_not_overwrite_each_other(
 def test_a_save_based_on_a_version_changed_meanwhile_is_a_conflict(app, make_arrangement,
                                                                     finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     assert e.version == 1  # loaded in this session, then someone else saves and commits
     expense_id, finance_id = e.id, finance.id
-    thread = in_other_session(app, lambda: services.update_expense(
+    thread = in_other_session(app, lambda: recording.update_expense(
         db.session.get(Expense, expense_id), expense(amount="120.00"), 1, _user(finance_id)))
     thread.join(timeout=10)
     assert thread.error is None
     with pytest.raises(Conflict):  # the UPDATE ... WHERE version = 1 finds no row
-        services.update_expense(e, expense(amount="999.00"), None, finance)
+        recording.update_expense(e, expense(amount="999.00"), None, finance)
     db.session.rollback()
     assert db.session.get(Expense, expense_id).amount == Decimal("120.00")
 
@@ -75,15 +75,15 @@ def test_a_save_based_on_a_version_changed_meanwhile_is_a_conflict(app, make_arr
 def test_deleting_an_expense_someone_else_just_changed_is_a_conflict(app, make_arrangement,
                                                                      finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     assert e.version == 1
     expense_id, finance_id = e.id, finance.id
-    in_other_session(app, lambda: services.update_expense(
+    in_other_session(app, lambda: recording.update_expense(
         db.session.get(Expense, expense_id), expense(amount="120.00"), 1,
         _user(finance_id))).join(timeout=10)
     with pytest.raises(Conflict):
-        services.delete_expense(e, None, finance)
+        recording.delete_expense(e, None, finance)
     db.session.rollback()
     assert db.session.get(Expense, expense_id) is not None
 
@@ -92,11 +92,11 @@ def test_expenses_recorded_at_once_are_allocated_in_order_under_ceilings(
         app, make_arrangement, finance):
     sa = make_arrangement(ceilings=[CeilingData("INTERPOL", "50.00")])
     sa_id, finance_id = sa.id, finance.id
-    first = services.record_expense(sa, expense(date=date(2025, 2, 1)), finance)
+    first = recording.record_expense(sa, expense(date=date(2025, 2, 1)), finance)
 
     def second() -> Any:
         mine = db.session.get(SpecialArrangement, sa_id)
-        return services.record_expense(mine, expense(date=date(2025, 2, 2)),
+        return recording.record_expense(mine, expense(date=date(2025, 2, 2)),
                                        _user(finance_id)).id
 
     thread = in_other_session(app, second)

@@ -8,8 +8,11 @@ from datetime import date
 
 import pytest
 
-from jointprojects.expenses import services
-from jointprojects.expenses.models import ExchangeRate, Expense
+from jointprojects.budgets import services as budget_services
+from jointprojects.exchange_rates import services as rate_services
+from jointprojects.exchange_rates.models import ExchangeRate
+from jointprojects.expenses import recording
+from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from tests.conftest import PASSWORD, WebClient, csrf_from
 from tests.expenses.conftest import expense
@@ -86,11 +89,11 @@ def test_only_finance_records_expenses(make_arrangement, login, make_user):
 
 def test_an_edit_over_a_newer_version_shows_the_conflict(make_arrangement, web, finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     form_page = web.get(f"/expenses/{e.id}/edit").get_data(as_text=True)
     assert re.search(r'name="version"[^>]*value="1"|value="1"[^>]*name="version"', form_page)
-    services.update_expense(e, expense(amount="150.00"), 1, finance)  # someone else saves
+    recording.update_expense(e, expense(amount="150.00"), 1, finance)  # someone else saves
     db.session.commit()
     r = web.client.post(f"/expenses/{e.id}/edit", data={
         **FORM, "amount": "999.00", "version": "1", "csrf_token": csrf_from(form_page)})
@@ -102,7 +105,7 @@ def test_an_edit_over_a_newer_version_shows_the_conflict(make_arrangement, web, 
 
 def test_editing_changes_the_parts(make_arrangement, web, finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     r = web.post_form(f"/expenses/{e.id}/edit", {**FORM, "amount": "200", "version": "1"},
                       page=f"/expenses/{e.id}/edit", follow_redirects=True)
@@ -113,7 +116,7 @@ def test_editing_changes_the_parts(make_arrangement, web, finance):
 
 def test_delete_asks_for_confirmation_then_removes(make_arrangement, web, finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     page = web.get(f"/expenses/{e.id}").get_data(as_text=True)
     assert re.search(rf'action="/expenses/{e.id}/delete"[^>]*data-confirm="Delete this expense',
@@ -127,10 +130,10 @@ def test_delete_asks_for_confirmation_then_removes(make_arrangement, web, financ
 
 def test_a_stale_delete_is_refused_with_a_message(make_arrangement, web, finance):
     sa = make_arrangement()
-    e = services.record_expense(sa, expense(), finance)
+    e = recording.record_expense(sa, expense(), finance)
     db.session.commit()
     page = web.get(f"/expenses/{e.id}").get_data(as_text=True)
-    services.update_expense(e, expense(amount="5.00"), 1, finance)
+    recording.update_expense(e, expense(amount="5.00"), 1, finance)
     db.session.commit()
     r = web.client.post(f"/expenses/{e.id}/delete",
                         data={"csrf_token": csrf_from(page), "version": "1"},
@@ -141,10 +144,10 @@ def test_a_stale_delete_is_refused_with_a_message(make_arrangement, web, finance
 
 def test_the_list_filters_and_totals_per_party(make_arrangement, web, finance):
     sa = make_arrangement()
-    services.record_expense(sa, expense(date=date(2025, 2, 1), category="travel"), finance)
-    services.record_expense(sa, expense(date=date(2025, 3, 1), category="equipment",
+    recording.record_expense(sa, expense(date=date(2025, 2, 1), category="travel"), finance)
+    recording.record_expense(sa, expense(date=date(2025, 3, 1), category="equipment",
                                         paid_by="INTERPOL", amount="300.00"), finance)
-    services.set_budget(sa, "equipment", 2025, None, "100.00", finance)
+    budget_services.set_budget(sa, "equipment", 2025, None, "100.00", finance)
     db.session.commit()
     html = web.get(f"/expenses/arrangements/{sa.reference}").get_data(as_text=True)
     assert figures(html) == {("UN", "share"): "220.00", ("INTERPOL", "share"): "180.00"}
@@ -160,8 +163,8 @@ def test_the_list_filters_and_totals_per_party(make_arrangement, web, finance):
 
 def test_the_index_lists_expenses_across_arrangements(make_arrangement, web, finance):
     first, second = make_arrangement(), make_arrangement()
-    services.record_expense(first, expense(description="First venue"), finance)
-    services.record_expense(second, expense(description="Second venue"), finance)
+    recording.record_expense(first, expense(description="First venue"), finance)
+    recording.record_expense(second, expense(description="Second venue"), finance)
     db.session.commit()
     html = web.get("/expenses/").get_data(as_text=True)
     assert "First venue" in html and "Second venue" in html
@@ -190,7 +193,7 @@ def test_the_rates_page_lists_and_takes_rates(web, make_user):
 
 def test_the_budgets_page_sets_a_line_and_shows_actual(make_arrangement, web, finance):
     sa = make_arrangement()
-    services.record_expense(sa, expense(), finance)
+    recording.record_expense(sa, expense(), finance)
     db.session.commit()
     url = f"/expenses/arrangements/{sa.reference}/budgets"
     r = web.post_form(url, {"category": "travel", "year": "2025", "organization": "",
@@ -205,13 +208,13 @@ def test_the_budgets_page_sets_a_line_and_shows_actual(make_arrangement, web, fi
 def test_the_arrangement_page_shows_the_apis_figures_to_the_cent(make_arrangement, web,
                                                                 finance, api):
     sa = make_arrangement(shares={"UN": "33.33", "INTERPOL": "66.67"})
-    services.set_rate("EUR", "2025-02", "0.9137", "", finance)
-    services.set_rate("JPY", "2025-03", "149.7", "", finance)
+    rate_services.set_rate("EUR", "2025-02", "0.9137", "", finance)
+    rate_services.set_rate("JPY", "2025-03", "149.7", "", finance)
     for day, currency, amount, payer in [(date(2025, 2, 3), "EUR", "1234.57", "INTERPOL"),
                                          (date(2025, 2, 28), "USD", "0.05", "UN"),
                                          (date(2025, 3, 15), "JPY", "123457", "UN"),
                                          (date(2025, 3, 31), "USD", "-10.01", "INTERPOL")]:
-        services.record_expense(sa, expense(date=day, currency=currency, amount=amount,
+        recording.record_expense(sa, expense(date=day, currency=currency, amount=amount,
                                             paid_by=payer), finance)
     db.session.commit()
     client = api("leadership")

@@ -15,7 +15,8 @@ from sqlalchemy import text
 
 from jointprojects import totals
 from jointprojects.auth.models import User
-from jointprojects.expenses import services
+from jointprojects.budgets import services as budget_services
+from jointprojects.expenses import recording, services
 from jointprojects.projects.services import ProjectData, update_project
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services
@@ -107,18 +108,18 @@ def test_every_write_path_keeps_the_totals_equal_to_their_definitions(
     assert assert_consistent(db, sa, eur) == ({}, {})
 
     # Recording: one expense, several at once, and the bulk path of imports.
-    a = services.record_expense(sa, expense(date=date(2025, 2, 3)), finance)
-    services.record_expense(eur, expense(currency="EUR", amount="70.00"), finance)
-    services.record_expenses(sa, [expense(date=date(2025, 3, 9), paid_by="INTERPOL"),
+    a = recording.record_expense(sa, expense(date=date(2025, 2, 3)), finance)
+    recording.record_expense(eur, expense(currency="EUR", amount="70.00"), finance)
+    recording.record_expenses(sa, [expense(date=date(2025, 3, 9), paid_by="INTERPOL"),
                                   expense(date=date(2025, 3, 20), category="equipment")],
                              finance)
     assert_consistent(db, sa, eur)
-    batch = services.record_expense_batch(sa, [
+    batch = recording.record_expense_batch(sa, [
         expense(date=date(2025, 4, day), amount=f"{day}0.00", paid_by=payer)
         for day, payer in ((1, "UN"), (2, "INTERPOL"), (30, "UN"))], finance)
     assert len(batch) == 3
     # Without ceilings the bulk path allocates before inserting: another branch.
-    services.record_expense_batch(eur, [
+    recording.record_expense_batch(eur, [
         expense(date=date(2025, month, 5), currency="EUR", amount="12.34", category=category)
         for month, category in ((2, "travel"), (6, "equipment"), (6, "travel"))], finance)
     expenses_stored, _ = assert_consistent(db, sa, eur)
@@ -128,20 +129,20 @@ def test_every_write_path_keeps_the_totals_equal_to_their_definitions(
 
     # Correcting and deleting (under a ceiling, later parts are re-derived).
     b = services.get_expense(batch[1].id)
-    services.update_expense(b, expense(date=date(2025, 5, 2), amount="95.00",
+    recording.update_expense(b, expense(date=date(2025, 5, 2), amount="95.00",
                                        category="equipment"), b.version, finance)
     assert_consistent(db, sa, eur)
-    services.delete_expense(a, a.version, finance)
+    recording.delete_expense(a, a.version, finance)
     assert_consistent(db, sa, eur)
 
     # Budgets: a line for the whole arrangement, one per party, replaced, then deleted.
-    services.set_budget(sa, "travel", 2025, None, "500.00", finance)
-    line = services.set_budget(sa, "travel", 2025, "UN", "200.00", finance)
-    services.set_budget(eur, "equipment", 2026, "INTERPOL", "80.00", finance)
-    services.set_budget(sa, "travel", 2025, "UN", "250.00", finance)
+    budget_services.set_budget(sa, "travel", 2025, None, "500.00", finance)
+    line = budget_services.set_budget(sa, "travel", 2025, "UN", "200.00", finance)
+    budget_services.set_budget(eur, "equipment", 2026, "INTERPOL", "80.00", finance)
+    budget_services.set_budget(sa, "travel", 2025, "UN", "250.00", finance)
     _, budgets_stored = assert_consistent(db, sa, eur)
     assert budgets_stored[(0, 0, "USD", 2025, un)] == (2_500_000,)
-    services.delete_budget(sa, line.id, finance)
+    budget_services.delete_budget(sa, line.id, finance)
     assert_consistent(db, sa, eur)
 
     # An amendment coming into force re-allocates the expenses it covers.
@@ -164,7 +165,7 @@ def test_every_write_path_keeps_the_totals_equal_to_their_definitions(
 
     # A draft with budget lines changes parties and currency, then is deleted.
     draft = make_arrangement(signed=False)
-    services.set_budget(draft, "other", 2027, "INTERPOL", "40.00", finance)
+    budget_services.set_budget(draft, "other", 2027, "INTERPOL", "40.00", finance)
     assert_consistent(db, draft)
     data = ArrangementData(
         reference=draft.reference, project=draft.project.code, title=draft.title,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from jointprojects.expenses.models import ExchangeRate
+from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import event
 
-from jointprojects.expenses.models import ExchangeRate
+from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges import services
 from jointprojects.personnel_exchanges.costs import personnel_cost_rows

@@ -12,8 +12,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from jointprojects.expenses import services as expense_services
-from jointprojects.expenses.services import ExpenseData
+from jointprojects.exchange_rates import services as rate_services
+from jointprojects.expenses import recording
+from jointprojects.expenses.checks import ExpenseData
 from jointprojects.extensions import db
 from jointprojects.special_arrangements.services import CeilingData
 from tests.libreoffice import libreoffice, soffice  # noqa: F401 - fixtures
@@ -34,8 +35,8 @@ def rates(app: Any, make_user: Callable[..., Any]) -> None:
     """Table rates (units per USD) for EUR and JPY, January to June 2025."""
     user = make_user("finance", "INTERPOL")
     for month in range(1, 7):
-        expense_services.set_rate("EUR", f"2025-{month:02d}", "0.9234", "UN ORE", user)
-        expense_services.set_rate("JPY", f"2025-{month:02d}", "151.37", "UN ORE", user)
+        rate_services.set_rate("EUR", f"2025-{month:02d}", "0.9234", "UN ORE", user)
+        rate_services.set_rate("JPY", f"2025-{month:02d}", "151.37", "UN ORE", user)
     db.session.commit()
 
 
@@ -58,7 +59,7 @@ def arrangement(make_arrangement: Callable[..., Any], finance: Any, rates: None)
         (date(2025, 5, 20), "travel", "Tokyo mission", "12345", "JPY", "150", "UN"),
     ]
     for day, category, description, amount, currency, rate, paid_by in rows:
-        expense_services.record_expense(sa, ExpenseData(
+        recording.record_expense(sa, ExpenseData(
             date=day, category=category, description=description, amount=amount,
             currency=currency, exchange_rate=rate, paid_by=paid_by,
             document_reference=f"DOC-{day.isoformat()}"), finance)

@@ -10,7 +10,8 @@ import openpyxl
 from sqlalchemy import func, select
 
 from jointprojects.audit.models import AuditEntry
-from jointprojects.expenses.models import ExchangeRate, Expense
+from jointprojects.exchange_rates.models import ExchangeRate
+from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from tests.reporting.conftest import GOOD_ROWS, csv_bytes, xlsx
 

@@ -12,8 +12,9 @@ import openpyxl
 import pytest
 
 from jointprojects.auth import policy
-from jointprojects.expenses import services as expense_services
-from jointprojects.expenses.services import ExpenseData
+from jointprojects.exchange_rates import services as rate_services
+from jointprojects.expenses import recording
+from jointprojects.expenses.checks import ExpenseData
 from jointprojects.extensions import db
 from jointprojects.money import minor_units, parse_decimal, quantum
 from jointprojects.reporting import services
@@ -316,14 +317,14 @@ def test_the_rates_sheet_names_the_stored_source_never_a_guess(api, make_arrange
     """A table rate is labelled with the source stored with it; an empty one says so; a rate
     changed in the table since the expense was recorded shows what the table now holds."""
     sa = make_arrangement()
-    expense_services.set_rate("EUR", "2025-02", "0.9", "", finance)
-    expense_services.set_rate("JPY", "2025-02", "150", "Treasury bulletin 7", finance)
+    rate_services.set_rate("EUR", "2025-02", "0.9", "", finance)
+    rate_services.set_rate("JPY", "2025-02", "150", "Treasury bulletin 7", finance)
     for currency, amount in (("EUR", "90.00"), ("JPY", "15000")):
-        expense_services.record_expense(sa, ExpenseData(
+        recording.record_expense(sa, ExpenseData(
             date=date(2025, 2, 10), category="travel", description="Mission",
             amount=amount, currency=currency, paid_by="UN"), finance)
     db.session.commit()
-    expense_services.set_rate("JPY", "2025-02", "155", "Treasury bulletin 8", finance)
+    rate_services.set_rate("JPY", "2025-02", "155", "Treasury bulletin 8", finance)
     db.session.commit()
     wb = _workbook(api("finance").get(f"/api/v1/arrangements/{sa.reference}/cost-report.xlsx"))
     found = {(r[0], r[1]): r[4] for r in wb["Rates"].iter_rows(min_row=2, values_only=True)}

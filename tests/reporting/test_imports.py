@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from jointprojects.audit.models import AuditEntry
-from jointprojects.expenses.models import ExchangeRate, Expense
+from jointprojects.exchange_rates.models import ExchangeRate
+from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.reporting.models import PendingImport
 from tests.conftest import csrf_from

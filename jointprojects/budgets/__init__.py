@@ -1,0 +1,1 @@
+"""Budgets of special arrangements: planned amounts per category, year and party."""

@@ -1,0 +1,56 @@
+"""Web pages for exchange rates: the monthly rates table (units per one US dollar) with its
+filters and, for finance, the form that enters or corrects a month's rate. The URLs are
+under /expenses, where they have always been."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from jointprojects.auth import policy
+from jointprojects.auth.policy import RATE_WRITE, READ, requires
+from jointprojects.exchange_rates import services
+from jointprojects.exchange_rates.forms import RateForm
+from jointprojects.money import MINOR_UNITS
+from jointprojects.transaction import form_errors
+from jointprojects.web import paginate
+
+bp = Blueprint("exchange_rates", __name__, url_prefix="/expenses")
+
+
+def _status(form: Any) -> int:
+    return 422 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+@bp.route("/rates", methods=["GET", "POST"])
+@login_required
+@requires(READ)
+def rates():  # type: ignore[no-untyped-def]
+    """The monthly rates table (units per one US dollar) and, for finance, its form."""
+    form = RateForm()
+    if request.method == "POST":
+        if not policy.can(current_user, RATE_WRITE):
+            abort(403)
+        if form.validate_on_submit():
+            with form_errors(form):
+                rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
+                                         form.source.data, current_user)
+                flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} {rate.currency} "
+                      f"for {rate.month}.", "success")
+                return redirect(url_for(".rates", currency=rate.currency))
+    currency = request.args.get("currency", "").strip().upper()
+    year = request.args.get("year", "").strip()
+    page = paginate(services.rate_query(currency, year if year.isdigit() else None))
+    return render_template(
+        "exchange_rates/rates.html", form=form, page=page,
+        args={"currency": currency, "year": year},
+        currencies=sorted(c for c in MINOR_UNITS if c != "USD"),
+    ), _status(form)
+
+
+@bp.app_template_filter("rate")
+def rate_filter(rate: Any) -> str:
+    """An exchange rate without trailing zeros (never in exponent notation)."""
+    return "" if rate is None else services.rate_to_json(rate)

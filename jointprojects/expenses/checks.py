@@ -1,0 +1,228 @@
+"""An expense checked against its arrangement before anything is written (DOMAIN.md rules
+1, 2 and 5): the date within the arrangement's life, a known category and currency, an
+amount with its currency's decimals, a party as payer, and the rate, given or else the
+month's cross rate from :mod:`jointprojects.exchange_rates`. Every problem is named with its
+field; nothing is stored here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from jointprojects.errors import Collector, Conflict
+from jointprojects.exchange_rates.services import RATE_PLACES, cross_rate
+from jointprojects.expenses.services import month_of
+from jointprojects.money import (
+    MAX_AMOUNT,
+    MINOR_UNITS,
+    MoneyError,
+    minor_units,
+    parse_decimal,
+    quantum,
+)
+from jointprojects.organizations.models import Organization
+from jointprojects.special_arrangements import allocation
+from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+
+
+@dataclass
+class ExpenseData:
+    """An expense as typed by a user or sent by the API (plain data; text is parsed here).
+
+    ``exchange_rate`` is units of ``currency`` per one unit of the arrangement's reporting
+    currency (DOMAIN.md rule 2); None or blank means the rate of the date's month from the
+    exchange rates table.
+    """
+
+    date: date | None = None
+    category: str | None = None
+    amount: Any = None
+    currency: str | None = None
+    paid_by: str | None = None
+    description: str = ""
+    exchange_rate: Any = None
+    document_reference: str = ""
+
+
+@dataclass
+class _Checked:
+    date: date
+    category: str
+    description: str
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    rate_source: str
+    reporting_amount: Decimal
+    paid_by: Organization
+    document_reference: str
+
+
+def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix: str = "",
+           rate_cache: dict[tuple[str, str], Decimal | None] | None = None) -> _Checked | None:
+    """Validate one expense against ``sa`` (rules 1, 2, 5); every problem goes to ``errors``."""
+    start = len(errors.errors)
+
+    def name(field: str) -> str:
+        return f"{prefix}{field}"
+
+    day = data.date
+    if day is None:
+        errors.add(name("date"), "date is required.")
+    elif sa.entry_into_force is None:
+        pass  # reported once by the caller: the arrangement is not in force
+    elif day < sa.entry_into_force:
+        errors.add(name("date"), f"{day.isoformat()} is before {sa.reference} entered into force "
+                                 f"on {sa.entry_into_force.isoformat()}.")
+    elif sa.last_day is not None and day > sa.last_day:
+        if sa.termination_effective_date and day >= sa.termination_effective_date:
+            notice = sa.termination_notice_date
+            errors.add(name("date"), f"{sa.reference} is terminated from "
+                                     f"{sa.termination_effective_date.isoformat()} (notice given "
+                                     f"on {notice.isoformat() if notice else '?'}): no expense "
+                                     "can be dated on or after that day.")
+        else:
+            errors.add(name("date"), f"{day.isoformat()} is after the end of {sa.reference} on "
+                                     f"{sa.end_date.isoformat() if sa.end_date else '?'}.")
+
+    category = (data.category or "").strip()
+    if not category:
+        errors.add(name("category"), "category is required.")
+    elif category not in CATEGORIES:
+        errors.add(name("category"), f"Unknown cost category {category!r}; use one of "
+                                     f"{', '.join(CATEGORIES)}.")
+
+    currency = (data.currency or "").strip().upper()
+    if not currency:
+        errors.add(name("currency"), "currency is required.")
+    elif currency not in MINOR_UNITS:
+        errors.add(name("currency"), f"Unknown currency {currency!r}: give an ISO 4217 code "
+                                     "such as USD, EUR or JPY.")
+
+    amount: Decimal | None = None
+    if data.amount is None or (isinstance(data.amount, str) and not data.amount.strip()):
+        errors.add(name("amount"), "amount is required.")
+    else:
+        try:
+            amount = parse_decimal(data.amount)
+        except MoneyError as exc:
+            errors.add(name("amount"), f"amount {exc}.")
+    if amount is not None:
+        if currency in MINOR_UNITS:
+            places = minor_units(currency)
+            if amount != amount.quantize(quantum(places), rounding=ROUND_HALF_UP):
+                errors.add(name("amount"), f"An amount in {currency} has at most {places} "
+                                           f"decimal{'s' if places != 1 else ''}: {amount} "
+                                           "is not one.")
+                amount = None
+            else:
+                amount = amount.quantize(quantum(places))
+        if amount is not None and amount == 0:
+            errors.add(name("amount"), "amount must not be zero (a refund is negative).")
+            amount = None
+        elif amount is not None and abs(amount) >= MAX_AMOUNT:
+            errors.add(name("amount"), "amount is too large.")
+            amount = None
+
+    paid_code = (data.paid_by or "").strip()
+    party = sa.party(paid_code) if paid_code else None
+    if not paid_code:
+        errors.add(name("paid_by"), "paid_by is required: the party that paid.")
+    elif party is None:
+        errors.add(name("paid_by"), f"{paid_code} is not a party to {sa.reference}; the payer "
+                                    f"must be one of {', '.join(sa.party_codes)}.")
+
+    description = (data.description or "").strip()
+    if len(description) > 5000:
+        errors.add(name("description"), "description must be at most 5000 characters.")
+    document_reference = (data.document_reference or "").strip()
+    if len(document_reference) > 120:
+        errors.add(name("document_reference"),
+                   "document_reference must be at most 120 characters.")
+
+    rate: Decimal | None = None
+    source = "given"
+    raw_rate = data.exchange_rate
+    given = raw_rate is not None and not (isinstance(raw_rate, str) and not raw_rate.strip())
+    if given:
+        try:
+            rate = parse_decimal(raw_rate, places=RATE_PLACES)
+        except MoneyError as exc:
+            errors.add(name("exchange_rate"), f"exchange_rate {exc}.")
+        else:
+            if rate <= 0:
+                errors.add(name("exchange_rate"), "exchange_rate must be a positive number.")
+                rate = None
+            elif rate >= MAX_AMOUNT:
+                errors.add(name("exchange_rate"), "exchange_rate is too large.")
+                rate = None
+            elif currency == sa.currency and rate != 1:
+                errors.add(name("exchange_rate"), f"An expense in {sa.currency}, the reporting "
+                                                  "currency, has the rate 1.")
+                rate = None
+    if currency == sa.currency:
+        rate, source = Decimal(1), "same"
+    elif not given and day is not None and currency in MINOR_UNITS:
+        month = month_of(day)
+        rate, missing = cross_rate(currency, sa.currency, month, rate_cache)
+        source = "table"
+        if missing:
+            errors.add(name("exchange_rate"), f"No exchange rate for {' and '.join(missing)} in "
+                       f"{month}: give the rate with the expense or enter the month's rate "
+                       "in the exchange rates table.")
+        elif rate is not None and rate <= 0:
+            errors.add(name("exchange_rate"), f"The table's rates for {month} give a rate of 0.")
+            rate = None
+
+    if len(errors.errors) > start or day is None or amount is None or rate is None \
+            or party is None:
+        return None
+    reporting = allocation.convert(amount, rate, sa.currency)
+    if abs(reporting) >= MAX_AMOUNT:
+        errors.add(name("amount"), f"amount is too large once converted ({reporting} "
+                                   f"{sa.currency}).")
+        return None
+    return _Checked(
+        date=day, category=category, description=description, amount=amount,
+        currency=currency, rate=rate, rate_source=source, reporting_amount=reporting,
+        paid_by=party.organization, document_reference=document_reference,
+    )
+
+
+def check_expense(sa: SpecialArrangement, data: ExpenseData) -> None:
+    """Validate without writing: DomainError naming every bad field, else None."""
+    errors = Collector()
+    _check(sa, data, errors)
+    errors.raise_if_any()
+
+
+def _check_all(sa: SpecialArrangement, items: Sequence[ExpenseData],
+               prefix: str | None) -> list[_Checked]:
+    """Every item checked (one DomainError naming ``{prefix}[i].field`` for all of them)."""
+    errors = Collector()
+    cache: dict[tuple[str, str], Decimal | None] = {}
+    checked = [
+        _check(sa, data, errors, "" if prefix is None else f"{prefix}[{index}].", cache)
+        for index, data in enumerate(items)
+    ]
+    errors.raise_if_any()
+    return [c for c in checked if c is not None]
+
+
+def check_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData],
+                   prefix: str | None = "rows") -> None:
+    """Validate several expenses as :func:`record_expenses` would, storing nothing: one
+    DomainError naming every bad ``{prefix}[i].field``, Conflict if ``sa`` is not in force."""
+    _ensure_in_force(sa)
+    _check_all(sa, items, prefix)
+
+
+def _ensure_in_force(sa: SpecialArrangement) -> None:
+    if sa.status == "draft" or sa.entry_into_force is None:
+        raise Conflict(f"{sa.reference} is not in force yet: expenses can be recorded once "
+                       "every party has signed it.")
+

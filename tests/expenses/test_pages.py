@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 
@@ -14,8 +15,10 @@ from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses import recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
+from jointprojects.special_arrangements import amendments
+from jointprojects.special_arrangements.services import ShareData
 from tests.conftest import PASSWORD, WebClient, csrf_from
-from tests.expenses.conftest import expense
+from tests.expenses.conftest import expense, parts
 
 FORM = {"date": "2025-02-03", "category": "training", "amount": "1 234,56", "currency": "USD",
         "exchange_rate": "", "paid_by": "UN", "description": "Venue hire",
@@ -288,3 +291,27 @@ def test_the_cost_split_table_names_the_currency_of_its_amounts(make_arrangement
     table = table[:table.index("</thead>")]
     headers = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', table)
     assert headers == ["Party", "Share (EUR)", "Paid (EUR)", "Balance (EUR)"]
+
+
+def test_the_last_consent_recorded_on_the_amendment_page_reallocates_the_expenses(
+        make_arrangement, make_user, login, finance):
+    # special_arrangements announce the amendment (a signal); the factory connects the
+    # expenses' reallocation to it, so the page path re-allocates as the API and CLI do.
+    sa = make_arrangement()
+    april = recording.record_expense(sa, expense(date=date(2025, 4, 10)), finance)
+    admin = make_user(role="admin")
+    version = amendments.propose_amendment(
+        sa, date(2025, 3, 1), [ShareData("UN", "30"), ShareData("INTERPOL", "70")], [],
+        "Revised contributions", admin)
+    amendments.consent(sa, version, "UN", date(2025, 5, 1), admin)
+    db.session.commit()
+    web = login(admin)
+    url = f"/arrangements/{sa.reference}/amendments/{version.number}"
+    r = web.post_form(url, {"consent-organization": "INTERPOL", "consent-date": "2025-05-20"},
+                      follow_redirects=True)
+    assert "the amendment is now in force" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert parts(db.session.get(Expense, april.id)) == {"UN": D("30.00"),
+                                                         "INTERPOL": D("70.00")}
+    page = web.client.get(f"/expenses/arrangements/{sa.reference}").get_data(as_text=True)
+    assert figures(page)[("UN", "share")] == "30.00"

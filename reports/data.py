@@ -21,35 +21,11 @@ from typing import Any
 
 from jointprojects.money import minor_units, parse_decimal
 
-#: Expense categories (API.md), in the order the reports list them.
-EXPENSE_CATEGORIES: tuple[str, ...] = (
-    "personnel",
-    "travel",
-    "equipment",
-    "training",
-    "meetings",
-    "contractual_services",
-    "operating",
-    "other",
-)
-
-#: The article of the 1997 agreement each kind of special arrangement comes from (API.md).
-KIND_ARTICLES: dict[str, str] = {
-    "joint_action": "Art. 5",
-    "personnel": "Art. 8",
-    "supplementary": "Art. 9",
-    "technical_cooperation": "Art. 4",
-}
-
-#: Areas of cooperation, Art. 1 (a)-(f), short labels for the portfolio.
-AREAS: dict[str, str] = {
-    "a": "National and transnational crime",
-    "b": "Crime prevention, police training, public awareness",
-    "c": "Organized crime (money-laundering, trafficking, offences against minors, drugs)",
-    "d": "International judicial institutions",
-    "e": "Peace-keeping and similar operations",
-    "f": "Common or linked computerized databases",
-}
+# The vocabulary the workbooks use (categories in report order, each kind's article, the
+# areas of Art. 1) is the application's own, standard library only; re-exported here.
+from jointprojects.vocabulary import AREAS as AREAS
+from jointprojects.vocabulary import EXPENSE_CATEGORIES as EXPENSE_CATEGORIES
+from jointprojects.vocabulary import KIND_ARTICLES as KIND_ARTICLES
 
 ZERO = Decimal(0)
 

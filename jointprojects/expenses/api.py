@@ -21,8 +21,9 @@ from jointprojects.expenses import services
 from jointprojects.expenses.models import ExchangeRate, Expense
 from jointprojects.extensions import db
 from jointprojects.money import to_json
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 
 
 def _iso(value: date | None) -> str | None:
@@ -287,7 +288,7 @@ _EXPENSE_SCHEMA = {
     "type": "object",
     "required": ["date", "category", "amount", "currency", "paid_by"],
     "properties": {
-        "date": openapi.Date, "category": {"type": "string", "enum": list(CATEGORIES)},
+        "date": openapi.Date, "category": {"type": "string", "enum": list(EXPENSE_CATEGORIES)},
         "description": {"type": "string"}, "amount": _MONEY,
         "currency": {"type": "string", "minLength": 3, "maxLength": 3},
         "exchange_rate": {**_MONEY, "nullable": True,

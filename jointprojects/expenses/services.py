@@ -26,7 +26,6 @@ whichever process it runs in. Expenses carry a version column: a stale edit is a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,9 +54,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from jointprojects import dates
 from jointprojects.audit import services as audit
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import utcnow
+from jointprojects.dates import first_day as _first_day
+from jointprojects.dates import month_of
+from jointprojects.dates import next_month as _next_month
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.expenses.models import (
     RATE_BASE_CURRENCY,
@@ -81,12 +84,12 @@ from jointprojects.money import (
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
-    CATEGORIES,
     Share,
     ShareVersion,
     SpecialArrangement,
 )
 from jointprojects.types import Rate, from_storage
+from jointprojects.vocabulary import EXPENSE_CATEGORIES, phrase
 
 CONFLICT_MESSAGE = (
     "Someone else changed or deleted this expense while you were editing it. "
@@ -97,7 +100,6 @@ RATE_PLACES = Rate.places
 _RATE_QUANTUM = quantum(RATE_PLACES)
 #: Amounts beyond this are refused: they are typing errors, and the columns are 64-bit.
 MAX_AMOUNT = Decimal(10) ** 12
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass
@@ -150,16 +152,12 @@ def expense_history(expense: Expense) -> list[AuditEntry]:
         .order_by(AuditEntry.id.desc())))
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def parse_month(text: str | None, field: str = "month") -> str:
-    """``"2025-03"`` checked; DomainError otherwise."""
-    match = _MONTH_RE.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise DomainError("month must be written YYYY-MM, e.g. 2025-03.", field)
-    return match.group(0)
+    """``"2025-03"`` checked (:func:`jointprojects.dates.parse_month`); DomainError otherwise."""
+    try:
+        return dates.parse_month(text)
+    except ValueError as error:
+        raise DomainError(str(error), field) from None
 
 
 # --- conversion (DOMAIN.md rule 2) --------------------------------------------------------------
@@ -233,9 +231,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     category = (data.category or "").strip()
     if not category:
         errors.add(name("category"), "category is required.")
-    elif category not in CATEGORIES:
+    elif category not in EXPENSE_CATEGORIES:
         errors.add(name("category"), f"Unknown cost category {category!r}; use one of "
-                                     f"{', '.join(CATEGORIES)}.")
+                                     f"{', '.join(EXPENSE_CATEGORIES)}.")
 
     currency = (data.currency or "").strip().upper()
     if not currency:
@@ -821,14 +819,6 @@ def month_expression(column: Any) -> Any:
     return func.strftime("%Y-%m", column)
 
 
-def _first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
 def totals_select(arrangement_id: int, months: Iterable[str] | None = None) -> Select[Any]:
     """``(arrangement_id, month, category, organization_id, share_amount, paid_amount,
     unallocated, expense_count)`` computed afresh from expenses and parts (raw storage
@@ -1199,7 +1189,7 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     a whole (``organization`` None) or for the party funding it. Replaces the line if it
     exists."""
     errors = Collector()
-    if category not in CATEGORIES:
+    if category not in EXPENSE_CATEGORIES:
         errors.add("category", f"Unknown cost category {category!r}.")
     try:
         year_value = int(str(year).strip())
@@ -1325,7 +1315,7 @@ def budget_overruns(expense: Expense) -> list[str]:
                                               Expense.id <= expense.id)),
     ]
     messages = []
-    label = expense.category.replace("_", " ")
+    label = phrase(expense.category)
     whole = [b for b in lines if b.organization_id is None]
     budget = whole[0].amount if whole else sum((b.amount for b in lines), Decimal(0))
     spent = from_storage(db.session.scalar(

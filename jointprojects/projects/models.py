@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from jointprojects.auth.models import utcnow
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
-
-PROJECT_STATUSES = ("planned", "active", "completed", "cancelled")
+from jointprojects.vocabulary import PROJECT_STATUSES as PROJECT_STATUSES  # re-exported
+from jointprojects.vocabulary import check_in
 
 project_area = Table(
     "project_area",
@@ -26,7 +26,7 @@ project_area = Table(
 class Project(db.Model):
     __tablename__ = "project"
     __table_args__ = (
-        CheckConstraint("status IN ('planned', 'active', 'completed', 'cancelled')", name="status"),
+        CheckConstraint(check_in("status", PROJECT_STATUSES), name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 

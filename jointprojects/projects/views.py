@@ -13,7 +13,8 @@ from jointprojects.forms import apply_errors
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.projects import services
 from jointprojects.projects.forms import ProjectForm
-from jointprojects.projects.models import PROJECT_STATUSES, Project
+from jointprojects.projects.models import Project
+from jointprojects.vocabulary import PROJECT_STATUSES
 from jointprojects.web import paginate
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")

@@ -43,8 +43,9 @@ from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.services import personnel_cost_rows
 from jointprojects.reporting.models import PendingImport
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.types import Rate
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports import imports as sheet
 from reports.cost_split import write_cost_split
 from reports.data import (
@@ -504,7 +505,7 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
                                        "expenses can be recorded once every party signed it.")])
     table = read_upload(filename, data)
     rows, errors = sheet.parse_expense_rows(
-        table, categories=CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
+        table, categories=EXPENSE_CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
     problems = _problems(errors)
     if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
         raise ImportFailed(problems)

@@ -17,7 +17,8 @@ from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements import services
 from jointprojects.special_arrangements.forms import AmendmentForm, ArrangementForm, PartyDateForm
-from jointprojects.special_arrangements.models import KINDS, STATUSES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.vocabulary import ARRANGEMENT_STATUSES, KINDS
 from jointprojects.web import paginate
 
 bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
@@ -124,7 +125,7 @@ def index():  # type: ignore[no-untyped-def]
         "special_arrangements/index.html",
         page=page,
         args=args,
-        statuses=STATUSES,
+        statuses=ARRANGEMENT_STATUSES,
         kinds=KINDS,
         organizations=list_organizations(),
         due_filters=services.DUE_FILTERS,

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from jointprojects.dates import add_months, termination_effective_date
 from jointprojects.errors import Conflict
 from jointprojects.organizations import services
 from jointprojects.organizations.models import Agreement, AgreementParty, Area, Organization
-from jointprojects.special_arrangements.allocation import add_months, termination_effective_date
 
 
 def test_reference_data_is_the_1997_agreement(db):

@@ -11,12 +11,12 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from jointprojects.dates import add_months, termination_effective_date
 from jointprojects.special_arrangements.allocation import (
     ExpenseAllocation,
     ExpenseItem,
     ShareVersion,
     Transfer,
-    add_months,
     allocate,
     allocate_expenses,
     allocate_expenses_minor,
@@ -26,7 +26,6 @@ from jointprojects.special_arrangements.allocation import (
     convert,
     settle,
     share_set_errors,
-    termination_effective_date,
     version_in_force,
 )
 

@@ -150,3 +150,34 @@ class TestCalendar:
     def test_notice_takes_six_calendar_months_clamped(self):
         assert dates.NOTICE_MONTHS == 6
         assert dates.termination_effective_date(date(2025, 8, 31)) == date(2026, 2, 28)
+
+
+def test_each_plain_shape_is_declared_once():
+    """A dataclass name declared in two modules is a look-alike twin waiting to drift."""
+    declared: dict[str, list[str]] = {}
+    for package in ("jointprojects", "reports"):
+        for path in sorted(Path(package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef) and any(
+                        "dataclass" in ast.unparse(d) for d in node.decorator_list):
+                    declared.setdefault(node.name, []).append(str(path))
+    assert {"CostSplit", "PartyFigures", "BudgetLine", "ShareVersion"} <= set(declared)
+    assert {name: paths for name, paths in declared.items() if len(paths) > 1} == {}
+
+
+def test_services_hand_reports_its_own_dataclasses(db, make_arrangement, make_user):
+    import reports.data
+    from jointprojects.expenses import services as expenses
+    from jointprojects.reporting.services import cost_report
+
+    sa = make_arrangement()
+    expenses.set_budget(sa, "travel", 2025, None, "100.00", make_user(role="finance"))
+    split = expenses.cost_split(sa)
+    assert type(split) is reports.data.CostSplit
+    assert all(type(p) is reports.data.PartyFigures for p in split.organizations)
+    assert [type(b) for b in expenses.budget_vs_actual(sa)] == [reports.data.BudgetLine]
+    report = cost_report(sa)
+    assert report.cost_split == split
+    assert all(type(v) is reports.data.ShareVersion for v in report.versions)

@@ -90,6 +90,7 @@ from jointprojects.special_arrangements.models import (
 )
 from jointprojects.types import Rate, from_storage
 from jointprojects.vocabulary import EXPENSE_CATEGORIES, phrase
+from reports.data import BudgetLine, CostSplit, PartyFigures
 
 CONFLICT_MESSAGE = (
     "Someone else changed or deleted this expense while you were editing it. "
@@ -879,35 +880,6 @@ def refresh_totals(arrangement_id: int, months: Iterable[str] | None = None) -> 
 
 # --- figures: cost split and settlement (rule 7) --------------------------------------------------
 
-@dataclass(frozen=True)
-class PartyFigures:
-    """One party over a period, in the reporting currency: ``share`` its parts of the
-    expenses, ``paid`` the reporting amounts of the expenses it paid, ``balance`` = paid -
-    share (positive: the others owe it)."""
-
-    organization: str
-    share: Decimal
-    paid: Decimal
-    balance: Decimal
-
-
-@dataclass(frozen=True)
-class CostSplit:
-    """The cost split of an arrangement for a period (``date_from``/``date_to`` inclusive,
-    None for open). ``total`` is the sum of the reporting amounts, ``unallocated`` what
-    ceilings left to no party; the balances sum to ``unallocated``. ``settlements`` are the
-    transfers of rule 7."""
-
-    currency: str
-    date_from: date | None
-    date_to: date | None
-    total: Decimal
-    unallocated: Decimal
-    expense_count: int
-    organizations: list[PartyFigures]
-    settlements: list[allocation.Transfer]
-
-
 @dataclass
 class _Sums:
     share: dict[int, int]
@@ -1160,28 +1132,6 @@ def rate_query(currency: str | None = None, year: str | None = None) -> Select[A
 
 
 # --- budgets -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BudgetLine:
-    """A budget line with its actual: for a party, its parts; for the arrangement as a
-    whole (``organization`` None), the reporting amounts of the expenses."""
-
-    id: int
-    category: str
-    year: int
-    organization: str | None
-    budget: Decimal
-    actual: Decimal
-    note: str
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.budget - self.actual
-
-    @property
-    def over(self) -> bool:
-        return self.actual > self.budget
-
 
 def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
                organization: str | None, amount: Any, user: Any, note: str = "") -> Budget:

@@ -51,14 +51,11 @@ from reports.cost_split import write_cost_split
 from reports.data import (
     ArrangementInfo,
     BudgetLine,
-    CostSplit,
     CostSplitReport,
     ExpenseLine,
     Party,
-    PartyFigures,
     PersonnelCostLine,
     RateUsed,
-    Settlement,
     ShareVersion,
 )
 
@@ -166,16 +163,9 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
         entry_into_force=sa.entry_into_force, start_date=sa.start_date, end_date=sa.end_date,
         article=sa.article,
     )
-    figures = CostSplit(
-        currency=split.currency, total=split.total, unallocated=split.unallocated,
-        organizations=tuple(PartyFigures(p.organization, p.share, p.paid, p.balance)
-                            for p in split.organizations),
-        settlements=tuple(Settlement(t.from_org, t.to_org, t.amount)
-                          for t in split.settlements),
-    )
     return CostSplitReport(
         arrangement=info,
-        cost_split=figures,
+        cost_split=split,
         expenses=expense_lines(sa, date_from, date_to, page_size=page_size),
         versions=tuple(_versions(sa, date_from, date_to)),
         period_from=date_from,
@@ -299,11 +289,7 @@ def _versions(sa: SpecialArrangement, date_from: date | None,
             continue
         if date_from is not None and following is not None and following <= date_from:
             continue
-        result.append(ShareVersion(
-            number=v.number, effective_date=v.effective_date, shares=dict(v.default),
-            category_shares={c: dict(s) for c, s in v.categories.items()},
-            ceilings=dict(v.ceilings),
-        ))
+        result.append(v)
     return result
 
 
@@ -313,12 +299,11 @@ def _budget(sa: SpecialArrangement, date_from: date | None,
     as on the arrangement's page)."""
     lines = []
     for line in expenses.budget_vs_actual(sa):
-        if date_from is not None and line.year < date_from.year:
+        if line.year is not None and date_from is not None and line.year < date_from.year:
             continue
-        if date_to is not None and line.year > date_to.year:
+        if line.year is not None and date_to is not None and line.year > date_to.year:
             continue
-        lines.append(BudgetLine(organization=line.organization, budget=line.budget,
-                                actual=line.actual, category=line.category, year=line.year))
+        lines.append(line)
     return lines
 
 

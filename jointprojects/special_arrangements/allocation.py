@@ -28,7 +28,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, Context, Decimal, Inexact, Rounded
 from functools import lru_cache
@@ -324,13 +324,16 @@ class ShareVersion:
     codes to percentages (2 decimals, summing to 100); ``categories`` maps an expense
     category to an override set of the same form; ``ceilings`` maps organization codes to
     a ceiling in the reporting currency over the arrangement's life (absent: no ceiling).
+
+    The same object describes the versions applied in a cost-split workbook
+    (:class:`reports.data.CostSplitReport`).
     """
 
     number: int
     effective_date: date
     default: Mapping[str, Decimal]
-    categories: Mapping[str, Mapping[str, Decimal]]
-    ceilings: Mapping[str, Decimal]
+    categories: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    ceilings: Mapping[str, Decimal] = field(default_factory=dict)
 
     def shares_for(self, category: str) -> Mapping[str, Decimal]:
         """The category's override set if it has one, else the default set (rule 5)."""

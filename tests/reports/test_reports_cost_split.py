@@ -178,7 +178,7 @@ def test_summary_settlement_versions_budget_and_chart(make_report) -> None:
     r = _find(ws, "From") + 1
     transfers = [(ws.cell(i, 1).value, ws.cell(i, 2).value, ws.cell(i, 3).value)
                  for i in range(r, r + len(report.cost_split.settlements))]
-    assert transfers == [(s.from_organization, s.to_organization, float(s.amount))
+    assert transfers == [(s.from_org, s.to_org, float(s.amount))
                          for s in report.cost_split.settlements]
     v = _find(ws, "Version") + 1
     assert [ws.cell(v, c).value for c in range(1, 7)][2:] == ["all (default)", 33.34, 33.33,

@@ -270,10 +270,10 @@ def test_decimals_are_written_digit_for_digit(make_report, sample_rows) -> None:
 
 
 def test_floats_are_refused() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="expense amounts, rate and unallocated are Decimal"):
         ExpenseLine(date(2024, 1, 1), "travel", "x", "UN", 1.5, "USD",  # type: ignore[arg-type]
                     Decimal(1), Decimal("1.50"), {"UN": Decimal("1.50")})
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="expense parts are Decimal"):
         ExpenseLine(date(2024, 1, 1), "travel", "x", "UN", Decimal("1.5"), "USD", Decimal(1),
                     Decimal("1.50"), {"UN": 1.5})  # type: ignore[dict-item]
 
@@ -282,7 +282,7 @@ def test_unknown_currency_and_mismatch_are_refused(make_report) -> None:
     from jointprojects.money import MoneyError
 
     report = make_report()
-    with pytest.raises(MoneyError):
+    with pytest.raises(MoneyError, match="unknown currency 'XXX'"):
         type(report.arrangement)(**{**report.arrangement.__dict__, "currency": "XXX"})
     with pytest.raises(ValueError, match="cost split in"):
         make_report(cost_split=make_report("JPY").cost_split)

@@ -181,3 +181,30 @@ def test_services_hand_reports_its_own_dataclasses(db, make_arrangement, make_us
     report = cost_report(sa)
     assert report.cost_split == split
     assert all(type(v) is reports.data.ShareVersion for v in report.versions)
+
+
+def _enums(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list):
+            yield node["enum"]
+        for value in node.values():
+            yield from _enums(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _enums(value)
+
+
+def test_the_api_document_enumerates_the_vocabulary(api):
+    """Every enum of /api/v1/openapi.json that uses a domain code lists one whole vocabulary
+    list, in its order (however the document is built)."""
+    lists = [vocabulary.EXPENSE_CATEGORIES, vocabulary.COST_ITEM_CATEGORIES,
+             vocabulary.ARRANGEMENT_KINDS, vocabulary.AREA_CODES,
+             vocabulary.ARRANGEMENT_STATUSES, vocabulary.AMENDMENT_STATUSES,
+             vocabulary.PROJECT_STATUSES, vocabulary.AGREEMENT_STATUSES,
+             vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES]
+    codes = {code for codes in lists for code in codes}
+    spec = api("admin", "UN").get("/api/v1/openapi.json").get_json()
+    domain_enums = [enum for enum in _enums(spec) if codes & set(enum)]
+    assert len(domain_enums) >= 5
+    for enum in domain_enums:
+        assert tuple(enum) in lists, enum

@@ -134,8 +134,8 @@ def test_an_exchange_reaching_into_a_later_one_is_refused_on_its_end_date(app, m
 
 
 def test_an_exchange_inside_another_is_refused(app, make_exchange, admin):
-    make_exchange(start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
-    with pytest.raises(DomainError, match=r"already on exchange no\. 1 "):
+    other = make_exchange(start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
+    with pytest.raises(DomainError, match=rf"already on exchange no\. {other.id} "):
         services.create_exchange(exchange_data(start_date=date(2025, 5, 1),
                                                end_date=date(2025, 6, 1)), admin)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import request
 
 from jointprojects.api import bp, ensure
-from jointprojects.api.openapi import register
+from jointprojects.api.openapi import operation
 from jointprojects.auth import policy
-from jointprojects.dashboard import services
+from jointprojects.dashboard import schemas, services
 
 
 @bp.get("/dashboard")
+@operation("Leadership figures as on the dashboard, money grouped by reporting currency, as "
+           "strings", query=schemas.DashboardQuery, response=schemas.Dashboard)
 def dashboard():  # type: ignore[no-untyped-def]
     """The figures of the dashboard page, money as strings; the same filters as query
     parameters: ``from`` and ``to`` (YYYY-MM), ``organization`` (code), ``area`` (a-f)."""
@@ -18,7 +20,3 @@ def dashboard():  # type: ignore[no-untyped-def]
     filters = services.read_filters(request.args)
     return services.figures_json(services.portfolio_figures(filters))
 
-
-register("get", "/dashboard",
-         "Leadership figures as on the dashboard; query: from, to (YYYY-MM), organization, "
-         "area (a-f). Money grouped by reporting currency, as strings")

@@ -20,6 +20,7 @@ from marshmallow import Schema, fields
 
 from jointprojects.api import bp
 from jointprojects.api.schemas import CODE_PATTERN, OutputSchema
+from jointprojects.web import MAX_INT
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +43,7 @@ _ERRORS = {
     404: "Unknown reference",
     409: "Duplicate reference, or a state that forbids the action",
     422: "Validation: every problem named with its field or path",
+    405: "An id beyond 2147483647 (no record can have it): the routing refuses the method",
 }
 
 
@@ -57,7 +59,8 @@ class Operation:
     description: str = ""
     errors: tuple[int, ...] = field(default=())
 
-    def openapi(self, path_params: list[dict[str, Any]]) -> dict[str, Any]:
+    def openapi(self, path_params: list[dict[str, Any]], method: str = "get"
+                ) -> dict[str, Any]:
         responses: dict[str, Any] = {}
         success: dict[str, Any] = {"description": "Success"}
         if self.status != 204:
@@ -74,11 +77,15 @@ class Operation:
                 "description": "How many items the whole list has",
                 "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
         responses[str(self.status)] = success
-        codes = {401, 403, 422, *self.errors}
+        # 404: an unknown reference, in the path, the body or a query parameter
+        codes = {401, 403, 404, 422, *self.errors}
+        if method != "get":
+            codes.add(409)
+            if any(p["schema"]["type"] == "integer" for p in path_params):
+                # werkzeug answers 405, not 404, to a non-GET whose <int:...> is out of range
+                codes.add(405)
         if self.body is not None:
-            codes |= {400, 404, 409}
-        if path_params:
-            codes.add(404)
+            codes.add(400)
         for code in sorted(codes):
             description = _ERRORS[code]
             if code == 422 and self.query is not None and self.body is None:
@@ -118,7 +125,7 @@ def _path_parameters(rule: str) -> tuple[str, list[dict[str, Any]]]:
     params = []
     for match in _ARGUMENT.finditer(rule):
         if match["converter"] == "int":
-            schema: dict[str, Any] = {"type": "integer", "minimum": 0}
+            schema: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
         else:
             schema = {"type": "string", "pattern": CODE_PATTERN, "maxLength": 60}
         params.append({"name": match["name"], "in": "path", "required": True,
@@ -157,7 +164,7 @@ def document() -> dict[str, Any]:
             continue
         path, params = _path_parameters(rule.rule)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = op.openapi(params)
+            paths.setdefault(path, {})[method.lower()] = op.openapi(params, method.lower())
     for path in sorted(paths):
         spec.path(path=path, operations=paths[path])
     return spec.to_dict()

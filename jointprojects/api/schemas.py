@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from flask import request
@@ -103,9 +104,12 @@ class Day(_Named, fields.Date):
 class DecimalText(_Named, fields.String):
     """Money, a percentage or a rate: a JSON string holding a decimal (``"1234.50"``)."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} {problem}."}
+    default_error_messages = {**_REQUIRED, "invalid": "{name} {problem}.",
+                              "too_large": "{name} is too large."}
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, below: Decimal | None = None, **kwargs: Any) -> None:
+        """``below``: the bound in absolute value that a column can hold."""
+        self.below = below
         metadata = kwargs.setdefault("metadata", {})
         metadata.setdefault("pattern", DECIMAL_PATTERN)
         metadata.setdefault("example", "1234.50")
@@ -115,9 +119,12 @@ class DecimalText(_Named, fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         try:
-            return parse_decimal(value)
+            result = parse_decimal(value)
         except MoneyError as exc:
             raise self.make_error("invalid", problem=str(exc)) from None
+        if self.below is not None and abs(result) >= self.below:
+            raise self.make_error("too_large")
+        return result
 
 
 class WholeNumber(_Named, fields.Integer):

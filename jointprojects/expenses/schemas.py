@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import fields
 
 from jointprojects.api.schemas import (
@@ -21,6 +23,10 @@ from jointprojects.api.schemas import (
 from jointprojects.expenses.services import ExpenseData
 from jointprojects.special_arrangements.models import CATEGORIES
 
+#: Rates are stored with 10 decimals in 64 bits (``jointprojects.types.Rate``): at most about
+#: 9.2e8 units per dollar or per unit of the reporting currency; no currency comes near 1e8.
+MAX_RATE = Decimal(10) ** 8
+
 # --- requests ----------------------------------------------------------------------------------
 
 
@@ -33,7 +39,7 @@ class ExpenseIn(InputSchema):
     amount = DecimalText(required=True, metadata={"description": "in currency; a refund is "
                                                                  "negative"})
     currency = Text(required=True, max_length=3, metadata={"example": "EUR"})
-    exchange_rate = DecimalText(metadata={
+    exchange_rate = DecimalText(below=MAX_RATE, metadata={
         "description": "units of the currency per one unit of the reporting currency; "
                        "absent: the month's rate of the exchange rates table",
         "example": "0.92"})
@@ -66,7 +72,7 @@ class DeleteQuery(QuerySchema):
 
 
 class RateIn(InputSchema):
-    rate = DecimalText(required=True, error_messages={
+    rate = DecimalText(required=True, below=MAX_RATE, error_messages={
         "required": "rate is required: units of the currency per one US dollar.",
         "null": "rate is required: units of the currency per one US dollar."},
         metadata={"example": "0.92", "description": "units of the currency per one US dollar"})

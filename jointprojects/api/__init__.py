@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, Unauthorized
+from werkzeug.exceptions import HTTPException, NotFound, Unauthorized
 
 from jointprojects.api.errors import domain_error_response, http_error_response
 from jointprojects.api.schemas import PageQuery, read_query
@@ -16,6 +16,13 @@ from jointprojects.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+
+@bp.before_request
+def refuse_nul_in_path() -> None:
+    """No code or reference contains a NUL character (and PostgreSQL cannot compare one)."""
+    if "\x00" in request.path:
+        raise NotFound()
 
 
 @bp.before_request

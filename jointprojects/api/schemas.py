@@ -63,6 +63,7 @@ class Text(_Named, fields.String):
         **_REQUIRED,
         "invalid": "{name} must be a string.",
         "too_long": "{name} must be at most {max_length} characters.",
+        "nul": "{name} must not contain a NUL character.",
     }
 
     def __init__(self, *, max_length: int = 300, **kwargs: Any) -> None:
@@ -73,6 +74,8 @@ class Text(_Named, fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
             raise self.make_error("invalid")
+        if "\x00" in value:  # PostgreSQL cannot store it
+            raise self.make_error("nul")
         value = value.strip()
         if len(value) > self.max_length:
             raise self.make_error("too_long", max_length=self.max_length)
@@ -188,7 +191,8 @@ class Objects(_Named, fields.List):
 class Query(_Named, fields.String):
     """A query parameter as given (stripped), checked by ``check`` when not blank."""
 
-    default_error_messages = {"invalid": "{message}"}
+    default_error_messages = {"invalid": "{message}",
+                              "nul": "{name} must not contain a NUL character."}
 
     def __init__(self, check: Callable[[str], Any] | None = None, message: str = "",
                  **kwargs: Any) -> None:
@@ -197,6 +201,8 @@ class Query(_Named, fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = str(value).strip()
+        if "\x00" in text:  # PostgreSQL cannot compare with it
+            raise self.make_error("nul")
         if self.check is None:
             return text or None
         if not text:

@@ -6,6 +6,7 @@ from flask import request
 
 from jointprojects.api import bp, ensure
 from jointprojects.api.openapi import operation
+from jointprojects.api.schemas import read_query
 from jointprojects.auth import policy
 from jointprojects.dashboard import schemas, services
 
@@ -17,6 +18,7 @@ def dashboard():  # type: ignore[no-untyped-def]
     """The figures of the dashboard page, money as strings; the same filters as query
     parameters: ``from`` and ``to`` (YYYY-MM), ``organization`` (code), ``area`` (a-f)."""
     ensure(policy.READ)
+    read_query(schemas.DashboardQuery)  # the shape; read_filters checks the values
     filters = services.read_filters(request.args)
     return services.figures_json(services.portfolio_figures(filters))
 

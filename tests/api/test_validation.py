@@ -121,3 +121,15 @@ def test_list_query_parameters_are_named(api, make_arrangement, query, field):
     sa = make_arrangement()
     response = api("finance").get(f"/api/v1/arrangements/{sa.reference}/expenses?{query}")
     assert field in errors_of(response)
+
+
+def test_a_nul_character_is_refused_by_name_rather_than_failing_the_database(api, db):
+    from jointprojects.projects.models import Project
+
+    client = api("admin", "UN")
+    errors = errors_of(client.post("/api/v1/projects", {**PROJECT, "title": "Train\x00ing"}))
+    assert "NUL" in errors["title"]
+    assert db.session.query(Project).count() == 0
+    assert "q" in errors_of(client.get("/api/v1/projects?q=a%00b"))
+    assert "organization" in errors_of(client.get("/api/v1/dashboard?organization=U%00N"))
+    assert client.get("/api/v1/arrangements/SA%001").status_code == 404

@@ -26,6 +26,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class FieldErrorSchema(OutputSchema):
+    __component__ = "FieldError"
+
     field = fields.String(required=True, allow_none=True,
                           metadata={"description": "the field or its path "
                                                    "(shares[1].percent), or null"})

@@ -83,11 +83,8 @@ class Text(_Named, fields.String):
 
 
 class Code(Text):
-    """An organization code, a project code, an arrangement reference."""
-
-    def __init__(self, *, max_length: int = 300, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {}).setdefault("example", "UN")
-        super().__init__(max_length=max_length, **kwargs)
+    """An organization code, a project code, an arrangement reference (the services check
+    that it exists, or that it is new and made of letters, digits, ``-``, ``_``, ``.``)."""
 
 
 class Day(_Named, fields.Date):

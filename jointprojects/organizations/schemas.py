@@ -8,7 +8,7 @@ from jointprojects.api.schemas import Code, InputSchema, OutputSchema, Text
 
 
 class OrganizationIn(InputSchema):
-    code = Code(required=True)
+    code = Code(required=True, metadata={"example": "UNODC"})
     name = Text(required=True)
     currency = Text(required=True, metadata={"example": "USD",
                                              "description": "ISO 4217 reporting currency"})

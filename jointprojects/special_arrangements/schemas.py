@@ -55,8 +55,8 @@ class CeilingIn(InputSchema):
 class ArrangementIn(InputSchema):
     __model__ = ArrangementData
 
-    reference = Code(required=True, max_length=60)
-    project = Code(required=True)
+    reference = Code(required=True, max_length=60, metadata={"example": "SA-2025-01"})
+    project = Code(required=True, metadata={"example": "P-1"})
     title = Text(required=True)
     kind = Text(metadata={"enum": list(KINDS), "description": "default joint_action"})
     parties = Texts(required=True, metadata={"example": ["UN", "INTERPOL"]})

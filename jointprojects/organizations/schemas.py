@@ -9,7 +9,7 @@ from jointprojects.api.schemas import Code, InputSchema, OutputSchema, Text
 
 class OrganizationIn(InputSchema):
     code = Code(required=True, metadata={"example": "UNODC"})
-    name = Text(required=True)
+    name = Text(required=True, max_length=200)
     currency = Text(required=True, metadata={"example": "USD",
                                              "description": "ISO 4217 reporting currency"})
 

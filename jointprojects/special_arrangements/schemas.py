@@ -31,7 +31,7 @@ class ModalityIn(InputSchema):
     __model__ = ModalityData
 
     organization = Code(required=True)
-    role = Text()
+    role = Text(max_length=120)
     responsibilities = Text(max_length=5000)
     in_kind_contribution = Text(max_length=5000)
 
@@ -74,9 +74,10 @@ class PartyDateIn(InputSchema):
 
 
 class SignatureIn(PartyDateIn):
-    signatory = Text(metadata={"description": "who signed (default: the user's name)"})
-    signatory_name = Text()
-    signatory_title = Text()
+    signatory = Text(max_length=200,
+                     metadata={"description": "who signed (default: the user's name)"})
+    signatory_name = Text(max_length=120, metadata={"description": "instead of signatory"})
+    signatory_title = Text(max_length=78, metadata={"description": "with signatory_name"})
 
 
 class AmendmentIn(InputSchema):

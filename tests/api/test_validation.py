@@ -133,3 +133,27 @@ def test_a_nul_character_is_refused_by_name_rather_than_failing_the_database(api
     assert "q" in errors_of(client.get("/api/v1/projects?q=a%00b"))
     assert "organization" in errors_of(client.get("/api/v1/dashboard?organization=U%00N"))
     assert client.get("/api/v1/arrangements/SA%001").status_code == 404
+
+
+@pytest.mark.parametrize(("url", "body", "field"), [
+    ("/api/v1/organizations", {"code": "UNODC", "name": "N" * 201, "currency": "USD"}, "name"),
+    ("/api/v1/arrangements", {**ARRANGEMENT, "modalities": [
+        {"organization": "UN", "role": "r" * 121}]}, "modalities[0].role"),
+])
+def test_text_longer_than_its_column_is_refused_by_name(admin, url, body, field):
+    """PostgreSQL would refuse the row (a 500); the shape says which field is too long."""
+    assert "at most" in errors_of(admin.post(url, body))[field]
+
+
+def test_signatory_name_and_title_are_kept_with_the_signature(admin, db, make_arrangement):
+    from jointprojects.special_arrangements.models import Signature
+
+    sa = make_arrangement(signed=False)
+    response = admin.post(f"/api/v1/arrangements/{sa.reference}/signatures", {
+        "organization": "UN", "date": "2025-01-03", "signatory_name": "A. Guterres",
+        "signatory_title": "Secretary-General"})
+    assert response.status_code == 201, response.get_json()
+    assert db.session.query(Signature.signatory).scalar() == "A. Guterres, Secretary-General"
+    too_long = admin.post(f"/api/v1/arrangements/{sa.reference}/signatures", {
+        "organization": "INTERPOL", "date": "2025-01-03", "signatory": "s" * 201})
+    assert "signatory" in errors_of(too_long)

@@ -9,7 +9,6 @@ they flush, never commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,33 +23,13 @@ from jointprojects.errors import Collector, Conflict, NotFound
 from jointprojects.expenses.figures import money_from_storage
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.expenses.recording import lock_arrangement
-from jointprojects.expenses.services import month_expression
 from jointprojects.extensions import db
 from jointprojects.money import MAX_AMOUNT, MoneyError, minor_units, parse_decimal, round_money
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.totals import month_expression
 from jointprojects.types import from_storage
-
-
-@dataclass(frozen=True)
-class BudgetLine:
-    """A budget line with its actual: for a party, its parts; for the arrangement as a
-    whole (``organization`` None), the reporting amounts of the expenses."""
-
-    id: int
-    category: str
-    year: int
-    organization: str | None
-    budget: Decimal
-    actual: Decimal
-    note: str
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.budget - self.actual
-
-    @property
-    def over(self) -> bool:
-        return self.actual > self.budget
+from jointprojects.vocabulary import EXPENSE_CATEGORIES, phrase
+from reports.data import BudgetLine
 
 
 def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
@@ -59,7 +38,7 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     a whole (``organization`` None) or for the party funding it. Replaces the line if it
     exists."""
     errors = Collector()
-    if category not in CATEGORIES:
+    if category not in EXPENSE_CATEGORIES:
         errors.add("category", f"Unknown cost category {category!r}.")
     try:
         year_value = int(str(year).strip())
@@ -185,7 +164,7 @@ def budget_overruns(expense: Expense) -> list[str]:
                                               Expense.id <= expense.id)),
     ]
     messages = []
-    label = expense.category.replace("_", " ")
+    label = phrase(expense.category)
     whole = [b for b in lines if b.organization_id is None]
     budget = whole[0].amount if whole else sum((b.amount for b in lines), Decimal(0))
     spent = from_storage(db.session.scalar(

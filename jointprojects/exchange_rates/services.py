@@ -9,7 +9,6 @@ they flush, never commit.
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from jointprojects import dates
 from jointprojects.audit import services as audit
 from jointprojects.errors import Collector, Conflict, DomainError
 from jointprojects.exchange_rates.models import RATE_BASE_CURRENCY, ExchangeRate
@@ -28,15 +28,14 @@ from jointprojects.types import Rate
 #: Decimals of a stored exchange rate (the Rate column type).
 RATE_PLACES = Rate.places
 _RATE_QUANTUM = quantum(RATE_PLACES)
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(text: str | None, field: str = "month") -> str:
-    """``"2025-03"`` checked; DomainError otherwise."""
-    match = _MONTH_RE.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise DomainError("month must be written YYYY-MM, e.g. 2025-03.", field)
-    return match.group(0)
+    """``"2025-03"`` checked (:func:`jointprojects.dates.parse_month`); DomainError otherwise."""
+    try:
+        return dates.parse_month(text)
+    except ValueError as error:
+        raise DomainError(str(error), field) from None
 
 
 # --- conversion (DOMAIN.md rule 2) --------------------------------------------------------------

@@ -13,9 +13,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from jointprojects.dates import month_of
 from jointprojects.errors import Collector, Conflict
 from jointprojects.exchange_rates.services import RATE_PLACES, cross_rate
-from jointprojects.expenses.services import month_of
 from jointprojects.money import (
     MAX_AMOUNT,
     MINOR_UNITS,
@@ -26,7 +26,8 @@ from jointprojects.money import (
 )
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import allocation
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 
 
 @dataclass
@@ -92,9 +93,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     category = (data.category or "").strip()
     if not category:
         errors.add(name("category"), "category is required.")
-    elif category not in CATEGORIES:
+    elif category not in EXPENSE_CATEGORIES:
         errors.add(name("category"), f"Unknown cost category {category!r}; use one of "
-                                     f"{', '.join(CATEGORIES)}.")
+                                     f"{', '.join(EXPENSE_CATEGORIES)}.")
 
     currency = (data.currency or "").strip().upper()
     if not currency:

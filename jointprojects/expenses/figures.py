@@ -15,44 +15,18 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, func, lateral, select, true, type_coerce
 from sqlalchemy.orm import selectinload
 
+from jointprojects.dates import month_of
+from jointprojects.dates import next_month as _next_month
 from jointprojects.errors import DomainError
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
-from jointprojects.expenses.services import _dialect, _next_month, month_of
+from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
 from jointprojects.money import round_money
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.types import from_storage
-
-
-@dataclass(frozen=True)
-class PartyFigures:
-    """One party over a period, in the reporting currency: ``share`` its parts of the
-    expenses, ``paid`` the reporting amounts of the expenses it paid, ``balance`` = paid -
-    share (positive: the others owe it)."""
-
-    organization: str
-    share: Decimal
-    paid: Decimal
-    balance: Decimal
-
-
-@dataclass(frozen=True)
-class CostSplit:
-    """The cost split of an arrangement for a period (``date_from``/``date_to`` inclusive,
-    None for open). ``total`` is the sum of the reporting amounts, ``unallocated`` what
-    ceilings left to no party; the balances sum to ``unallocated``. ``settlements`` are the
-    transfers of rule 7."""
-
-    currency: str
-    date_from: date | None
-    date_to: date | None
-    total: Decimal
-    unallocated: Decimal
-    expense_count: int
-    organizations: list[PartyFigures]
-    settlements: list[allocation.Transfer]
+from reports.data import CostSplit, PartyFigures
 
 
 @dataclass
@@ -199,7 +173,7 @@ def cost_split(sa: SpecialArrangement, date_from: date | None = None,
         currency=currency, date_from=date_from, date_to=date_to,
         total=round_money(total, currency),
         unallocated=money_from_storage(sums.unallocated, currency),
-        expense_count=sums.count, organizations=lines, settlements=settlements,
+        expense_count=sums.count, organizations=tuple(lines), settlements=tuple(settlements),
     )
 
 

@@ -42,6 +42,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
+from jointprojects.dates import month_of
 from jointprojects.errors import Collector, Conflict, DomainError
 from jointprojects.exchange_rates.services import rate_to_json
 from jointprojects.expenses.checks import (
@@ -52,7 +53,7 @@ from jointprojects.expenses.checks import (
     _ensure_in_force,
 )
 from jointprojects.expenses.models import Expense, ExpensePart
-from jointprojects.expenses.services import _dialect, month_of
+from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
 from jointprojects.money import STORAGE_SCALE, minor_units, to_json
 from jointprojects.special_arrangements import allocation

@@ -1,5 +1,5 @@
 """Expenses of special arrangements (Art. 5: a special arrangement "shall determine the
-expenses payable by each" Organization): the getters and the months in SQL that the
+expenses payable by each" Organization): the getters and the database's dialect that the
 expense modules share. The rest has one module per job:
 
 * :mod:`jointprojects.expenses.checks`: an expense validated against its arrangement
@@ -14,10 +14,7 @@ expense modules share. The rest has one module per job:
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.errors import NotFound
@@ -42,23 +39,7 @@ def expense_history(expense: Expense) -> list[AuditEntry]:
         .order_by(AuditEntry.id.desc())))
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-# --- months in SQL (the monthly totals themselves: jointprojects.totals) -----------------------
+# --- the database's dialect (months in SQL: jointprojects.totals) ------------------------------
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
-
-
-def month_expression(column: Any) -> Any:
-    """SQL for ``'YYYY-MM'`` of a date column, on PostgreSQL and on SQLite."""
-    if _dialect() == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-

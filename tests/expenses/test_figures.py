@@ -10,10 +10,11 @@ import pytest
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.budgets import services as budget_services
+from jointprojects.dates import month_of
 from jointprojects.errors import DomainError
 from jointprojects.exchange_rates import services as rate_services
 from jointprojects.expenses import figures as expense_figures
-from jointprojects.expenses import recording, services
+from jointprojects.expenses import recording
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
@@ -62,7 +63,7 @@ def test_the_cost_split_equals_the_sum_of_the_parts_for_any_period(make_arrangem
     items = []
     for _ in range(80):
         day = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 240))
-        rate_services.set_rate("EUR", services.month_of(day), f"0.{rng.randint(8000, 9900)}", "",
+        rate_services.set_rate("EUR", month_of(day), f"0.{rng.randint(8000, 9900)}", "",
                           finance)
         items.append(expense(
             date=day, category=rng.choice(["travel", "equipment", "meetings"]),

@@ -34,6 +34,7 @@ from jointprojects.personnel_exchanges.models import (
     ExchangeCostItem,
     PersonnelExchange,
 )
+from jointprojects.special_arrangements.services import get_arrangement
 
 
 def _iso(value: date | None) -> str | None:
@@ -275,8 +276,6 @@ def personnel_costs():  # type: ignore[no-untyped-def]
     reference = request.args.get("arrangement", "").strip()
     arrangement_id = None
     if reference:
-        from jointprojects.special_arrangements.services import get_arrangement
-
         arrangement_id = get_arrangement(reference).id
     costs = personnel_cost_rows(arrangement_id)
     return {

@@ -17,6 +17,7 @@ from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.money import format_money
 from jointprojects.reporting import services
+from jointprojects.special_arrangements.services import get_arrangement
 
 
 def _fail(message: str) -> None:
@@ -30,8 +31,6 @@ def _messages(exc: DomainError) -> str:
 
 
 def _arrangement(reference: str):  # type: ignore[no-untyped-def]
-    from jointprojects.special_arrangements.services import get_arrangement
-
     try:
         return get_arrangement(reference)
     except DomainError as exc:

@@ -30,10 +30,6 @@ ALLOWED = {
     ("jointprojects", "register_errorhandlers"),
     ("jointprojects", "register_template_helpers"),
     ("jointprojects", "register_cli"),
-    # removed when the exchange-rate package and the reallocation signal land
-    ("jointprojects.special_arrangements.amendments", "consent"),
-    # removed when the exchange-rate package (the rate book of personnel costs) lands
-    ("jointprojects.personnel_exchanges.costs", "convert_amount"),
 }
 
 #: What the pure layers must never load, directly or through another module.

@@ -1,6 +1,7 @@
 """Features depend on each other in one direction, at module level: special arrangements know
 nothing of the expenses that follow their amendments (a signal, connected by the factory),
-and exchange rates know nothing of the features that convert with them."""
+and exchange rates know nothing of the features that convert with them. (No import inside a
+function anywhere: test_imports.py.)"""
 
 from __future__ import annotations
 
@@ -42,21 +43,3 @@ def test_a_feature_never_imports_the_features_that_follow_it(feature: str) -> No
     for path in _modules(feature):
         for name in _imports(ast.parse(path.read_text(), str(path))):
             assert not name.startswith(forbidden), f"{feature}/{path.name} imports {name}"
-
-
-#: The expense features and the two modules that used to import them inside a function.
-NO_INNER_IMPORTS = [
-    *(path.relative_to(PACKAGE).as_posix()
-      for feature in ("expenses", "exchange_rates", "budgets") for path in _modules(feature)),
-    "special_arrangements/amendments.py",
-    "personnel_exchanges/costs.py",
-]
-
-
-@pytest.mark.parametrize("module", NO_INNER_IMPORTS)
-def test_no_function_imports_a_module_of_the_application(module: str) -> None:
-    path = PACKAGE / module
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            inner = {n for n in _imports(node) if n.startswith("jointprojects")}
-            assert not inner, f"{module}: {node.name}() imports {inner}"

@@ -12,7 +12,7 @@ from jointprojects.api.schemas import (
     Text,
     WholeNumber,
 )
-from jointprojects.special_arrangements.models import CATEGORIES
+from jointprojects.vocabulary import EXPENSE_CATEGORIES as CATEGORIES
 
 # --- requests ----------------------------------------------------------------------------------
 

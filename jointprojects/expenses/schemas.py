@@ -18,7 +18,7 @@ from jointprojects.api.schemas import (
 )
 from jointprojects.exchange_rates.schemas import MAX_RATE
 from jointprojects.expenses.checks import ExpenseData
-from jointprojects.special_arrangements.models import CATEGORIES
+from jointprojects.vocabulary import EXPENSE_CATEGORIES as CATEGORIES
 
 # --- requests ----------------------------------------------------------------------------------
 

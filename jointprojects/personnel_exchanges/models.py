@@ -13,14 +13,11 @@ from jointprojects.auth.models import utcnow
 from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
-from jointprojects.vocabulary import COST_ITEM_CATEGORIES, check_in
-from jointprojects.vocabulary import EXCHANGE_STATUSES as EXCHANGE_STATUSES  # re-exported
+from jointprojects.vocabulary import COST_ITEM_CATEGORIES, EXCHANGE_STATUSES, check_in
 
 if TYPE_CHECKING:
     from jointprojects.special_arrangements.models import SpecialArrangement
 
-# The vocabulary's list under the name existing imports use (the same object).
-COST_CATEGORIES = COST_ITEM_CATEGORIES
 
 
 class PersonnelExchange(Model):

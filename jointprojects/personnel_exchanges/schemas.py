@@ -20,12 +20,9 @@ from jointprojects.api.schemas import (
     Text,
     WholeNumber,
 )
-from jointprojects.personnel_exchanges.models import COST_CATEGORIES
-from jointprojects.personnel_exchanges.services import (
-    DISPLAY_STATUSES,
-    CostData,
-    ExchangeData,
-)
+from jointprojects.personnel_exchanges.services import CostData, ExchangeData
+from jointprojects.vocabulary import COST_ITEM_CATEGORIES as COST_CATEGORIES
+from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES as DISPLAY_STATUSES
 
 # --- requests ----------------------------------------------------------------------------------
 

@@ -66,7 +66,6 @@ DEFAULT_MAX_MONTHS = 24
 #: Days ahead in which an ending exchange is flagged (issue 4, alerts).
 ENDING_SOON_DAYS = 60
 #: Statuses as read on a day (``PersonnelExchange.status_on``).
-DISPLAY_STATUSES = EXCHANGE_DISPLAY_STATUSES
 
 CONFLICT_MESSAGE = (
     "Someone else changed this exchange while you were editing it. "
@@ -581,7 +580,7 @@ def exchange_query(*, active_on: date | None = None, organization: str | None = 
     * ``active_on``: exchanges that are not cancelled and cover that day (proposed ones
       included: the register shows who is planned to be away, approved or not);
     * ``organization``: the home or the host organization;
-    * ``status``: one of :data:`DISPLAY_STATUSES`, as read on ``on`` (default today);
+    * ``status``: one of :data:`EXCHANGE_DISPLAY_STATUSES`, as read on ``on`` (default today);
     * ``ending_within``: approved exchanges whose end date is from ``on`` to ``on`` + days.
     """
     on = on or current_day()
@@ -595,8 +594,9 @@ def exchange_query(*, active_on: date | None = None, organization: str | None = 
         query = query.where(or_(PersonnelExchange.home_organization_id == ids,
                                 PersonnelExchange.host_organization_id == ids))
     if status:
-        if status not in DISPLAY_STATUSES:
-            raise DomainError(f"Status must be one of {', '.join(DISPLAY_STATUSES)}.", "status")
+        if status not in EXCHANGE_DISPLAY_STATUSES:
+            raise DomainError(
+                f"Status must be one of {', '.join(EXCHANGE_DISPLAY_STATUSES)}.", "status")
         approved = PersonnelExchange.status == "approved"
         query = query.where({
             "proposed": PersonnelExchange.status == "proposed",
@@ -654,7 +654,7 @@ def status_counts(on: date | None = None) -> dict[str, int]:
         else_="approved",
     ).label("phase")
     inner = select(phase).subquery()
-    counts = dict.fromkeys(DISPLAY_STATUSES, 0)
+    counts = dict.fromkeys(EXCHANGE_DISPLAY_STATUSES, 0)
     for status, n in db.session.execute(
             select(inner.c.phase, func.count()).group_by(inner.c.phase)):
         counts[status] = n
@@ -662,7 +662,7 @@ def status_counts(on: date | None = None) -> dict[str, int]:
 
 
 __all__ = [
-    "ARTICLE", "COST_CATEGORIES", "CostData", "DomainError", "ExchangeData",
+    "ARTICLE", "CostData", "DomainError", "ExchangeData",
     "add_cost", "approve", "awaiting_approval", "cancel", "create_exchange",
     "ending_within", "exchange_query", "extend", "get_exchange", "latest_end_date",
     "missing_approvals", "remove_cost", "update_exchange",

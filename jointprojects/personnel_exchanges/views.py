@@ -30,6 +30,7 @@ from jointprojects.personnel_exchanges.forms import (
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES
 from jointprojects.web import paginate
 
 bp = Blueprint("personnel_exchanges", __name__, url_prefix="/personnel-exchanges")
@@ -108,7 +109,7 @@ def index():  # type: ignore[no-untyped-def]
     if args["on"] and on is None:
         problems["on"] = (f"{args['on'][:40]} is not a valid date. Write the date as "
                           "YYYY-MM-DD; the list below is not filtered by date.")
-    status = args["status"] if args["status"] in services.DISPLAY_STATUSES else None
+    status = args["status"] if args["status"] in EXCHANGE_DISPLAY_STATUSES else None
     today = services.current_day()
     page = paginate(services.exchange_query(
         active_on=on, organization=args["organization"] or None, status=status,
@@ -117,7 +118,7 @@ def index():  # type: ignore[no-untyped-def]
     ))
     return render_template(
         "personnel_exchanges/index.html", page=page, args=args, problems=problems,
-        statuses=services.DISPLAY_STATUSES, organizations=_party_choices(), today=today,
+        statuses=EXCHANGE_DISPLAY_STATUSES, organizations=_party_choices(), today=today,
         ending_soon=services.is_ending_soon, missing_approvals=services.missing_approvals,
         ending_days=services.ENDING_SOON_DAYS,
     )

@@ -15,8 +15,7 @@ from jointprojects.organizations.models import Area, Organization
 if TYPE_CHECKING:
     from jointprojects.special_arrangements.models import SpecialArrangement
 
-from jointprojects.vocabulary import PROJECT_STATUSES as PROJECT_STATUSES  # re-exported
-from jointprojects.vocabulary import check_in
+from jointprojects.vocabulary import PROJECT_STATUSES, check_in
 
 project_area = Table(
     "project_area",

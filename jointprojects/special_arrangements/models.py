@@ -29,14 +29,9 @@ from jointprojects.vocabulary import (
     AMENDMENT_STATUSES,
     ARRANGEMENT_KINDS,
     ARRANGEMENT_STATUSES,
-    EXPENSE_CATEGORIES,
+    KINDS,
     check_in,
 )
-from jointprojects.vocabulary import KINDS as KINDS  # re-exported for existing imports
-
-# The vocabulary's lists under the names existing imports use (the same objects).
-STATUSES = ARRANGEMENT_STATUSES
-CATEGORIES = EXPENSE_CATEGORIES
 
 
 class SpecialArrangement(Model):

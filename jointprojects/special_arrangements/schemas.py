@@ -16,13 +16,15 @@ from jointprojects.api.schemas import (
     Text,
     Texts,
 )
-from jointprojects.special_arrangements.models import CATEGORIES, KINDS, STATUSES
 from jointprojects.special_arrangements.services import (
     ArrangementData,
     CeilingData,
     ModalityData,
     ShareData,
 )
+from jointprojects.vocabulary import ARRANGEMENT_STATUSES as STATUSES
+from jointprojects.vocabulary import EXPENSE_CATEGORIES as CATEGORIES
+from jointprojects.vocabulary import KINDS
 
 # --- requests ----------------------------------------------------------------------------------
 

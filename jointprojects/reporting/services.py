@@ -61,6 +61,7 @@ from reports.data import (
     Settlement,
     ShareVersion,
 )
+from reports.xlsx_reader import ImportFileError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Expenses read per query while a report is written.
@@ -478,7 +479,7 @@ def read_upload(filename: str, data: bytes) -> sheet.Table:
     spreadsheet, a zip bomb, no header...)."""
     try:
         return sheet.read_table(filename, data, max_bytes=MAX_UPLOAD_BYTES)
-    except sheet.ImportFileError as exc:
+    except ImportFileError as exc:
         raise ImportFailed([RowProblem(None, None, str(exc))]) from None
 
 

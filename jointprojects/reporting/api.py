@@ -6,7 +6,7 @@ from flask import request
 
 from jointprojects.api import api_user, bp, ensure, openapi
 from jointprojects.auth import policy
-from jointprojects.reporting import services
+from jointprojects.reporting.cost_report import parse_period
 from jointprojects.reporting.download import cost_report_response
 from jointprojects.special_arrangements.services import get_arrangement
 
@@ -17,7 +17,7 @@ def get_cost_report(reference: str):  # type: ignore[no-untyped-def]
     those of ``GET .../cost-split`` for the same period, to the cent."""
     ensure(policy.REPORT_DOWNLOAD)
     sa = get_arrangement(reference)
-    date_from, date_to = services.parse_period(request.args.get("from"), request.args.get("to"))
+    date_from, date_to = parse_period(request.args.get("from"), request.args.get("to"))
     return cost_report_response(sa, date_from, date_to, api_user())
 
 

@@ -285,7 +285,7 @@ class Portfolio:
 
 
 def _add_months(day: date, months: int) -> date:
-    from jointprojects.special_arrangements.allocation import add_months
+    from jointprojects.dates import add_months
 
     return add_months(day, months)
 

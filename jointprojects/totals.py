@@ -67,7 +67,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -85,25 +84,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from jointprojects.dates import first_day, next_month
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.extensions import db
 
 # --- expense_total (kept in Python) -------------------------------------------------------------
 
 
-def _month_of(column: Any) -> Any:
+def month_expression(column: Any) -> Any:
     """SQL for ``'YYYY-MM'`` of a date column, on PostgreSQL and on SQLite."""
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
-
-
-def _first_day(month: str) -> date:
-    return date(int(month[:4]), int(month[5:7]), 1)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def totals_select(arrangement_id: int, months: Iterable[str] | None = None) -> Select[Any]:
@@ -111,12 +103,12 @@ def totals_select(arrangement_id: int, months: Iterable[str] | None = None) -> S
     organization_id, share_amount, paid_amount, unallocated, expense_count)`` computed afresh
     from expenses and parts (raw storage integers), for ``months`` or all of them."""
     condition = [Expense.arrangement_id == arrangement_id]
-    month = _month_of(Expense.date)
+    month = month_expression(Expense.date)
     if months is not None:
         month_list = sorted(months)
         condition += [
-            Expense.date >= _first_day(month_list[0]),
-            Expense.date < _next_month(_first_day(month_list[-1])),
+            Expense.date >= first_day(month_list[0]),
+            Expense.date < next_month(first_day(month_list[-1])),
             month.in_(month_list),
         ]
     zero = literal(0, BigInteger)

@@ -203,6 +203,7 @@ NAV: list[tuple[str, str, str]] = [
 def register_template_helpers(app: Flask) -> None:
     from flask_login import current_user
 
+    from jointprojects import vocabulary
     from jointprojects.auth import policy
     from jointprojects.auth.models import ROLE_LABELS
 
@@ -227,9 +228,7 @@ def register_template_helpers(app: Flask) -> None:
     def isodate(value: date | None) -> str:
         return value.isoformat() if value else ""
 
-    @app.template_filter("label")
-    def label(value: str | None) -> str:
-        return (value or "").replace("_", " ").capitalize()
+    app.add_template_filter(vocabulary.label, "label")
 
     def can(action: str, organization: str | None = None) -> bool:
         return policy.can(current_user, action, organization)

@@ -331,7 +331,7 @@ class _CostSplitWriter:
         w.append([f.section(f"Settlement (rule 7), in {arr.currency}")])
         w.append(f.header(["From", "To", "Amount"]))
         for s in split.settlements:
-            w.append([f.text(s.from_organization), f.text(s.to_organization),
+            w.append([f.text(s.from_org), f.text(s.to_org),
                       f.amount(s.amount, places)])
         if not split.settlements:
             w.append([f.text("No transfer: the balances are settled.")])
@@ -365,7 +365,7 @@ class _CostSplitWriter:
         w.append(f.header(["Version", "Effective from", "Category",
                            *(f"{code} %" for code in parties)]))
         for v in self.data.versions:
-            sets = [("all (default)", v.shares), *sorted(v.category_shares.items())]
+            sets = [("all (default)", v.default), *sorted(v.categories.items())]
             for category, shares in sets:
                 w.append([v.number, f.date(v.effective_date), f.text(category),
                           *(f.percent(shares.get(code)) for code in parties)])

@@ -21,37 +21,20 @@ from typing import Any
 
 from jointprojects.money import minor_units, parse_decimal
 
-#: Expense categories (API.md), in the order the reports list them.
-EXPENSE_CATEGORIES: tuple[str, ...] = (
-    "personnel",
-    "travel",
-    "equipment",
-    "training",
-    "meetings",
-    "contractual_services",
-    "operating",
-    "other",
-)
-
-#: The article of the 1997 agreement each kind of special arrangement comes from (API.md).
-KIND_ARTICLES: dict[str, str] = {
-    "joint_action": "Art. 5",
-    "personnel": "Art. 8",
-    "supplementary": "Art. 9",
-    "technical_cooperation": "Art. 4",
-}
-
-#: Areas of cooperation, Art. 1 (a)-(f), short labels for the portfolio.
-AREAS: dict[str, str] = {
-    "a": "National and transnational crime",
-    "b": "Crime prevention, police training, public awareness",
-    "c": "Organized crime (money-laundering, trafficking, offences against minors, drugs)",
-    "d": "International judicial institutions",
-    "e": "Peace-keeping and similar operations",
-    "f": "Common or linked computerized databases",
-}
+# A version of the shares (``default``, ``categories`` overrides, ``ceilings``) and a
+# settlement transfer (``from_org`` pays ``to_org``, rule 7) are the engine's own dataclasses;
+# the vocabulary (categories in report order, each kind's article, the areas of Art. 1) is
+# the application's own. Both are standard library only; re-exported here.
+from jointprojects.special_arrangements.allocation import ShareVersion as ShareVersion
+from jointprojects.special_arrangements.allocation import Transfer
+from jointprojects.vocabulary import AREAS as AREAS
+from jointprojects.vocabulary import EXPENSE_CATEGORIES as EXPENSE_CATEGORIES
+from jointprojects.vocabulary import KIND_ARTICLES as KIND_ARTICLES
 
 ZERO = Decimal(0)
+
+#: A transfer of the settlement (rule 7): ``from_org`` pays ``to_org`` ``amount``.
+Settlement = Transfer
 
 
 def _freeze(obj: object, name: str, value: object) -> None:
@@ -103,20 +86,6 @@ class ArrangementInfo:
         return tuple(p.code for p in self.parties)
 
 
-@dataclass(frozen=True)
-class ShareVersion:
-    """One version of the shares applied in the period (the original is number 1; each
-    amendment in force adds one). ``shares``: the default set, org code -> percent;
-    ``category_shares``: category -> (org code -> percent) overrides; ``ceilings``: org code ->
-    ceiling in the reporting currency over the arrangement's life (rule 6)."""
-
-    number: int
-    effective_date: date
-    shares: Mapping[str, Decimal]
-    category_shares: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
-    ceilings: Mapping[str, Decimal] = field(default_factory=dict)
-
-
 @dataclass(frozen=True, slots=True)
 class ExpenseLine:
     """One expense as allocated by the application (rules 2, 4-6).
@@ -154,8 +123,9 @@ class ExpenseLine:
 
 @dataclass(frozen=True, slots=True)
 class PartyFigures:
-    """One party's line of the API's cost split: ``share`` (its allocated parts), ``paid``
-    (reporting amounts of the expenses it paid), ``balance`` = paid - share."""
+    """One party over a period, in the reporting currency: ``share`` its allocated parts,
+    ``paid`` the reporting amounts of the expenses it paid, ``balance`` = paid - share
+    (positive: the others owe it)."""
 
     organization: str
     share: Decimal
@@ -163,18 +133,12 @@ class PartyFigures:
     balance: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    """A transfer of the settlement (rule 7): ``from_organization`` pays ``to_organization``."""
-
-    from_organization: str
-    to_organization: str
-    amount: Decimal
-
-
 @dataclass(frozen=True)
 class CostSplit:
-    """The figures of ``GET /api/v1/arrangements/<ref>/cost-split`` for the same period.
+    """The cost split of an arrangement for a period (``date_from``/``date_to`` inclusive,
+    None for open), as ``GET /api/v1/arrangements/<ref>/cost-split`` returns it: ``total``
+    the sum of the reporting amounts, ``unallocated`` what ceilings left to no party (the
+    balances sum to it), ``settlements`` the transfers of rule 7.
 
     The workbook recomputes share, paid, balance, total and unallocated with live formulas
     over its Expenses sheet and shows these figures beside them with a check; the
@@ -186,6 +150,9 @@ class CostSplit:
     unallocated: Decimal
     organizations: tuple[PartyFigures, ...]
     settlements: tuple[Settlement, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    expense_count: int = 0
 
     def __post_init__(self) -> None:
         _freeze(self, "organizations", tuple(self.organizations))
@@ -196,6 +163,9 @@ class CostSplit:
         """Build from the API's JSON shape (money as decimal strings, API.md)."""
         return cls(
             currency=payload["currency"],
+            date_from=date.fromisoformat(payload["from"]) if payload.get("from") else None,
+            date_to=date.fromisoformat(payload["to"]) if payload.get("to") else None,
+            expense_count=int(payload.get("expense_count", 0)),
             total=parse_decimal(payload["total"]),
             unallocated=parse_decimal(payload["unallocated"]),
             organizations=tuple(
@@ -224,13 +194,25 @@ class CostSplit:
 class BudgetLine:
     """Budget versus actual in the reporting currency, for a party (``organization`` None:
     the arrangement as a whole), overall (``category`` None) or one category, for a year
-    (None: the period). ``actual`` is the application's figure."""
+    (None: the period). ``actual`` is the application's figure: for a party its parts, for
+    the arrangement as a whole the reporting amounts of the expenses. ``id`` and ``note``
+    are those of the stored budget line, when there is one."""
 
     organization: str | None
     budget: Decimal
     actual: Decimal
     category: str | None = None
     year: int | None = None
+    id: int | None = None
+    note: str = ""
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.actual
+
+    @property
+    def over(self) -> bool:
+        return self.actual > self.budget
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.personnel_exchanges import services as personnel
 from jointprojects.personnel_exchanges.models import PersonnelExchange
-from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
+from jointprojects.projects.models import Project, project_area
 from jointprojects.special_arrangements import queries as arrangements
 from jointprojects.special_arrangements.models import (
     ArrangementParty,
@@ -34,6 +34,7 @@ from jointprojects.special_arrangements.models import (
     SpecialArrangement,
 )
 from jointprojects.types import Money
+from jointprojects.vocabulary import PROJECT_STATUSES, label
 
 #: Longest list shown for each "needs attention" figure; the count links to the full list.
 LIST_LIMIT = 10
@@ -207,7 +208,7 @@ def _projects_by_status(filters: Filters) -> list[Count]:
     counts = dict(db.session.execute(
         select(Project.status, func.count()).where(*_project_where(filters))
         .group_by(Project.status)).all())
-    return [Count(s, s.replace("_", " ").capitalize(), int(counts.get(s, 0)))
+    return [Count(s, label(s), int(counts.get(s, 0)))
             for s in PROJECT_STATUSES]
 
 

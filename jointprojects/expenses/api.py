@@ -21,8 +21,10 @@ from jointprojects.expenses import services
 from jointprojects.expenses.models import ExchangeRate, Expense
 from jointprojects.extensions import db
 from jointprojects.money import to_json
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
+from reports.data import BudgetLine, CostSplit
 
 
 def _iso(value: date | None) -> str | None:
@@ -60,7 +62,7 @@ def expense_json(e: Expense, sa: SpecialArrangement, parts: dict[str, Any] | Non
     return body
 
 
-def cost_split_json(split: services.CostSplit) -> dict[str, Any]:
+def cost_split_json(split: CostSplit) -> dict[str, Any]:
     c = split.currency
     return {
         "currency": c,
@@ -245,7 +247,7 @@ def get_cost_split(reference: str):  # type: ignore[no-untyped-def]
 
 # --- budgets -------------------------------------------------------------------------------
 
-def budget_json(line: services.BudgetLine, currency: str) -> dict[str, Any]:
+def budget_json(line: BudgetLine, currency: str) -> dict[str, Any]:
     return {
         "id": line.id, "category": line.category, "year": line.year,
         "organization": line.organization, "budget": to_json(line.budget, currency),
@@ -287,7 +289,7 @@ _EXPENSE_SCHEMA = {
     "type": "object",
     "required": ["date", "category", "amount", "currency", "paid_by"],
     "properties": {
-        "date": openapi.Date, "category": {"type": "string", "enum": list(CATEGORIES)},
+        "date": openapi.Date, "category": {"type": "string", "enum": list(EXPENSE_CATEGORIES)},
         "description": {"type": "string"}, "amount": _MONEY,
         "currency": {"type": "string", "minLength": 3, "maxLength": 3},
         "exchange_rate": {**_MONEY, "nullable": True,

@@ -8,9 +8,9 @@ from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.money import MINOR_UNITS
-from jointprojects.special_arrangements.models import CATEGORIES
+from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, choices
 
-CATEGORY_CHOICES = [(c, c.replace("_", " ").capitalize()) for c in CATEGORIES]
+CATEGORY_CHOICES = choices(EXPENSE_CATEGORY_LABELS)
 CURRENCY_CHOICES = [(c, c) for c in sorted(MINOR_UNITS)]
 
 

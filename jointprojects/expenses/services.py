@@ -24,7 +24,6 @@ whichever process it runs in. Expenses carry a version column: a stale edit is a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -50,9 +49,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from jointprojects import dates
 from jointprojects.audit import services as audit
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import utcnow
+from jointprojects.dates import month_of
+from jointprojects.dates import next_month as _next_month
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.expenses.models import (
     RATE_BASE_CURRENCY,
@@ -76,13 +78,14 @@ from jointprojects.money import (
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
-    CATEGORIES,
     Share,
     ShareVersion,
     SpecialArrangement,
 )
-from jointprojects.totals import refresh_totals
+from jointprojects.totals import month_expression, refresh_totals
 from jointprojects.types import Rate, from_storage
+from jointprojects.vocabulary import EXPENSE_CATEGORIES, phrase
+from reports.data import BudgetLine, CostSplit, PartyFigures
 
 CONFLICT_MESSAGE = (
     "Someone else changed or deleted this expense while you were editing it. "
@@ -93,7 +96,6 @@ RATE_PLACES = Rate.places
 _RATE_QUANTUM = quantum(RATE_PLACES)
 #: Amounts beyond this are refused: they are typing errors, and the columns are 64-bit.
 MAX_AMOUNT = Decimal(10) ** 12
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 @dataclass
@@ -146,16 +148,12 @@ def expense_history(expense: Expense) -> list[AuditEntry]:
         .order_by(AuditEntry.id.desc())))
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def parse_month(text: str | None, field: str = "month") -> str:
-    """``"2025-03"`` checked; DomainError otherwise."""
-    match = _MONTH_RE.match((text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise DomainError("month must be written YYYY-MM, e.g. 2025-03.", field)
-    return match.group(0)
+    """``"2025-03"`` checked (:func:`jointprojects.dates.parse_month`); DomainError otherwise."""
+    try:
+        return dates.parse_month(text)
+    except ValueError as error:
+        raise DomainError(str(error), field) from None
 
 
 # --- conversion (DOMAIN.md rule 2) --------------------------------------------------------------
@@ -231,9 +229,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     category = (data.category or "").strip()
     if not category:
         errors.add(name("category"), "category is required.")
-    elif category not in CATEGORIES:
+    elif category not in EXPENSE_CATEGORIES:
         errors.add(name("category"), f"Unknown cost category {category!r}; use one of "
-                                     f"{', '.join(CATEGORIES)}.")
+                                     f"{', '.join(EXPENSE_CATEGORIES)}.")
 
     currency = (data.currency or "").strip().upper()
     if not currency:
@@ -812,47 +810,9 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def month_expression(column: Any) -> Any:
-    """SQL for ``'YYYY-MM'`` of a date column, on PostgreSQL and on SQLite."""
-    if _dialect() == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 # --- figures: cost split and settlement (rule 7) --------------------------------------------------
-
-@dataclass(frozen=True)
-class PartyFigures:
-    """One party over a period, in the reporting currency: ``share`` its parts of the
-    expenses, ``paid`` the reporting amounts of the expenses it paid, ``balance`` = paid -
-    share (positive: the others owe it)."""
-
-    organization: str
-    share: Decimal
-    paid: Decimal
-    balance: Decimal
-
-
-@dataclass(frozen=True)
-class CostSplit:
-    """The cost split of an arrangement for a period (``date_from``/``date_to`` inclusive,
-    None for open). ``total`` is the sum of the reporting amounts, ``unallocated`` what
-    ceilings left to no party; the balances sum to ``unallocated``. ``settlements`` are the
-    transfers of rule 7."""
-
-    currency: str
-    date_from: date | None
-    date_to: date | None
-    total: Decimal
-    unallocated: Decimal
-    expense_count: int
-    organizations: list[PartyFigures]
-    settlements: list[allocation.Transfer]
-
 
 @dataclass
 class _Sums:
@@ -996,7 +956,7 @@ def cost_split(sa: SpecialArrangement, date_from: date | None = None,
     return CostSplit(
         currency=currency, date_from=date_from, date_to=date_to,
         total=round_money(total, currency), unallocated=_money(sums.unallocated, currency),
-        expense_count=sums.count, organizations=lines, settlements=settlements,
+        expense_count=sums.count, organizations=tuple(lines), settlements=tuple(settlements),
     )
 
 
@@ -1107,35 +1067,13 @@ def rate_query(currency: str | None = None, year: str | None = None) -> Select[A
 
 # --- budgets -----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class BudgetLine:
-    """A budget line with its actual: for a party, its parts; for the arrangement as a
-    whole (``organization`` None), the reporting amounts of the expenses."""
-
-    id: int
-    category: str
-    year: int
-    organization: str | None
-    budget: Decimal
-    actual: Decimal
-    note: str
-
-    @property
-    def remaining(self) -> Decimal:
-        return self.budget - self.actual
-
-    @property
-    def over(self) -> bool:
-        return self.actual > self.budget
-
-
 def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
                organization: str | None, amount: Any, user: Any, note: str = "") -> Budget:
     """Plan ``amount`` (reporting currency) for a category and year, for the arrangement as
     a whole (``organization`` None) or for the party funding it. Replaces the line if it
     exists."""
     errors = Collector()
-    if category not in CATEGORIES:
+    if category not in EXPENSE_CATEGORIES:
         errors.add("category", f"Unknown cost category {category!r}.")
     try:
         year_value = int(str(year).strip())
@@ -1261,7 +1199,7 @@ def budget_overruns(expense: Expense) -> list[str]:
                                               Expense.id <= expense.id)),
     ]
     messages = []
-    label = expense.category.replace("_", " ")
+    label = phrase(expense.category)
     whole = [b for b in lines if b.organization_id is None]
     budget = whole[0].amount if whole else sum((b.amount for b in lines), Decimal(0))
     spent = from_storage(db.session.scalar(

@@ -18,9 +18,10 @@ from jointprojects.expenses.forms import BudgetForm, DeleteForm, ExpenseForm, Ra
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS, format_money, to_json
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from jointprojects.web import paginate
 
 bp = Blueprint("expenses", __name__, url_prefix="/expenses")
@@ -95,7 +96,7 @@ def index():  # type: ignore[no-untyped-def]
         .order_by(SpecialArrangement.reference)).all()
     return render_template(
         "expenses/index.html", page=page, parts=parts, args=args, problems=problems,
-        categories=CATEGORIES, arrangements=arrangements,
+        categories=EXPENSE_CATEGORIES, arrangements=arrangements,
         organizations=sorted({c for a in arrangements for c in a.party_codes}),
     )
 
@@ -121,7 +122,7 @@ def arrangement(reference: str):  # type: ignore[no-untyped-def]
     return render_template(
         "expenses/arrangement.html", sa=sa, page=page, parts=services.parts_of(ids),
         flagged=services.over_budget_ids(sa, ids), totals=totals, args=args,
-        problems=problems, categories=CATEGORIES,
+        problems=problems, categories=EXPENSE_CATEGORIES,
     )
 
 

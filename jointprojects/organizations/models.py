@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.extensions import Model
+from jointprojects.vocabulary import AGREEMENT_STATUSES, check_in
 
 
 class Organization(Model):
@@ -34,7 +35,7 @@ class Agreement(Model):
 
     __tablename__ = "agreement"
     __table_args__ = (
-        CheckConstraint("status IN ('signed', 'in_force', 'terminated')", name="status"),
+        CheckConstraint(check_in("status", AGREEMENT_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jointprojects.audit import services as audit
+from jointprojects.dates import termination_effective_date
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import is_currency
@@ -21,7 +22,6 @@ from jointprojects.organizations.models import (
     Area,
     Organization,
 )
-from jointprojects.special_arrangements.allocation import termination_effective_date
 
 REFERENCE_FILE = Path(__file__).resolve().parent.parent / "seed" / "reference.json"
 #: The reference agreement records both written notifications on the day of signature.

@@ -30,10 +30,10 @@ from jointprojects.personnel_exchanges.costs import (
     totals_of,
 )
 from jointprojects.personnel_exchanges.models import (
-    COST_CATEGORIES,
     ExchangeCostItem,
     PersonnelExchange,
 )
+from jointprojects.vocabulary import COST_ITEM_CATEGORIES
 
 
 def _iso(value: date | None) -> str | None:
@@ -302,7 +302,7 @@ def personnel_costs():  # type: ignore[no-untyped-def]
 
 _COST = {"type": "object", "required": ["category", "borne_by", "amount", "currency"],
          "properties": {
-             "category": {"type": "string", "enum": list(COST_CATEGORIES)},
+             "category": {"type": "string", "enum": list(COST_ITEM_CATEGORIES)},
              "borne_by": {"type": "string", "description": "Organization code"},
              "amount": Money, "currency": {"type": "string", "minLength": 3, "maxLength": 3},
              "period_start": Date, "period_end": Date}}

@@ -15,9 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.money import MINOR_UNITS
-from jointprojects.personnel_exchanges.models import COST_CATEGORIES
+from jointprojects.vocabulary import COST_ITEM_LABELS, choices
 
-COST_CATEGORY_CHOICES = [(c, c.replace("_", " ").capitalize()) for c in COST_CATEGORIES]
+COST_CATEGORY_CHOICES = choices(COST_ITEM_LABELS)
 CURRENCY_CHOICES = [(c, c) for c in sorted(MINOR_UNITS)]
 
 

@@ -13,14 +13,14 @@ from jointprojects.auth.models import utcnow
 from jointprojects.extensions import Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
+from jointprojects.vocabulary import COST_ITEM_CATEGORIES, check_in
+from jointprojects.vocabulary import EXCHANGE_STATUSES as EXCHANGE_STATUSES  # re-exported
 
 if TYPE_CHECKING:
     from jointprojects.special_arrangements.models import SpecialArrangement
 
-EXCHANGE_STATUSES = ("proposed", "approved", "cancelled")
-COST_CATEGORIES = (
-    "salary", "allowances", "travel", "daily_subsistence", "relocation", "insurance", "other",
-)
+# The vocabulary's list under the name existing imports use (the same object).
+COST_CATEGORIES = COST_ITEM_CATEGORIES
 
 
 class PersonnelExchange(Model):
@@ -28,7 +28,7 @@ class PersonnelExchange(Model):
     __table_args__ = (
         CheckConstraint("end_date > start_date", name="dates"),
         CheckConstraint("home_organization_id <> host_organization_id", name="home_not_host"),
-        CheckConstraint("status IN ('proposed', 'approved', 'cancelled')", name="status"),
+        CheckConstraint(check_in("status", EXCHANGE_STATUSES), name="status"),
         Index("ix_personnel_exchange_staff_dates", "staff_id", "start_date", "end_date"),
         Index("ix_personnel_exchange_dates", "start_date", "end_date"),
     )
@@ -101,11 +101,7 @@ class ExchangeCostItem(Model):
     __tablename__ = "exchange_cost_item"
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
-        CheckConstraint(
-            "category IN ('salary', 'allowances', 'travel', 'daily_subsistence', "
-            "'relocation', 'insurance', 'other')",
-            name="category",
-        ),
+        CheckConstraint(check_in("category", COST_ITEM_CATEGORIES), name="category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

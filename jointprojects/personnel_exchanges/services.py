@@ -45,27 +45,28 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
+from jointprojects.dates import span_end as latest_end_date
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
 from jointprojects.organizations.models import Organization
 from jointprojects.organizations.services import reference_agreement
 from jointprojects.personnel_exchanges.models import (
-    COST_CATEGORIES,
     ExchangeApproval,
     ExchangeCostItem,
     ExchangeExtension,
     PersonnelExchange,
 )
-from jointprojects.special_arrangements.allocation import add_months
 from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.vocabulary import COST_ITEM_CATEGORIES as COST_CATEGORIES
+from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES, phrase
 
 ARTICLE = "Art. 8"
 DEFAULT_MAX_MONTHS = 24
 #: Days ahead in which an ending exchange is flagged (issue 4, alerts).
 ENDING_SOON_DAYS = 60
 #: Statuses as read on a day (``PersonnelExchange.status_on``).
-DISPLAY_STATUSES = ("proposed", "approved", "active", "completed", "cancelled")
+DISPLAY_STATUSES = EXCHANGE_DISPLAY_STATUSES
 
 CONFLICT_MESSAGE = (
     "Someone else changed this exchange while you were editing it. "
@@ -83,18 +84,6 @@ def max_months() -> int:
     if has_app_context():
         return int(current_app.config.get("PERSONNEL_MAX_MONTHS", DEFAULT_MAX_MONTHS))
     return DEFAULT_MAX_MONTHS
-
-
-def latest_end_date(start: date, months: int) -> date:
-    """The last day in post allowed for an exchange starting on ``start``.
-
-    The end day is inclusive, so ``months`` calendar months from ``start`` end the day before
-    the same date ``months`` later (clamped to the month's end, DOMAIN.md rule 8):
-    2025-01-01 + 24 -> 2026-12-31; 2026-03-01 + 24 -> 2028-02-29 (leap year);
-    2024-02-29 + 24 -> 2026-02-27 (29 February 2026 does not exist: 28 February is the
-    anniversary, and the day before it the last day in post).
-    """
-    return add_months(start, months) - timedelta(days=1)
 
 
 # --- plain data in ----------------------------------------------------------------------------
@@ -408,7 +397,7 @@ def update_exchange(exchange: PersonnelExchange, data: ExchangeData,
         for day in (item.period_start, item.period_end):
             if day is not None and data.start_date and data.end_date and \
                     not data.start_date <= day <= data.end_date:
-                errors.add(None, f"The {item.category.replace('_', ' ')} cost item's period "
+                errors.add(None, f"The {phrase(item.category)} cost item's period "
                                  f"({_period(item)}) would fall outside the new dates; "
                                  "change or remove that cost item first.")
                 break
@@ -501,7 +490,7 @@ def extend(exchange: PersonnelExchange, new_end: date | None, reason: str | None
     if new_end is not None:
         for item in exchange.cost_items:
             if any(d is not None and d > new_end for d in (item.period_start, item.period_end)):
-                errors.add("end_date", f"The {item.category.replace('_', ' ')} cost item's "
+                errors.add("end_date", f"The {phrase(item.category)} cost item's "
                                        f"period ({_period(item)}) runs past "
                                        f"{new_end.isoformat()}; change that cost item first.")
     errors.raise_if_any()

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from jointprojects.dates import add_months
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.personnel_exchanges.services import exchange_query
-from jointprojects.special_arrangements.allocation import add_months
 
 # --- timeline ---------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import PERSONNEL_APPROVE, PERSONNEL_WRITE, READ, requires
+from jointprojects.dates import add_months
 from jointprojects.errors import Forbidden, NotFound
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges import services
@@ -27,7 +28,6 @@ from jointprojects.personnel_exchanges.forms import (
     ExtensionForm,
 )
 from jointprojects.personnel_exchanges.models import PersonnelExchange
-from jointprojects.special_arrangements.allocation import add_months
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.transaction import flashed_errors, form_errors
 from jointprojects.web import paginate

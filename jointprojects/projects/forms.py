@@ -10,7 +10,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from jointprojects.projects.models import PROJECT_STATUSES
+from jointprojects.vocabulary import PROJECT_STATUSES, STATUS_LABELS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -26,5 +26,5 @@ class ProjectForm(FlaskForm):
     lead_organization = SelectField("Lead organization", choices=[])
     start_date = DateField("Start date", validators=[DataRequired()])
     end_date = DateField("End date", validators=[Optional()])
-    status = SelectField("Status", choices=[(s, s.capitalize()) for s in PROJECT_STATUSES])
+    status = SelectField("Status", choices=[(s, STATUS_LABELS[s]) for s in PROJECT_STATUSES])
     version = HiddenField()

@@ -15,7 +15,8 @@ from jointprojects.organizations.models import Area, Organization
 if TYPE_CHECKING:
     from jointprojects.special_arrangements.models import SpecialArrangement
 
-PROJECT_STATUSES = ("planned", "active", "completed", "cancelled")
+from jointprojects.vocabulary import PROJECT_STATUSES as PROJECT_STATUSES  # re-exported
+from jointprojects.vocabulary import check_in
 
 project_area = Table(
     "project_area",
@@ -30,7 +31,7 @@ project_area = Table(
 class Project(Model):
     __tablename__ = "project"
     __table_args__ = (
-        CheckConstraint("status IN ('planned', 'active', 'completed', 'cancelled')", name="status"),
+        CheckConstraint(check_in("status", PROJECT_STATUSES), name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 

@@ -13,8 +13,9 @@ from jointprojects.audit import services as audit
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
-from jointprojects.projects.models import PROJECT_STATUSES, Project, project_area
+from jointprojects.projects.models import Project, project_area
 from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement
+from jointprojects.vocabulary import PROJECT_STATUSES
 
 
 @dataclass

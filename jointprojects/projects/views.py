@@ -10,8 +10,9 @@ from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.projects import services
 from jointprojects.projects.forms import ProjectForm
-from jointprojects.projects.models import PROJECT_STATUSES, Project
+from jointprojects.projects.models import Project
 from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.vocabulary import PROJECT_STATUSES
 from jointprojects.web import paginate
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")

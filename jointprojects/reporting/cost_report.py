@@ -31,19 +31,17 @@ from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.costs import personnel_cost_rows
 from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.totals import month_expression
 from jointprojects.types import Rate
 from reports.cost_split import write_cost_split
 from reports.data import (
     ArrangementInfo,
     BudgetLine,
-    CostSplit,
     CostSplitReport,
     ExpenseLine,
     Party,
-    PartyFigures,
     PersonnelCostLine,
     RateUsed,
-    Settlement,
     ShareVersion,
 )
 
@@ -140,16 +138,9 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
         entry_into_force=sa.entry_into_force, start_date=sa.start_date, end_date=sa.end_date,
         article=sa.article,
     )
-    figures = CostSplit(
-        currency=split.currency, total=split.total, unallocated=split.unallocated,
-        organizations=tuple(PartyFigures(p.organization, p.share, p.paid, p.balance)
-                            for p in split.organizations),
-        settlements=tuple(Settlement(t.from_org, t.to_org, t.amount)
-                          for t in split.settlements),
-    )
     return CostSplitReport(
         arrangement=info,
-        cost_split=figures,
+        cost_split=split,
         expenses=expense_lines(sa, date_from, date_to, page_size=page_size),
         versions=tuple(_versions(sa, date_from, date_to)),
         period_from=date_from,
@@ -273,11 +264,7 @@ def _versions(sa: SpecialArrangement, date_from: date | None,
             continue
         if date_from is not None and following is not None and following <= date_from:
             continue
-        result.append(ShareVersion(
-            number=v.number, effective_date=v.effective_date, shares=dict(v.default),
-            category_shares={c: dict(s) for c, s in v.categories.items()},
-            ceilings=dict(v.ceilings),
-        ))
+        result.append(v)
     return result
 
 
@@ -287,12 +274,11 @@ def _budget(sa: SpecialArrangement, date_from: date | None,
     as on the arrangement's page)."""
     lines = []
     for line in expenses.budget_vs_actual(sa):
-        if date_from is not None and line.year < date_from.year:
+        if line.year is not None and date_from is not None and line.year < date_from.year:
             continue
-        if date_to is not None and line.year > date_to.year:
+        if line.year is not None and date_to is not None and line.year > date_to.year:
             continue
-        lines.append(BudgetLine(organization=line.organization, budget=line.budget,
-                                actual=line.actual, category=line.category, year=line.year))
+        lines.append(line)
     return lines
 
 
@@ -301,7 +287,7 @@ def rates_used(sa: SpecialArrangement, date_from: date | None = None,
     """The rates the period's expenses were converted with, per currency, month, rate and
     source (one SQL aggregate); for rates taken from the table in an arrangement not
     reporting in USD, also the table's rates per USD they were crossed from."""
-    month = expenses.month_expression(Expense.date)
+    month = month_expression(Expense.date)
     condition = [Expense.arrangement_id == sa.id, Expense.currency != sa.currency]
     if date_from is not None:
         condition.append(Expense.date >= date_from)

@@ -29,7 +29,8 @@ from jointprojects.expenses.models import ExchangeRate
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
 from jointprojects.reporting import uploads
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports import imports as sheet
 from reports.xlsx_reader import ImportFileError
 
@@ -149,7 +150,7 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
                                        "expenses can be recorded once every party signed it.")])
     table = read_upload(filename, data)
     rows, errors = sheet.parse_expense_rows(
-        table, categories=CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
+        table, categories=EXPENSE_CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
     problems = _problems(errors)
     if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
         raise ImportFailed(problems)

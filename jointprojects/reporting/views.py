@@ -33,9 +33,10 @@ from jointprojects.reporting.cost_report import XLSX_MIMETYPE, file_part, parse_
 from jointprojects.reporting.download import cost_report_response
 from jointprojects.reporting.forms import ConfirmForm, ImportForm
 from jointprojects.reporting.models import PendingImport
-from jointprojects.special_arrangements.models import CATEGORIES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.queries import in_force_on_clause
 from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports.imports import template_workbook
 
 bp = Blueprint("reporting", __name__, url_prefix="/expenses")
@@ -194,7 +195,7 @@ def import_template(kind: str):  # type: ignore[no-untyped-def]
     currencies = sorted(MINOR_UNITS) if kind == "expenses" else sorted(
         c for c in MINOR_UNITS if c != "USD")
     data = template_workbook(kind, currencies=currencies, parties=parties,
-                             categories=CATEGORIES)
+                             categories=EXPENSE_CATEGORIES)
     name = f"{kind}-template.xlsx" if sa is None else (
         f"{kind}-template_{file_part(sa.reference)}.xlsx")
     return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,

@@ -12,8 +12,7 @@ It implements the money rules of ``DOMAIN.md``:
 * rule 6, ceilings over the arrangement's life: :func:`allocate_expenses`
   (and its integer core :func:`allocate_expenses_minor`);
 * rule 7, settlement: :func:`balances` and :func:`settle`;
-* rule 8, calendar months (Art. 10.3 notice): :func:`add_months`,
-  :func:`termination_effective_date`.
+* rule 8, calendar months (Art. 10.3 notice), lives in :mod:`jointprojects.dates`.
 
 Internally every amount is an ``int`` of the currency's minor unit (cents for USD, yen for
 JPY, fils for KWD) and every percentage an ``int`` of hundredths (``55.25 %`` is ``5525``, a
@@ -26,11 +25,10 @@ services turn them into a ``DomainError``.
 
 from __future__ import annotations
 
-import calendar
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, Context, Decimal, Inexact, Rounded
 from functools import lru_cache
@@ -48,7 +46,6 @@ __all__ = [
     "ExpenseItem",
     "ShareVersion",
     "Transfer",
-    "add_months",
     "allocate",
     "allocate_expenses",
     "allocate_expenses_minor",
@@ -58,43 +55,14 @@ __all__ = [
     "convert",
     "settle",
     "share_set_errors",
-    "termination_effective_date",
     "version_in_force",
 ]
 
 #: A complete share set in hundredths of a percent (100.00 %).
 FULL_SHARE = 10_000
 
-#: Art. 10.3: termination takes effect six months after the written notice.
-NOTICE_MONTHS = 6
-
 # Scaling a Decimal by a power of ten must never round: this context raises instead.
 _EXACT = Context(prec=10_000, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Inexact, Rounded])
-
-
-# --------------------------------------------------------------------------- dates (rule 8)
-
-
-def add_months(d: date, months: int) -> date:
-    """``d`` plus ``months`` calendar months (negative goes back), clamped to the end of the
-    month when the day does not exist there (DOMAIN.md rule 8):
-    2025-08-31 + 6 -> 2026-02-28, 2027-08-31 + 6 -> 2028-02-29, 2024-03-31 - 1 -> 2024-02-29.
-
-    Raises :class:`OverflowError` (from :class:`datetime.date`) outside years 1..9999.
-    """
-    index = d.year * 12 + (d.month - 1) + months
-    year, month0 = divmod(index, 12)
-    month = month0 + 1
-    if not 1 <= year <= 9999:
-        raise OverflowError(f"{d.isoformat()} + {months} months is out of the calendar's range")
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(d.day, last_day))
-
-
-def termination_effective_date(notice_date: date) -> date:
-    """The day a termination takes effect: the written notice date plus six calendar months
-    (Art. 10.3, "six months' written notice"), with end-of-month clamping (rule 8)."""
-    return add_months(notice_date, NOTICE_MONTHS)
 
 
 # ---------------------------------------------------------------- exact Decimal <-> integers
@@ -356,13 +324,16 @@ class ShareVersion:
     codes to percentages (2 decimals, summing to 100); ``categories`` maps an expense
     category to an override set of the same form; ``ceilings`` maps organization codes to
     a ceiling in the reporting currency over the arrangement's life (absent: no ceiling).
+
+    The same object describes the versions applied in a cost-split workbook
+    (:class:`reports.data.CostSplitReport`).
     """
 
     number: int
     effective_date: date
     default: Mapping[str, Decimal]
-    categories: Mapping[str, Mapping[str, Decimal]]
-    ceilings: Mapping[str, Decimal]
+    categories: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    ceilings: Mapping[str, Decimal] = field(default_factory=dict)
 
     def shares_for(self, category: str) -> Mapping[str, Decimal]:
         """The category's override set if it has one, else the default set (rule 5)."""

@@ -24,6 +24,7 @@ from jointprojects.special_arrangements.services import (
     validate_shares,
     version_snapshot,
 )
+from jointprojects.vocabulary import phrase
 
 # --- Amendments (Art. 10.2 by analogy) -------------------------------------------------------
 
@@ -89,7 +90,7 @@ def consent(
     and re-allocates the expenses it covers."""
     party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
     if version.status != "pending":
-        raise Conflict(f"Amendment {version.number} is already {version.status.replace('_', ' ')}.")
+        raise Conflict(f"Amendment {version.number} is already {phrase(version.status)}.")
     if sa.status != "in_force":
         raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
     if any(c.organization.code == organization_code for c in version.consents):

@@ -14,11 +14,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.money import MINOR_UNITS
-from jointprojects.special_arrangements.models import CATEGORIES, KINDS
+from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, KINDS, choices
 
-CATEGORY_CHOICES = [("", "Default (all categories)")] + [
-    (c, c.replace("_", " ").capitalize()) for c in CATEGORIES
-]
+CATEGORY_CHOICES = [("", "Default (all categories)"), *choices(EXPENSE_CATEGORY_LABELS)]
 
 
 class ModalityRow(Form):
@@ -45,7 +43,7 @@ class ArrangementForm(FlaskForm):
     reference = StringField("Reference", validators=[DataRequired(), Length(max=60)])
     project = SelectField("Joint project", choices=[], validate_choice=False)
     title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    kind = SelectField("Kind", choices=[(k, f"{v[0]} ({v[1]})") for k, v in KINDS.items()])
+    kind = SelectField("Kind", choices=[(k, f"{v.label} ({v.article})") for k, v in KINDS.items()])
     currency = SelectField(
         "Reporting currency", choices=[(c, c) for c in sorted(MINOR_UNITS)], default="USD"
     )

@@ -25,33 +25,25 @@ if TYPE_CHECKING:
     from jointprojects.auth.models import User
     from jointprojects.projects.models import Project
 
-KINDS = {
-    "joint_action": ("Joint action", "Art. 5"),
-    "personnel": ("Exchange of personnel", "Art. 8"),
-    "supplementary": ("Supplementary arrangement", "Art. 9"),
-    "technical_cooperation": ("Technical cooperation", "Art. 4"),
-}
-STATUSES = ("draft", "in_force", "terminated", "expired")
-CATEGORIES = (
-    "personnel",
-    "travel",
-    "equipment",
-    "training",
-    "meetings",
-    "contractual_services",
-    "operating",
-    "other",
+from jointprojects.vocabulary import (
+    AMENDMENT_STATUSES,
+    ARRANGEMENT_KINDS,
+    ARRANGEMENT_STATUSES,
+    EXPENSE_CATEGORIES,
+    check_in,
 )
+from jointprojects.vocabulary import KINDS as KINDS  # re-exported for existing imports
+
+# The vocabulary's lists under the names existing imports use (the same objects).
+STATUSES = ARRANGEMENT_STATUSES
+CATEGORIES = EXPENSE_CATEGORIES
 
 
 class SpecialArrangement(Model):
     __tablename__ = "special_arrangement"
     __table_args__ = (
-        CheckConstraint(
-            "kind IN ('joint_action', 'personnel', 'supplementary', 'technical_cooperation')",
-            name="kind",
-        ),
-        CheckConstraint("status IN ('draft', 'in_force', 'terminated', 'expired')", name="status"),
+        CheckConstraint(check_in("kind", ARRANGEMENT_KINDS), name="kind"),
+        CheckConstraint(check_in("status", ARRANGEMENT_STATUSES), name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
     )
 
@@ -90,11 +82,11 @@ class SpecialArrangement(Model):
 
     @property
     def kind_label(self) -> str:
-        return KINDS[self.kind][0]
+        return KINDS[self.kind].label
 
     @property
     def article(self) -> str:
-        return KINDS[self.kind][1]
+        return KINDS[self.kind].article
 
     @property
     def party_codes(self) -> list[str]:
@@ -159,7 +151,7 @@ class ShareVersion(Model):
     __tablename__ = "share_version"
     __table_args__ = (
         UniqueConstraint("arrangement_id", "number"),
-        CheckConstraint("status IN ('pending', 'in_force', 'withdrawn')", name="status"),
+        CheckConstraint(check_in("status", AMENDMENT_STATUSES), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

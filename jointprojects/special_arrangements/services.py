@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
+from jointprojects.dates import termination_effective_date
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
@@ -24,8 +25,6 @@ from jointprojects.organizations.models import Organization
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
-    CATEGORIES,
-    KINDS,
     ArrangementParty,
     Ceiling,
     Share,
@@ -33,6 +32,7 @@ from jointprojects.special_arrangements.models import (
     Signature,
     SpecialArrangement,
 )
+from jointprojects.vocabulary import ARRANGEMENT_KINDS, EXPENSE_CATEGORIES, phrase
 
 CONFLICT_MESSAGE = (
     "Someone else changed this arrangement while you were editing it. "
@@ -97,7 +97,7 @@ def validate_shares(
     for index, share in enumerate(shares):
         name = f"{prefix}[{index}]"
         category = share.category or None
-        if category is not None and category not in CATEGORIES:
+        if category is not None and category not in EXPENSE_CATEGORIES:
             errors.add(f"{name}.category", f"Unknown cost category {category!r}.")
             continue
         if not share.organization:
@@ -161,8 +161,8 @@ def _validate(
         errors.add("reference", "reference is required (at most 60 characters).")
     if not data.title:
         errors.add("title", "title is required.")
-    if data.kind not in KINDS:
-        errors.add("kind", f"kind must be one of {', '.join(KINDS)}.")
+    if data.kind not in ARRANGEMENT_KINDS:
+        errors.add("kind", f"kind must be one of {', '.join(ARRANGEMENT_KINDS)}.")
     if not is_currency(data.currency):
         errors.add("currency", "currency must be a known ISO 4217 code such as USD or EUR.")
     if data.start_date is None:
@@ -367,7 +367,7 @@ def sign(
     """Record a party's signature; the last one brings the arrangement into force."""
     party = _acting_party(sa, organization_code, on, "date", user, policy.ARRANGEMENT_SIGN)
     if sa.status != "draft":
-        raise Conflict(f"{sa.reference} is already {sa.status.replace('_', ' ')}.", "organization")
+        raise Conflict(f"{sa.reference} is already {phrase(sa.status)}.", "organization")
     if any(s.organization.code == organization_code for s in sa.signatures):
         raise Conflict(f"{organization_code} has already signed {sa.reference}.", "organization")
     signature = Signature(
@@ -407,7 +407,7 @@ def give_notice(
         raise DomainError("The notice cannot predate the entry into force.", "notice_date")
     before = arrangement_snapshot(sa)
     sa.termination_notice_date = notice_date
-    sa.termination_effective_date = allocation.termination_effective_date(notice_date)  # type: ignore[arg-type]  # not None: _acting_party() raised otherwise
+    sa.termination_effective_date = termination_effective_date(notice_date)  # type: ignore[arg-type]  # not None: _acting_party() raised otherwise
     sa.terminated_by = party.organization
     audit.record("notice", sa, before=before, after=arrangement_snapshot(sa), user=user)
     return sa

@@ -22,9 +22,10 @@ from jointprojects.special_arrangements.amendments import (
     propose_amendment,
 )
 from jointprojects.special_arrangements.forms import AmendmentForm, ArrangementForm, PartyDateForm
-from jointprojects.special_arrangements.models import KINDS, STATUSES, SpecialArrangement
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.queries import DUE_FILTERS, arrangement_query
 from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.vocabulary import ARRANGEMENT_STATUSES, KINDS
 from jointprojects.web import paginate
 
 bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
@@ -124,7 +125,7 @@ def index():  # type: ignore[no-untyped-def]
         "special_arrangements/index.html",
         page=page,
         args=args,
-        statuses=STATUSES,
+        statuses=ARRANGEMENT_STATUSES,
         kinds=KINDS,
         organizations=list_organizations(),
         due_filters=DUE_FILTERS,

@@ -66,7 +66,8 @@ def test_a_save_based_on_a_version_changed_meanwhile_is_a_conflict(app, make_arr
         db.session.get(Expense, expense_id), expense(amount="120.00"), 1, _user(finance_id)))
     thread.join(timeout=10)
     assert thread.error is None
-    with pytest.raises(Conflict):  # the UPDATE ... WHERE version = 1 finds no row
+    # the UPDATE ... WHERE version = 1 finds no row
+    with pytest.raises(Conflict, match="Someone else changed or deleted this expense"):
         services.update_expense(e, expense(amount="999.00"), None, finance)
     db.session.rollback()
     assert db.session.get(Expense, expense_id).amount == Decimal("120.00")
@@ -82,7 +83,7 @@ def test_deleting_an_expense_someone_else_just_changed_is_a_conflict(app, make_a
     in_other_session(app, lambda: services.update_expense(
         db.session.get(Expense, expense_id), expense(amount="120.00"), 1,
         _user(finance_id))).join(timeout=10)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="Someone else changed or deleted this expense"):
         services.delete_expense(e, None, finance)
     db.session.rollback()
     assert db.session.get(Expense, expense_id) is not None

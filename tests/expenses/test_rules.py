@@ -310,7 +310,7 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(make_arrangement, fin
     with pytest.raises(Conflict) as exc:
         services.update_expense(e, expense(amount="999.00"), 1, finance)
     assert "Someone else changed" in str(exc.value)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="Someone else changed or deleted this expense"):
         services.delete_expense(e, 1, finance)
     db.session.rollback()
     assert db.session.get(Expense, e.id).amount == D("150.00")

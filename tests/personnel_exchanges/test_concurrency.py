@@ -49,7 +49,7 @@ def test_a_concurrent_edit_is_a_conflict_not_a_lost_update(app, make_exchange, a
     thread.join(timeout=10)
     assert thread.error is None
     # this session still holds the version it read before the other edit
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="Someone else changed this exchange"):
         services.update_exchange(exchange, exchange_data(position="Senior liaison officer"),
                                  seen, admin)
     db.session.rollback()

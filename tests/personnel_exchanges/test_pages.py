@@ -130,7 +130,8 @@ def test_list_filters_marks_and_pagination(manager, make_exchange, admin):
     assert "Page 2 of 3" in paged
     bad = manager.get(f"{BASE}/?on=tomorrow").get_data(as_text=True)
     assert "tomorrow is not a valid date. Write the date as YYYY-MM-DD" in bad
-    assert soon.id
+    # the ending exchange links to its own page
+    assert f'<a href="{BASE}/{soon.id}">Ending Soon</a>' in ending
 
 
 def test_approval_rights_per_organization_in_the_page(login, make_user, make_exchange):

@@ -134,8 +134,8 @@ def test_an_exchange_reaching_into_a_later_one_is_refused_on_its_end_date(app, m
 
 
 def test_an_exchange_inside_another_is_refused(app, make_exchange, admin):
-    make_exchange(start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
-    with pytest.raises(DomainError):
+    other = make_exchange(start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
+    with pytest.raises(DomainError, match=rf"already on exchange no\. {other.id} "):
         services.create_exchange(exchange_data(start_date=date(2025, 5, 1),
                                                end_date=date(2025, 6, 1)), admin)
 
@@ -191,7 +191,7 @@ def test_a_un_user_cannot_approve_for_interpol(app, make_exchange, make_user):
 @pytest.mark.parametrize("role", ["finance", "leadership"])
 def test_roles_without_the_right_cannot_approve_even_for_their_organization(
         app, make_exchange, make_user, role):
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="Your role does not allow"):
         services.approve(make_exchange(), "UN", date(2025, 2, 1), make_user(role, "UN"))
 
 

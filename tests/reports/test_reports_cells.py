@@ -82,9 +82,9 @@ def test_amounts_are_numbers_never_floats() -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("S")
     f = CellFactory(ws, Styles(wb))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="never float"):
         f.amount(1.5, 2)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="never float"):
         ColumnCell(ws, Styles(wb).amount(2)).put(0.1)
     ws.append([f.amount(Decimal("1234567890.12"), 2), f.money(Decimal("-5"), "JPY"),
                f.money(Decimal("0.125"), "KWD")])

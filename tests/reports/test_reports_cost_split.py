@@ -178,7 +178,7 @@ def test_summary_settlement_versions_budget_and_chart(make_report) -> None:
     r = _find(ws, "From") + 1
     transfers = [(ws.cell(i, 1).value, ws.cell(i, 2).value, ws.cell(i, 3).value)
                  for i in range(r, r + len(report.cost_split.settlements))]
-    assert transfers == [(s.from_organization, s.to_organization, float(s.amount))
+    assert transfers == [(s.from_org, s.to_org, float(s.amount))
                          for s in report.cost_split.settlements]
     v = _find(ws, "Version") + 1
     assert [ws.cell(v, c).value for c in range(1, 7)][2:] == ["all (default)", 33.34, 33.33,
@@ -270,10 +270,10 @@ def test_decimals_are_written_digit_for_digit(make_report, sample_rows) -> None:
 
 
 def test_floats_are_refused() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="expense amounts, rate and unallocated are Decimal"):
         ExpenseLine(date(2024, 1, 1), "travel", "x", "UN", 1.5, "USD",  # type: ignore[arg-type]
                     Decimal(1), Decimal("1.50"), {"UN": Decimal("1.50")})
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="expense parts are Decimal"):
         ExpenseLine(date(2024, 1, 1), "travel", "x", "UN", Decimal("1.5"), "USD", Decimal(1),
                     Decimal("1.50"), {"UN": 1.5})  # type: ignore[dict-item]
 
@@ -282,7 +282,7 @@ def test_unknown_currency_and_mismatch_are_refused(make_report) -> None:
     from jointprojects.money import MoneyError
 
     report = make_report()
-    with pytest.raises(MoneyError):
+    with pytest.raises(MoneyError, match="unknown currency 'XXX'"):
         type(report.arrangement)(**{**report.arrangement.__dict__, "currency": "XXX"})
     with pytest.raises(ValueError, match="cost split in"):
         make_report(cost_split=make_report("JPY").cost_split)

@@ -11,12 +11,12 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+from jointprojects.dates import add_months, termination_effective_date
 from jointprojects.special_arrangements.allocation import (
     ExpenseAllocation,
     ExpenseItem,
     ShareVersion,
     Transfer,
-    add_months,
     allocate,
     allocate_expenses,
     allocate_expenses_minor,
@@ -26,7 +26,6 @@ from jointprojects.special_arrangements.allocation import (
     convert,
     settle,
     share_set_errors,
-    termination_effective_date,
     version_in_force,
 )
 
@@ -176,15 +175,17 @@ class TestAllocate:
         assert allocate_minor(0, [("UN", 5000), ("INTERPOL", 5000)]) == [0, 0]
 
     @pytest.mark.parametrize(
-        "shares",
+        ("shares", "message"),
         [
-            [("UN", 5000), ("INTERPOL", 4000)],
-            [("UN", 5000), ("UN", 5000)],
-            [("UN", 11_000), ("INTERPOL", -1000)],
+            ([("UN", 5000), ("INTERPOL", 4000)], r"shares sum to 90\.00, not 100\.00"),
+            ([("UN", 5000), ("UN", 5000)], "an organization appears twice"),
+            ([("UN", 11_000), ("INTERPOL", -1000)], "share of UN must be 0 to 10000 hundredths"),
         ],
     )
-    def test_allocate_minor_refuses_bad_shares(self, shares: list[tuple[str, int]]) -> None:
-        with pytest.raises(ValueError):
+    def test_allocate_minor_refuses_bad_shares(
+        self, shares: list[tuple[str, int]], message: str
+    ) -> None:
+        with pytest.raises(ValueError, match=message):
             allocate_minor(100, shares)
 
     def test_vectorized_matches_ties_and_signs(self) -> None:
@@ -502,7 +503,7 @@ class TestCalendarMonths:
         assert termination_effective_date(date(2025, 3, 10)) == date(2025, 9, 10)
 
     def test_out_of_range(self) -> None:
-        with pytest.raises(OverflowError):
+        with pytest.raises(OverflowError, match="out of the calendar's range"):
             add_months(date(9999, 12, 1), 1)
 
 

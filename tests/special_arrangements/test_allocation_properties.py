@@ -12,10 +12,10 @@ from math import floor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jointprojects.dates import add_months
 from jointprojects.special_arrangements.allocation import (
     ExpenseItem,
     ShareVersion,
-    add_months,
     allocate,
     allocate_expenses,
     allocate_many_minor,

@@ -25,7 +25,7 @@ from jointprojects.projects.models import Project
 from jointprojects.reporting import imports as reporting_imports
 from jointprojects.reporting.models import PendingImport
 from tests.conftest import csrf_from
-from tests.foundation.test_pages import project_form
+from tests.projects.test_pages import project_form
 from tests.reporting.conftest import csv_bytes
 
 PACKAGE = Path(jointprojects.__file__).parent

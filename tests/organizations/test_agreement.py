@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from jointprojects.dates import add_months, termination_effective_date
 from jointprojects.errors import Conflict
 from jointprojects.organizations import services
 from jointprojects.organizations.models import Agreement, AgreementParty, Area, Organization
-from jointprojects.special_arrangements.allocation import add_months, termination_effective_date
 
 
 def test_reference_data_is_the_1997_agreement(db):
@@ -47,7 +47,7 @@ def test_termination_notice_takes_effect_six_calendar_months_later(db):
     agreement = services.reference_agreement()
     services.give_agreement_notice(agreement, "INTERPOL", date(2025, 8, 31))
     assert agreement.termination_effective_date == date(2026, 2, 28)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="already been given"):
         services.give_agreement_notice(agreement, "UN", date(2025, 9, 1))
 
 
@@ -75,7 +75,7 @@ def test_an_agreement_amendment_is_adopted_on_the_last_written_consent(db, make_
     agreement = services.reference_agreement()
     amendment = services.propose_agreement_amendment(agreement, "Art. 3", "New wording", None)
     un, interpol = make_user("programme_manager", "UN"), make_user("programme_manager", "INTERPOL")
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden, match="Only a user of INTERPOL"):
         services.consent_to_agreement_amendment(agreement, amendment, "INTERPOL",
                                                 date(2025, 1, 5), un)
     services.consent_to_agreement_amendment(agreement, amendment, "UN", date(2025, 1, 9), un)
@@ -83,7 +83,7 @@ def test_an_agreement_amendment_is_adopted_on_the_last_written_consent(db, make_
     services.consent_to_agreement_amendment(agreement, amendment, "INTERPOL", date(2025, 1, 5),
                                             interpol)
     assert amendment.adopted_on == date(2025, 1, 9)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="already adopted"):
         services.consent_to_agreement_amendment(agreement, amendment, "UN", date(2025, 1, 9), un)
 
 

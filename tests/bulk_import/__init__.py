@@ -1,1 +1,0 @@
-"""The bulk path of expense recording (imports)."""

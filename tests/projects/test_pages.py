@@ -1,0 +1,56 @@
+"""The project pages: the form, the list with search and pagination, empty lists."""
+
+from jointprojects.projects.models import Project
+
+
+def project_form(**overrides):
+    data = {
+        "code": "P-WEB",
+        "title": "Cybercrime awareness",
+        "description": "",
+        "areas": ["b"],
+        "lead_organization": "INTERPOL",
+        "start_date": "2025-01-01",
+        "end_date": "",
+        "status": "active",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_a_project_through_the_form(login, make_user, db):
+    web = login(make_user("programme_manager"))
+    response = web.post_form("/projects/new", project_form())
+    assert response.status_code == 302 and response.headers["Location"].endswith("/projects/P-WEB")
+    page = web.get("/projects/P-WEB").get_data(as_text=True)
+    assert "Cybercrime awareness" in page and "(b)" in page and "History" in page
+
+
+def test_project_form_errors_appear_beside_the_field_and_keep_what_was_typed(login, make_user, db):
+    web = login(make_user("programme_manager"))
+    response = web.post_form(
+        "/projects/new", project_form(areas=[], title="Kept title", end_date="2024-01-01")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose at least one area of cooperation" in page
+    assert "end_date must not be before start_date" in page
+    assert 'value="Kept title"' in page
+    assert db.session.query(Project).count() == 0
+
+
+def test_project_list_searches_and_paginates(login, make_user, make_project):
+    for i in range(30):
+        make_project(code=f"P-{i:03d}", title="Maritime crime" if i % 2 else "Cyber")
+    web = login(make_user("leadership"))
+    page = web.get("/projects/?q=maritime").get_data(as_text=True)
+    assert "P-001" in page and "P-002" not in page
+    first = web.get("/projects/").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    assert "Page 2 of 2" in web.get("/projects/?page=2").get_data(as_text=True)
+
+
+def test_empty_lists_say_what_to_do_next(login, make_user):
+    web = login(make_user("programme_manager"))
+    assert "Create the first project" in web.get("/projects/").get_data(as_text=True)
+    assert "Create the first arrangement" in web.get("/arrangements/").get_data(as_text=True)

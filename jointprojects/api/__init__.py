@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException, Unauthorized
+from werkzeug.exceptions import HTTPException, NotFound, Unauthorized
 
 from jointprojects.api.errors import domain_error_response, http_error_response
+from jointprojects.api.schemas import PageQuery, read_query
 from jointprojects.auth import policy
 from jointprojects.auth.services import user_for_token
 from jointprojects.errors import DomainError
@@ -15,6 +16,13 @@ from jointprojects.extensions import csrf, db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+
+
+@bp.before_request
+def refuse_nul_in_path() -> None:
+    """No code or reference contains a NUL character (and PostgreSQL cannot compare one)."""
+    if "\x00" in request.path:
+        raise NotFound()
 
 
 @bp.before_request
@@ -66,24 +74,12 @@ def list_response(items: list[Any], total: int) -> Response:
     return response
 
 
-def page_params() -> tuple[int, int]:
-    from jointprojects.errors import Collector
-
-    errors = Collector()
-    values = {}
-    for key, default, high in (("page", 1, 1_000_000), ("per_page", 100, 1000)):
-        raw = request.args.get(key, str(default))
-        try:
-            value = int(raw)
-            if value < 1 or (high and value > high):
-                raise ValueError
-            values[key] = value
-        except ValueError:
-            errors.add(
-                key, f"{key} must be a whole number from 1" + (f" to {high}." if high else ".")
-            )
-    errors.raise_if_any()
-    return values["page"], values["per_page"]
+def page_params(values: dict[str, Any] | None = None) -> tuple[int, int]:
+    """``page`` (1-based) and ``per_page`` (default 100, at most 1000): from ``values`` when a
+    view read them with its own :class:`~jointprojects.api.schemas.PageQuery` schema."""
+    if values is None:
+        values = read_query(PageQuery)
+    return values["page"] or 1, values["per_page"] or 100
 
 
 from jointprojects.api import openapi  # noqa: E402,F401 - routes

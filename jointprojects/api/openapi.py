@@ -1,265 +1,178 @@
 """The OpenAPI 3 document of the JSON API, served at /api/v1/openapi.json.
 
-Each feature lists its operations in :data:`OPERATIONS`; the document is built from it so that
-adding an endpoint means adding one line here.
+Generated (apispec with its marshmallow plugin) from the application's routes and the shapes
+each view declares with :func:`operation`: the request body and query schemas the view reads
+with, the response schema of its answer. A route of the ``api`` blueprint without an
+:func:`operation` is left out of the document, and ``tests/api/test_openapi.py`` fails.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
+from marshmallow import Schema, fields
+
 from jointprojects.api import bp
+from jointprojects.api.schemas import CODE_PATTERN, OutputSchema
+from jointprojects.web import MAX_INT
 
-Money = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "example": "1234.50"}
-Date = {"type": "string", "format": "date"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "properties": {
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["field", "message"],
-                    "properties": {
-                        "field": {"type": "string", "nullable": True},
-                        "message": {"type": "string"},
-                    },
-                },
-            }
-        },
-    },
-    "Organization": {
-        "type": "object",
-        "required": ["code", "name", "currency"],
-        "properties": {
-            "code": {"type": "string"},
-            "name": {"type": "string"},
-            "currency": {"type": "string", "minLength": 3, "maxLength": 3},
-        },
-    },
-    "Project": {
-        "type": "object",
-        "required": ["code", "title", "areas", "lead_organization", "start_date"],
-        "properties": {
-            "code": {"type": "string"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "areas": {"type": "array", "items": {"type": "string", "enum": list("abcdef")}},
-            "lead_organization": {"type": "string"},
-            "start_date": Date,
-            "end_date": {**Date, "nullable": True},
-            "status": {"type": "string"},
-        },
-    },
-    "Share": {
-        "type": "object",
-        "required": ["organization", "percent"],
-        "properties": {
-            "organization": {"type": "string"},
-            "category": {"type": "string", "nullable": True},
-            "percent": Money,
-        },
-    },
-    "Ceiling": {
-        "type": "object",
-        "required": ["organization", "amount"],
-        "properties": {"organization": {"type": "string"}, "amount": Money},
-    },
-    "Arrangement": {
-        "type": "object",
-        "required": [
-            "reference",
-            "project",
-            "title",
-            "kind",
-            "parties",
-            "currency",
-            "start_date",
-            "shares",
-        ],
-        "properties": {
-            "reference": {"type": "string"},
-            "project": {"type": "string"},
-            "title": {"type": "string"},
-            "kind": {
-                "type": "string",
-                "enum": ["joint_action", "personnel", "supplementary", "technical_cooperation"],
-            },
-            "parties": {"type": "array", "items": {"type": "string"}},
-            "currency": {"type": "string"},
-            "start_date": Date,
-            "end_date": {**Date, "nullable": True},
-            "status": {
-                "type": "string",
-                "readOnly": True,
-                "enum": ["draft", "in_force", "terminated", "expired"],
-            },
-            "entry_into_force": {**Date, "nullable": True, "readOnly": True},
-            "modalities": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "organization": {"type": "string"},
-                        "role": {"type": "string"},
-                        "responsibilities": {"type": "string"},
-                        "in_kind_contribution": {"type": "string"},
-                    },
-                },
-            },
-            "shares": {"type": "array", "items": {"$ref": "#/components/schemas/Share"}},
-            "ceilings": {"type": "array", "items": {"$ref": "#/components/schemas/Ceiling"}},
-            "versions": {"type": "array", "readOnly": True, "items": {"type": "object"}},
-        },
-    },
-    "Signature": {
-        "type": "object",
-        "required": ["organization", "date"],
-        "properties": {"organization": {"type": "string"}, "date": Date},
-    },
-    "Amendment": {
-        "type": "object",
-        "required": ["effective_date", "shares", "reason"],
-        "properties": {
-            "effective_date": Date,
-            "reason": {"type": "string"},
-            "shares": {"type": "array", "items": {"$ref": "#/components/schemas/Share"}},
-            "ceilings": {"type": "array", "items": {"$ref": "#/components/schemas/Ceiling"}},
-        },
-    },
-    "Termination": {
-        "type": "object",
-        "required": ["organization", "notice_date"],
-        "properties": {"organization": {"type": "string"}, "notice_date": Date},
-    },
+
+class FieldErrorSchema(OutputSchema):
+    __component__ = "FieldError"
+
+    field = fields.String(required=True, allow_none=True,
+                          metadata={"description": "the field or its path "
+                                                   "(shares[1].percent), or null"})
+    message = fields.String(required=True)
+
+
+class ErrorSchema(OutputSchema):
+    errors = fields.List(fields.Nested(FieldErrorSchema), required=True)
+
+
+_ERRORS = {
+    400: "The body is not a JSON object",
+    401: "No or bad token",
+    403: "Your role does not allow this action",
+    404: "Unknown reference",
+    409: "Duplicate reference, or a state that forbids the action",
+    422: "Validation: every problem named with its field or path",
+    405: "An id beyond 2147483647 (no record can have it): the routing refuses the method",
 }
 
-#: (method, path, summary, request schema or None, success status)
-OPERATIONS: list[tuple[str, str, str, str | None, int]] = [
-    ("get", "/organizations", "List organizations", None, 200),
-    ("post", "/organizations", "Create an organization (admin)", "Organization", 201),
-    ("get", "/projects", "List joint projects (Art. 5)", None, 200),
-    ("post", "/projects", "Create a joint project", "Project", 201),
-    ("get", "/projects/{code}", "Read a joint project", None, 200),
-    ("get", "/arrangements", "List special arrangements", None, 200),
-    ("post", "/arrangements", "Create a special arrangement (draft)", "Arrangement", 201),
-    ("get", "/arrangements/{reference}", "Read a special arrangement with its versions", None, 200),
-    (
-        "post",
-        "/arrangements/{reference}/signatures",
-        "Record a party's signature",
-        "Signature",
-        201,
-    ),
-    (
-        "post",
-        "/arrangements/{reference}/amendments",
-        "Propose an amendment of the shares",
-        "Amendment",
-        201,
-    ),
-    (
-        "post",
-        "/arrangements/{reference}/amendments/{number}/consents",
-        "Record a party's consent to an amendment",
-        "Signature",
-        201,
-    ),
-    (
-        "post",
-        "/arrangements/{reference}/termination",
-        "Give notice of termination (Art. 10.3)",
-        "Termination",
-        201,
-    ),
-]
+
+@dataclass
+class Operation:
+    summary: str
+    status: int = 200
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | Schema | None = None
+    many: bool = False
+    content_type: str = "application/json"
+    description: str = ""
+    errors: tuple[int, ...] = field(default=())
+
+    def openapi(self, path_params: list[dict[str, Any]], method: str = "get"
+                ) -> dict[str, Any]:
+        responses: dict[str, Any] = {}
+        success: dict[str, Any] = {"description": "Success"}
+        if self.status != 204:
+            if self.content_type == "application/json":
+                schema: Any = self.response if self.response is not None else {"type": "object"}
+                if self.many:
+                    schema = {"type": "array", "items": schema}
+                success["content"] = {"application/json": {"schema": schema}}
+            else:
+                success["content"] = {self.content_type: {
+                    "schema": {"type": "string", "format": "binary"}}}
+        if self.many:
+            success["headers"] = {"X-Total-Count": {
+                "description": "How many items the whole list has",
+                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+        responses[str(self.status)] = success
+        # 404: an unknown reference, in the path, the body or a query parameter
+        codes = {401, 403, 404, 422, *self.errors}
+        if method != "get":
+            codes.add(409)
+            if any(p["schema"]["type"] == "integer" for p in path_params):
+                # werkzeug answers 405, not 404, to a non-GET whose <int:...> is out of range
+                codes.add(405)
+        if self.body is not None:
+            codes.add(400)
+        for code in sorted(codes):
+            description = _ERRORS[code]
+            if code == 422 and self.query is not None and self.body is None:
+                description = "A bad query parameter, named in field (e.g. page, per_page)"
+            responses[str(code)] = {"description": description, "content": {
+                "application/json": {"schema": "Error"}}}
+        operation: dict[str, Any] = {"summary": self.summary, "responses": responses}
+        if self.description:
+            operation["description"] = self.description
+        parameters = list(path_params)
+        if self.query is not None:
+            parameters.append({"in": "query", "schema": self.query})
+        if parameters:
+            operation["parameters"] = parameters
+        if self.body is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": self.body}}}
+        return operation
 
 
-def register(
-    method: str,
-    path: str,
-    summary: str,
-    schema: str | None = None,
-    status: int = 200,
-    schema_body: dict[str, Any] | None = None,
-) -> None:
-    """Let a feature add its operations (and an inline schema) to the document."""
-    if schema and schema_body:
-        SCHEMAS[schema] = schema_body
-    OPERATIONS.append((method, path, summary, schema, status))
+def operation(summary: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a view's place in the document: ``status`` of success, ``body`` and ``query``
+    schemas, ``response`` schema (``many`` for a list with ``X-Total-Count``), ``errors``
+    beyond the usual ones."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.api_operation = Operation(summary, **kwargs)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+_ARGUMENT = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+def _path_parameters(rule: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for match in _ARGUMENT.finditer(rule):
+        if match["converter"] == "int":
+            schema: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+        else:
+            schema = {"type": "string", "pattern": CODE_PATTERN, "maxLength": 60}
+        params.append({"name": match["name"], "in": "path", "required": True,
+                       "schema": schema})
+    return _ARGUMENT.sub(lambda m: "{" + m["name"] + "}", rule), params
+
+
+def component_name(schema: type[Schema] | Schema) -> str:
+    """A schema's name under ``components/schemas``: its ``__component__``, or its class name."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = getattr(cls, "__component__", None) or cls.__name__
+    if not isinstance(schema, type) and (schema.only or schema.exclude):
+        name += "Part"
+    return str(name)
 
 
 def document() -> dict[str, Any]:
+    spec = APISpec(
+        title="jointprojects API",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=component_name)],
+        info={"description": "Joint projects and cost sharing under special arrangements "
+                             "(UN-Interpol Cooperation Agreement, 1997). The contract: "
+                             "API.md; money and percentages are JSON strings."},
+        security=[{"bearer": []}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
     paths: dict[str, dict[str, Any]] = {}
-    for method, path, summary, schema, status in OPERATIONS:
-        operation: dict[str, Any] = {
-            "summary": summary,
-            "responses": {
-                str(status): {"description": "Success"},
-                "401": {
-                    "description": "No or bad token",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    },
-                },
-                "403": {"description": "Role not allowed"},
-            },
-        }
-        params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-        if params:
-            operation["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
-            ]
-            operation["responses"]["404"] = {"description": "Unknown reference"}
-        if method == "get" and not params:
-            operation["parameters"] = [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {
-                    "name": "per_page",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
-                },
-            ]
-        if schema:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}
-                },
-            }
-            operation["responses"].update(
-                {
-                    "400": {"description": "Malformed JSON"},
-                    "409": {"description": "Duplicate or state forbids the action"},
-                    "422": {
-                        "description": "Validation error",
-                        "content": {
-                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                        },
-                    },
-                }
-            )
-        paths.setdefault(f"/api/v1{path}", {})[method] = operation
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "jointprojects API",
-            "version": "1",
-            "description": "Joint projects and cost sharing under special arrangements "
-            "(UN-Interpol Cooperation Agreement, 1997).",
-        },
-        "paths": paths,
-        "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-        "security": [{"bearer": []}],
-    }
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith(f"{bp.name}."):
+            continue
+        op = getattr(current_app.view_functions[rule.endpoint], "api_operation", None)
+        if op is None:
+            continue
+        path, params = _path_parameters(rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = op.openapi(params, method.lower())
+    for path in sorted(paths):
+        spec.path(path=path, operations=paths[path])
+    return spec.to_dict()
 
 
 @bp.get("/openapi.json")
+@operation("This document (OpenAPI 3)")
 def openapi_json():  # type: ignore[no-untyped-def]
     return document()

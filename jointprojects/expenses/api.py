@@ -10,20 +10,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import request
 from sqlalchemy import func, select
 
-from jointprojects.api import api_user, bp, ensure, list_response, openapi, page_params
-from jointprojects.api.inputs import Reader, json_body, run
+from jointprojects.api import api_user, bp, ensure, list_response, page_params
+from jointprojects.api.openapi import operation
+from jointprojects.api.schemas import Period, read, read_query, run
 from jointprojects.auth import policy
-from jointprojects.errors import Collector
-from jointprojects.expenses import services
+from jointprojects.expenses import schemas, services
 from jointprojects.expenses.models import ExchangeRate, Expense
 from jointprojects.extensions import db
 from jointprojects.money import to_json
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports.data import BudgetLine, CostSplit
 
 
@@ -95,67 +93,26 @@ def rate_json(rate: ExchangeRate) -> dict[str, Any]:
     }
 
 
-def _period() -> tuple[date | None, date | None]:
-    errors = Collector()
-    values = []
-    for key in ("from", "to"):
-        raw = request.args.get(key, "").strip()
-        value = None
-        if raw:
-            try:
-                value = date.fromisoformat(raw)
-            except ValueError:
-                errors.add(key, f"{key} must be a date written YYYY-MM-DD.")
-        values.append(value)
-    errors.raise_if_any()
-    return values[0], values[1]
-
-
-def _read_expense(body: Reader) -> services.ExpenseData:
-    return services.ExpenseData(
-        date=body.date("date"),
-        category=body.str("category", max_length=40),
-        description=body.str("description", required=False, max_length=5000) or "",
-        amount=body.data.get("amount"),
-        currency=body.str("currency", max_length=3),
-        exchange_rate=body.data.get("exchange_rate"),
-        paid_by=body.str("paid_by", max_length=20),
-        document_reference=body.str("document_reference", required=False, max_length=120) or "",
-    )
-
-
-def _version(value: Any, errors: Collector, required: bool) -> int | None:
-    if value is None or value == "":
-        if required:
-            errors.add("version", "version is required: the version you read, to detect "
-                                  "a concurrent change.")
-        return None
-    if isinstance(value, bool) or not str(value).isdigit():
-        errors.add("version", "version must be a whole number.")
-        return None
-    return int(value)
-
-
 # --- exchange rates ------------------------------------------------------------------------
 
 @bp.put("/exchange-rates/<currency>/<month>")
+@operation("Enter a month's rate (YYYY-MM): units of the currency per one US dollar",
+           body=schemas.RateIn, response=schemas.Rate)
 def put_exchange_rate(currency: str, month: str):  # type: ignore[no-untyped-def]
     ensure(policy.RATE_WRITE)
-    body = Reader(json_body())
-    rate = body.data.get("rate")
-    if rate is None or rate == "":
-        body.errors.add("rate", "rate is required: units of the currency per one US dollar.")
-    source = body.str("source", required=False, max_length=300) or ""
-    saved = run(body, services.set_rate, currency, month, rate, source, api_user())
+    body = read(schemas.RateIn)
+    saved = run(body, services.set_rate, currency, month, body.value["rate"],
+                body.value["source"] or "", api_user())
     return rate_json(saved), 200
 
 
 @bp.get("/exchange-rates")
+@operation("List exchange rates", query=schemas.RateQuery, response=schemas.Rate, many=True)
 def list_exchange_rates():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
-    page, per_page = page_params()
-    query = services.rate_query(request.args.get("currency", "").strip(),
-                                request.args.get("year", "").strip())
+    args = read_query(schemas.RateQuery)
+    page, per_page = page_params(args)
+    query = services.rate_query(args["currency"] or "", args["year"] or "")
     query = query.order_by(None).order_by(ExchangeRate.month, ExchangeRate.currency)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
@@ -165,27 +122,30 @@ def list_exchange_rates():  # type: ignore[no-untyped-def]
 # --- expenses ------------------------------------------------------------------------------
 
 @bp.post("/arrangements/<reference>/expenses")
+@operation("Record an expense: converted, allocated to the parties (Art. 5)", status=201,
+           body=schemas.ExpenseIn, response=schemas.ExpenseDetail,
+           description="409 when the arrangement is not in force on the date.")
 def create_expense(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.EXPENSE_WRITE)
     sa = get_arrangement(reference)
-    body = Reader(json_body())
-    data = _read_expense(body)
-    expense = run(body, services.record_expense, sa, data, api_user())
+    body = read(schemas.ExpenseIn)
+    expense = run(body, services.record_expense, sa, body.value, api_user())
     warnings = services.budget_overruns(expense)
     return {**expense_json(expense, sa, over_budget=bool(warnings)),
             "budget_warnings": warnings}, 201
 
 
 @bp.get("/arrangements/<reference>/expenses")
+@operation("List expenses with their allocation (dates ascending, then recording order)",
+           query=schemas.ExpenseQuery, response=schemas.Expense, many=True)
 def list_expenses(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     sa = get_arrangement(reference)
-    page, per_page = page_params()
-    date_from, date_to = _period()
+    args = read_query(schemas.ExpenseQuery)
+    page, per_page = page_params(args)
     filters = services.ExpenseFilter(
-        date_from=date_from, date_to=date_to,
-        category=request.args.get("category", "").strip() or None,
-        paid_by=request.args.get("paid_by", "").strip() or None,
+        date_from=args["date_from"], date_to=args["date_to"],
+        category=args["category"], paid_by=args["paid_by"],
     )
     query = services.expense_query(sa, filters)
     total = db.session.scalar(select(func.count()).select_from(
@@ -199,24 +159,27 @@ def list_expenses(reference: str):  # type: ignore[no-untyped-def]
         int(total or 0))
 
 
-@bp.get("/arrangements/<reference>/expenses/<int:expense_id>")
-def get_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-def]
+@bp.get("/arrangements/<reference>/expenses/<int:id>")
+@operation("Read an expense", response=schemas.ExpenseDetail)
+def get_expense(reference: str, id: int):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     sa = get_arrangement(reference)
-    expense = services.get_expense(expense_id, sa)
+    expense = services.get_expense(id, sa)
     warnings = services.budget_overruns(expense)
     return {**expense_json(expense, sa, over_budget=bool(warnings)),
             "budget_warnings": warnings}
 
 
-@bp.put("/arrangements/<reference>/expenses/<int:expense_id>")
-def update_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-def]
+@bp.put("/arrangements/<reference>/expenses/<int:id>")
+@operation("Change an expense (send the version you read; 409 if it changed)",
+           body=schemas.ExpenseChangeIn, response=schemas.ExpenseDetail)
+def update_expense(reference: str, id: int):  # type: ignore[no-untyped-def]
     ensure(policy.EXPENSE_WRITE)
     sa = get_arrangement(reference)
-    expense = services.get_expense(expense_id, sa)
-    body = Reader(json_body())
-    data = _read_expense(body)
-    version = _version(body.data.get("version"), body.errors, required=True)
+    expense = services.get_expense(id, sa)
+    body = read(schemas.ExpenseChangeIn)
+    data = body.value
+    version = body.values.get("version")
     if version is None:  # report the fields' problems too, then refuse without a version
         run(body, services.check_expense, sa, data)
     run(body, services.update_expense, expense, data, version, api_user())
@@ -225,24 +188,24 @@ def update_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-
             "budget_warnings": warnings}
 
 
-@bp.delete("/arrangements/<reference>/expenses/<int:expense_id>")
-def delete_expense(reference: str, expense_id: int):  # type: ignore[no-untyped-def]
+@bp.delete("/arrangements/<reference>/expenses/<int:id>")
+@operation("Delete an expense", status=204, query=schemas.DeleteQuery)
+def delete_expense(reference: str, id: int):  # type: ignore[no-untyped-def]
     ensure(policy.EXPENSE_WRITE)
     sa = get_arrangement(reference)
-    expense = services.get_expense(expense_id, sa)
-    errors = Collector()
-    version = _version(request.args.get("version"), errors, required=False)
-    errors.raise_if_any()
+    expense = services.get_expense(id, sa)
+    version = read_query(schemas.DeleteQuery)["version"]
     services.delete_expense(expense, version, api_user())
     return "", 204
 
 
 @bp.get("/arrangements/<reference>/cost-split")
+@operation("Cost split and settlement for a period", query=Period, response=schemas.CostSplit)
 def get_cost_split(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     sa = get_arrangement(reference)
-    date_from, date_to = _period()
-    return cost_split_json(services.cost_split(sa, date_from, date_to))
+    period = read_query(Period)
+    return cost_split_json(services.cost_split(sa, period["date_from"], period["date_to"]))
 
 
 # --- budgets -------------------------------------------------------------------------------
@@ -257,6 +220,7 @@ def budget_json(line: BudgetLine, currency: str) -> dict[str, Any]:
 
 
 @bp.get("/arrangements/<reference>/budgets")
+@operation("Budget versus actual", response=schemas.BudgetLine, many=True)
 def list_budgets(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     sa = get_arrangement(reference)
@@ -265,69 +229,14 @@ def list_budgets(reference: str):  # type: ignore[no-untyped-def]
 
 
 @bp.put("/arrangements/<reference>/budgets")
+@operation("Set a budget line (replaces the line of that category, year and organization)",
+           body=schemas.BudgetIn, response=schemas.BudgetLine)
 def put_budget(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.BUDGET_WRITE)
     sa = get_arrangement(reference)
-    body = Reader(json_body())
-    category = body.str("category", max_length=40)
-    year = body.data.get("year")
-    if year is None:
-        body.errors.add("year", "year is required.")
-    organization = body.str("organization", required=False, max_length=20) or None
-    amount = body.data.get("amount")
-    note = body.str("note", required=False, max_length=5000) or ""
-    budget = run(body, services.set_budget, sa, category, year, organization, amount,
-                 api_user(), note)
+    body = read(schemas.BudgetIn)
+    v = body.value
+    budget = run(body, services.set_budget, sa, v["category"], v["year"],
+                 v["organization"] or None, v["amount"], api_user(), v["note"] or "")
     line = next(b for b in services.budget_vs_actual(sa) if b.id == budget.id)
     return budget_json(line, sa.currency), 200
-
-
-# --- the OpenAPI document ------------------------------------------------------------------
-
-_MONEY = openapi.Money
-_EXPENSE_SCHEMA = {
-    "type": "object",
-    "required": ["date", "category", "amount", "currency", "paid_by"],
-    "properties": {
-        "date": openapi.Date, "category": {"type": "string", "enum": list(EXPENSE_CATEGORIES)},
-        "description": {"type": "string"}, "amount": _MONEY,
-        "currency": {"type": "string", "minLength": 3, "maxLength": 3},
-        "exchange_rate": {**_MONEY, "nullable": True,
-                          "description": "units of the currency per one unit of the "
-                                         "reporting currency; absent: the month's rate"},
-        "paid_by": {"type": "string"}, "document_reference": {"type": "string"},
-        "version": {"type": "integer", "description": "required on PUT"},
-        "id": {"type": "integer", "readOnly": True},
-        "reporting_amount": {**_MONEY, "readOnly": True},
-        "allocation": {"type": "array", "readOnly": True, "items": {
-            "type": "object", "properties": {"organization": {"type": "string"},
-                                             "amount": _MONEY}}},
-        "unallocated": {**_MONEY, "readOnly": True},
-        "share_version": {"type": "integer", "readOnly": True},
-    },
-}
-openapi.register("put", "/exchange-rates/{currency}/{month}",
-                 "Enter a month's rate: units of the currency per one US dollar",
-                 "ExchangeRate", 200, {
-                     "type": "object", "required": ["rate"],
-                     "properties": {"rate": _MONEY, "source": {"type": "string"}}})
-openapi.register("get", "/exchange-rates", "List exchange rates (currency?, year?)")
-openapi.register("post", "/arrangements/{reference}/expenses",
-                 "Record an expense: converted, allocated to the parties (Art. 5)",
-                 "Expense", 201, _EXPENSE_SCHEMA)
-openapi.register("get", "/arrangements/{reference}/expenses",
-                 "List expenses with their allocation (from?, to?, category?, paid_by?)")
-openapi.register("get", "/arrangements/{reference}/expenses/{id}", "Read an expense")
-openapi.register("put", "/arrangements/{reference}/expenses/{id}",
-                 "Change an expense (send the version you read; 409 if it changed)", "Expense")
-openapi.register("delete", "/arrangements/{reference}/expenses/{id}",
-                 "Delete an expense (version? as a query parameter)", None, 204)
-openapi.register("get", "/arrangements/{reference}/cost-split",
-                 "Cost split and settlement for a period (from?, to?)")
-openapi.register("get", "/arrangements/{reference}/budgets", "Budget versus actual")
-openapi.register("put", "/arrangements/{reference}/budgets",
-                 "Set a budget line (category, year, organization?, amount)", "Budget", 200, {
-                     "type": "object", "required": ["category", "year", "amount"],
-                     "properties": {"category": {"type": "string"}, "year": {"type": "integer"},
-                                    "organization": {"type": "string", "nullable": True},
-                                    "amount": _MONEY, "note": {"type": "string"}}})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from jointprojects.api import bp, ensure, list_response
-from jointprojects.api.inputs import Reader, json_body, run
+from jointprojects.api.openapi import operation
+from jointprojects.api.schemas import read, run
 from jointprojects.auth import policy
-from jointprojects.organizations import services
+from jointprojects.organizations import schemas, services
 from jointprojects.organizations.models import Organization
 
 
@@ -16,6 +17,7 @@ def organization_json(org: Organization) -> dict[str, Any]:
 
 
 @bp.get("/organizations")
+@operation("List organizations", response=schemas.Organization, many=True)
 def list_organizations():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     orgs = services.list_organizations()
@@ -23,9 +25,11 @@ def list_organizations():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/organizations")
+@operation("Create an organization (admin)", status=201, body=schemas.OrganizationIn,
+           response=schemas.Organization)
 def create_organization():  # type: ignore[no-untyped-def]
     ensure(policy.ORGANIZATION_WRITE)
-    body = Reader(json_body())
-    code, name, currency = body.str("code"), body.str("name"), body.str("currency")
-    org = run(body, services.create_organization, code, name, currency)
+    body = read(schemas.OrganizationIn)
+    v = body.value
+    org = run(body, services.create_organization, v["code"], v["name"], v["currency"])
     return organization_json(org), 201

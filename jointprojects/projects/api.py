@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from sqlalchemy import func, select
 
 from jointprojects.api import bp, ensure, list_response, page_params
-from jointprojects.api.inputs import Reader, json_body, run
+from jointprojects.api.openapi import operation
+from jointprojects.api.schemas import read, read_query, run
 from jointprojects.auth import policy
 from jointprojects.extensions import db
-from jointprojects.projects import services
+from jointprojects.projects import schemas, services
 from jointprojects.projects.models import Project
 
 
@@ -29,39 +30,31 @@ def project_json(project: Project) -> dict[str, Any]:
 
 
 @bp.get("/projects")
+@operation("List joint projects (Art. 5)", query=schemas.ProjectQuery, response=schemas.Project,
+           many=True)
 def list_projects():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
-    page, per_page = page_params()
-    query = services.project_query(
-        search=request.args.get("q", ""), status=request.args.get("status", "")
-    )
+    args = read_query(schemas.ProjectQuery)
+    page, per_page = page_params(args)
+    query = services.project_query(search=args["q"] or "", status=args["status"] or "")
     query = query.order_by(None).order_by(Project.start_date, Project.id)
-    from sqlalchemy import func, select
-
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
     return list_response([project_json(p) for p in items], int(total or 0))
 
 
 @bp.get("/projects/<code>")
+@operation("Read a joint project", response=schemas.Project)
 def get_project(code: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     return project_json(services.get_project(code))
 
 
 @bp.post("/projects")
+@operation("Create a joint project", status=201, body=schemas.ProjectIn,
+           response=schemas.Project)
 def create_project():  # type: ignore[no-untyped-def]
     ensure(policy.PROJECT_WRITE)
-    body = Reader(json_body())
-    data = services.ProjectData(
-        code=body.str("code", max_length=40),
-        title=body.str("title"),
-        description=body.str("description", required=False, max_length=5000) or "",
-        areas=body.list("areas"),
-        lead_organization=body.str("lead_organization"),
-        start_date=body.date("start_date"),
-        end_date=body.date("end_date", required=False),
-        status=body.str("status", required=False) or "planned",
-    )
-    project = run(body, services.create_project, data)
+    body = read(schemas.ProjectIn)
+    project = run(body, services.create_project, body.value)
     return project_json(project), 201

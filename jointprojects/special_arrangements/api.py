@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import request
 from sqlalchemy import func, select
 
 from jointprojects.api import api_user, bp, ensure, list_response, page_params
-from jointprojects.api.inputs import Reader, json_body, run
+from jointprojects.api.openapi import operation
+from jointprojects.api.schemas import read, read_query, run
 from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.money import percent_to_json, to_json
-from jointprojects.special_arrangements import amendments, queries, services
+from jointprojects.special_arrangements import amendments, queries, schemas, services
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
 
 
@@ -86,35 +86,20 @@ def arrangement_json(sa: SpecialArrangement) -> dict[str, Any]:
     }
 
 
-def read_shares(body: Reader, key: str = "shares") -> list[services.ShareData]:
-    return [
-        services.ShareData(
-            organization=r.str("organization"),
-            percent=r.data.get("percent"),
-            category=r.str("category", required=False) or None,
-        )
-        for r in body.objects(key)
-    ]
-
-
-def read_ceilings(body: Reader) -> list[services.CeilingData]:
-    return [
-        services.CeilingData(organization=r.str("organization"), amount=r.data.get("amount"))
-        for r in body.objects("ceilings", required=False)
-    ]
-
-
 @bp.get("/arrangements")
+@operation("List special arrangements", query=schemas.ArrangementQuery,
+           response=schemas.Arrangement, many=True)
 def list_arrangements():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
-    page, per_page = page_params()
+    args = read_query(schemas.ArrangementQuery)
+    page, per_page = page_params(args)
     query = (
         queries.arrangement_query(
-            search=request.args.get("q", ""),
-            status=request.args.get("status", ""),
-            kind=request.args.get("kind", ""),
-            project=request.args.get("project", ""),
-            organization=request.args.get("organization", ""),
+            search=args["q"] or "",
+            status=args["status"] or "",
+            kind=args["kind"] or "",
+            project=args["project"] or "",
+            organization=args["organization"] or "",
             on=date.today(),
         )
         .order_by(None)
@@ -126,50 +111,34 @@ def list_arrangements():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/arrangements/<reference>")
+@operation("Read a special arrangement with its versions", response=schemas.Arrangement)
 def get_arrangement(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     return arrangement_json(services.get_arrangement(reference))
 
 
 @bp.post("/arrangements")
+@operation("Create a special arrangement (draft)", status=201, body=schemas.ArrangementIn,
+           response=schemas.Arrangement)
 def create_arrangement():  # type: ignore[no-untyped-def]
     ensure(policy.ARRANGEMENT_WRITE)
-    body = Reader(json_body())
-    data = services.ArrangementData(
-        reference=body.str("reference", max_length=60),
-        project=body.str("project"),
-        title=body.str("title"),
-        kind=body.str("kind", required=False) or "joint_action",
-        parties=body.list("parties"),
-        currency=body.str("currency"),
-        start_date=body.date("start_date"),
-        end_date=body.date("end_date", required=False),
-        modalities=[
-            services.ModalityData(
-                organization=r.str("organization"),
-                role=r.str("role", required=False) or "",
-                responsibilities=r.str("responsibilities", required=False, max_length=5000) or "",
-                in_kind_contribution=r.str("in_kind_contribution", required=False, max_length=5000)
-                or "",
-            )
-            for r in body.objects("modalities", required=False)
-        ],
-        shares=read_shares(body),
-        ceilings=read_ceilings(body),
-    )
-    sa = run(body, services.create_arrangement, data, api_user())
+    body = read(schemas.ArrangementIn)
+    sa = run(body, services.create_arrangement, body.value, api_user())
     return arrangement_json(sa), 201
 
 
 @bp.post("/arrangements/<reference>/signatures")
+@operation("Record a party's signature; the last one brings the arrangement into force",
+           status=201, body=schemas.SignatureIn, response=schemas.Signed)
 def sign_arrangement(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.ARRANGEMENT_SIGN)
     sa = services.get_arrangement(reference)
-    body = Reader(json_body())
-    org, on = body.str("organization"), body.date("date")
-    signatory = body.str("signatory", required=False) or ""
-    body.errors.raise_if_any()
-    signature = services.sign(sa, org, on, api_user(), signatory)
+    body = read(schemas.SignatureIn)
+    v = body.value
+    signatory = v["signatory"] or ", ".join(
+        part for part in (v["signatory_name"], v["signatory_title"]) if part)
+    body.raise_if_any()
+    signature = services.sign(sa, v["organization"], v["date"], api_user(), signatory)
     return {
         "organization": signature.organization.code,
         "date": _iso(signature.date),
@@ -179,36 +148,41 @@ def sign_arrangement(reference: str):  # type: ignore[no-untyped-def]
 
 
 @bp.post("/arrangements/<reference>/amendments")
+@operation("Propose an amendment of the shares", status=201, body=schemas.AmendmentIn,
+           response=schemas.Version)
 def propose_amendment(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.AMENDMENT_PROPOSE)
     sa = services.get_arrangement(reference)
-    body = Reader(json_body())
-    effective, reason = body.date("effective_date"), body.str("reason", max_length=5000)
-    shares, ceilings = read_shares(body), read_ceilings(body)
-    body.errors.raise_if_any()
-    version = amendments.propose_amendment(sa, effective, shares, ceilings, reason, api_user())
+    body = read(schemas.AmendmentIn)
+    v = body.value
+    body.raise_if_any()
+    version = amendments.propose_amendment(sa, v["effective_date"], v["shares"] or [],
+                                         v["ceilings"] or [], v["reason"], api_user())
     return {**version_json(version, sa.currency), "number": version.number}, 201
 
 
 @bp.post("/arrangements/<reference>/amendments/<int:number>/consents")
+@operation("Record a party's consent to an amendment", status=201, body=schemas.PartyDateIn,
+           response=schemas.Version)
 def consent_to_amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
     ensure(policy.AMENDMENT_CONSENT)
     sa = services.get_arrangement(reference)
     version = amendments.get_amendment(sa, number)
-    body = Reader(json_body())
-    org, on = body.str("organization"), body.date("date")
-    body.errors.raise_if_any()
-    amendments.consent(sa, version, org, on, api_user())
+    body = read(schemas.PartyDateIn)
+    body.raise_if_any()
+    amendments.consent(sa, version, body.value["organization"], body.value["date"], api_user())
     return version_json(version, sa.currency), 201
 
 
 @bp.post("/arrangements/<reference>/termination")
+@operation("Give notice of termination (Art. 10.3)", status=201, body=schemas.TerminationIn,
+           response=schemas.Notice)
 def give_notice(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.TERMINATION_NOTICE)
     sa = services.get_arrangement(reference)
-    body = Reader(json_body())
-    org, notice = body.str("organization"), body.date("notice_date")
-    body.errors.raise_if_any()
+    body = read(schemas.TerminationIn)
+    body.raise_if_any()
+    org, notice = body.value["organization"], body.value["notice_date"]
     services.give_notice(sa, org, notice, api_user())
     return {
         "organization": org,

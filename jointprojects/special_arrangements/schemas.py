@@ -1,0 +1,179 @@
+"""API shapes: special arrangements, their signatures, amendments, consents and notice."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from jointprojects.api.schemas import (
+    Code,
+    Day,
+    DecimalText,
+    InputSchema,
+    Objects,
+    OutputSchema,
+    PageQuery,
+    Query,
+    Text,
+    Texts,
+)
+from jointprojects.special_arrangements.models import CATEGORIES, KINDS, STATUSES
+from jointprojects.special_arrangements.services import (
+    ArrangementData,
+    CeilingData,
+    ModalityData,
+    ShareData,
+)
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+class ModalityIn(InputSchema):
+    __model__ = ModalityData
+
+    organization = Code(required=True)
+    role = Text(max_length=120)
+    responsibilities = Text(max_length=5000)
+    in_kind_contribution = Text(max_length=5000)
+
+
+class ShareIn(InputSchema):
+    __model__ = ShareData
+
+    organization = Code(required=True)
+    category = Text(metadata={"enum": list(CATEGORIES),
+                              "description": "absent: the default share set"})
+    percent = DecimalText(required=True, metadata={"example": "60"})
+
+
+class CeilingIn(InputSchema):
+    __model__ = CeilingData
+
+    organization = Code(required=True)
+    amount = DecimalText(required=True)
+
+
+class ArrangementIn(InputSchema):
+    __model__ = ArrangementData
+
+    reference = Code(required=True, max_length=60, metadata={"example": "SA-2025-01"})
+    project = Code(required=True, metadata={"example": "P-1"})
+    title = Text(required=True)
+    kind = Text(metadata={"enum": list(KINDS), "description": "default joint_action"})
+    parties = Texts(required=True, metadata={"example": ["UN", "INTERPOL"]})
+    currency = Text(required=True, metadata={"example": "USD"})
+    start_date = Day(required=True)
+    end_date = Day()
+    modalities = Objects(ModalityIn)
+    shares = Objects(ShareIn, required=True)
+    ceilings = Objects(CeilingIn)
+
+
+class PartyDateIn(InputSchema):
+    organization = Code(required=True)
+    date = Day(required=True)
+
+
+class SignatureIn(PartyDateIn):
+    signatory = Text(max_length=200,
+                     metadata={"description": "who signed (default: the user's name)"})
+    signatory_name = Text(max_length=120, metadata={"description": "instead of signatory"})
+    signatory_title = Text(max_length=78, metadata={"description": "with signatory_name"})
+
+
+class AmendmentIn(InputSchema):
+    effective_date = Day(required=True)
+    reason = Text(required=True, max_length=5000)
+    shares = Objects(ShareIn, required=True)
+    ceilings = Objects(CeilingIn)
+
+
+class TerminationIn(InputSchema):
+    organization = Code(required=True)
+    notice_date = Day(required=True)
+
+
+class ArrangementQuery(PageQuery):
+    q = Query(metadata={"description": "words of the reference or title"})
+    status = Query(metadata={"enum": list(STATUSES)})
+    kind = Query(metadata={"enum": list(KINDS)})
+    project = Query(metadata={"description": "project code"})
+    organization = Query(metadata={"description": "a party's code"})
+
+
+# --- responses ---------------------------------------------------------------------------------
+
+
+class Share(OutputSchema):
+    organization = fields.String(required=True)
+    category = fields.String(required=True, allow_none=True)
+    percent = fields.String(required=True, metadata={"example": "60"})
+
+
+class Ceiling(OutputSchema):
+    organization = fields.String(required=True)
+    amount = fields.String(required=True)
+
+
+class Consent(OutputSchema):
+    organization = fields.String(required=True)
+    date = fields.Date(required=True, allow_none=True)
+
+
+class Version(OutputSchema):
+    number = fields.Integer(required=True, metadata={"description": "1: the original shares"})
+    effective_date = fields.Date(required=True, allow_none=True)
+    status = fields.String(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    shares = fields.List(fields.Nested(Share), required=True)
+    ceilings = fields.List(fields.Nested(Ceiling), required=True)
+    consents = fields.List(fields.Nested(Consent), required=True)
+
+
+class Modality(OutputSchema):
+    organization = fields.String(required=True)
+    role = fields.String(required=True, allow_none=True)
+    responsibilities = fields.String(required=True, allow_none=True)
+    in_kind_contribution = fields.String(required=True, allow_none=True)
+
+
+class SignatureRow(OutputSchema):
+    organization = fields.String(required=True)
+    date = fields.Date(required=True, allow_none=True)
+    recorded_by_admin = fields.Boolean(required=True)
+
+
+class Termination(OutputSchema):
+    notice_date = fields.Date(required=True, allow_none=True)
+    effective_date = fields.Date(required=True, allow_none=True)
+    organization = fields.String(required=True, allow_none=True)
+
+
+class Arrangement(OutputSchema):
+    reference = fields.String(required=True)
+    project = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    article = fields.String(required=True)
+    parties = fields.List(fields.String(), required=True)
+    currency = fields.String(required=True)
+    start_date = fields.Date(required=True, allow_none=True)
+    end_date = fields.Date(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"description": "as it stands today"})
+    entry_into_force = fields.Date(required=True, allow_none=True)
+    termination = fields.Nested(Termination, required=True, allow_none=True)
+    modalities = fields.List(fields.Nested(Modality), required=True)
+    signatures = fields.List(fields.Nested(SignatureRow), required=True)
+    versions = fields.List(fields.Nested(Version), required=True)
+
+
+class Signed(OutputSchema):
+    organization = fields.String(required=True)
+    date = fields.Date(required=True, allow_none=True)
+    status = fields.String(required=True)
+    entry_into_force = fields.Date(required=True, allow_none=True)
+
+
+class Notice(OutputSchema):
+    organization = fields.String(required=True, allow_none=True)
+    notice_date = fields.Date(required=True, allow_none=True)
+    effective_date = fields.Date(required=True, allow_none=True)

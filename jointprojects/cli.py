@@ -9,14 +9,19 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from waitress import serve as waitress_serve
 
+from jointprojects import create_app
+from jointprojects.auth import services as auth_services
+from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
+from jointprojects.organizations.services import load_reference_data
+from jointprojects.reporting.cli import COMMANDS as reporting_commands
 
 
 def _create_app() -> Flask:
-    from jointprojects import create_app
-
     return create_app()
 
 
@@ -41,10 +46,6 @@ def run_service(fn: Any, *args: Any, **kwargs: Any) -> Any:
 @with_appcontext
 def init_db() -> None:
     """Create or upgrade the schema and load the reference data (safe to run twice)."""
-    from flask_migrate import upgrade
-
-    from jointprojects.organizations.services import load_reference_data
-
     upgrade(directory=current_app.extensions["migrate"].directory)
     changed = run_service(load_reference_data)
     click.echo(
@@ -72,9 +73,7 @@ def init_db() -> None:
 @with_appcontext
 def create_user(email: str, role: str, organization: str, name: str, password: str) -> None:
     """Create a user of an organization with one role."""
-    from jointprojects.auth.services import create_user as create
-
-    user = run_service(create, email, password, role, organization, name)
+    user = run_service(auth_services.create_user, email, password, role, organization, name)
     click.echo(f"Created {user.email} ({user.role}, {organization}).")
 
 
@@ -83,9 +82,7 @@ def create_user(email: str, role: str, organization: str, name: str, password: s
 @with_appcontext
 def create_token(email: str) -> None:
     """Print a new API token for EMAIL (its last line of output)."""
-    from jointprojects.auth.services import create_token as create
-
-    token = run_service(create, email)
+    token = run_service(auth_services.create_token, email)
     click.echo("New API token (shown once; send it as 'Authorization: Bearer <token>'):")
     click.echo(token)
 
@@ -94,8 +91,6 @@ def create_token(email: str) -> None:
 @with_appcontext
 def demo() -> None:
     """Load a realistic demo portfolio and demo users (idempotent)."""
-    from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-
     created = run_service(load_demo)
     click.echo("Demo portfolio " + ("loaded." if created else "already present."))
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
@@ -109,16 +104,12 @@ def demo() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
     """Serve the application with the production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
-
     app = _create_app()
     click.echo(f"Serving jointprojects on http://{host}:{port}")
     waitress_serve(app, host=host, port=port, threads=threads, ident="jointprojects")
 
 
 def register_commands(app: Flask) -> None:
-    from jointprojects.reporting.cli import COMMANDS as reporting_commands
-
     for command in (init_db, create_user, create_token, demo, *reporting_commands):
         app.cli.add_command(command)
 

@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,6 +17,10 @@ from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from jointprojects import vocabulary
+from jointprojects.auth import policy
+from jointprojects.auth.models import ROLE_LABELS
+from jointprojects.error_responses import domain_error_response, error_response, http_error_response
 from jointprojects.errors import NotFound
 from jointprojects.extensions import db
 from jointprojects.money import format_money
@@ -124,8 +129,6 @@ def register_error_pages(app: Flask) -> None:
             "not saved. Reload the page to see their version, then apply your change again."
         )
         if wants_json():
-            from jointprojects.api.errors import error_response
-
             return error_response(409, "version", message)
         return render_template(
             "errors/error.html", code=409, title="Changed by someone else", message=message
@@ -137,16 +140,12 @@ def register_error_pages(app: Flask) -> None:
         calls the getter directly. The API's own handler answers first with its JSON."""
         db.session.rollback()
         if wants_json():
-            from jointprojects.api.errors import domain_error_response
-
             return domain_error_response(error)
         return http_error(werkzeug_exceptions.NotFound())
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
         if wants_json():
-            from jointprojects.api.errors import http_error_response
-
             return http_error_response(error)
         titles = {
             403: "Not allowed",
@@ -173,8 +172,6 @@ def register_error_pages(app: Flask) -> None:
         log.exception("unhandled error on %s", request.path)
         db.session.rollback()
         if wants_json():
-            from jointprojects.api.errors import error_response
-
             return error_response(500, None, "An internal error occurred; nothing was stored.")
         return render_template(
             "errors/error.html",
@@ -201,12 +198,6 @@ NAV: list[tuple[str, str, str]] = [
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
-
-    from jointprojects import vocabulary
-    from jointprojects.auth import policy
-    from jointprojects.auth.models import ROLE_LABELS
-
     @app.template_filter("money")
     def money_filter(amount: Decimal | None, currency: str | None = None) -> str:
         if amount is None:
@@ -234,8 +225,6 @@ def register_template_helpers(app: Flask) -> None:
         return policy.can(current_user, action, organization)
 
     def page_url(page: int) -> str:
-        from flask import url_for
-
         args = {**request.args.to_dict(), **(request.view_args or {}), "page": str(page)}
         return url_for(request.endpoint or "dashboard.index", **args)
 

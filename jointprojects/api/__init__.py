@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, NotFound, Unauthorized
 
-from jointprojects.api.errors import domain_error_response, http_error_response
 from jointprojects.api.schemas import PageQuery, read_query
 from jointprojects.auth import policy
 from jointprojects.auth.services import user_for_token
+from jointprojects.error_responses import domain_error_response, http_error_response
 from jointprojects.errors import DomainError
 from jointprojects.extensions import csrf, db
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_login import current_user
 from sqlalchemy import insert, inspect, select
 
@@ -37,8 +37,6 @@ def snapshot(obj: Any, *, extra: dict[str, Any] | None = None) -> dict[str, Any]
 def _current_user_id() -> int | None:
     if has_request_context() and getattr(current_user, "is_authenticated", False):
         return int(current_user.id)
-    from flask import g
-
     try:
         user = g.get("api_user")
     except RuntimeError:

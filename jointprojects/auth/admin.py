@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from jointprojects.audit import services as audit
 from jointprojects.auth import services
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
@@ -48,8 +49,6 @@ def index():  # type: ignore[no-untyped-def]
                 form.organization.data,
                 form.name.data or "",
             )
-            from jointprojects.audit import services as audit
-
             audit.record(
                 "create",
                 user,

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from jointprojects.audit import services as audit
 from jointprojects.auth.models import ROLES, ApiToken, User, hash_token, new_session_token
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
@@ -95,8 +96,6 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def set_active(user: User, active: bool, acting: User) -> None:
     """Deactivate or reactivate a user; deactivation ends their sessions and tokens."""
-    from jointprojects.audit import services as audit
-
     if user.id == acting.id and not active:
         raise DomainError("You cannot deactivate your own account.", field="active")
     before = audit.snapshot(user)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jointprojects.audit import services as audit
+from jointprojects.auth import policy
 from jointprojects.dates import termination_effective_date
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
@@ -164,8 +165,6 @@ def consent_to_agreement_amendment(
     user: Any,
 ) -> AgreementConsent:
     """A party's written consent; the amendment is adopted on the date of the last one."""
-    from jointprojects.auth import policy
-
     if on is None:
         raise DomainError("date is required.", "date")
     if on > date.today():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from flask_wtf import FlaskForm
 
 from jointprojects.audit.services import history
 from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
@@ -110,8 +111,6 @@ def edit(code: str):  # type: ignore[no-untyped-def]
 @requires(PROJECT_WRITE)
 def delete(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
-    from flask_wtf import FlaskForm
-
     if not FlaskForm().validate_on_submit():
         flash("The form expired; try again.", "danger")
         return redirect(url_for(".detail", code=code))

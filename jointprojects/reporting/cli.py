@@ -19,6 +19,7 @@ from jointprojects.extensions import db
 from jointprojects.money import format_money
 from jointprojects.reporting import cost_report, uploads
 from jointprojects.reporting import imports as importer
+from jointprojects.special_arrangements.services import get_arrangement
 
 
 def _fail(message: str) -> None:
@@ -32,8 +33,6 @@ def _messages(exc: DomainError) -> str:
 
 
 def _arrangement(reference: str):  # type: ignore[no-untyped-def]
-    from jointprojects.special_arrangements.services import get_arrangement
-
     try:
         return get_arrangement(reference)
     except DomainError as exc:

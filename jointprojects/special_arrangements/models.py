@@ -9,7 +9,7 @@ never overwrite each other.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -108,8 +108,6 @@ class SpecialArrangement(Model):
     @property
     def last_day(self) -> date | None:
         """The last day on which an expense can be dated, or None when open-ended."""
-        from datetime import timedelta
-
         days = []
         if self.end_date:
             days.append(self.end_date)

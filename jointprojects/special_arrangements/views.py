@@ -8,6 +8,7 @@ from typing import Any
 from blinker import Namespace
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
@@ -21,7 +22,12 @@ from jointprojects.special_arrangements.amendments import (
     get_amendment,
     propose_amendment,
 )
-from jointprojects.special_arrangements.forms import AmendmentForm, ArrangementForm, PartyDateForm
+from jointprojects.special_arrangements.forms import (
+    CATEGORY_CHOICES,
+    AmendmentForm,
+    ArrangementForm,
+    PartyDateForm,
+)
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.queries import DUE_FILTERS, arrangement_query
 from jointprojects.transaction import flashed_errors, form_errors
@@ -255,8 +261,6 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
 @requires(ARRANGEMENT_WRITE)
 def delete(reference: str):  # type: ignore[no-untyped-def]
     sa = services.get_arrangement(reference)
-    from flask_wtf import FlaskForm
-
     FlaskForm().validate_on_submit()  # CSRF is checked globally; this keeps the form API
     with flashed_errors():
         services.delete_arrangement(sa, current_user)
@@ -396,6 +400,4 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
 
 @bp.app_template_global()
 def category_choices() -> list[tuple[str, str]]:
-    from jointprojects.special_arrangements.forms import CATEGORY_CHOICES
-
     return CATEGORY_CHOICES

@@ -1,4 +1,7 @@
-"""The contract's error body: ``{"errors": [{"field": ..., "message": ...}]}``."""
+"""The contract's error body: ``{"errors": [{"field": ..., "message": ...}]}``.
+
+Below both the API (its handlers) and :mod:`jointprojects.web` (the app-wide error pages answer
+JSON clients with it), so that neither imports the other."""
 
 from __future__ import annotations
 

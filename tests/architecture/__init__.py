@@ -1,0 +1,1 @@
+"""Architecture: which way imports go (STYLE.md habit 16, docs/ARCHITECTURE.md)."""

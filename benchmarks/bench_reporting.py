@@ -11,7 +11,7 @@ JPY, a third with a rate given on the row, the others taking the month's rate fr
 built beforehand, not timed). Each case runs in its own process so that its peak memory
 (``ru_maxrss``) is its own:
 
-- ``import``: :func:`jointprojects.reporting.services.import_expenses` on the file, then the
+- ``import``: :func:`jointprojects.reporting.imports.import_expenses` on the file, then the
   commit: what ``jointprojects import-expenses`` and the confirmation of the import page do.
   The time inside ``record_expenses`` (validation against the database, conversion,
   allocation, inserts, monthly totals, audit rows) is reported apart from the reading and
@@ -167,7 +167,7 @@ def case_import(url: str, path: str, token: str) -> dict:
     from jointprojects.expenses import recording
     from jointprojects.expenses.models import Expense
     from jointprojects.extensions import db
-    from jointprojects.reporting import services
+    from jointprojects.reporting import imports
     from jointprojects.special_arrangements.services import get_arrangement
 
     app = make_app(url)
@@ -187,7 +187,7 @@ def case_import(url: str, path: str, token: str) -> dict:
     with app.app_context():
         sa = get_arrangement(REFERENCE)
         start = time.perf_counter()
-        result = services.import_expenses(sa, Path(path).name, data, None)
+        result = imports.import_expenses(sa, Path(path).name, data, None)
         before_commit = time.perf_counter()
         db.session.commit()
         end = time.perf_counter()

@@ -95,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
     from jointprojects.projects.views import bp as projects_bp
-    from jointprojects.reporting import views as _reporting  # noqa: F401 - routes on expenses.bp
+    from jointprojects.reporting.views import bp as reporting_bp
     from jointprojects.special_arrangements.views import bp as arrangements_bp
 
     app.register_blueprint(auth_bp)
@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(expenses_bp)
     app.register_blueprint(exchange_rates_bp)
     app.register_blueprint(budgets_bp)
+    app.register_blueprint(reporting_bp)
     app.register_blueprint(personnel_exchanges_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)

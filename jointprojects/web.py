@@ -189,7 +189,7 @@ NAV: list[tuple[str, str, str]] = [
     ("arrangements.index", "Arrangements", "read"),
     ("expenses.index", "Expenses", "read"),
     ("exchange_rates.rates", "Exchange rates", "read"),
-    ("expenses.imports", "Imports", "import"),
+    ("reporting.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
     ("organizations.index", "Organizations", "read"),
     ("users.index", "Users", "user.admin"),

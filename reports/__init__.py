@@ -9,7 +9,8 @@ the bytes is the caller's business (STYLE.md habit 7).
   the auditable cost split of one special arrangement (Art. 5) with live formulas.
 - :func:`reports.portfolio.build_portfolio`: the leadership portfolio.
 - :mod:`reports.imports`: reading expense and exchange-rate spreadsheets (.xlsx, .csv) and the
-  downloadable templates.
+  downloadable templates; :mod:`reports.xlsx_reader`: the .xlsx reader under it (lxml
+  ``iterparse``, zip-bomb and DOCTYPE checks).
 
 Money is :class:`decimal.Decimal` throughout (DOMAIN.md rule 1); user text is written through
 :mod:`reports.cells` so that it never becomes a formula ("What a user must never see").

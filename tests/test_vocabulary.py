@@ -169,7 +169,7 @@ def test_services_hand_reports_its_own_dataclasses(db, make_arrangement, make_us
     import reports.data
     from jointprojects.budgets import services as budgets
     from jointprojects.expenses import figures
-    from jointprojects.reporting.services import cost_report
+    from jointprojects.reporting.cost_report import cost_report
 
     sa = make_arrangement()
     budgets.set_budget(sa, "travel", 2025, None, "100.00", make_user(role="finance"))

@@ -6,7 +6,8 @@ from jointprojects.api import api_user, bp, ensure
 from jointprojects.api.openapi import XLSX, operation
 from jointprojects.api.schemas import read_query
 from jointprojects.auth import policy
-from jointprojects.reporting import schemas, services
+from jointprojects.reporting import schemas
+from jointprojects.reporting.cost_report import parse_period
 from jointprojects.reporting.download import cost_report_response
 from jointprojects.special_arrangements.services import get_arrangement
 
@@ -20,6 +21,6 @@ def get_cost_report(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.REPORT_DOWNLOAD)
     sa = get_arrangement(reference)
     args = read_query(schemas.ReportPeriod)
-    date_from, date_to = services.parse_period(args["date_from"], args["date_to"])
+    date_from, date_to = parse_period(args["date_from"], args["date_to"])
     return cost_report_response(sa, date_from, date_to, api_user())
 

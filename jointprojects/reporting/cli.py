@@ -1,5 +1,6 @@
 """Commands: ``jointprojects report cost-split`` and ``jointprojects import-expenses`` (API.md),
-and ``jointprojects import-rates``. Thin wrappers over :mod:`jointprojects.reporting.services`;
+and ``jointprojects import-rates``. Thin wrappers over :mod:`~jointprojects.reporting.cost_report`
+and :mod:`~jointprojects.reporting.imports`;
 a failure is one line on stderr (every bad row of an import, one per line) and a non-zero
 exit status."""
 
@@ -16,7 +17,8 @@ from flask.cli import with_appcontext
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.money import format_money
-from jointprojects.reporting import services
+from jointprojects.reporting import cost_report, uploads
+from jointprojects.reporting import imports as importer
 from jointprojects.special_arrangements.services import get_arrangement
 
 
@@ -53,7 +55,7 @@ def cost_split(reference: str, out: Path, date_from: str, date_to: str) -> None:
     """Write the Excel cost report of arrangement REFERENCE to --out."""
     sa = _arrangement(reference)
     try:
-        start, end = services.parse_period(date_from, date_to)
+        start, end = cost_report.parse_period(date_from, date_to)
     except DomainError as exc:
         _fail(_messages(exc))
     folder = out.resolve().parent
@@ -63,29 +65,29 @@ def cost_split(reference: str, out: Path, date_from: str, date_to: str) -> None:
     handle, temporary = tempfile.mkstemp(prefix=".cost-split-", suffix=".xlsx", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            services.write_cost_report(sa, start, end, stream,
-                                       generated_by="command line (jointprojects report)")
+            cost_report.write_cost_report(sa, start, end, stream,
+                                          generated_by="command line (jointprojects report)")
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     db.session.rollback()  # read only
-    click.echo(f"Wrote {out} ({services.report_filename(sa, start, end)}).")
+    click.echo(f"Wrote {out} ({cost_report.report_filename(sa, start, end)}).")
 
 
 def _read(path: Path) -> bytes:
     try:
         size = path.stat().st_size
-        if size > services.MAX_UPLOAD_BYTES:
+        if size > uploads.MAX_UPLOAD_BYTES:
             _fail(f"{path} is {size / 1e6:.1f} MB; the limit is "
-                  f"{services.MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+                  f"{uploads.MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
         return path.read_bytes()
     except OSError as exc:
         _fail(f"Cannot read {path}: {exc.strerror or exc}.")
     return b""  # not reached
 
 
-def _refuse(exc: services.ImportFailed, path: Path) -> None:
+def _refuse(exc: importer.ImportFailed, path: Path) -> None:
     db.session.rollback()
     for problem in exc.problems:
         click.echo(f"{path.name}: {problem}", err=True)
@@ -104,9 +106,9 @@ def import_expenses(reference: str, file: Path) -> None:
     sa = _arrangement(reference)
     data = _read(file)
     try:
-        result = services.import_expenses(sa, file.name, data, None)
+        result = importer.import_expenses(sa, file.name, data, None)
         db.session.commit()
-    except services.ImportFailed as exc:
+    except importer.ImportFailed as exc:
         _refuse(exc, file)
         return
     parts = "; ".join(f"{code} {format_money(result.shares[code], result.currency)}"
@@ -123,9 +125,9 @@ def import_rates(file: Path) -> None:
     """Import monthly exchange rates (units per 1 USD) from FILE: all rows or none."""
     data = _read(file)
     try:
-        result = services.import_rates(file.name, data, None)
+        result = importer.import_rates(file.name, data, None)
         db.session.commit()
-    except services.ImportFailed as exc:
+    except importer.ImportFailed as exc:
         _refuse(exc, file)
         return
     click.echo(f"Imported {result.count} exchange rate{'s' if result.count != 1 else ''} "

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from flask import Response
 
-from jointprojects.reporting import services
+from jointprojects.reporting import cost_report
 from jointprojects.special_arrangements.models import SpecialArrangement
 
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -31,17 +31,17 @@ def author(user: Any) -> str:
 def cost_report_response(sa: SpecialArrangement, date_from: date | None,
                          date_to: date | None, user: Any) -> Response:
     """The cost-split workbook of ``sa`` for the period as an attachment named after the
-    arrangement and the period (:func:`services.report_filename`)."""
-    name = services.report_filename(sa, date_from, date_to)
+    arrangement and the period (:func:`cost_report.report_filename`)."""
+    name = cost_report.report_filename(sa, date_from, date_to)
     stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - sent below
     try:
-        services.write_cost_report(sa, date_from, date_to, stream, generated_by=author(user))
+        cost_report.write_cost_report(sa, date_from, date_to, stream, generated_by=author(user))
         size = stream.tell()
         stream.seek(0)
     except BaseException:
         stream.close()
         raise
-    response = Response(_chunks(stream), mimetype=services.XLSX_MIMETYPE,
+    response = Response(_chunks(stream), mimetype=cost_report.XLSX_MIMETYPE,
                         direct_passthrough=True)
     response.content_length = size
     response.headers.set("Content-Disposition", "attachment", filename=name)

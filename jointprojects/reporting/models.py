@@ -5,7 +5,7 @@ Between the two requests the file is kept here, in the database, under a random 
 only the user who uploaded it can confirm: the confirmation may reach any process of the
 application (several processes share only the database), the browser does not carry the
 file twice, and a token can be used once, so a double click stores nothing twice. Rows older
-than :data:`jointprojects.reporting.services.PENDING_HOURS` are purged on the next upload.
+than :data:`jointprojects.reporting.uploads.PENDING_HOURS` are purged on the next upload.
 """
 
 from __future__ import annotations

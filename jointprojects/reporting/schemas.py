@@ -7,7 +7,7 @@ from jointprojects.api.schemas import Query, QuerySchema
 
 class ReportPeriod(QuerySchema):
     """``from`` and ``to`` (inclusive, blank for open): checked by
-    :func:`jointprojects.reporting.services.parse_period`, which names the bad one."""
+    :func:`jointprojects.reporting.cost_report.parse_period`, which names the bad one."""
 
     date_from = Query(data_key="from", metadata={"format": "date"})
     date_to = Query(data_key="to", metadata={"format": "date"})

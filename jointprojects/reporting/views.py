@@ -1,8 +1,8 @@
 """Web pages: the cost report download of an arrangement and the import page for finance.
 
-The routes belong to the ``expenses`` blueprint (``expenses.cost_report``,
-``expenses.imports``...), where the navigation bar and the arrangement page look for them;
-``register_blueprints`` imports this module before registering that blueprint.
+The routes belong to the ``reporting`` blueprint (``reporting.cost_report``,
+``reporting.imports``...), under the ``/expenses`` prefix the URLs have always had (API.md,
+the browser tests and bookmarks name them).
 
 Import flow: upload -> preview (the import run in full and undone, ``transaction.dry_run``:
 every row validated, converted and allocated exactly as it would be stored, the file kept as a
@@ -16,7 +16,7 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -24,11 +24,12 @@ from jointprojects import transaction
 from jointprojects.auth import policy
 from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_DOWNLOAD, requires
 from jointprojects.errors import DomainError
-from jointprojects.expenses.views import bp
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
-from jointprojects.reporting import services
+from jointprojects.reporting import imports as importer
+from jointprojects.reporting import uploads
+from jointprojects.reporting.cost_report import XLSX_MIMETYPE, file_part, parse_period
 from jointprojects.reporting.download import cost_report_response
 from jointprojects.reporting.forms import ConfirmForm, ImportForm
 from jointprojects.reporting.models import PendingImport
@@ -37,6 +38,8 @@ from jointprojects.special_arrangements.queries import in_force_on_clause
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports.imports import template_workbook
+
+bp = Blueprint("reporting", __name__, url_prefix="/expenses")
 
 # --- the cost report ---------------------------------------------------------------------------
 
@@ -47,8 +50,7 @@ def cost_report(reference: str):  # type: ignore[no-untyped-def]
     """The cost-split workbook for the period chosen on the arrangement page."""
     sa = get_arrangement(reference)
     try:
-        date_from, date_to = services.parse_period(request.args.get("from"),
-                                                   request.args.get("to"))
+        date_from, date_to = parse_period(request.args.get("from"), request.args.get("to"))
     except DomainError as exc:
         flash("No report: " + " ".join(e.message for e in exc.errors), "danger")
         return redirect(url_for("arrangements.detail", reference=reference) + "#finance")
@@ -70,7 +72,7 @@ def _import_choices(form: ImportForm) -> list[SpecialArrangement]:
 
 def _page(form: ImportForm, status: int = 200, **context: Any):  # type: ignore[no-untyped-def]
     return render_template("reporting/imports.html", form=form,
-                           max_bytes=services.MAX_UPLOAD_BYTES,
+                           max_bytes=uploads.MAX_UPLOAD_BYTES,
                            preview=context.pop("preview", None),
                            problems=context.pop("problems", []), **context), status
 
@@ -106,16 +108,16 @@ def imports():  # type: ignore[no-untyped-def]
     upload = form.file.data
     filename = upload.filename or "upload"
     # Read at most one byte over the cap: the size check names the limit.
-    data = upload.stream.read(services.MAX_UPLOAD_BYTES + 1)
+    data = upload.stream.read(uploads.MAX_UPLOAD_BYTES + 1)
     try:
         with transaction.dry_run():  # the preview: computed in full, nothing of it kept
             if sa is not None:
-                preview: Any = services.import_expenses(sa, filename, data, current_user)
+                preview: Any = importer.import_expenses(sa, filename, data, current_user)
             else:
-                preview = services.import_rates(filename, data, current_user)
-    except services.ImportFailed as exc:
+                preview = importer.import_rates(filename, data, current_user)
+    except importer.ImportFailed as exc:
         return _page(form, 422, problems=exc.problems, filename=filename)
-    token = services.stash_upload(current_user, kind, sa, filename, data)
+    token = uploads.stash_upload(current_user, kind, sa, filename, data)
     return _page(form, preview=preview, token=token, filename=filename, sa=sa,
                  confirm=ConfirmForm())
 
@@ -136,7 +138,7 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     """Store the previewed file, read and checked again: all rows or none."""
     ConfirmForm().validate_on_submit()  # CSRF is checked globally before the view runs
     with transaction.flashed_errors("warning") as claim:
-        pending = services.take_upload(token, current_user)
+        pending = uploads.take_upload(token, current_user)
     if claim.error is not None:
         return redirect(url_for(".imports"))
     if not _may_import(pending.kind):
@@ -145,14 +147,14 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     filename, data, kind = pending.filename, pending.content, pending.kind
     try:
         if sa is not None:
-            result: Any = services.import_expenses(sa, filename, data, current_user)
+            result: Any = importer.import_expenses(sa, filename, data, current_user)
         else:
-            result = services.import_rates(filename, data, current_user)
-    except services.ImportFailed as exc:
+            result = importer.import_rates(filename, data, current_user)
+    except importer.ImportFailed as exc:
         # Something changed since the preview (a rate, the arrangement): nothing stored,
         # but the upload is used up.
         transaction.failed()
-        services.discard_upload(token, current_user)
+        uploads.discard_upload(token, current_user)
         transaction.keep_changes()
         form = ImportForm(formdata=None, kind=kind,
                           arrangement=sa.reference if sa is not None else "")
@@ -161,7 +163,7 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     if sa is not None:
         flash(f"{result.count} expense{'s' if result.count != 1 else ''} from {filename} "
               f"recorded in {sa.reference}.", "success")
-        return redirect(url_for(".arrangement", reference=sa.reference))
+        return redirect(url_for("expenses.arrangement", reference=sa.reference))
     flash(f"{result.count} exchange rate{'s' if result.count != 1 else ''} from {filename} "
           f"saved ({result.created} new, {result.replaced} corrected).", "success")
     return redirect(url_for("exchange_rates.rates"))
@@ -172,7 +174,7 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
 @requires(IMPORT)
 def import_cancel(token: str):  # type: ignore[no-untyped-def]
     ConfirmForm().validate_on_submit()
-    services.discard_upload(token, current_user)
+    uploads.discard_upload(token, current_user)
     flash("Import cancelled; nothing was stored.", "info")
     return redirect(url_for(".imports"))
 
@@ -195,6 +197,6 @@ def import_template(kind: str):  # type: ignore[no-untyped-def]
     data = template_workbook(kind, currencies=currencies, parties=parties,
                              categories=EXPENSE_CATEGORIES)
     name = f"{kind}-template.xlsx" if sa is None else (
-        f"{kind}-template_{services.file_part(sa.reference)}.xlsx")
-    return send_file(BytesIO(data), mimetype=services.XLSX_MIMETYPE, as_attachment=True,
+        f"{kind}-template_{file_part(sa.reference)}.xlsx")
+    return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=name, max_age=0)

@@ -17,7 +17,7 @@ from jointprojects.expenses import recording
 from jointprojects.expenses.checks import ExpenseData
 from jointprojects.extensions import db
 from jointprojects.money import minor_units, parse_decimal, quantum
-from jointprojects.reporting import services
+from jointprojects.reporting import cost_report
 from tests.reporting.conftest import FORMULA_TEXTS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -139,12 +139,12 @@ def test_the_rates_sheet_lists_the_rates_used_with_their_source(api, arrangement
 def test_paging_returns_every_expense_once_in_order(app, arrangement):
     """Keyset pages of two rows (a page boundary falls between two expenses of one day)
     give the same lines as one page."""
-    one_page = list(services.expense_lines(arrangement))
-    paged = list(services.expense_lines(arrangement, page_size=2))
+    one_page = list(cost_report.expense_lines(arrangement))
+    paged = list(cost_report.expense_lines(arrangement, page_size=2))
     assert paged == one_page
     assert len(one_page) == 8
     assert [e.date for e in one_page] == sorted(e.date for e in one_page)
-    window = list(services.expense_lines(arrangement, date(2025, 2, 3), date(2025, 3, 31),
+    window = list(cost_report.expense_lines(arrangement, date(2025, 2, 3), date(2025, 3, 31),
                                          page_size=1))
     assert [e.description for e in window] == [*FORMULA_TEXTS[1:], "Analyst, March"]
 
@@ -162,7 +162,7 @@ def test_the_report_streams_from_pages(app, arrangement, monkeypatch):
     engine = db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        list(services.expense_lines(arrangement, page_size=3))
+        list(cost_report.expense_lines(arrangement, page_size=3))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(statements) == 3  # 3 + 3 + 2 rows

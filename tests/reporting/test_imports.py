@@ -146,12 +146,12 @@ def test_only_the_uploader_can_confirm(web, sa, make_user):
     """(At the service: within one test, Flask-Login keeps its user on the app context that
     every test client shares, so a second browser cannot be simulated here.)"""
     from jointprojects.errors import NotFound
-    from jointprojects.reporting import services
+    from jointprojects.reporting import uploads
 
     preview = upload(web, sa, xlsx(GOOD_ROWS)).get_data(as_text=True)
     other = make_user("finance", "INTERPOL")
     with pytest.raises(NotFound, match="no longer waiting for confirmation"):
-        services.take_upload(token_of(preview), other)
+        uploads.take_upload(token_of(preview), other)
     db.session.rollback()
     assert count(PendingImport) == 1
     confirm(web, preview)
@@ -234,9 +234,9 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(web, sa, name, data, messag
 
 
 def test_a_file_over_the_limit_is_refused(web, sa, monkeypatch):
-    from jointprojects.reporting import services
+    from jointprojects.reporting import uploads
 
-    monkeypatch.setattr(services, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 1000)
     response = upload(web, sa, xlsx(GOOD_ROWS * 20))
     assert response.status_code == 422
     assert "MB; the limit is" in response.get_data(as_text=True)
@@ -322,7 +322,7 @@ def test_big_files_are_recorded_in_chunks_of_one_transaction(web, make_arrangeme
                                                              monkeypatch):
     """Chunks (PostgreSQL caps the values of an IN list) store what one call would: under
     ceilings too; a bad row in a later chunk stores nothing and every bad row is named."""
-    from jointprojects.reporting import services
+    from jointprojects.reporting import imports
     from jointprojects.special_arrangements.services import CeilingData
 
     ceilings = [CeilingData("INTERPOL", "700")]
@@ -330,7 +330,7 @@ def test_big_files_are_recorded_in_chunks_of_one_transaction(web, make_arrangeme
             for day in range(1, 6)]
     whole = make_arrangement(ceilings=ceilings)
     confirm(web, upload(web, whole, xlsx(rows)).get_data(as_text=True))
-    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     chunked = make_arrangement(ceilings=ceilings)
     preview = upload(web, chunked, xlsx(rows)).get_data(as_text=True)
     assert re.search(r'data-figure="total">([^<]+)<', preview).group(1) == "2,500.00"

@@ -14,13 +14,13 @@ from openpyxl import Workbook
 from reports.imports import (
     ROW,
     ExpenseRow,
-    ImportFileError,
     RowError,
     parse_expense_rows,
     parse_rate_rows,
     read_table,
     template_workbook,
 )
+from reports.xlsx_reader import ImportFileError
 
 CURRENCIES = {"USD", "EUR", "JPY", "KWD"}
 PARTIES = {"UN", "INTERPOL"}

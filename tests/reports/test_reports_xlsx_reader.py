@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from reports.imports import ROW, ImportFileError, parse_expense_rows, read_table, template_workbook
-from reports.imports import _xlsx_records as xlsx_records
+from reports.imports import ROW, parse_expense_rows, read_table, template_workbook
+from reports.xlsx_reader import ImportFileError, xlsx_records
 
 HEADER = ["Date", "Category", "Description", "Amount", "Currency", "Exchange_Rate", "Paid_By",
           "Document_Reference"]

@@ -22,7 +22,7 @@ from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.projects import services as project_services
 from jointprojects.projects.models import Project
-from jointprojects.reporting import services as reporting_services
+from jointprojects.reporting import imports as reporting_imports
 from jointprojects.reporting.models import PendingImport
 from tests.conftest import csrf_from
 from tests.projects.test_pages import project_form
@@ -158,14 +158,14 @@ def test_a_confirmation_that_fails_stores_no_expense_and_uses_up_the_upload(
         importer, make_arrangement, monkeypatch):
     sa = make_arrangement()
     preview = _preview(importer, sa)
-    real_import = reporting_services.import_expenses
+    real_import = reporting_imports.import_expenses
 
     def import_then_fail(*args, **kwargs):
         real_import(*args, **kwargs)  # the rows flushed, then something changed since
-        raise reporting_services.ImportFailed(
-            [reporting_services.RowProblem(2, "date", "Changed since the preview.")])
+        raise reporting_imports.ImportFailed(
+            [reporting_imports.RowProblem(2, "date", "Changed since the preview.")])
 
-    monkeypatch.setattr(reporting_services, "import_expenses", import_then_fail)
+    monkeypatch.setattr(reporting_imports, "import_expenses", import_then_fail)
     response = _confirm(importer, preview)
     assert response.status_code == 422
     assert "Changed since the preview." in response.get_data(as_text=True)

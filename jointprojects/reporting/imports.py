@@ -1,0 +1,284 @@
+"""Imports of uploaded spreadsheets (issue 5): rows stored through the expense services.
+
+:func:`import_expenses` and :func:`import_rates` read an .xlsx or .csv with
+:mod:`reports.imports` (size, zip and XML safety checks; every cell validated), then store
+every row through :func:`~jointprojects.expenses.recording.record_expenses` or
+:func:`~jointprojects.exchange_rates.services.set_rate`, which audit what they store. All rows or
+none: any bad row raises :class:`ImportFailed` listing every bad row with its spreadsheet row
+number, column and reason, the file's own problems and the services' rules alike (a date
+before entry into force, a month without a rate). They flush, never commit: the caller
+commits, or rolls back for a preview (``dry run``): a preview is the real import, rolled back.
+The file itself, between the preview and the confirmation, is kept by
+:mod:`jointprojects.reporting.uploads`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from jointprojects.errors import Conflict, DomainError, FieldError
+from jointprojects.exchange_rates import services as exchange_rates
+from jointprojects.exchange_rates.models import ExchangeRate
+from jointprojects.expenses import checks as expense_checks
+from jointprojects.expenses import recording as expense_recording
+from jointprojects.extensions import db
+from jointprojects.money import MINOR_UNITS
+from jointprojects.reporting import uploads
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
+from reports import imports as sheet
+from reports.xlsx_reader import ImportFileError
+
+#: Preview lines shown (every row is validated and computed; the page shows the first ones).
+PREVIEW_LINES = 200
+#: Expenses recorded per call of record_expenses in an import (one transaction for all): its
+#: queries name the expenses of a call in IN lists, which PostgreSQL caps at 65,535 values.
+CHUNK_ROWS = 10_000
+
+
+@dataclass(frozen=True, order=True)
+class RowProblem:
+    """What is wrong with a file: ``row`` as numbered in the spreadsheet (header = 1; None
+    for the file as a whole), ``column`` as named in the template (None when it is not one
+    cell), ``message`` a sentence for the user."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(p for p in (f"row {self.row}" if self.row else None, self.column)
+                          if p)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ImportFailed(DomainError):
+    """Nothing of the file is stored: ``problems`` lists every bad row (or the file's one
+    problem), in row order."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.message))
+        super().__init__([FieldError(p.column, str(p)) for p in self.problems])
+
+
+@dataclass(frozen=True)
+class ExpensePreviewLine:
+    row: int
+    date: date
+    category: str
+    description: str
+    paid_by: str
+    amount: Decimal
+    currency: str
+    rate: Decimal
+    rate_source: str
+    reporting_amount: Decimal
+    parts: dict[str, Decimal]
+    unallocated: Decimal
+
+
+@dataclass(frozen=True)
+class ExpenseImport:
+    """What an expense file stores (or, rolled back, would store): the count, the totals per
+    party in the reporting currency, and the first :data:`PREVIEW_LINES` lines."""
+
+    reference: str
+    currency: str
+    parties: tuple[str, ...]
+    count: int
+    total: Decimal
+    unallocated: Decimal
+    shares: dict[str, Decimal]
+    paid: dict[str, Decimal]
+    lines: list[ExpensePreviewLine]
+    kind: str = "expenses"
+
+
+@dataclass(frozen=True)
+class RatePreviewLine:
+    row: int
+    currency: str
+    month: str
+    rate: Decimal
+    source: str
+    #: The rate in the table before the import, None when the month is new.
+    previous: Decimal | None
+
+
+@dataclass(frozen=True)
+class RateImport:
+    count: int
+    created: int
+    replaced: int
+    lines: list[RatePreviewLine] = field(default_factory=list)
+    kind: str = "rates"
+
+
+def read_upload(filename: str, data: bytes) -> sheet.Table:
+    """The rows of an uploaded file; ImportFailed with the file's problem (too big, not a
+    spreadsheet, a zip bomb, no header...)."""
+    try:
+        return sheet.read_table(filename, data, max_bytes=uploads.MAX_UPLOAD_BYTES)
+    except ImportFileError as exc:
+        raise ImportFailed([RowProblem(None, None, str(exc))]) from None
+
+
+def _problems(errors: Sequence[sheet.RowError]) -> list[RowProblem]:
+    return [RowProblem(e.row, e.column, e.message) for e in errors]
+
+
+_SERVICE_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
+
+
+def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
+                    user: Any) -> ExpenseImport:
+    """Store every expense of the file into ``sa`` (converted, allocated, audited by
+    :func:`~jointprojects.expenses.recording.record_expenses`), or none.
+
+    Raises :class:`ImportFailed` naming every bad row: the cell checks of
+    :func:`reports.imports.parse_expense_rows` and the services' rules on the rows whose
+    cells are good (dates outside the arrangement's force, missing rates...), together.
+    Flushes; the caller commits, or rolls back after a preview.
+    """
+    if sa.status == "draft" or sa.entry_into_force is None:
+        raise ImportFailed([RowProblem(None, None, f"{sa.reference} is not in force yet: "
+                                       "expenses can be recorded once every party signed it.")])
+    table = read_upload(filename, data)
+    rows, errors = sheet.parse_expense_rows(
+        table, categories=EXPENSE_CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
+    problems = _problems(errors)
+    if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
+        raise ImportFailed(problems)
+    items = [
+        expense_checks.ExpenseData(
+            date=r.date, category=r.category, amount=r.amount, currency=r.currency,
+            paid_by=r.paid_by, description=r.description, exchange_rate=r.exchange_rate,
+            document_reference=r.document_reference)
+        for r in rows
+    ]
+    if problems:
+        # The file fails anyway: only the services' checks of the good rows are wanted.
+        raise ImportFailed(problems + _validate(sa, items, rows, user))
+    summary = _Summary(sa)
+    for start in range(0, len(items), CHUNK_ROWS):
+        chunk = slice(start, start + CHUNK_ROWS)
+        try:
+            stored = expense_recording.record_expense_batch(sa, items[chunk], user,
+                                                            prefix="rows")
+        except DomainError as exc:
+            # Name the bad rows of this chunk and of every later one; the caller rolls back
+            # the chunks already recorded.
+            problems = _service_problems(exc, rows[chunk])
+            later = slice(start + CHUNK_ROWS, None)
+            raise ImportFailed(problems + _validate(sa, items[later], rows[later], user)) \
+                from None
+        summary.add(stored, rows[chunk])
+    return summary.result()
+
+
+def _validate(sa: SpecialArrangement, items: list[expense_checks.ExpenseData],
+              rows: Sequence[sheet.ExpenseRow], user: Any) -> list[RowProblem]:
+    """The services' problems with ``items``, without recording them
+    (:func:`~jointprojects.expenses.checks.check_expenses`)."""
+    try:
+        expense_checks.check_expenses(sa, items, prefix="rows")
+    except DomainError as exc:
+        return _service_problems(exc, rows)
+    return []
+
+
+def _service_problems(exc: DomainError, rows: Sequence[sheet.ExpenseRow]) -> list[RowProblem]:
+    """The services' errors (``rows[i].field``) on the spreadsheet's rows and columns."""
+    problems = []
+    for error in exc.errors:
+        match = _SERVICE_FIELD.match(error.field or "")
+        if match is None:
+            problems.append(RowProblem(None, error.field, error.message))
+        elif int(match.group(1)) < len(rows):
+            problems.append(RowProblem(rows[int(match.group(1))].row, match.group(2),
+                                       error.message))
+    return problems
+
+
+class _Summary:
+    """Totals of what an import stored, chunk by chunk, and its first lines."""
+
+    def __init__(self, sa: SpecialArrangement) -> None:
+        self.sa = sa
+        self.codes = tuple(sa.party_codes)
+        zero = Decimal(0)
+        self.shares = dict.fromkeys(self.codes, zero)
+        self.paid = dict.fromkeys(self.codes, zero)
+        self.total = self.unallocated = zero
+        self.count = 0
+        self.lines: list[ExpensePreviewLine] = []
+
+    def add(self, stored: Sequence[expense_recording.RecordedExpense],
+            rows: Sequence[sheet.ExpenseRow]) -> None:
+        zero = Decimal(0)
+        for expense, row in zip(stored, rows, strict=True):
+            parts = expense.parts
+            for code, amount in parts.items():
+                self.shares[code] = self.shares.get(code, zero) + amount
+            payer = expense.paid_by
+            self.paid[payer] = self.paid.get(payer, zero) + expense.reporting_amount
+            self.total += expense.reporting_amount
+            self.unallocated += expense.unallocated
+            self.count += 1
+            if len(self.lines) < PREVIEW_LINES:
+                self.lines.append(ExpensePreviewLine(
+                    row=row.row, date=expense.date, category=expense.category,
+                    description=expense.description, paid_by=payer, amount=expense.amount,
+                    currency=expense.currency, rate=expense.exchange_rate,
+                    rate_source=expense.rate_source, reporting_amount=expense.reporting_amount,
+                    parts={c: parts.get(c, zero) for c in self.codes},
+                    unallocated=expense.unallocated,
+                ))
+
+    def result(self) -> ExpenseImport:
+        return ExpenseImport(
+            reference=self.sa.reference, currency=self.sa.currency, parties=self.codes,
+            count=self.count, total=self.total, unallocated=self.unallocated,
+            shares=self.shares, paid=self.paid, lines=self.lines,
+        )
+
+
+def import_rates(filename: str, data: bytes, user: Any) -> RateImport:
+    """Enter or correct every monthly rate of the file (units per one US dollar) through
+    :func:`~jointprojects.exchange_rates.services.set_rate` (audited), or none. Raises
+    :class:`ImportFailed` naming every bad row. Flushes; the caller commits or rolls back."""
+    table = read_upload(filename, data)
+    rows, errors = sheet.parse_rate_rows(table, currencies=MINOR_UNITS)
+    problems = _problems(errors)
+    if any(p.row == 1 for p in problems):
+        raise ImportFailed(problems)
+    previous = {}
+    if rows:
+        for rate in db.session.scalars(select(ExchangeRate).where(
+                ExchangeRate.currency.in_({r.currency for r in rows}),
+                ExchangeRate.month.in_({r.month for r in rows}))):
+            previous[(rate.currency, rate.month)] = rate.rate
+    lines = []
+    for r in rows:
+        try:
+            exchange_rates.set_rate(r.currency, r.month, r.rate, r.source, user)
+        except Conflict as exc:  # the session is no longer usable: stop here
+            problems += [RowProblem(r.row, e.field, e.message) for e in exc.errors]
+            break
+        except DomainError as exc:
+            problems += [RowProblem(r.row, e.field, e.message) for e in exc.errors]
+            continue
+        lines.append(RatePreviewLine(r.row, r.currency, r.month, r.rate, r.source,
+                                     previous.get((r.currency, r.month))))
+    if problems:
+        raise ImportFailed(problems)
+    replaced = sum(1 for line in lines if line.previous is not None)
+    return RateImport(count=len(lines), created=len(lines) - replaced, replaced=replaced,
+                      lines=lines[:PREVIEW_LINES])

@@ -19,6 +19,25 @@ def common_passwords() -> frozenset[str]:
     return frozenset(word.lower() for word in FREQUENCY_LISTS["passwords"])
 
 
+def is_common(password: str) -> bool:
+    """In the list, or a listed password (6+ characters) with only digits or symbols after
+    it (``iloveyou1234``), repeated (``passwordpassword``), or fewer than 5 different
+    characters (``aaaaaaaaaaaa``)."""
+    word = password.lower()
+    common = common_passwords()
+    if word in common or len(set(word)) < 5:
+        return True
+    for end in range(len(word) - 1, 5, -1):
+        if any(c.isalpha() for c in word[end:]):
+            break
+        if word[:end] in common:
+            return True
+    for size in range(1, len(word) // 2 + 1):
+        if len(word) % size == 0 and word[:size] * (len(word) // size) == word:
+            return True
+    return False
+
+
 def password_problems(password: str, email: str = "") -> list[str]:
     """The messages explaining why ``password`` is refused (empty when it is accepted)."""
     password = password or ""
@@ -27,8 +46,8 @@ def password_problems(password: str, email: str = "") -> list[str]:
     if len(password) > MAX_PASSWORD_LENGTH:
         return [f"The password must have at most {MAX_PASSWORD_LENGTH} characters."]
     problems = []
-    if password.lower() in common_passwords():
-        problems.append("This password is too common: choose another one.")
+    if is_common(password):
+        problems.append("This password is too common or too easy to guess: choose another one.")
     local = (email or "").strip().lower().partition("@")[0]
     if len(local) >= 3 and local in password.lower():
         problems.append("The password must not contain the name of the e-mail address.")

@@ -20,8 +20,10 @@ _EXTENSION = "jointprojects_login_throttle"
 
 
 class LoginThrottle:
-    def __init__(self, storage_uri: str, per_email: str, per_address: str) -> None:
-        storage = storage_from_string(storage_uri)
+    def __init__(self, storage_uri: str, per_email: str, per_address: str,
+                 key_prefix: str = "jointprojects") -> None:
+        options = {} if storage_uri.startswith("memory:") else {"key_prefix": key_prefix}
+        storage = storage_from_string(storage_uri, **options)
         if not isinstance(storage, Storage):
             raise TypeError(f"{storage_uri!r} names an asynchronous storage")
         self.storage = storage
@@ -58,6 +60,7 @@ def throttle() -> LoginThrottle:
             app.config.get("LOGIN_THROTTLE_STORAGE") or "memory://",
             app.config.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes"),
             app.config.get("LOGIN_ADDRESS_LIMIT", "50 per 15 minutes"),
+            app.config.get("LOGIN_THROTTLE_PREFIX", "jointprojects"),
         )
         app.extensions[_EXTENSION] = found
     return found

@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from jointprojects.audit import services as audit
 from jointprojects.auth import services, sessions
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
@@ -42,22 +41,18 @@ def index():  # type: ignore[no-untyped-def]
     form.organization.choices = [(o.code, o.code) for o in list_organizations()]
     if form.validate_on_submit():
         with form_errors(form):
-            user = services.create_user(
+            user = services.create_user_audited(
                 form.email.data,
                 form.password.data,
                 form.role.data,
                 form.organization.data,
                 form.name.data or "",
-            )
-            audit.record(
-                "create",
-                user,
-                after=services.public_snapshot(audit.snapshot(user)),
-                user=current_user,
+                acting=current_user,
             )
             flash(f"User {user.email} created.", "success")
             return redirect(url_for(".index"))
-    return render_template("auth/users.html", users=services.list_users(), form=form)
+    return render_template("auth/users.html", users=services.list_users(), form=form), (
+        422 if form.errors else 200)
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
@@ -90,4 +85,4 @@ def me():  # type: ignore[no-untyped-def]
                 "success",
             )
             return redirect(url_for(".me"))
-    return render_template("auth/me.html", form=form)
+    return render_template("auth/me.html", form=form), (422 if form.errors else 200)

@@ -26,6 +26,15 @@ class Config:
     PERSONNEL_MAX_MONTHS = int(os.environ.get("JOINTPROJECTS_PERSONNEL_MAX_MONTHS", "24"))
     PER_PAGE = 25
     TESTING = False
+    #: A web session ends after this long without a request, and this long after its login.
+    SESSION_IDLE_MINUTES = float(os.environ.get("JOINTPROJECTS_SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = float(os.environ.get("JOINTPROJECTS_SESSION_MAX_HOURS", "12"))
+    PERMANENT_SESSION_LIFETIME = int(SESSION_MAX_HOURS * 3600)
+    #: Login anti-automation (jointprojects/auth/throttle.py): failed logins per e-mail and
+    #: per source address, counted in Redis when JOINTPROJECTS_REDIS_URL is set.
+    LOGIN_THROTTLE_STORAGE = os.environ.get("JOINTPROJECTS_REDIS_URL", "") or "memory://"
+    LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+    LOGIN_ADDRESS_LIMIT = "50 per 15 minutes"
 
 
 class DevelopmentConfig(Config):
@@ -39,6 +48,8 @@ class TestingConfig(Config):
     # CSRF stays on in tests: a form posted without its token must be refused.
     WTF_CSRF_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method; fast in tests
+    # Each test starts with empty counters (tests/conftest.py resets them); memory by default.
+    LOGIN_THROTTLE_STORAGE = "memory://"
 
 
 class ProductionConfig(Config):

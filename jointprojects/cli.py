@@ -73,7 +73,8 @@ def init_db() -> None:
 @with_appcontext
 def create_user(email: str, role: str, organization: str, name: str, password: str) -> None:
     """Create a user of an organization with one role."""
-    user = run_service(auth_services.create_user, email, password, role, organization, name)
+    user = run_service(auth_services.create_user_audited, email, password, role, organization,
+                       name)
     click.echo(f"Created {user.email} ({user.role}, {organization}).")
 
 

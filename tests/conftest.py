@@ -99,6 +99,7 @@ def app(_app: Flask) -> Iterator[Flask]:
 
         load_reference_data()
         _db.session.commit()
+        _app.extensions.pop("jointprojects_login_throttle", None)  # fresh login counters
         try:
             yield _app
         finally:

@@ -30,5 +30,8 @@ class AuditEntry(Model):
     parent_id: Mapped[int | None]
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Where the request came from (None outside a request, e.g. the command line).
+    address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User | None] = relationship("User")

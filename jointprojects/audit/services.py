@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import insert, inspect, select
 
@@ -44,6 +44,37 @@ def _current_user_id() -> int | None:
     return int(user.id) if user is not None else None
 
 
+def request_origin() -> tuple[str | None, str | None]:
+    """The source address and user agent of the current request; ``(None, "command line")``
+    outside one."""
+    if not has_request_context():
+        return None, "command line"
+    agent = request.headers.get("User-Agent", "")[:300]
+    return (request.remote_addr or "")[:45] or None, agent or None
+
+
+def security_event(action: str, user: Any | None, *, email: str = "", **details: Any) -> AuditEntry:
+    """A security event (login, logout, session end, password change, download...) on the
+    user it concerns; ``email`` names the account tried when no user is known."""
+    after = {"email": email or (user.email if user is not None else "")}
+    after.update({k: jsonable(v) for k, v in details.items()})
+    address, agent = request_origin()
+    entry = AuditEntry(
+        action=action,
+        entity="user",
+        entity_id=user.id if user is not None else 0,
+        parent_entity="user",
+        parent_id=user.id if user is not None else None,
+        before=None,
+        after=after,
+        user_id=user.id if user is not None else None,
+        address=address,
+        user_agent=agent,
+    )
+    db.session.add(entry)
+    return entry
+
+
 def record(
     action: str,
     obj: Any,
@@ -69,6 +100,7 @@ def record(
         after=after,
         user_id=user.id if user is not None else _current_user_id(),
     )
+    entry.address, entry.user_agent = request_origin()
     db.session.add(entry)
     return entry
 
@@ -88,10 +120,12 @@ def record_many(
     parent_id = inspect(parent).identity[0] if inspect(parent).identity else None
     user_id = user.id if user is not None else _current_user_id()
     at = utcnow()
+    address, agent = request_origin()
     db.session.execute(insert(AuditEntry.__table__), [
         {"at": at, "user_id": user_id, "action": action, "entity": entity,
          "entity_id": entity_id, "parent_entity": parent.__tablename__,
-         "parent_id": parent_id, "before": None, "after": after}
+         "parent_id": parent_id, "before": None, "after": after,
+         "address": address, "user_agent": agent}
         for entity, entity_id, after in rows
     ])
 

@@ -8,8 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from jointprojects.audit import services as audit
-from jointprojects.auth import services
+from jointprojects.auth import services, sessions
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
 from jointprojects.extensions import db
@@ -30,7 +29,7 @@ class UserForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField(
-        "New password (12 characters or more)", validators=[DataRequired()]
+        "New password (12 to 128 characters)", validators=[DataRequired()]
     )
 
 
@@ -42,22 +41,18 @@ def index():  # type: ignore[no-untyped-def]
     form.organization.choices = [(o.code, o.code) for o in list_organizations()]
     if form.validate_on_submit():
         with form_errors(form):
-            user = services.create_user(
+            user = services.create_user_audited(
                 form.email.data,
                 form.password.data,
                 form.role.data,
                 form.organization.data,
                 form.name.data or "",
-            )
-            audit.record(
-                "create",
-                user,
-                after=services.public_snapshot(audit.snapshot(user)),
-                user=current_user,
+                acting=current_user,
             )
             flash(f"User {user.email} created.", "success")
             return redirect(url_for(".index"))
-    return render_template("auth/users.html", users=services.list_users(), form=form)
+    return render_template("auth/users.html", users=services.list_users(), form=form), (
+        422 if form.errors else 200)
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])
@@ -78,10 +73,16 @@ def me():  # type: ignore[no-untyped-def]
     form = PasswordForm()
     if form.validate_on_submit():
         with form_errors(form):
-            services.change_password(
+            revoked = services.change_password(
                 current_user, form.current_password.data, form.new_password.data
             )
-            login_user(current_user._get_current_object())  # a fresh session cookie
-            flash("Your password was changed; other sessions were logged out.", "success")
+            user = current_user._get_current_object()
+            sessions.start(user)  # a fresh session cookie and CSRF token
+            login_user(user)
+            flash(
+                "Your password was changed; other sessions were logged out"
+                + (f" and your {revoked} API token(s) were revoked." if revoked else "."),
+                "success",
+            )
             return redirect(url_for(".me"))
-    return render_template("auth/me.html", form=form)
+    return render_template("auth/me.html", form=form), (422 if form.errors else 200)

@@ -11,11 +11,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import ROLES, ApiToken, User, hash_token, new_session_token
+from jointprojects.auth.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    password_problems,
+)
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
 
-MIN_PASSWORD_LENGTH = 12
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
 
 
 def _hash(password: str) -> str:
@@ -32,8 +37,8 @@ def create_user(
         errors.add("email", "Enter a valid e-mail address.")
     if role not in ROLES:
         errors.add("role", f"Role must be one of {', '.join(ROLES)}.")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors.add("password", f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    for problem in password_problems(password, email):
+        errors.add("password", problem)
     org = db.session.scalar(select(Organization).filter_by(code=organization_code))
     if org is None:
         errors.add("organization", f"Unknown organization {organization_code!r}.")
@@ -46,9 +51,35 @@ def create_user(
     return user
 
 
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password, made with the configured method: checked against when
+    the e-mail is unknown, so that known and unknown e-mails take the same time."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = _hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[method]
+
+
+def create_user_audited(
+    email: str, password: str, role: str, organization_code: str, name: str = "",
+    acting: User | None = None,
+) -> User:
+    """:func:`create_user`, with its audit row (the admin page and the command line)."""
+    user = create_user(email, password, role, organization_code, name)
+    audit.record("create", user, after=public_snapshot(audit.snapshot(user)), user=acting)
+    return user
+
+
 def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).filter_by(email=(email or "").strip().lower()))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    password = (password or "")[: MAX_PASSWORD_LENGTH + 1]  # a 1 MB password is not hashed
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
     return user
 
@@ -68,9 +99,21 @@ def create_token(email: str) -> str:
     if user is None:
         raise NotFound(f"No user with e-mail {email}.", field="email")
     token = "jp_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+    row = ApiToken(user=user, token_hash=hash_token(token))
+    db.session.add(row)
     db.session.flush()
+    audit.security_event("token_create", user, token_id=row.id)
     return token
+
+
+def revoke_tokens(user: User) -> int:
+    """Revoke every API token of ``user`` still valid (audited); return how many."""
+    count = 0
+    for token in db.session.scalars(select(ApiToken).filter_by(user_id=user.id, revoked=False)):
+        token.revoked = True
+        audit.security_event("token_revoke", user, token_id=token.id)
+        count += 1
+    return count
 
 
 def user_for_token(token: str) -> User | None:
@@ -82,16 +125,20 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash, current):
+def change_password(user: User, current: str, new: str) -> int:
+    """Change ``user``'s password: their other sessions end and their API tokens are
+    revoked; return the number of tokens revoked."""
+    if not check_password_hash(user.password_hash, (current or "")[: MAX_PASSWORD_LENGTH + 1]):
         raise DomainError("The current password is not right.", field="current_password")
-    if len(new or "") < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-            field="new_password",
-        )
+    errors = Collector()
+    for problem in password_problems(new, user.email):
+        errors.add("new_password", problem)
+    errors.raise_if_any()
     user.password_hash = _hash(new)
     end_session(user)
+    revoked = revoke_tokens(user)
+    audit.security_event("password_change", user, tokens_revoked=revoked)
+    return revoked
 
 
 def set_active(user: User, active: bool, acting: User) -> None:
@@ -102,8 +149,7 @@ def set_active(user: User, active: bool, acting: User) -> None:
     user.active = active
     if not active:
         end_session(user)
-        for token in db.session.scalars(select(ApiToken).filter_by(user_id=user.id)):
-            token.revoked = True
+        revoke_tokens(user)
     audit.record(
         "update",
         user,
@@ -111,6 +157,8 @@ def set_active(user: User, active: bool, acting: User) -> None:
         after=public_snapshot(audit.snapshot(user)),
         user=acting,
     )
+    audit.security_event("deactivate" if not active else "reactivate", user,
+                         by=acting.email)
 
 
 def public_snapshot(data: dict[str, Any]) -> dict[str, Any]:

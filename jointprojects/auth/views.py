@@ -7,11 +7,20 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from jointprojects.auth import services
+from jointprojects.audit import services as audit
+from jointprojects.auth import services, sessions
 from jointprojects.auth.forms import LoginForm
+from jointprojects.auth.throttle import throttle
 from jointprojects.extensions import login_manager
+from jointprojects.transaction import keep_changes
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(sessions.check_session)
+
+TOO_MANY = (
+    "Too many failed logins for this e-mail address or from this network. "
+    "Wait 15 minutes, then try again."
+)
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see this page."
@@ -40,13 +49,26 @@ def login():  # type: ignore[no-untyped-def]
         return redirect(url_for("dashboard.index"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        email = (form.email.data or "").strip().lower()
+        address = request.remote_addr or ""
+        if throttle().blocked(email, address):
+            # No password check while the window lasts; the attempt is audited.
+            audit.security_event("login_blocked", None, email=email)
+            keep_changes()  # an error status rolls back, but the audit row stays
+            form.password.errors.append(TOO_MANY)
+            return render_template("auth/login.html", form=form), 429
+        user = services.authenticate(email, form.password.data)
         if user is None:
+            throttle().failed(email, address)
+            audit.security_event("login_failure", None, email=email)
+            keep_changes()  # an error status rolls back, but the audit row stays
             form.password.errors.append("E-mail or password is not right.")
-        else:
-            login_user(user)
-            flash(f"Welcome, {user.display_name}.", "success")
-            return redirect(_safe_next(form.next.data))
+            return render_template("auth/login.html", form=form), 400
+        sessions.start(user)  # a new session: the old one's CSRF token is gone
+        login_user(user)
+        audit.security_event("login", user)
+        flash(f"Welcome, {user.display_name}.", "success")
+        return redirect(_safe_next(form.next.data))
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 
@@ -54,7 +76,9 @@ def login():  # type: ignore[no-untyped-def]
 @login_required
 def logout():  # type: ignore[no-untyped-def]
     services.end_session(current_user)  # committed by the page's transaction
+    audit.security_event("logout", current_user._get_current_object())
     logout_user()
+    sessions.forget()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 

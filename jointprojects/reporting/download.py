@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from flask import Response
 
+from jointprojects.audit import services as audit
 from jointprojects.reporting import cost_report
 from jointprojects.special_arrangements.models import SpecialArrangement
 
@@ -41,6 +42,10 @@ def cost_report_response(sa: SpecialArrangement, date_from: date | None,
     except BaseException:
         stream.close()
         raise
+    # Who downloaded which report, when and from where (committed with the request).
+    audit.record("download", sa, after={"report": name, "from": audit.jsonable(date_from),
+                                          "to": audit.jsonable(date_to)},
+                 user=user)
     response = Response(_chunks(stream), mimetype=cost_report.XLSX_MIMETYPE,
                         direct_passthrough=True)
     response.content_length = size

@@ -173,15 +173,15 @@ def visible_expenses_clause(user: Any) -> Any:
         select(SpecialArrangement.id).where(visible_arrangements_clause(user)))
 
 
-def portfolio_scope(user: Any) -> Any:
-    """The organization whose portfolio the dashboard figures and the portfolio workbook show
-    to ``user``: None (everything) for admins and the operator; otherwise the user's own
-    organization, whatever the role (leadership included): the arrangements it is party to,
-    the projects it leads or takes part in, the exchanges it sends or hosts, which are
-    exactly what the visible_*_clause functions let it see."""
+def portfolio_scope(user: Any) -> int | None:
+    """The id of the organization whose portfolio the dashboard figures and the portfolio
+    workbook show to ``user``: None (everything) for admins and the operator; otherwise the
+    user's own organization, whatever the role (leadership included): the arrangements it
+    is party to, the projects it leads or takes part in, the exchanges it sends or hosts,
+    which are exactly what the visible_*_clause functions let it see."""
     if user is None or _is_admin(user):
         return None
-    return user.organization
+    return int(user.organization_id)
 
 
 def can_see_project(user: Any, project: Project) -> bool:
@@ -192,6 +192,11 @@ def can_see_project(user: Any, project: Project) -> bool:
         return True
     return any(p.organization_id == user.organization_id
                for sa in project.arrangements for p in sa.parties)
+
+
+def visible_arrangements(user: Any, project: Project) -> list[SpecialArrangement]:
+    """The project's arrangements that ``user`` sees (a project's page lists no other)."""
+    return [sa for sa in project.arrangements if can_see_arrangement(user, sa)]
 
 
 def ensure_sees_project(user: Any, project: Project) -> None:

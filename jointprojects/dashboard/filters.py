@@ -98,8 +98,10 @@ def for_viewer(filters: Filters, user: Any) -> Filters:
     scope = policy.portfolio_scope(user)
     if scope is None:
         return filters
-    return replace(filters, organization=scope.code, organization_id=scope.id,
-                   imposed=filters.organization != scope.code)
+    # one statement whatever the session holds (the dashboard's statement counts are tested)
+    code = db.session.scalar(select(Organization.code).where(Organization.id == scope))
+    return replace(filters, organization=code, organization_id=scope,
+                   imposed=filters.organization != code)
 
 
 # --- the filters as WHERE clauses ------------------------------------------------------------

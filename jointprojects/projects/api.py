@@ -16,6 +16,7 @@ from jointprojects.projects.models import Project
 
 
 def project_json(project: Project) -> dict[str, Any]:
+    """The project as ``api_user()`` sees it: only the arrangements it may see are named."""
     return {
         "code": project.code,
         "title": project.title,
@@ -25,7 +26,7 @@ def project_json(project: Project) -> dict[str, Any]:
         "start_date": project.start_date.isoformat(),
         "end_date": project.end_date.isoformat() if project.end_date else None,
         "status": project.status,
-        "arrangements": [a.reference for a in project.arrangements],
+        "arrangements": [a.reference for a in policy.visible_arrangements(api_user(), project)],
     }
 
 

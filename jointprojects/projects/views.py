@@ -90,7 +90,8 @@ def create():  # type: ignore[no-untyped-def]
 @requires(READ)
 def detail(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
-    return render_template("projects/detail.html", project=project, history=history(project))
+    return render_template("projects/detail.html", project=project, history=history(project),
+                           arrangements=policy.visible_arrangements(current_user, project))
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])

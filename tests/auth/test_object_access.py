@@ -259,6 +259,14 @@ def test_projects_are_changed_only_by_programme_managers_of_the_lead_organizatio
     assert interpol.open("POST", f"/projects/{project.code}/delete").status_code == 403
     db.session.expire_all()
     assert db.session.get(type(project), project.id) is not None
+    # nor is a project created for another lead organization through the form
+    form = {"code": "P-WCO", "title": "T", "areas": ["b"], "lead_organization": "UN",
+            "start_date": "2025-01-01", "status": "planned", "csrf_token": third.token}
+    _forget_user()
+    response = third.client.post("/projects/new", data=form)
+    assert response.status_code in (403, 422)
+    assert "only be created for your own organization" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(type(project)).filter_by(code="P-WCO")) is None
 
 
 def _user(world: World, role: str, organization: str) -> Any:

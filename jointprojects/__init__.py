@@ -84,6 +84,9 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.web import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter
+    from jointprojects.access import guard_web
+
+    app.before_request(guard_web)
     from jointprojects.api import bp as api_bp
     from jointprojects.audit.views import bp as audit_bp
     from jointprojects.auth.admin import bp as users_bp

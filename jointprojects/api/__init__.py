@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException, NotFound, Unauthorized
 
+from jointprojects.access import guard_api
 from jointprojects.api.schemas import PageQuery, read_query
 from jointprojects.auth import policy
 from jointprojects.auth.services import user_for_token
@@ -33,6 +34,9 @@ def authenticate() -> None:
     if user is None:
         raise Unauthorized()
     g.api_user = user
+
+
+bp.before_request(guard_api)  # whose records: after the token, before every view
 
 
 @bp.after_request

@@ -13,8 +13,14 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy.orm import aliased
 
-from jointprojects.errors import Forbidden
+from jointprojects.errors import Forbidden, NotFound
+from jointprojects.expenses.models import Expense
+from jointprojects.personnel_exchanges.models import PersonnelExchange
+from jointprojects.projects.models import Project
+from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement
 
 READ = "read"
 PROJECT_WRITE = "project.write"
@@ -109,6 +115,154 @@ def ensure_party_member(user: Any, party_codes: list[str]) -> None:
             + ", ".join(party_codes)
             + ") or an administrator can do this.",
         )
+
+
+# --- whose records (DOMAIN.md "Whose records") ---------------------------------------------
+#
+# The role says what a user may do; the organization says on what. Every page, API call and
+# export asks these functions (through ``jointprojects.access`` for every URL that names an
+# arrangement, expense, budget, project or exchange; through the ``visible_*_clause`` for
+# every list, search, dashboard figure and workbook). The command line acts as the operator
+# (an administrator): it sees everything. Leadership sees what its organization is party to,
+# like every other role: there is no cross-organization reader but the admin.
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and getattr(user, "active", False))
+
+
+def _is_admin(user: Any) -> bool:
+    return _signed_in(user) and user.role == "admin"
+
+
+def _hidden(what: str) -> NotFound:
+    return NotFound(f"Unknown {what}.", field="id")
+
+
+def can_see_arrangement(user: Any, sa: SpecialArrangement) -> bool:
+    """Users of the arrangement's parties and admins; to anyone else it does not exist."""
+    if not _signed_in(user):
+        return False
+    return _is_admin(user) or any(p.organization_id == user.organization_id for p in sa.parties)
+
+
+def ensure_sees_arrangement(user: Any, sa: SpecialArrangement) -> None:
+    """:class:`NotFound` (the app's 404) unless ``user`` may see ``sa`` and what is under it."""
+    if not can_see_arrangement(user, sa):
+        raise _hidden("special arrangement")
+
+
+def visible_arrangements_clause(user: Any) -> Any:
+    """SQL condition on ``special_arrangement`` for lists: a party row for the user's
+    organization (EXISTS on the (organization, arrangement) index), or true for admins."""
+    if _is_admin(user):
+        return true()
+    if not _signed_in(user):
+        return false()
+    party = aliased(ArrangementParty)
+    return exists().where(party.arrangement_id == SpecialArrangement.id,
+                          party.organization_id == user.organization_id)
+
+
+def visible_expenses_clause(user: Any) -> Any:
+    """SQL condition on ``expense``: those of the arrangements the user sees."""
+    if _is_admin(user):
+        return true()
+    return Expense.arrangement_id.in_(
+        select(SpecialArrangement.id).where(visible_arrangements_clause(user)))
+
+
+def portfolio_scope(user: Any) -> int | None:
+    """The id of the organization whose portfolio the dashboard figures and the portfolio
+    workbook show to ``user``: None (everything) for admins and the operator; otherwise the
+    user's own organization, whatever the role (leadership included): the arrangements it
+    is party to, the projects it leads or takes part in, the exchanges it sends or hosts,
+    which are exactly what the visible_*_clause functions let it see."""
+    if user is None or _is_admin(user):
+        return None
+    return int(user.organization_id)
+
+
+def can_see_project(user: Any, project: Project) -> bool:
+    """Users of the lead organization and of the parties to its arrangements, and admins."""
+    if not _signed_in(user):
+        return False
+    if _is_admin(user) or project.lead_organization_id == user.organization_id:
+        return True
+    return any(p.organization_id == user.organization_id
+               for sa in project.arrangements for p in sa.parties)
+
+
+def visible_arrangements(user: Any, project: Project) -> list[SpecialArrangement]:
+    """The project's arrangements that ``user`` sees (a project's page lists no other)."""
+    return [sa for sa in project.arrangements if can_see_arrangement(user, sa)]
+
+
+def ensure_sees_project(user: Any, project: Project) -> None:
+    if not can_see_project(user, project):
+        raise _hidden("project")
+
+
+def ensure_changes_project(user: Any, project: Project) -> None:
+    """404 when the project is not visible; 403 unless a programme manager (or admin) of its
+    lead organization."""
+    ensure_sees_project(user, project)
+    ensure(user, PROJECT_WRITE)
+    if not _is_admin(user) and project.lead_organization_id != user.organization_id:
+        raise Forbidden("Only the lead organization's programme managers (or an administrator) "
+                        "can change this project.")
+
+
+def ensure_leads(user: Any, organization_code: str | None) -> None:
+    """A project is led by the organization of the programme manager who creates or edits it
+    (unless an admin records it)."""
+    if organization_code and not _is_admin(user) \
+            and organization_code != user.organization.code:
+        raise Forbidden("A project can only be created for your own organization.",
+                        field="lead_organization")
+
+
+def visible_projects_clause(user: Any) -> Any:
+    if _is_admin(user):
+        return true()
+    if not _signed_in(user):
+        return false()
+    arrangement, party = aliased(SpecialArrangement), aliased(ArrangementParty)
+    return or_(Project.lead_organization_id == user.organization_id,
+               exists().where(arrangement.project_id == Project.id,
+                              party.arrangement_id == arrangement.id,
+                              party.organization_id == user.organization_id))
+
+
+def can_see_exchange(user: Any, exchange: PersonnelExchange) -> bool:
+    """Users of the home and host organizations, and admins (they read and change it)."""
+    if not _signed_in(user):
+        return False
+    return _is_admin(user) or user.organization_id in (exchange.home_organization_id,
+                                                       exchange.host_organization_id)
+
+
+def ensure_sees_exchange(user: Any, exchange: PersonnelExchange) -> None:
+    if not can_see_exchange(user, exchange):
+        raise _hidden("personnel exchange")
+
+
+def ensure_exchange_between(user: Any, home_id: int | None, host_id: int | None) -> None:
+    """A new (or edited) exchange stays one the user's organization takes part in."""
+    if _is_admin(user) or user.organization_id in (home_id, host_id):
+        return
+    raise Forbidden("Only users of the home or host organization (or an administrator) can "
+                    "record this exchange.", field="home_organization")
+
+
+def visible_exchanges_clause(user: Any) -> Any:
+    if _is_admin(user):
+        return true()
+    if not _signed_in(user):
+        return false()
+    return or_(PersonnelExchange.home_organization_id == user.organization_id,
+               PersonnelExchange.host_organization_id == user.organization_id)
 
 
 P = ParamSpec("P")

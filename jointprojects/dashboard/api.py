@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import request
 
-from jointprojects.api import bp, ensure
+from jointprojects.api import api_user, bp, ensure
 from jointprojects.api.openapi import operation
 from jointprojects.api.schemas import read_query
 from jointprojects.auth import policy
 from jointprojects.dashboard import schemas
 from jointprojects.dashboard.figures import portfolio_figures
-from jointprojects.dashboard.filters import read_filters
+from jointprojects.dashboard.filters import for_viewer, read_filters
 from jointprojects.dashboard.serialize import figures_json
 
 
@@ -22,6 +22,6 @@ def dashboard():  # type: ignore[no-untyped-def]
     parameters: ``from`` and ``to`` (YYYY-MM), ``organization`` (code), ``area`` (a-f)."""
     ensure(policy.READ)
     read_query(schemas.DashboardQuery)  # the shape; read_filters checks the values
-    filters = read_filters(request.args)
+    filters = for_viewer(read_filters(request.args), api_user())
     return figures_json(portfolio_figures(filters))
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 
+from jointprojects.auth import policy
 from jointprojects.errors import Collector
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
@@ -39,10 +40,13 @@ class Filters:
     area: str | None = None
     organization_id: int | None = None
     area_id: int | None = None
+    #: The organization was not chosen but imposed by the viewer's scope (``for_viewer``).
+    imposed: bool = False
 
     def args(self) -> dict[str, str]:
         """The filters as URL query parameters (empty ones left out)."""
-        pairs = {"from": self.start, "to": self.end, "organization": self.organization,
+        pairs = {"from": self.start, "to": self.end,
+                 "organization": None if self.imposed else self.organization,
                  "area": self.area}
         return {k: v for k, v in pairs.items() if v}
 
@@ -85,6 +89,19 @@ def read_filters(args: Mapping[str, str], organizations: list[Organization] | No
             errors.add("area", f"Unknown area of cooperation {area!r} (a to f).")
     errors.raise_if_any()
     return Filters(months["from"], months["to"], organization, area, organization_id, area_id)
+
+
+def for_viewer(filters: Filters, user: Any) -> Filters:
+    """Whose records: a user who is not an admin sees the portfolio of their own organization
+    (``policy.portfolio_scope``), whatever ``organization`` the URL names; the roll-ups and
+    the clauses below then cover exactly what the policy lets them see."""
+    scope = policy.portfolio_scope(user)
+    if scope is None:
+        return filters
+    # one statement whatever the session holds (the dashboard's statement counts are tested)
+    code = db.session.scalar(select(Organization.code).where(Organization.id == scope))
+    return replace(filters, organization=code, organization_id=scope,
+                   imposed=filters.organization != code)
 
 
 # --- the filters as WHERE clauses ------------------------------------------------------------

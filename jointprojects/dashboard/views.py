@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from jointprojects.auth.policy import READ, REPORT_DOWNLOAD, requires
 from jointprojects.dashboard.figures import portfolio_figures
-from jointprojects.dashboard.filters import read_filters
+from jointprojects.dashboard.filters import for_viewer, read_filters
 from jointprojects.dashboard.serialize import figures_json
 from jointprojects.dashboard.workbook import portfolio_data
 from jointprojects.errors import DomainError
@@ -30,7 +30,7 @@ def index():  # type: ignore[no-untyped-def]
                # links to the lists of features installed (personnel, expenses)
                "endpoints": set(current_app.view_functions)}
     try:
-        filters = read_filters(request.args, organizations, areas)
+        filters = for_viewer(read_filters(request.args, organizations, areas), current_user)
     except DomainError as exc:
         return render_template("dashboard/index.html", figures=None, errors=exc.errors,
                                **context), 400
@@ -48,7 +48,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def portfolio_xlsx():  # type: ignore[no-untyped-def]
     """The portfolio workbook with the dashboard's filters (reports.portfolio)."""
     try:
-        filters = read_filters(request.args)
+        filters = for_viewer(read_filters(request.args), current_user)
     except DomainError:
         abort(400)
     data = portfolio_data(filters, generated_by=current_user.display_name)

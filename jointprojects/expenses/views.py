@@ -92,10 +92,12 @@ def index():  # type: ignore[no-untyped-def]
     """Every expense across arrangements, filterable."""
     filters, args, problems = _filters()
     page = paginate(figures.expense_query(None, filters)
+                    .where(policy.visible_expenses_clause(current_user))
                     .options(selectinload(Expense.arrangement)))
     parts = figures.parts_of([e.id for e in page.items])
     arrangements = db.session.scalars(
-        db.select(SpecialArrangement).where(SpecialArrangement.status != "draft")
+        db.select(SpecialArrangement).where(SpecialArrangement.status != "draft",
+                                            policy.visible_arrangements_clause(current_user))
         .order_by(SpecialArrangement.reference)).all()
     return render_template(
         "expenses/index.html", page=page, parts=parts, args=args, problems=problems,

@@ -119,7 +119,7 @@ def list_exchanges():  # type: ignore[no-untyped-def]
         active_on=args["active_on"], status=args["status"],
         ending_within=args["ending_within"], organization=args["organization"],
         arrangement=args["arrangement"],
-    )
+    ).where(policy.visible_exchanges_clause(api_user()))
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     query = query.options(
         *cost_loader_options()
@@ -229,8 +229,10 @@ def personnel_costs():  # type: ignore[no-untyped-def]
     reference = read_query(schemas.CostsQuery)["arrangement"] or ""
     arrangement_id = None
     if reference:
-        arrangement_id = get_arrangement(reference).id
-    costs = personnel_cost_rows(arrangement_id)
+        arrangement = get_arrangement(reference)
+        policy.ensure_sees_arrangement(api_user(), arrangement)
+        arrangement_id = arrangement.id
+    costs = personnel_cost_rows(arrangement_id, visible=policy.visible_exchanges_clause(api_user()))
     return {
         "arrangement": reference or None,
         "complete": costs.complete,

@@ -151,11 +151,12 @@ def cost_loader_options() -> list[Any]:
 
 
 def personnel_cost_rows(arrangement_id: int | None = None,
-                        on: date | None = None) -> PersonnelCosts:
+                        on: date | None = None, visible: Any = None) -> PersonnelCosts:
     """Every cost item of the exchanges that are not cancelled (those linked to the special
     arrangement ``arrangement_id`` when given), with per-organization totals in each
     organization's reporting currency. Plain data for reports/ (no Flask, no ORM objects).
-    A constant number of queries."""
+    A constant number of queries. ``visible``: the viewer's
+    ``policy.visible_exchanges_clause`` (None: the operator, every exchange)."""
     query = (
         select(PersonnelExchange)
         .where(PersonnelExchange.status != "cancelled")
@@ -164,5 +165,7 @@ def personnel_cost_rows(arrangement_id: int | None = None,
     )
     if arrangement_id is not None:
         query = query.where(PersonnelExchange.arrangement_id == arrangement_id)
+    if visible is not None:
+        query = query.where(visible)
     exchanges = list(db.session.scalars(_with_relations(query)))
     return cost_lines(exchanges, on)

@@ -339,6 +339,17 @@ def cost_snapshot(item: ExchangeCostItem) -> dict[str, Any]:
 
 # --- writing ----------------------------------------------------------------------------------
 
+def _ensure_involved(user: Any, values: dict[str, Any]) -> None:
+    """Whose records: the new terms stay an exchange of the user's organization (home or
+    host) under an arrangement it sees. ``user`` None: the operator (command line)."""
+    if user is None:
+        return
+    policy.ensure_exchange_between(user, values["home_organization"].id,
+                                   values["host_organization"].id)
+    if values["arrangement"] is not None:
+        policy.ensure_sees_arrangement(user, values["arrangement"])
+
+
 def create_exchange(data: ExchangeData, user: Any = None) -> PersonnelExchange:
     """Register a proposed exchange with its cost items. Raises DomainError (422) listing
     every broken rule; nothing is stored then."""
@@ -353,6 +364,7 @@ def create_exchange(data: ExchangeData, user: Any = None) -> PersonnelExchange:
         for index, cost in enumerate(data.costs)
     ]
     errors.raise_if_any()
+    _ensure_involved(user, values)
     exchange = PersonnelExchange(status="proposed", created_by_id=getattr(user, "id", None),
                                  **values)
     exchange.cost_items = [ExchangeCostItem(**c) for c in costs if c is not None]
@@ -401,6 +413,7 @@ def update_exchange(exchange: PersonnelExchange, data: ExchangeData,
                                  "change or remove that cost item first.")
                 break
     errors.raise_if_any()
+    _ensure_involved(user, values)
     changed_terms = [k for k in CORE_TERMS if getattr(exchange, k) != values[k]]
     if exchange.status == "approved" and changed_terms:
         raise Conflict(

@@ -50,7 +50,7 @@ def bar_geometry(start: date, end: date, window_start: date,
 
 
 def timeline(organization: str, window_start: date, months: int,
-             on: date | None = None) -> dict[str, Any]:
+             on: date | None = None, visible: Any = None) -> dict[str, Any]:
     """Who of ``organization`` is away (home) and who it hosts, month by month from
     ``window_start`` (the first of a month) for ``months`` months; cancelled exchanges left
     out. Two queries whatever the number of exchanges."""
@@ -60,6 +60,8 @@ def timeline(organization: str, window_start: date, months: int,
         PersonnelExchange.start_date <= window_end,
         PersonnelExchange.end_date >= window_start,
     )
+    if visible is not None:  # the viewer's policy.visible_exchanges_clause
+        base = base.where(visible)
     away: list[TimelineBar] = []
     hosted: list[TimelineBar] = []
     for ex in db.session.scalars(base):

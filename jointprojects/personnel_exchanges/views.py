@@ -115,7 +115,7 @@ def index():  # type: ignore[no-untyped-def]
         active_on=on, organization=args["organization"] or None, status=status,
         ending_within=services.ENDING_SOON_DAYS if args["ending"] else None,
         arrangement=args["arrangement"] or None, search=args["q"], on=today,
-    ))
+    ).where(policy.visible_exchanges_clause(current_user)))
     return render_template(
         "personnel_exchanges/index.html", page=page, args=args, problems=problems,
         statuses=EXCHANGE_DISPLAY_STATUSES, organizations=_party_choices(), today=today,
@@ -143,7 +143,9 @@ def timeline():  # type: ignore[no-untyped-def]
         months = min(36, max(3, int(request.args.get("months", "12"))))
     except ValueError:
         months = 12
-    data = geometry.timeline(organization, start, months, on=today) if organization else None
+    data = geometry.timeline(organization, start, months, on=today,
+                             visible=policy.visible_exchanges_clause(current_user)) \
+        if organization else None
     marker = geometry.bar_geometry(today, today, data["start"], data["end"]) if data else None
     return render_template(
         "personnel_exchanges/timeline.html", data=data, organization=organization,
@@ -163,7 +165,9 @@ def costs():  # type: ignore[no-untyped-def]
         arrangement = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
         if arrangement is None:
             abort(404)
-    report = personnel_cost_rows(arrangement.id if arrangement else None)
+        policy.ensure_sees_arrangement(current_user, arrangement)
+    report = personnel_cost_rows(arrangement.id if arrangement else None,
+                                 visible=policy.visible_exchanges_clause(current_user))
     return render_template("personnel_exchanges/costs.html", report=report,
                            arrangement=arrangement)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from jointprojects.audit.services import history
+from jointprojects.auth import policy
 from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.projects import services
@@ -52,7 +53,8 @@ def index():  # type: ignore[no-untyped-def]
     q, status, area, organization = (
         request.args.get(k, "").strip() for k in ("q", "status", "area", "organization")
     )
-    page = paginate(services.project_query(q, status, area, organization))
+    page = paginate(services.project_query(q, status, area, organization)
+                    .where(policy.visible_projects_clause(current_user)))
     return render_template(
         "projects/index.html",
         page=page,
@@ -73,7 +75,9 @@ def create():  # type: ignore[no-untyped-def]
     form = _form()
     if form.validate_on_submit():
         with form_errors(form):
-            project = services.create_project(_data(form))
+            data = _data(form)
+            policy.ensure_leads(current_user, data.lead_organization)
+            project = services.create_project(data)
             flash(f"Project {project.code} created.", "success")
             return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=None), (
@@ -86,7 +90,8 @@ def create():  # type: ignore[no-untyped-def]
 @requires(READ)
 def detail(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
-    return render_template("projects/detail.html", project=project, history=history(project))
+    return render_template("projects/detail.html", project=project, history=history(project),
+                           arrangements=policy.visible_arrangements(current_user, project))
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])
@@ -98,7 +103,9 @@ def edit(code: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with form_errors(form):
             expected = int(form.version.data) if (form.version.data or "").isdigit() else None
-            services.update_project(project, _data(form), expected)
+            data = _data(form)
+            policy.ensure_leads(current_user, data.lead_organization)
+            services.update_project(project, data, expected)
             flash(f"Project {project.code} saved.", "success")
             return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=project), (

@@ -63,7 +63,8 @@ def _import_choices(form: ImportForm) -> list[SpecialArrangement]:
     """The arrangements in force today (not those whose end date or termination has passed,
     though their stored status still says in force)."""
     arrangements = list(db.session.scalars(
-        select(SpecialArrangement).where(in_force_on_clause(date.today()))
+        select(SpecialArrangement).where(in_force_on_clause(date.today()),
+                                         policy.visible_arrangements_clause(current_user))
         .order_by(SpecialArrangement.reference)))
     form.arrangement.choices = [("", "Choose an arrangement")] + [
         (a.reference, f"{a.reference}: {a.title}") for a in arrangements]
@@ -101,7 +102,8 @@ def imports():  # type: ignore[no-untyped-def]
     sa = None
     if kind == "expenses":
         reference = form.arrangement.data or ""
-        sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
+        sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference)
+                               .where(policy.visible_arrangements_clause(current_user)))
         if sa is None:
             form.arrangement.errors = ["Choose the arrangement the expenses belong to."]
             return _page(form, 422)
@@ -128,6 +130,7 @@ def _pending_arrangement(pending: PendingImport) -> SpecialArrangement | None:
     sa = db.session.get(SpecialArrangement, pending.arrangement_id)
     if sa is None:
         abort(404)
+    policy.ensure_sees_arrangement(current_user, sa)
     return sa
 
 

@@ -102,6 +102,7 @@ def list_arrangements():  # type: ignore[no-untyped-def]
             organization=args["organization"] or "",
             on=date.today(),
         )
+        .where(policy.visible_arrangements_clause(api_user()))
         .order_by(None)
         .order_by(SpecialArrangement.start_date, SpecialArrangement.id)
     )

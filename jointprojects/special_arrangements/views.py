@@ -125,7 +125,7 @@ def index():  # type: ignore[no-untyped-def]
             due=args["due"],
             awaiting=args["awaiting"],
             on=date.today(),
-        )
+        ).where(policy.visible_arrangements_clause(current_user))
     )
     return render_template(
         "special_arrangements/index.html",

@@ -98,7 +98,7 @@ def test_role_by_write_endpoint_matrix(api, make_project, role, method, url, bod
 
 def test_leadership_sees_pages_but_no_write_buttons(login, make_user, make_project):
     make_project(code="P-LEAD")
-    web = login(make_user("leadership"))
+    web = login(make_user("leadership", "INTERPOL"))  # the lead organization's own
     page = web.get("/projects/P-LEAD").get_data(as_text=True)
     assert "P-LEAD" in page and "New special arrangement" not in page and ">Edit<" not in page
     assert web.get("/projects/new").status_code == 403

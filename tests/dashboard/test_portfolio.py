@@ -42,7 +42,7 @@ def test_statuses_and_notice_are_as_of_today(portfolio):
 
 
 def test_download_the_workbook_with_the_filters(login, make_user, portfolio):
-    web = login(make_user("leadership"))
+    web = login(make_user("leadership", "INTERPOL"))  # its own organization's portfolio
     assert "/portfolio.xlsx?organization=INTERPOL" in web.get(
         "/?organization=INTERPOL").get_data(as_text=True)
     response = web.get("/portfolio.xlsx?organization=INTERPOL")

@@ -137,7 +137,7 @@ def _race_on_first_flush(table: str, row_id: int, column: str, value: str) -> An
 def test_a_project_saved_by_two_users_at_once_keeps_the_first_save(login, make_user,
                                                                    make_project):
     project = make_project(title="Original title")
-    web = login(make_user("programme_manager"))
+    web = login(make_user("programme_manager", "INTERPOL"))  # the lead organization's
     page = web.get(f"/projects/{project.code}/edit").get_data(as_text=True)
     from tests.conftest import csrf_from
 

@@ -251,7 +251,7 @@ def test_project_and_arrangement_forms_refuse_a_stale_version(login, make_user, 
     from jointprojects.projects import services as project_services
     from jointprojects.special_arrangements import services as sa_services
 
-    web = login(make_user("programme_manager"))
+    web = login(make_user("programme_manager", "INTERPOL"))  # the lead organization's
     project = make_project(title="Original")
     page = web.get(f"/projects/{project.code}/edit").get_data(as_text=True)
     data = project_services.ProjectData(code=project.code, title="Saved first", areas=["b"],

@@ -9,7 +9,7 @@ def project_form(**overrides):
         "title": "Cybercrime awareness",
         "description": "",
         "areas": ["b"],
-        "lead_organization": "INTERPOL",
+        "lead_organization": "UN",  # the programme manager's own (make_user: UN)
         "start_date": "2025-01-01",
         "end_date": "",
         "status": "active",
@@ -42,7 +42,7 @@ def test_project_form_errors_appear_beside_the_field_and_keep_what_was_typed(log
 def test_project_list_searches_and_paginates(login, make_user, make_project):
     for i in range(30):
         make_project(code=f"P-{i:03d}", title="Maritime crime" if i % 2 else "Cyber")
-    web = login(make_user("leadership"))
+    web = login(make_user("leadership", "INTERPOL"))  # make_project: led by INTERPOL
     page = web.get("/projects/?q=maritime").get_data(as_text=True)
     assert "P-001" in page and "P-002" not in page
     first = web.get("/projects/").get_data(as_text=True)

@@ -75,7 +75,7 @@ def test_a_domain_error_after_a_flush_stores_nothing_and_shows_the_form_again(
 def test_a_refused_action_that_redirects_stores_nothing(manager, make_project, monkeypatch):
     """A DomainError shown as a flash (the delete button) is rolled back although the
     answer is a redirect, not an error status."""
-    project = make_project()
+    project = make_project(lead_organization="UN")  # the manager's own (whose records)
     delete = project_services.delete_project
 
     def delete_then_refuse(p):

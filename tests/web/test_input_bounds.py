@@ -172,3 +172,24 @@ def test_a_405_page_says_which_methods_are_allowed(web, sa):
     response = web.get(f"/expenses/{1}/delete")
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
+
+
+# --- spreadsheet imports (the same bounds, cell by cell) -------------------------------------
+
+@pytest.mark.parametrize(("column", "value", "words"), [
+    ("amount", HUGE, "too large"),
+    ("date", "9999-12-31", "must be between 1990-01-01 and 2100-12-31"),
+    ("description", "Venue\x00hire", "NUL"),
+    ("description", "Venue\ud800hire", "lone surrogate"),
+    ("description", "Venue\x1bhire", "control character U+001B"),
+    ("document_reference", "INV\u202e9", "direction control character U+202E"),
+])
+def test_an_import_cell_beyond_the_bounds_is_a_row_error_naming_the_column(column, value, words):
+    from reports.imports import parse_expense_rows
+
+    row = {"date": "2025-02-03", "category": "training", "description": "Venue hire",
+           "amount": "100", "currency": "USD", "paid_by": "UN", "document_reference": "INV-9",
+           column: value}
+    good, errors = parse_expense_rows([row], currencies=["USD"], parties=["UN", "INTERPOL"])
+    assert good == []
+    assert [(e.column, words in e.message) for e in errors] == [(column, True)]

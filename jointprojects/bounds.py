@@ -30,7 +30,6 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MIN_DATE",
     "check_dates",
-    "check_texts",
     "code_problem",
     "date_problem",
     "json_problem",
@@ -116,9 +115,3 @@ def check_dates(errors: Collector, prefix: str = "", **named: date | None) -> No
         if isinstance(value, date) and (problem := date_problem(value)):
             errors.add(f"{prefix}{name}", f"{name} {problem}.")
 
-
-def check_texts(errors: Collector, prefix: str = "", **named: object) -> None:
-    """Add an error to ``errors`` for each of the ``named`` strings that cannot be stored."""
-    for name, value in named.items():
-        if isinstance(value, str) and (problem := text_problem(value)):
-            errors.add(f"{prefix}{name}", f"{name} {problem}.")

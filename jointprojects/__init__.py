@@ -139,10 +139,15 @@ def register_page_transactions(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from jointprojects.web import register_error_pages, register_security_headers
+    from jointprojects.web import (
+        register_error_pages,
+        register_input_bounds,
+        register_security_headers,
+    )
 
     register_error_pages(app)
     register_security_headers(app)
+    register_input_bounds(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from wtforms import DateField as _DateField
 from wtforms import Field, StringField
 from wtforms.form import BaseForm
+from wtforms.validators import ValidationError
 
+from jointprojects.bounds import date_problem
 from jointprojects.errors import DomainError
 from jointprojects.money import MoneyError, parse_decimal
 
@@ -26,7 +29,17 @@ class DecimalTextField(StringField):
             try:
                 self.decimal = parse_decimal(self.data, places=self.places)
             except MoneyError as exc:
-                raise ValueError(f"{self.label.text} {exc}.") from None
+                raise ValidationError(f"{self.label.text} {exc}.") from None
+
+
+class DateField(_DateField):
+    """A date between ``bounds.MIN_DATE`` and ``bounds.MAX_DATE`` (every page form uses it;
+    text fields are checked for control characters app-wide, ``web.register_input_bounds``)."""
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        if self.data is not None and (problem := date_problem(self.data)):
+            raise ValidationError(f"{self.label.text} {problem}.")
 
 
 def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | None = None) -> None:

@@ -71,7 +71,8 @@ MINOR_UNITS: dict[str, int] = {
 STORAGE_SCALE = 4
 #: Percentages carry at most two decimals (DOMAIN.md rule 3).
 PERCENT_PLACES = 2
-#: Amounts beyond this are refused: they are typing errors, and the columns are 64-bit.
+#: Amounts (and rates) of this or more in absolute value are refused wherever they are read
+#: (:func:`parse_decimal`): they are typing errors, and the columns are 64-bit.
 MAX_AMOUNT = Decimal(10) ** 12
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -155,6 +156,8 @@ def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
         raise MoneyError("must be a number written as a string")
     if not result.is_finite():
         raise MoneyError("must be a finite number")
+    if abs(result) >= MAX_AMOUNT:
+        raise MoneyError(f"is too large: it must be less than {MAX_AMOUNT:,f} in absolute value")
     if places is not None:
         exponent = result.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:

@@ -17,7 +17,7 @@ from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from jointprojects import vocabulary
+from jointprojects import bounds, vocabulary
 from jointprojects.auth import policy
 from jointprojects.auth.models import ROLE_LABELS
 from jointprojects.error_responses import domain_error_response, error_response, http_error_response
@@ -94,6 +94,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+#: HSTS: a year, subdomains included (sent in production only: see :func:`uses_hsts`).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+
+def uses_hsts(app: Flask) -> bool:
+    """HSTS is sent by a production instance: ``STRICT_TRANSPORT_SECURITY`` when configured,
+    otherwise whenever the session cookie is Secure (``ProductionConfig``, unless
+    ``JOINTPROJECTS_INSECURE_COOKIES=1`` says it is served over plain HTTP), never in debug
+    or testing."""
+    configured = app.config.get("STRICT_TRANSPORT_SECURITY")
+    if configured is not None:
+        return bool(configured)
+    return bool(app.config.get("SESSION_COOKIE_SECURE")) and not app.debug and not app.testing
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Any) -> Any:
@@ -102,10 +117,57 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if request.path.startswith("/api/") or response.mimetype == "text/html":
+        if uses_hsts(current_app):
+            headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+        if headers.get("Content-Disposition", "").startswith("attachment"):
+            # Every download (cost report, portfolio, template…) holds financial data: no
+            # cache may keep it, not even one that revalidates (send_file says no-cache).
+            headers["Cache-Control"] = "private, no-store"
+        elif request.path.startswith("/api/") or response.mimetype == "text/html":
             # Pages and API answers carry personal and financial data: never cache them.
             headers.setdefault("Cache-Control", "no-store")
+        if response.status_code == 405 and "Allow" not in headers:
+            headers["Allow"] = ", ".join(allowed_methods())
         return response
+
+
+def allowed_methods() -> list[str]:
+    """The methods the current URL answers (for the ``Allow`` header of a 405)."""
+    error = request.routing_exception
+    methods = getattr(error, "valid_methods", None)
+    if not methods:
+        try:
+            adapter = current_app.url_map.bind_to_environ(request.environ)
+            methods = adapter.allowed_methods(request.path)
+        except HTTPException:
+            methods = []
+    return sorted(set(methods))
+
+
+def register_input_bounds(app: Flask) -> None:
+    """Refuse, before any view runs, what no field may hold (:mod:`jointprojects.bounds`):
+    a JSON body too large or too deep (400, before it is parsed), and a query argument or
+    form field with a NUL, a lone surrogate or a control character (422 naming it)."""
+
+    @app.before_request
+    def input_bounds() -> Any:
+        if request.is_json and (problem := bounds.json_problem(request.get_data(cache=True))):
+            if wants_json():
+                return error_response(400, None, problem)
+            return render_template("errors/error.html", code=400, title="Request refused",
+                                   message=problem), 400
+        for source in (request.args, request.form):
+            for name, value in source.items(multi=True):
+                problem = bounds.text_problem(name) or bounds.text_problem(value)
+                if problem is None:
+                    continue
+                message = f"{name} {problem}." if bounds.text_problem(name) is None else \
+                    f"A field name {problem}."
+                if wants_json():
+                    return error_response(422, name, message)
+                return render_template("errors/error.html", code=422, title="Input refused",
+                                       message=message), 422
+        return None
 
 
 def register_error_pages(app: Flask) -> None:

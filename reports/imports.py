@@ -23,6 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from jointprojects.bounds import date_problem, text_problem
 from jointprojects.money import MoneyError, is_currency, minor_units, parse_decimal, quantum
 from reports.data import EXPENSE_CATEGORIES
 from reports.xlsx_reader import ImportFileError, xlsx_records
@@ -249,6 +250,13 @@ def _text(value: Any) -> str:
 
 
 def _date(value: Any) -> date:
+    day = _any_date(value)
+    if problem := date_problem(day):
+        raise _Bad(problem)
+    return day
+
+
+def _any_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -374,6 +382,8 @@ def parse_expense_rows(
             bad("description", "is required")
         elif len(description) > MAX_LENGTHS["description"]:
             bad("description", f"is longer than {MAX_LENGTHS['description']} characters")
+        elif problem := text_problem(description):
+            bad("description", problem)
 
         currency = _code(row.get("currency"))
         places: int | None = None
@@ -419,6 +429,8 @@ def parse_expense_rows(
         if len(reference) > MAX_LENGTHS["document_reference"]:
             bad("document_reference",
                 f"is longer than {MAX_LENGTHS['document_reference']} characters")
+        elif problem := text_problem(reference):
+            bad("document_reference", problem)
 
         if not failed:
             assert expense_date is not None and amount is not None  # noqa: S101 - narrowing
@@ -492,6 +504,8 @@ def parse_rate_rows(
         source = _text(row.get("source"))
         if len(source) > MAX_LENGTHS["source"]:
             out.add(number, "source", f"is longer than {MAX_LENGTHS['source']} characters")
+        elif problem := text_problem(source):
+            out.add(number, "source", problem)
 
         if currency and month:
             first = seen.setdefault((currency, month), number)

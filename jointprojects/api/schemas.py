@@ -32,11 +32,11 @@ from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 from werkzeug.exceptions import BadRequest
 
+from jointprojects.bounds import CODE_PATTERN as CODE_PATTERN  # re-exported for openapi
+from jointprojects.bounds import date_problem, text_problem
 from jointprojects.errors import Collector, DomainError
 from jointprojects.money import MoneyError, parse_decimal
 
-#: Codes and references: letters, digits, ``-``, ``_``, ``.`` (API.md).
-CODE_PATTERN = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
 
@@ -63,7 +63,7 @@ class Text(_Named, fields.String):
         **_REQUIRED,
         "invalid": "{name} must be a string.",
         "too_long": "{name} must be at most {max_length} characters.",
-        "nul": "{name} must not contain a NUL character.",
+        "nul": "{name} {problem}.",
     }
 
     def __init__(self, *, max_length: int = 300, **kwargs: Any) -> None:
@@ -74,8 +74,8 @@ class Text(_Named, fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
             raise self.make_error("invalid")
-        if "\x00" in value:  # PostgreSQL cannot store it
-            raise self.make_error("nul")
+        if problem := text_problem(value):  # NUL: PostgreSQL cannot store it
+            raise self.make_error("nul", problem=problem)
         value = value.strip()
         if len(value) > self.max_length:
             raise self.make_error("too_long", max_length=self.max_length)
@@ -90,14 +90,19 @@ class Code(Text):
 class Day(_Named, fields.Date):
     """A calendar date written ``YYYY-MM-DD``."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} must be a date written YYYY-MM-DD."}
+    default_error_messages = {**_REQUIRED, "invalid": "{name} must be a date written YYYY-MM-DD.",
+                              "range": "{name} {problem}."}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if isinstance(value, str):
             try:
-                return date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 pass
+            else:
+                if problem := date_problem(day):
+                    raise self.make_error("range", problem=problem)
+                return day
         raise self.make_error("invalid")
 
 
@@ -188,8 +193,7 @@ class Objects(_Named, fields.List):
 class Query(_Named, fields.String):
     """A query parameter as given (stripped), checked by ``check`` when not blank."""
 
-    default_error_messages = {"invalid": "{message}",
-                              "nul": "{name} must not contain a NUL character."}
+    default_error_messages = {"invalid": "{message}", "nul": "{name} {problem}."}
 
     def __init__(self, check: Callable[[str], Any] | None = None, message: str = "",
                  **kwargs: Any) -> None:
@@ -198,8 +202,8 @@ class Query(_Named, fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = str(value).strip()
-        if "\x00" in text:  # PostgreSQL cannot compare with it
-            raise self.make_error("nul")
+        if problem := text_problem(text):  # NUL: PostgreSQL cannot compare with it
+            raise self.make_error("nul", problem=problem)
         if self.check is None:
             return text or None
         if not text:
@@ -312,7 +316,8 @@ class Body:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; 400 when malformed or not an object."""
+    """The request's JSON object; 400 when malformed or not an object (too large or too
+    deep was refused before parsing: ``web.register_input_bounds``)."""
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest()

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from jointprojects import bounds
 from jointprojects.dates import month_of
 from jointprojects.errors import Collector, Conflict
 from jointprojects.exchange_rates.services import RATE_PLACES, cross_rate
@@ -74,6 +75,8 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     day = data.date
     if day is None:
         errors.add(name("date"), "date is required.")
+    elif problem := bounds.date_problem(day):
+        errors.add(name("date"), f"date {problem}.")
     elif sa.entry_into_force is None:
         pass  # reported once by the caller: the arrangement is not in force
     elif day < sa.entry_into_force:

@@ -4,9 +4,10 @@ exactly ("1 234,50" as well as "1234.50") and name what is wrong."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from jointprojects.forms import DateField
 from jointprojects.money import MINOR_UNITS
 from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, choices
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import termination_effective_date
@@ -48,7 +49,7 @@ def list_organizations() -> list[Organization]:
 def create_organization(code: str | None, name: str | None, currency: str | None) -> Organization:
     errors = Collector()
     code = (code or "").strip().upper()
-    if not code or len(code) > 20 or not code.replace("-", "").replace("_", "").isalnum():
+    if not code or len(code) > 20 or bounds.code_problem(code) or "." in code:
         errors.add("code", "code is required: letters, digits, - or _, at most 20.")
     if not (name or "").strip():
         errors.add("name", "name is required.")

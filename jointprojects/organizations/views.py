@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, READ, can, requires
+from jointprojects.forms import DateField
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations import services
 from jointprojects.transaction import flashed_errors, form_errors

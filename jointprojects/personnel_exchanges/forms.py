@@ -3,7 +3,6 @@ end-date amendments, cancellation and single cost items."""
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from jointprojects.forms import DateField
 from jointprojects.money import MINOR_UNITS
 from jointprojects.vocabulary import COST_ITEM_LABELS, choices
 

@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import span_end as latest_end_date
@@ -220,6 +221,12 @@ def _check_period(errors: Collector, staff_id: str, home: Organization | None,
         errors.add(end_field, "End date is required: an exchange under Art. 8 is temporary.")
     if start is None or end is None:
         return
+    outside = [(f, p) for f, d in ((start_field, start), (end_field, end))
+               if (p := bounds.date_problem(d))]
+    for key, problem in outside:
+        errors.add(key, f"{key} {problem}.")
+    if outside:
+        return
     if end <= start:
         errors.add(end_field, "End date must be after the start date.")
         return
@@ -311,6 +318,8 @@ def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organiz
         errors.add(f"{prefix}amount", "Amount must be positive.")
     if cost.period_start and cost.period_end and cost.period_end < cost.period_start:
         errors.add(f"{prefix}period_end", "The period must not end before it starts.")
+    bounds.check_dates(errors, prefix, period_start=cost.period_start,
+                       period_end=cost.period_end)
     if start and end:
         for key, day in (("period_start", cost.period_start), ("period_end", cost.period_end)):
             if day is not None and not start <= day <= end:
@@ -445,6 +454,7 @@ def approve(exchange: PersonnelExchange, organization_code: str | None, on: date
     errors = Collector()
     if on is None:
         errors.add("date", "Date is required.")
+    bounds.check_dates(errors, date=on)
     codes = (exchange.home_organization.code, exchange.host_organization.code)
     if not organization_code:
         errors.add("organization", "Organization is required.")

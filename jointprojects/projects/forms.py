@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -10,6 +9,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from jointprojects.forms import DateField
 from jointprojects.vocabulary import PROJECT_STATUSES, STATUS_LABELS
 
 

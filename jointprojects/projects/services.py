@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
@@ -48,12 +49,15 @@ def code_taken(code: str | None, except_id: int | None = None) -> bool:
 def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None, list[Area]]:
     if not data.code or len(data.code) > 40:
         errors.add("code", "code is required (at most 40 characters).")
+    elif problem := bounds.code_problem(data.code):
+        errors.add("code", f"code {problem}.")
     if not data.title:
         errors.add("title", "title is required.")
     if data.start_date is None:
         errors.add("start_date", "start_date is required.")
     if data.start_date and data.end_date and data.end_date < data.start_date:
         errors.add("end_date", "end_date must not be before start_date.")
+    bounds.check_dates(errors, start_date=data.start_date, end_date=data.end_date)
     if data.status not in PROJECT_STATUSES:
         errors.add("status", f"status must be one of {', '.join(PROJECT_STATUSES)}.")
     lead = None

@@ -2,7 +2,6 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from jointprojects.forms import DateField
 from jointprojects.money import MINOR_UNITS
 from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, KINDS, choices
 

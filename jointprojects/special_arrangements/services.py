@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import termination_effective_date
@@ -159,6 +160,8 @@ def _validate(
 ) -> tuple[Project | None, dict[str, Organization]]:
     if not data.reference or len(data.reference) > 60:
         errors.add("reference", "reference is required (at most 60 characters).")
+    elif problem := bounds.code_problem(data.reference):
+        errors.add("reference", f"reference {problem}.")
     if not data.title:
         errors.add("title", "title is required.")
     if data.kind not in ARRANGEMENT_KINDS:
@@ -169,6 +172,7 @@ def _validate(
         errors.add("start_date", "start_date is required.")
     if data.start_date and data.end_date and data.end_date < data.start_date:
         errors.add("end_date", "end_date must not be before start_date.")
+    bounds.check_dates(errors, start_date=data.start_date, end_date=data.end_date)
     project = None
     if not data.project:
         errors.add("project", "project is required.")

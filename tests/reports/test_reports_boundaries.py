@@ -9,7 +9,8 @@ import reports
 
 # The application's pure layers, standard library only (tests/test_vocabulary.py checks it).
 ALLOWED_PROJECT_IMPORTS = {"jointprojects.money", "jointprojects.vocabulary",
-                           "jointprojects.dates", "jointprojects.special_arrangements.allocation"}
+                           "jointprojects.bounds", "jointprojects.dates",
+                           "jointprojects.special_arrangements.allocation"}
 FORBIDDEN_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_migrate",
                    "sqlalchemy", "wtforms", "werkzeug", "pandas"}
 

@@ -196,3 +196,16 @@ def project_query(search: str = "", status: str = "", area: str = "",
 
 def api_project_query() -> Select[Project]:
     return select(Project).order_by(Project.start_date, Project.id)
+
+
+def arrangement_counts(project_ids: list[int], visible: Any) -> dict[int, int]:
+    """How many arrangements each project has among those ``visible`` (a SQL condition on
+    ``special_arrangement``, the policy's): a list shows no count of records its reader may
+    not see. One query for the page."""
+    if not project_ids:
+        return {}
+    rows = db.session.execute(
+        select(SpecialArrangement.project_id, func.count())
+        .where(SpecialArrangement.project_id.in_(project_ids), visible)
+        .group_by(SpecialArrangement.project_id))
+    return {int(pid): int(n) for pid, n in rows}

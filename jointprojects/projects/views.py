@@ -58,6 +58,8 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "projects/index.html",
         page=page,
+        arrangement_counts=services.arrangement_counts(
+            [p.id for p in page.items], policy.visible_arrangements_clause(current_user)),
         q=q,
         status=status,
         area=area,

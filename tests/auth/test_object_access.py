@@ -414,3 +414,28 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
     assert seen == set(URLS) and cells == 55 * len(order)  # 55 (endpoint, method) pairs
+
+
+def test_the_project_list_counts_only_the_arrangements_its_reader_sees(
+        app: Any, make_user: Any, make_project: Any, make_arrangement: Any, login: Any) -> None:
+    """A UN-led project with a UN-INTERPOL and a UN-WCO arrangement: the WCO user sees the
+    project (party to one of its arrangements) and a count of 1, not 2; UN sees 2."""
+    create_organization("WCO", "World Customs Organization", "EUR")
+    db.session.commit()
+    make_project(code="P-TWO", lead_organization="UN")
+    make_arrangement(project="P-TWO")
+    make_arrangement(project="P-TWO", parties=["UN", "WCO"],
+                     shares=[ShareData("UN", "50"), ShareData("WCO", "50")])
+    db.session.commit()
+
+    def count(organization: str) -> str:
+        web = login(make_user("finance", organization))
+        html = web.get("/projects/").get_data(as_text=True)
+        row = re.search(r"P-TWO.*?</tr>", html, re.S)
+        assert row, html[:500]
+        cells = re.findall(r'<td class="num">\s*(\d+)\s*</td>', row.group(0))
+        web.post_form("/logout", {})
+        return cells[0]
+
+    assert count("WCO") == "1"
+    assert count("UN") == "2"

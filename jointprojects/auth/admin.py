@@ -77,10 +77,12 @@ def me():  # type: ignore[no-untyped-def]
                 current_user, form.current_password.data, form.new_password.data
             )
             user = current_user._get_current_object()
+            ended = sessions.end_others(user)  # this browser stays logged in
+            sessions.end_current("renewed")
             sessions.start(user)  # a fresh session cookie and CSRF token
             login_user(user)
             flash(
-                "Your password was changed; other sessions were logged out"
+                f"Your password was changed; your other sessions were ended ({ended})"
                 + (f" and your {revoked} API token(s) were revoked." if revoked else "."),
                 "success",
             )

@@ -85,3 +85,19 @@ class ApiToken(Model):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     user: Mapped[User] = relationship("User")
+
+
+class UserSession(Model):
+    """One logged-in browser. The cookie session holds a random token; ``id`` is its SHA-256
+    digest (so the table alone cannot be used to take a session over)."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ended_at: Mapped[datetime | None] = mapped_column()
+    end_reason: Mapped[str | None] = mapped_column(String(20))

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from jointprojects.audit import services as audit
-from jointprojects.auth.models import ROLES, ApiToken, User, hash_token, new_session_token
+from jointprojects.auth.models import (
+    ROLES,
+    ApiToken,
+    User,
+    UserSession,
+    hash_token,
+    new_session_token,
+    utcnow,
+)
 from jointprojects.auth.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
@@ -149,6 +157,9 @@ def set_active(user: User, active: bool, acting: User) -> None:
     user.active = active
     if not active:
         end_session(user)
+        for row in db.session.scalars(select(UserSession).filter_by(user_id=user.id,
+                                                                    ended_at=None)):
+            row.ended_at, row.end_reason = utcnow(), "deactivated"
         revoke_tokens(user)
     audit.record(
         "update",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import services, sessions
 from jointprojects.auth.forms import LoginForm
+from jointprojects.auth.policy import READ, requires
 from jointprojects.auth.throttle import throttle
 from jointprojects.extensions import login_manager
 from jointprojects.transaction import keep_changes
@@ -75,12 +76,41 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    services.end_session(current_user)  # committed by the page's transaction
+    sessions.end_current("logout")  # this browser's row; committed by the page's transaction
+    services.end_session(current_user)  # and the per-user cookie token rotates, as before
     audit.security_event("logout", current_user._get_current_object())
     logout_user()
     sessions.forget()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sessions")
+@login_required
+@requires(READ)
+def sessions_list():  # type: ignore[no-untyped-def]
+    return render_template(
+        "auth/sessions.html",
+        rows=sessions.open_sessions(current_user),
+        current=sessions.current_id(),
+    )
+
+
+@bp.route("/account/sessions/<session_id>/end", methods=["POST"])
+@login_required
+@requires(READ)
+def end_session(session_id: str):  # type: ignore[no-untyped-def]
+    user = current_user._get_current_object()
+    this_one = session_id == sessions.current_id()
+    if not sessions.end(user, session_id):
+        abort(404)  # not an open session of this user: another user's is not there
+    if this_one:
+        logout_user()
+        sessions.forget()
+        flash("This session has ended; please log in again.", "info")
+        return redirect(url_for("auth.login"))
+    flash("The session has ended; that browser is logged out.", "success")
+    return redirect(url_for("auth.sessions_list"))
 
 
 @bp.route("/health")

@@ -10,8 +10,9 @@ from flask import g
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth import sessions
+from jointprojects.auth.models import UserSession
 from jointprojects.auth.services import create_token, user_for_token
-from tests.conftest import PASSWORD, csrf_from
+from tests.conftest import PASSWORD, WebClient, csrf_from
 
 
 class Clock:
@@ -121,3 +122,143 @@ def test_a_password_change_revokes_the_api_tokens_and_says_so(client, login, mak
     assert client.get("/api/v1/arrangements",
                       headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert logged_in(web.get("/projects/"))  # this session goes on, with a new cookie
+
+
+# --- one row per browser: the "Your sessions" page ----------------------------------------
+
+class Browser(WebClient):
+    """A browser of its own; the tests share one app context, so forget the user and CSRF
+    token Flask-Login and Flask-WTF keep in g before each request."""
+
+    def _fresh(self) -> None:
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        self._fresh()
+        return super().get(url, **kw)
+
+    def post_form(self, url: str, data: dict[str, Any], page: str | None = None, **kw: Any) -> Any:
+        self._fresh()
+        html = self.client.get(page or url).get_data(as_text=True)
+        self._fresh()
+        return self.client.post(url, data={"csrf_token": csrf_from(html), **data}, **kw)
+
+
+def browser(app: Any, user: Any, agent: str) -> Browser:
+    web = Browser(app.test_client(), user)
+    web.client.environ_base["HTTP_USER_AGENT"] = agent
+    response = web.post_form("/login", {"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return web
+
+
+def rows_of(db: Any, user: Any) -> list[UserSession]:
+    return list(db.session.scalars(
+        db.select(UserSession).filter_by(user_id=user.id).order_by(UserSession.created_at)))
+
+
+def test_each_browser_gets_its_own_row_and_the_page_lists_both(app, make_user, clock, db):
+    user = make_user()
+    first = browser(app, user, "Firefox/first")
+    clock.advance(2)
+    second = browser(app, user, "Chrome/second")
+    rows = rows_of(db, user)
+    assert len(rows) == 2 and all(r.ended_at is None for r in rows)
+    assert rows[0].id != rows[1].id
+    html = first.get("/account/sessions").get_data(as_text=True)
+    assert "Firefox/first" in html and "Chrome/second" in html
+    assert html.count("This session") == 1 and html.count("End this session") == 2
+    assert "This session" in second.get("/account/sessions").get_data(as_text=True)
+    # the cookie holds a token, the table only its digest
+    assert all(r.id not in first.client.get_cookie("session").value for r in rows)
+
+
+def test_ending_the_other_session_logs_that_browser_out(app, make_user, clock, db):
+    user = make_user()
+    first = browser(app, user, "Agent-First")
+    clock.advance(2)
+    second = browser(app, user, "Agent-Second")
+    other = rows_of(db, user)[1]
+    response = first.post_form(f"/account/sessions/{other.id}/end", {},
+                               page="/account/sessions")
+    assert response.status_code == 302
+    response = second.get("/projects/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert first.get("/projects/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(UserSession, other.id).end_reason == "ended_by_user"
+    entry = db.session.scalar(db.select(AuditEntry).filter_by(action="session_end"))
+    assert entry.user_id == user.id and entry.after["reason"] == "ended_by_user"
+    assert "Agent-Second" not in first.get("/account/sessions").get_data(as_text=True)
+
+
+def test_logout_ends_the_row_and_its_cookie_no_longer_works(app, make_user, db):
+    user = make_user()
+    web = browser(app, user, "Agent-First")
+    cookie = web.client.get_cookie("session").value
+    assert web.post_form("/logout", {}, page="/projects/").status_code == 302
+    assert [r.end_reason for r in rows_of(db, user)] == ["logout"]
+    web.client.set_cookie("session", cookie)  # the cookie from before the logout, replayed
+    assert web.get("/projects/").status_code == 302
+
+
+def test_a_password_change_ends_the_other_sessions_not_this_one(app, make_user, clock, db):
+    user = make_user()
+    first = browser(app, user, "Agent-First")
+    clock.advance(2)
+    second = browser(app, user, "Agent-Second")
+    response = first.post_form(
+        "/users/me", {"current_password": PASSWORD, "new_password": "another-long-secret-9"},
+        follow_redirects=True,
+    )
+    assert "your other sessions were ended (1)" in response.get_data(as_text=True)
+    assert first.get("/projects/").status_code == 200
+    response = second.get("/projects/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    html = first.get("/account/sessions").get_data(as_text=True)
+    assert html.count("End this session") == 1 and "Agent-Second" not in html
+
+
+def test_another_users_session_is_404_and_stays_open(app, make_user, db):
+    alice, bob = make_user(), make_user()
+    web = browser(app, alice, "alice")
+    browser(app, bob, "bob")
+    bobs = rows_of(db, bob)[0]
+    response = web.post_form(f"/account/sessions/{bobs.id}/end", {}, page="/account/sessions")
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(UserSession, bobs.id).ended_at is None
+    assert web.post_form("/account/sessions/nonsense/end", {},
+                         page="/account/sessions").status_code == 404
+
+
+def test_ending_needs_the_csrf_token(app, make_user, db):
+    user = make_user()
+    web = browser(app, user, "x")
+    row = rows_of(db, user)[0]
+    web._fresh()
+    assert web.client.post(f"/account/sessions/{row.id}/end").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(UserSession, row.id).ended_at is None
+
+
+def test_idle_expiry_uses_the_row_and_last_seen_is_written_at_most_once_a_minute(
+        app, make_user, clock, db):
+    user = make_user()
+    web = browser(app, user, "x")
+    row = rows_of(db, user)[0]
+    login_seen = row.last_seen_at
+    clock.advance(0.5)
+    assert web.get("/projects/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(UserSession, row.id).last_seen_at == login_seen  # no write
+    clock.advance(20)
+    assert web.get("/projects/").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(UserSession, row.id).last_seen_at > login_seen
+    clock.advance(31)
+    response = web.get("/projects/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(UserSession, row.id).end_reason == "idle"

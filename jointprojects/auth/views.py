@@ -76,8 +76,9 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():  # type: ignore[no-untyped-def]
-    sessions.end_current("logout")  # this browser's row; committed by the page's transaction
-    services.end_session(current_user)  # and the per-user cookie token rotates, as before
+    # This browser's row only: the user's other browsers keep their sessions (each ends on
+    # its own, on the "Your sessions" page, or by a password change).
+    sessions.end_current("logout")
     audit.security_event("logout", current_user._get_current_object())
     logout_user()
     sessions.forget()

@@ -203,6 +203,16 @@ def test_logout_ends_the_row_and_its_cookie_no_longer_works(app, make_user, db):
     assert web.get("/projects/").status_code == 302
 
 
+def test_logging_out_in_one_browser_leaves_the_others_logged_in(app, make_user, clock, db):
+    user = make_user()
+    first = browser(app, user, "Agent-First")
+    clock.advance(2)
+    second = browser(app, user, "Agent-Second")
+    assert first.post_form("/logout", {}, page="/projects/").status_code == 302
+    assert second.get("/projects/").status_code == 200
+    assert sorted(str(r.end_reason) for r in rows_of(db, user)) == ["None", "logout"]
+
+
 def test_a_password_change_ends_the_other_sessions_not_this_one(app, make_user, clock, db):
     user = make_user()
     first = browser(app, user, "Agent-First")

@@ -105,17 +105,17 @@ def test_an_exception_after_a_flush_stores_nothing(manager, monkeypatch):
 
 
 def test_the_logout_is_committed(login, make_user, client):
-    """A page with no form of its own (the session token rotated at logout) is committed
-    too: the old cookie stops working."""
-    from jointprojects.auth.models import User
+    """A page with no form of its own is committed too: the logout ends this browser's
+    session row, and replaying the old cookie does not work."""
+    from jointprojects.auth.models import UserSession
 
     user = make_user("programme_manager")
     web = login(user)
-    token = db.session.get(User, user.id).session_token
     html = web.get("/projects/").get_data(as_text=True)
     assert web.client.post("/logout", data={"csrf_token": csrf_from(html)}).status_code == 302
     db.session.rollback()
-    assert db.session.get(User, user.id).session_token != token
+    rows = db.session.scalars(db.select(UserSession).filter_by(user_id=user.id)).all()
+    assert rows and all(r.ended_at is not None and r.end_reason == "logout" for r in rows)
 
 
 # --- the import page: a preview is undone, a failed confirmation uses up its upload ---------------

@@ -28,7 +28,6 @@ from jointprojects.organizations.services import create_organization
 from jointprojects.personnel_exchanges import services as exchanges
 from jointprojects.personnel_exchanges.services import CostData, ExchangeData
 from jointprojects.special_arrangements import amendments
-from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
 from tests.conftest import PASSWORD, csrf_from
 
@@ -442,30 +441,3 @@ def test_the_project_list_counts_only_the_arrangements_its_reader_sees(
 
     assert count("WCO") == "1"
     assert count("UN") == "2"
-
-
-def test_an_arrangement_cannot_be_created_under_a_project_its_author_may_not_see(
-        app: Any, api: Any, make_project: Any) -> None:
-    """WCO's programme manager, party to the new arrangement, names a UN-led project WCO takes
-    no part in: the project is as unknown to it as one that does not exist; nothing stored."""
-    create_organization("WCO", "World Customs Organization", "EUR")
-    db.session.commit()
-    make_project(code="P-UN-ONLY", lead_organization="UN")
-    db.session.commit()
-    body = {
-        "reference": "SA-WCO-1", "project": "P-UN-ONLY", "title": "Customs data",
-        "kind": "joint_action", "parties": ["UN", "WCO"], "currency": "USD",
-        "start_date": "2025-01-01",
-        "modalities": [{"organization": "UN", "role": "funding"},
-                       {"organization": "WCO", "role": "lead"}],
-        "shares": [{"organization": "UN", "percent": "50"},
-                   {"organization": "WCO", "percent": "50"}],
-    }
-    response = api("programme_manager", "WCO").post("/api/v1/arrangements", body)
-    assert response.status_code == 422, response.get_json()
-    assert {e["field"]: e["message"] for e in response.get_json()["errors"]} == {
-        "project": "Unknown project 'P-UN-ONLY'."}
-    db.session.rollback()
-    assert db.session.scalar(db.select(SpecialArrangement).filter_by(reference="SA-WCO-1")) is None
-    assert api("programme_manager", "UN").post(
-        "/api/v1/arrangements", body | {"reference": "SA-UN-1"}).status_code == 201

@@ -48,7 +48,10 @@ def password_problems(password: str, email: str = "") -> list[str]:
     problems = []
     if is_common(password):
         problems.append("This password is too common or too easy to guess: choose another one.")
+    # A password that leans on the e-mail's name is refused: what is left without that name
+    # must still be a password of full length on its own.
     local = (email or "").strip().lower().partition("@")[0]
-    if len(local) >= 3 and local in password.lower():
+    if len(local) >= 3 and local in password.lower() and (
+            len(password.lower().replace(local, "")) < MIN_PASSWORD_LENGTH):
         problems.append("The password must not contain the name of the e-mail address.")
     return problems

@@ -34,6 +34,12 @@ def test_weak_passwords_are_refused_naming_the_field(app, password, message):
     assert message in caught.value.errors[0].message
 
 
+def test_a_long_password_that_merely_mentions_the_e_mail_name_is_accepted(app, db):
+    """Without the name, twelve characters or more remain: the name does not carry it."""
+    user = create_user("smoke@example.org", "Smoke-Amber-Harbor-5820!", "admin", "UN")
+    assert user.email == "smoke@example.org"
+
+
 def test_a_good_password_of_128_characters_is_accepted(app, db):
     password = ("Quiet-river-stones " * 7)[:128]
     assert create_user("ok@example.org", password, "finance", "UN").email == "ok@example.org"

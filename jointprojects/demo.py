@@ -116,6 +116,14 @@ PROJECTS = [
     ),
 ]
 
+#: Who signs the demo's arrangements for each party (fictitious people; DOMAIN.md: a
+#: signature names the signatory, not the user who records it).
+DEMO_SIGNATORIES: dict[str, tuple[str, str]] = {
+    "UN": ("Ana Ruiz", "Director, Office of Partnerships"),
+    "INTERPOL": ("Jan Berg", "Executive Director, Police Services"),
+    "UNODC": ("Lea Novak", "Chief, Implementation Support Section"),
+}
+
 
 def _shares(
     un: str, ip: str, travel: tuple[str, str] | None = None, third: str | None = None
@@ -216,7 +224,7 @@ def load_demo() -> bool:
 
     def sign_all(sa, on: date) -> None:  # type: ignore[no-untyped-def]
         for code in sa.party_codes:
-            sa_services.sign(sa, code, on, admin)
+            sa_services.sign(sa, code, on, admin, *DEMO_SIGNATORIES[code])
 
     in_force = [
         arrangement(
@@ -281,7 +289,7 @@ def load_demo() -> bool:
         date(2025, 7, 1),
         _shares("45", "55"),
     )
-    sa_services.sign(waiting, "UN", date(2025, 6, 20), admin)
+    sa_services.sign(waiting, "UN", date(2025, 6, 20), admin, *DEMO_SIGNATORIES["UN"])
     arrangement(
         "SA-2025-008",
         "JP-2025-008",

@@ -107,21 +107,38 @@ _PLAIN = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?[0-9]+,[0-9]+")
 _GROUPED_COMMAS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 _GROUPED_DOTS = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]{3})+(,[0-9]+)?")
-#: "1,234" is a thousand in English and 1.234 in French: refused rather than guessed.
-_AMBIGUOUS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
+#: DOMAIN.md rule 9: "1,250" is a thousand in English and 1.25 in French, "1.250" the other
+#: way round: a single separator, either one, after one to three digits and before exactly
+#: three is refused rather than guessed.
+_AMBIGUOUS = re.compile(r"([+-]?)([1-9][0-9]{0,2})[.,]([0-9]{3})")
 
 
-def _parse_text(value: str) -> Decimal:
+def _ambiguity(value: str, text: str) -> MoneyError | None:
+    """The refusal of ``text`` when it could be a thousand or a fraction (rule 9), naming
+    both readings and how to write each so that it is read one way only."""
+    match = _AMBIGUOUS.fullmatch(text)
+    if match is None:
+        return None
+    sign, whole, fraction = match.groups()
+    return MoneyError(
+        f"{value.strip()!r} is ambiguous (a thousands separator or a decimal point?): write "
+        f"{sign}{whole}{fraction} for the whole number or {sign}{whole}.{fraction}0 for the "
+        "decimal"
+    )
+
+
+def _parse_text(value: str, decimal_point: bool = False) -> Decimal:
     """The written forms accepted: ``1234.50``, ``1234,50``, ``1,234.50``, ``1.234,50``,
-    ``1 234,50``; ASCII digits only, no exponent. ``1,234`` alone is ambiguous and refused."""
+    ``1 234,50``; ASCII digits only, no exponent. ``1,250`` and ``1.250`` alone are
+    ambiguous and refused (rule 9), unless ``decimal_point`` says that a point can only be
+    the decimal point (JSON strings, API.md)."""
     text = _SPACES.sub("", value.strip())
     if not text:
         raise MoneyError("is required")
-    if _AMBIGUOUS.fullmatch(text):
-        raise MoneyError(
-            f"{value!r} is ambiguous: write {text.replace(',', '')} for a whole number or "
-            f"{text.replace(',', '.')} for a decimal"
-        )
+    if decimal_point and _PLAIN.fullmatch(text):
+        return Decimal(text)
+    if problem := _ambiguity(value, text):
+        raise problem
     if _PLAIN.fullmatch(text):
         normal = text
     elif _DECIMAL_COMMA.fullmatch(text):
@@ -135,10 +152,17 @@ def _parse_text(value: str) -> Decimal:
     return Decimal(normal)
 
 
-def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
+def parse_decimal(
+    value: object, *, places: int | None = None, decimal_point: bool = False
+) -> Decimal:
     """Read a decimal from user input: ``"1234.50"``, ``"1 234,50"``, ``"1,234.50"``,
     ``"1.234,50"``, an int or a Decimal. Floats are refused (they are not exact). With
     ``places``, more decimals than that are refused rather than rounded away silently.
+
+    Typed text that could be a thousand or a fraction (``"1,250"``, ``"1.250"``) is refused
+    (DOMAIN.md rule 9). With ``decimal_point`` (the JSON API, whose strings hold decimals
+    written with a point, API.md, as its own answers write ``"1.250"`` for 1.25 KWD), a text
+    of digits with one point is that decimal; a comma is still never guessed.
 
     Raises :class:`MoneyError` with a sentence fit for a user.
     """
@@ -151,7 +175,7 @@ def parse_decimal(value: object, *, places: int | None = None) -> Decimal:
     elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, str):
-        result = _parse_text(value)
+        result = _parse_text(value, decimal_point)
     else:
         raise MoneyError("must be a number written as a string")
     if not result.is_finite():

@@ -19,8 +19,11 @@ __all__ = [
     "AMENDMENT_STATUSES",
     "AREAS",
     "AREA_CODES",
+    "ARRANGEMENT_DISPLAY_STATUSES",
     "ARRANGEMENT_KINDS",
     "ARRANGEMENT_STATUSES",
+    "AWAITED_ACTS",
+    "AWAITED_LABELS",
     "COST_ITEM_CATEGORIES",
     "COST_ITEM_LABELS",
     "EXCHANGE_DISPLAY_STATUSES",
@@ -111,8 +114,14 @@ AREA_CODES: tuple[str, ...] = tuple(AREAS)
 
 # -- statuses -----------------------------------------------------------------------------------
 
-#: A special arrangement as stored; ``status_on`` reads terminated / expired from the dates.
+#: A special arrangement as stored: ``in_force`` once every party signed; ``status_on`` reads
+#: signed (entry into force still ahead) / terminated / expired from the dates.
 ARRANGEMENT_STATUSES: tuple[str, ...] = ("draft", "in_force", "terminated", "expired")
+#: A special arrangement as it stands on a day (DOMAIN.md), in lifecycle order: ``signed``
+#: by every party with the entry into force still ahead, never ``in_force`` before it.
+ARRANGEMENT_DISPLAY_STATUSES: tuple[str, ...] = (
+    "draft", "signed", "in_force", "terminated", "expired",
+)
 #: A share version (an amendment): pending until every party consented.
 AMENDMENT_STATUSES: tuple[str, ...] = ("pending", "in_force", "withdrawn")
 #: A joint project.
@@ -126,6 +135,16 @@ EXCHANGE_DISPLAY_STATUSES: tuple[str, ...] = (
     "proposed", "approved", "active", "completed", "cancelled",
 )
 
+#: What a party may be awaited for (``special_arrangements.queries.awaited_parties``;
+#: ``approval``: of a personnel exchange, by its home or host organization) -> the words
+#: after "Awaiting UN's ...".
+AWAITED_LABELS: dict[str, str] = {
+    "signature": "signature",
+    "consent": "consent to the amendment",
+    "approval": "approval",
+}
+AWAITED_ACTS: tuple[str, ...] = tuple(AWAITED_LABELS)
+
 #: Every status -> label (one status word reads the same wherever it appears).
 STATUS_LABELS: dict[str, str] = {
     "draft": "Draft",
@@ -138,7 +157,7 @@ STATUS_LABELS: dict[str, str] = {
     "active": "Active",
     "completed": "Completed",
     "cancelled": "Cancelled",
-    "signed": "Signed",
+    "signed": "Signed, not yet in force",
     "proposed": "Proposed",
     "approved": "Approved",
 }

@@ -55,11 +55,45 @@ def test_a_single_comma_before_three_digits_is_refused_as_ambiguous(ambiguous):
         parse_decimal(ambiguous)
 
 
+def test_1_250_is_refused_whatever_the_separator_with_the_same_message():
+    """DOMAIN rule 9: "1.250" was read as 1.25 while "1,250" was refused."""
+    messages = []
+    for typed in ("1.250", "1,250"):
+        with pytest.raises(MoneyError) as caught:
+            parse_decimal(typed)
+        messages.append(str(caught.value).replace(repr(typed), "<typed>"))
+    assert messages[0] == messages[1]
+    assert "ambiguous" in messages[0]
+    assert "1250 for the whole number" in messages[0]
+    assert "1.2500 for the decimal" in messages[0]
+    for typed in ("12.345", "-999.000", "+1.000"):
+        with pytest.raises(MoneyError, match="ambiguous"):
+            parse_decimal(typed)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1.25", "1.25"), ("1250", "1250"), ("1,234.50", "1234.50"), ("1.234,50", "1234.50"),
+    ("1 234,50", "1234.50"), ("0.125", "0.125"), ("0,250", "0.250"), ("1.2500", "1.2500"),
+    ("1234.567", "1234.567"), ("1.234.567", "1234567"),
+])
+def test_what_cannot_be_misread_still_reads(text, expected):
+    assert parse_decimal(text) == Decimal(expected)
+
+
+def test_json_strings_read_a_point_as_the_decimal_point():
+    """The API writes 1.25 KWD as "1.250" (API.md: strings holding decimals): it reads it
+    back as the same decimal; a comma is still never guessed."""
+    assert parse_decimal("1.250", decimal_point=True) == Decimal("1.25")
+    with pytest.raises(MoneyError, match="ambiguous"):
+        parse_decimal("1,250", decimal_point=True)
+    assert parse_decimal("1 234,50", decimal_point=True) == Decimal("1234.50")
+
+
 def test_amounts_with_more_decimals_than_the_currency_are_refused():
     assert parse_money("100.25", "USD") == Decimal("100.25")
     assert parse_money("1500", "JPY") == Decimal("1500")
-    assert parse_money("1.125", "KWD") == Decimal("1.125")
-    for amount, currency in (("100.255", "USD"), ("1500.5", "JPY"), ("1.1255", "KWD")):
+    assert parse_money("0.125", "KWD") == Decimal("0.125")
+    for amount, currency in (("100.2555", "USD"), ("1500.5", "JPY"), ("1.1255", "KWD")):
         with pytest.raises(MoneyError, match="decimal places"):
             parse_money(amount, currency)
 
@@ -73,7 +107,7 @@ def test_percent_range_and_two_decimals():
     assert parse_percent("55.25") == Decimal("55.25")
     for bad, message in (("100.01", "must be between 0 and 100"),
                          ("-1", "must be between 0 and 100"),
-                         ("33.333", "has more than 2 decimal places")):
+                         ("33.3333", "has more than 2 decimal places")):
         with pytest.raises(MoneyError, match=message):
             parse_percent(bad)
 

@@ -99,7 +99,7 @@ def test_every_status_and_category_has_one_label():
     for labels in (vocabulary.EXPENSE_CATEGORY_LABELS, vocabulary.COST_ITEM_LABELS):
         for code, text in labels.items():
             assert vocabulary.label(code) == text
-    statuses = {*vocabulary.ARRANGEMENT_STATUSES, *vocabulary.AMENDMENT_STATUSES,
+    statuses = {*vocabulary.ARRANGEMENT_DISPLAY_STATUSES, *vocabulary.AMENDMENT_STATUSES,
                 *vocabulary.PROJECT_STATUSES, *vocabulary.AGREEMENT_STATUSES,
                 *vocabulary.EXCHANGE_DISPLAY_STATUSES}
     assert statuses == set(vocabulary.STATUS_LABELS)
@@ -198,7 +198,8 @@ def test_the_api_document_enumerates_the_vocabulary(api):
     list, in its order (however the document is built)."""
     lists = [vocabulary.EXPENSE_CATEGORIES, vocabulary.COST_ITEM_CATEGORIES,
              vocabulary.ARRANGEMENT_KINDS, vocabulary.AREA_CODES,
-             vocabulary.ARRANGEMENT_STATUSES, vocabulary.AMENDMENT_STATUSES,
+             vocabulary.ARRANGEMENT_STATUSES, vocabulary.ARRANGEMENT_DISPLAY_STATUSES,
+             vocabulary.AMENDMENT_STATUSES, vocabulary.AWAITED_ACTS,
              vocabulary.PROJECT_STATUSES, vocabulary.AGREEMENT_STATUSES,
              vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES]
     codes = {code for codes in lists for code in codes}

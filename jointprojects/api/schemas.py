@@ -11,7 +11,8 @@ Rules the fields keep (they were those of the hand-written reader before them):
 - every problem is reported with its path, nested ones too: ``shares[1].percent``,
   ``modalities[1].role``, ``costs[0]`` for an item that is not an object;
 - money and percentages are JSON strings holding decimals (integers tolerated, floats refused:
-  they are not exact), read with :func:`jointprojects.money.parse_decimal`; the services check
+  they are not exact), read with :func:`jointprojects.money.parse_decimal` (a point is the
+  decimal point: ``"1.250"`` is 1.25; ``"1,250"`` is refused as ambiguous); the services check
   the places, signs and ranges;
 - keys the schema does not know are ignored (clients may send what they read back).
 
@@ -124,7 +125,8 @@ class DecimalText(_Named, fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         try:
-            result = parse_decimal(value)
+            # JSON strings hold decimals with a point (API.md): "1.250" is 1.25.
+            result = parse_decimal(value, decimal_point=True)
         except MoneyError as exc:
             raise self.make_error("invalid", problem=str(exc)) from None
         if self.below is not None and abs(result) >= self.below:

@@ -77,8 +77,13 @@ class ArrangementFigures:
     expiring: int = 0
     terminated: int = 0
     expired: int = 0
+    #: Signed by every party, entry into force still ahead (DOMAIN.md status ``signed``).
+    signed: int = 0
     under_notice_items: list[ArrangementItem] = field(default_factory=list)
     expiring_items: list[ArrangementItem] = field(default_factory=list)
+    #: The partly signed arrangements, each noting who is awaited ("Awaiting INTERPOL's
+    #: signature"), at most LIST_LIMIT.
+    partly_signed_items: list[ArrangementItem] = field(default_factory=list)
 
     @property
     def awaiting_signature(self) -> int:
@@ -243,9 +248,20 @@ def _arrangement_figures(filters: Filters, today: date) -> ArrangementFigures:
             func.count().filter(arrangements.due_clause("expiring", today)),
             func.count().filter(status == "terminated"),
             func.count().filter(status == "expired"),
+            func.count().filter(status == "signed"),
         ).where(*_arrangement_where(filters))
     ).one()
-    figures = ArrangementFigures(*(int(n or 0) for n in row))  # type: ignore[arg-type]  # the row holds the eight counts, in field order
+    figures = ArrangementFigures(*(int(n or 0) for n in row))  # type: ignore[arg-type]  # the row holds the nine counts, in field order
+    partly = list(db.session.execute(
+        select(sa.id, sa.reference, sa.title)
+        .where(arrangements.due_clause("signatures", today), *_arrangement_where(filters))
+        .order_by(sa.reference).limit(LIST_LIMIT)))
+    awaited = arrangements.awaited_by_arrangement([i for i, _, _ in partly])
+    figures.partly_signed_items = [
+        ArrangementItem(ref, title, None, "; ".join(
+            a.sentence for a in awaited[i] if a.what == "signature"))
+        for i, ref, title in partly
+    ]
     figures.under_notice_items = [
         ArrangementItem(ref, title, effective,
                         f"notice by {by} on {notice.isoformat()}" if notice else "")

@@ -61,8 +61,14 @@ class DashboardProjects(OutputSchema):
     by_area = _list(AreaCount)
 
 
+class PartlySignedItem(OutputSchema):
+    reference, title = _str(), _str()
+    awaited = _str()
+
+
 class AwaitingSignature(OutputSchema):
     total, partly_signed, unsigned = _int(), _int(), _int()
+    partly_signed_items = _list(PartlySignedItem)
 
 
 class NoticeItem(OutputSchema):
@@ -85,6 +91,8 @@ class Expiring(OutputSchema):
 
 class DashboardArrangements(OutputSchema):
     total, in_force = _int(), _int()
+    signed = fields.Integer(required=True, metadata={
+        "description": "signed by every party, entry into force still ahead"})
     awaiting_signature = fields.Nested(AwaitingSignature, required=True)
     under_notice = fields.Nested(UnderNotice, required=True)
     expiring_within_days = _int()

@@ -34,8 +34,12 @@ def figures_json(figures: Figures) -> dict[str, Any]:
         "arrangements": {
             "total": a.total,
             "in_force": a.in_force,
+            "signed": a.signed,
             "awaiting_signature": {"total": a.awaiting_signature,
-                                   "partly_signed": a.partly_signed, "unsigned": a.unsigned},
+                                   "partly_signed": a.partly_signed, "unsigned": a.unsigned,
+                                   "partly_signed_items": [
+                                       {"reference": i.reference, "title": i.title,
+                                        "awaited": i.note} for i in a.partly_signed_items]},
             "under_notice": {"count": a.under_notice, "items": [
                 {"reference": i.reference, "title": i.title, "effective_date": _iso(i.day),
                  "note": i.note} for i in a.under_notice_items]},

@@ -38,7 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, and_, case, func, or_, select, text
+from sqlalchemy import Select, and_, case, exists, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -487,8 +487,22 @@ def approve(exchange: PersonnelExchange, organization_code: str | None, on: date
     return approval
 
 
+def awaiting_approval_clause(organization: str) -> Any:
+    """SQL twin of :func:`missing_approvals`: proposed exchanges whose home or host is
+    ``organization`` (a code) and that it has not approved yet."""
+    org = select(Organization.id).where(Organization.code == organization).scalar_subquery()
+    return and_(
+        PersonnelExchange.status == "proposed",
+        or_(PersonnelExchange.home_organization_id == org,
+            PersonnelExchange.host_organization_id == org),
+        ~exists().where(ExchangeApproval.exchange_id == PersonnelExchange.id,
+                        ExchangeApproval.organization_id == org),
+    )
+
+
 def missing_approvals(exchange: PersonnelExchange) -> list[str]:
-    """Codes of the organizations (home, host) that have not approved yet."""
+    """Codes of the organizations (home, host) that have not approved yet (proposed
+    exchanges; :func:`awaiting_approval_clause` in SQL)."""
     approved = {a.organization_id for a in exchange.approvals}
     return [o.code for o in (exchange.home_organization, exchange.host_organization)
             if o.id not in approved]
@@ -596,7 +610,8 @@ def _with_relations(query: Select[PersonnelExchange]) -> Select[PersonnelExchang
 def exchange_query(*, active_on: date | None = None, organization: str | None = None,
                    status: str | None = None, ending_within: int | None = None,
                    arrangement: str | None = None, search: str = "",
-                   on: date | None = None) -> Select[PersonnelExchange]:
+                   on: date | None = None,
+                   waiting_on: str | None = None) -> Select[PersonnelExchange]:
     """Exchanges filtered as the list page and the API do, ordered by start date then
     recording order.
 
@@ -604,7 +619,9 @@ def exchange_query(*, active_on: date | None = None, organization: str | None = 
       included: the register shows who is planned to be away, approved or not);
     * ``organization``: the home or the host organization;
     * ``status``: one of :data:`EXCHANGE_DISPLAY_STATUSES`, as read on ``on`` (default today);
-    * ``ending_within``: approved exchanges whose end date is from ``on`` to ``on`` + days.
+    * ``ending_within``: approved exchanges whose end date is from ``on`` to ``on`` + days;
+    * ``waiting_on``: proposed exchanges still awaiting the approval of that organization (a
+      code), their home or host (:func:`awaiting_approval_clause`).
     """
     on = on or current_day()
     query = select(PersonnelExchange)
@@ -633,6 +650,8 @@ def exchange_query(*, active_on: date | None = None, organization: str | None = 
         query = query.where(PersonnelExchange.status == "approved",
                             PersonnelExchange.end_date >= on,
                             PersonnelExchange.end_date <= on + timedelta(days=ending_within))
+    if waiting_on:
+        query = query.where(awaiting_approval_clause(waiting_on))
     if arrangement:
         query = query.join(SpecialArrangement).where(SpecialArrangement.reference == arrangement)
     if search:
@@ -686,7 +705,8 @@ def status_counts(on: date | None = None) -> dict[str, int]:
 
 __all__ = [
     "ARTICLE", "CostData", "DomainError", "ExchangeData",
-    "add_cost", "approve", "awaiting_approval", "cancel", "create_exchange",
+    "add_cost", "approve", "awaiting_approval", "awaiting_approval_clause", "cancel",
+    "create_exchange",
     "ending_within", "exchange_query", "extend", "get_exchange", "latest_end_date",
     "missing_approvals", "remove_cost", "update_exchange",
 ]

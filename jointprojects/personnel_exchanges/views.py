@@ -101,7 +101,9 @@ def _parse_date(text: str) -> date | None:
 @requires(READ)
 def index():  # type: ignore[no-untyped-def]
     args = {k: request.args.get(k, "").strip()
-            for k in ("q", "on", "organization", "status", "ending", "arrangement")}
+            for k in ("q", "on", "organization", "status", "ending", "arrangement", "waiting")}
+    # "Waiting on my organization": its approval is awaited.
+    args["waiting"] = "mine" if args["waiting"] else ""
     # ``active_on`` is the API's name of the same filter: a link written for the API works here.
     args["on"] = args["on"] or request.args.get("active_on", "").strip()
     problems: dict[str, str] = {}
@@ -115,12 +117,13 @@ def index():  # type: ignore[no-untyped-def]
         active_on=on, organization=args["organization"] or None, status=status,
         ending_within=services.ENDING_SOON_DAYS if args["ending"] else None,
         arrangement=args["arrangement"] or None, search=args["q"], on=today,
+        waiting_on=current_user.organization.code if args["waiting"] else None,
     ).where(policy.visible_exchanges_clause(current_user)))
     return render_template(
         "personnel_exchanges/index.html", page=page, args=args, problems=problems,
         statuses=EXCHANGE_DISPLAY_STATUSES, organizations=_party_choices(), today=today,
         ending_soon=services.is_ending_soon, missing_approvals=services.missing_approvals,
-        ending_days=services.ENDING_SOON_DAYS,
+        ending_days=services.ENDING_SOON_DAYS, my_organization=current_user.organization.code,
     )
 
 

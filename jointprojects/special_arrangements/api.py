@@ -14,7 +14,7 @@ from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.money import percent_to_json, to_json
 from jointprojects.special_arrangements import amendments, queries, schemas, services
-from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
+from jointprojects.special_arrangements.models import ShareVersion, Signature, SpecialArrangement
 
 
 def _iso(value: Any) -> str | None:
@@ -42,6 +42,19 @@ def version_json(version: ShareVersion, currency: str) -> dict[str, Any]:
         "consents": [
             {"organization": c.organization.code, "date": _iso(c.date)} for c in version.consents
         ],
+    }
+
+
+def signature_json(s: Signature) -> dict[str, Any]:
+    return {
+        "organization": s.organization.code,
+        "date": _iso(s.date),
+        "signatory_name": s.signatory,
+        "signatory_title": s.signatory_title,
+        "signed_by_recorder": s.signed_by_recorder,
+        "recorded_by": s.recorded_by.email if s.recorded_by else None,
+        "recorded_at": s.recorded_at.isoformat() + "Z" if s.recorded_at else None,
+        "recorded_by_admin": s.recorded_by_admin,
     }
 
 
@@ -74,13 +87,11 @@ def arrangement_json(sa: SpecialArrangement) -> dict[str, Any]:
             }
             for p in sa.parties
         ],
-        "signatures": [
-            {
-                "organization": s.organization.code,
-                "date": _iso(s.date),
-                "recorded_by_admin": s.recorded_by_admin,
-            }
-            for s in sa.signatures
+        "signatures": [signature_json(s) for s in sa.signatures],
+        "awaited": [
+            {"organization": a.organization, "for": a.what, "version": a.version,
+             "sentence": a.sentence}
+            for a in queries.awaited_parties(sa)
         ],
         "versions": [version_json(v, sa.currency) for v in sa.share_versions],
     }
@@ -136,13 +147,14 @@ def sign_arrangement(reference: str):  # type: ignore[no-untyped-def]
     sa = services.get_arrangement(reference)
     body = read(schemas.SignatureIn)
     v = body.value
-    signatory = v["signatory"] or ", ".join(
-        part for part in (v["signatory_name"], v["signatory_title"]) if part)
     body.raise_if_any()
-    signature = services.sign(sa, v["organization"], v["date"], api_user(), signatory)
+    # Optional for compatibility (API.md): without a name the recording user is the
+    # signatory, and the record says so (``signed_by_recorder``).
+    signature = services.sign(sa, v["organization"], v["date"], api_user(),
+                              v["signatory_name"] or v["signatory"] or "",
+                              v["signatory_title"] or "")
     return {
-        "organization": signature.organization.code,
-        "date": _iso(signature.date),
+        **signature_json(signature),
         "status": sa.status_on(date.today()),
         "entry_into_force": _iso(sa.entry_into_force),
     }, 201

@@ -67,4 +67,12 @@ class PartyDateForm(FlaskForm):
 
     organization = SelectField("For", choices=[], validate_choice=False)
     date = DateField("Date", validators=[DataRequired()])
-    signatory = StringField("Signatory (name and title)", validators=[Optional(), Length(max=200)])
+
+
+class SignatureForm(PartyDateForm):
+    """A party's signature: who signed the instrument for it (name and title, required: the
+    service says so beside each field together with a problem of the date) and when."""
+
+    date = DateField("Date", validators=[Optional()])
+    signatory_name = StringField("Signatory's name")
+    signatory_title = StringField("Signatory's title")

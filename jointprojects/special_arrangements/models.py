@@ -52,7 +52,7 @@ class SpecialArrangement(Model):
     start_date: Mapped[date]
     end_date: Mapped[date | None] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
-    #: The date of the last signature, or the start date if later.
+    #: The date of the last signature, or the start date if later: ``signed`` until then.
     entry_into_force: Mapped[date | None]
     termination_notice_date: Mapped[date | None]
     #: Six calendar months after the notice (Art. 10.3); no expense on or after it.
@@ -91,9 +91,14 @@ class SpecialArrangement(Model):
         return next((p for p in self.parties if p.organization.code == code), None)
 
     def status_on(self, day: date) -> str:
-        """The status as it stands on ``day``: notice and end date take effect by themselves."""
+        """The status as it stands on ``day`` (DOMAIN.md): ``signed`` once every party signed
+        while the entry into force is still ahead, never ``in_force`` before it; notice and
+        end date take effect by themselves. The stored ``in_force`` means "every party
+        signed" (:data:`~jointprojects.vocabulary.ARRANGEMENT_STATUSES`)."""
         if self.status != "in_force":
             return self.status
+        if self.entry_into_force is None or day < self.entry_into_force:
+            return "signed"
         if self.termination_effective_date and day >= self.termination_effective_date:
             return "terminated"
         if self.end_date and day > self.end_date:
@@ -215,7 +220,13 @@ class Ceiling(Model):
 
 
 class Signature(Model):
-    """A party's signature of the arrangement, recorded by one of its users or an admin."""
+    """A party's signature of the arrangement, recorded by one of its users or an admin.
+
+    ``signatory`` and ``signatory_title`` name the person who signed the instrument for the
+    party (DOMAIN.md), not the user who recorded it (``recorded_by``, ``recorded_at``); when
+    the API gave no signatory, the recording user is the signatory and ``signed_by_recorder``
+    says so.
+    """
 
     __tablename__ = "signature"
     __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"),)
@@ -226,7 +237,11 @@ class Signature(Model):
     )
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
     date: Mapped[date]
+    #: The signatory's name.
     signatory: Mapped[str] = mapped_column(String(200), default="")
+    signatory_title: Mapped[str] = mapped_column(String(200), default="")
+    #: True when no signatory was given (API): the recording user is stated as the signatory.
+    signed_by_recorder: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     #: True when an admin of another organization recorded it on the party's behalf.
     recorded_by_admin: Mapped[bool] = mapped_column(default=False)

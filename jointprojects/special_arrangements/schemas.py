@@ -22,9 +22,9 @@ from jointprojects.special_arrangements.services import (
     ModalityData,
     ShareData,
 )
-from jointprojects.vocabulary import ARRANGEMENT_STATUSES as STATUSES
+from jointprojects.vocabulary import ARRANGEMENT_DISPLAY_STATUSES as DISPLAY_STATUSES
+from jointprojects.vocabulary import AWAITED_ACTS, KINDS
 from jointprojects.vocabulary import EXPENSE_CATEGORIES as CATEGORIES
-from jointprojects.vocabulary import KINDS
 
 # --- requests ----------------------------------------------------------------------------------
 
@@ -76,10 +76,11 @@ class PartyDateIn(InputSchema):
 
 
 class SignatureIn(PartyDateIn):
-    signatory = Text(max_length=200,
-                     metadata={"description": "who signed (default: the user's name)"})
-    signatory_name = Text(max_length=120, metadata={"description": "instead of signatory"})
-    signatory_title = Text(max_length=78, metadata={"description": "with signatory_name"})
+    signatory_name = Text(max_length=200, metadata={
+        "description": "the person who signed the instrument for the party; when absent the "
+                       "recording user is stated as the signatory (signed_by_recorder)"})
+    signatory_title = Text(max_length=200, metadata={"description": "the signatory's title"})
+    signatory = Text(max_length=200, metadata={"description": "older name of signatory_name"})
 
 
 class AmendmentIn(InputSchema):
@@ -96,7 +97,8 @@ class TerminationIn(InputSchema):
 
 class ArrangementQuery(PageQuery):
     q = Query(metadata={"description": "words of the reference or title"})
-    status = Query(metadata={"enum": list(STATUSES)})
+    status = Query(metadata={"enum": list(DISPLAY_STATUSES),
+                             "description": "as it stands today"})
     kind = Query(metadata={"enum": list(KINDS)})
     project = Query(metadata={"description": "project code"})
     organization = Query(metadata={"description": "a party's code"})
@@ -141,7 +143,24 @@ class Modality(OutputSchema):
 class SignatureRow(OutputSchema):
     organization = fields.String(required=True)
     date = fields.Date(required=True, allow_none=True)
+    signatory_name = fields.String(required=True)
+    signatory_title = fields.String(required=True)
+    signed_by_recorder = fields.Boolean(required=True, metadata={
+        "description": "no signatory was given: the recording user is stated as such"})
+    recorded_by = fields.String(required=True, allow_none=True,
+                                metadata={"description": "e-mail of the recording user"})
+    recorded_at = fields.DateTime(required=True, allow_none=True)
     recorded_by_admin = fields.Boolean(required=True)
+
+
+class Awaited(OutputSchema):
+    organization = fields.String(required=True)
+    for_ = fields.String(required=True, data_key="for", metadata={
+        "enum": list(AWAITED_ACTS), "description": "what the party is awaited for"})
+    version = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the pending version (amendment) awaiting consent"})
+    sentence = fields.String(required=True, metadata={
+        "example": "Awaiting INTERPOL's signature"})
 
 
 class Termination(OutputSchema):
@@ -160,18 +179,20 @@ class Arrangement(OutputSchema):
     currency = fields.String(required=True)
     start_date = fields.Date(required=True, allow_none=True)
     end_date = fields.Date(required=True, allow_none=True)
-    status = fields.String(required=True, metadata={"description": "as it stands today"})
+    status = fields.String(required=True, metadata={
+        "enum": list(DISPLAY_STATUSES),
+        "description": "as it stands today: signed while the entry into force is ahead"})
     entry_into_force = fields.Date(required=True, allow_none=True)
     termination = fields.Nested(Termination, required=True, allow_none=True)
     modalities = fields.List(fields.Nested(Modality), required=True)
     signatures = fields.List(fields.Nested(SignatureRow), required=True)
+    awaited = fields.List(fields.Nested(Awaited), required=True, metadata={
+        "description": "which party is awaited for what (signature, consent)"})
     versions = fields.List(fields.Nested(Version), required=True)
 
 
-class Signed(OutputSchema):
-    organization = fields.String(required=True)
-    date = fields.Date(required=True, allow_none=True)
-    status = fields.String(required=True)
+class Signed(SignatureRow):
+    status = fields.String(required=True, metadata={"enum": list(DISPLAY_STATUSES)})
     entry_into_force = fields.Date(required=True, allow_none=True)
 
 

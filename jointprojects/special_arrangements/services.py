@@ -342,17 +342,20 @@ def _acting_party(
     date_field: str,
     user: Any,
     action: str,
+    errors: Collector | None = None,
 ) -> ArrangementParty:
-    """The party an act is done for, once the date is given and the user may act for it."""
-    errors = Collector()
+    """The party an act is done for, once the date is given and the user may act for it.
+    ``errors`` may already hold the caller's own problems: all are raised together."""
+    errors = errors if errors is not None else Collector()
+    what = "The notice date" if date_field == "notice_date" else "The date"
     if on is None:
-        errors.add(date_field, f"{date_field} is required.")
+        errors.add(date_field, f"{what} is required.")
     elif on > date.today():
-        errors.add(date_field, f"{date_field} cannot be in the future: record an act once done.")
+        errors.add(date_field, f"{what} cannot be in the future: record an act once done.")
     elif sa.end_date and on > sa.end_date:
         errors.add(
             date_field,
-            f"{date_field} is after the arrangement's end date ({sa.end_date.isoformat()}).",
+            f"{what} is after the arrangement's end date ({sa.end_date.isoformat()}).",
         )
     party = sa.party(organization_code) if organization_code else None
     if not organization_code:
@@ -366,18 +369,45 @@ def _acting_party(
 
 
 def sign(
-    sa: SpecialArrangement, organization_code: str, on: date | None, user: Any, signatory: str = ""
+    sa: SpecialArrangement,
+    organization_code: str,
+    on: date | None,
+    user: Any,
+    signatory: str = "",
+    title: str = "",
+    *,
+    signatory_required: bool = False,
 ) -> Signature:
-    """Record a party's signature; the last one brings the arrangement into force."""
-    party = _acting_party(sa, organization_code, on, "date", user, policy.ARRANGEMENT_SIGN)
+    """Record a party's signature; the last one brings the arrangement into force.
+
+    ``signatory`` and ``title`` name the person who signed the instrument (DOMAIN.md). The
+    page requires both (``signatory_required``); the API may leave them out, and the
+    recording user is then stated as the signatory (``signed_by_recorder``). Every problem
+    (date, party, name, title) is raised at once.
+    """
+    signatory, title = (signatory or "").strip(), (title or "").strip()
+    errors = Collector()
+    if signatory_required and not signatory:
+        errors.add("signatory_name", "Give the name of the person who signed for the party.")
+    if signatory_required and not title:
+        errors.add("signatory_title", "Give the signatory's title (for example "
+                                      "Under-Secretary-General).")
+    for name, text in (("signatory_name", signatory), ("signatory_title", title)):
+        if len(text) > 200:
+            errors.add(name, "At most 200 characters.")
+    party = _acting_party(sa, organization_code, on, "date", user, policy.ARRANGEMENT_SIGN,
+                          errors)
     if sa.status != "draft":
-        raise Conflict(f"{sa.reference} is already {phrase(sa.status)}.", "organization")
+        raise Conflict(f"{sa.reference} is already {phrase(sa.status_on(date.today()))}.",
+                       "organization")
     if any(s.organization.code == organization_code for s in sa.signatures):
         raise Conflict(f"{organization_code} has already signed {sa.reference}.", "organization")
     signature = Signature(
         organization=party.organization,
         date=on,
         signatory=signatory or user.display_name,
+        signatory_title=title,
+        signed_by_recorder=not signatory,
         recorded_by=user,
         recorded_by_admin=policy.acts_as_admin(user, organization_code),
     )
@@ -386,6 +416,8 @@ def sign(
     if {s.organization.code for s in sa.signatures} == set(sa.party_codes):
         last = max(s.date for s in sa.signatures)
         sa.entry_into_force = max(last, sa.start_date)
+        # Stored "in_force" is "every party signed": status_on reads "signed" until the
+        # entry into force.
         sa.status = "in_force"
     audit.record("sign", signature, parent=sa, user=user)
     if sa.status == "in_force":

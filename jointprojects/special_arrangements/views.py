@@ -27,11 +27,17 @@ from jointprojects.special_arrangements.forms import (
     AmendmentForm,
     ArrangementForm,
     PartyDateForm,
+    SignatureForm,
 )
 from jointprojects.special_arrangements.models import SpecialArrangement
-from jointprojects.special_arrangements.queries import DUE_FILTERS, arrangement_query
+from jointprojects.special_arrangements.queries import (
+    DUE_FILTERS,
+    arrangement_query,
+    awaited_by_arrangement,
+    awaited_parties,
+)
 from jointprojects.transaction import flashed_errors, form_errors
-from jointprojects.vocabulary import ARRANGEMENT_STATUSES, KINDS
+from jointprojects.vocabulary import ARRANGEMENT_DISPLAY_STATUSES, KINDS
 from jointprojects.web import paginate
 
 bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
@@ -108,8 +114,11 @@ def index():  # type: ignore[no-untyped-def]
     args = {
         k: request.args.get(k, "").strip()
         for k in ("q", "status", "kind", "organization", "project", "area", "currency", "due",
-                  "awaiting")
+                  "awaiting", "waiting")
     }
+    # "Waiting on my organization": its signature or consent is awaited.
+    args["waiting"] = "mine" if args["waiting"] else ""
+    mine = current_user.organization.code if args["waiting"] else ""
     if args["due"] not in DUE_FILTERS:
         args["due"] = ""
     # Statuses as they stand today, as the badges show them (notice and end dates apply).
@@ -125,16 +134,20 @@ def index():  # type: ignore[no-untyped-def]
             due=args["due"],
             awaiting=args["awaiting"],
             on=date.today(),
+            waiting_on=mine,
         ).where(policy.visible_arrangements_clause(current_user))
     )
+    awaited = awaited_by_arrangement([a.id for a in page.items])
     return render_template(
         "special_arrangements/index.html",
         page=page,
         args=args,
-        statuses=ARRANGEMENT_STATUSES,
+        statuses=ARRANGEMENT_DISPLAY_STATUSES,
         kinds=KINDS,
         organizations=list_organizations(),
         due_filters=DUE_FILTERS,
+        awaited=awaited,
+        my_organization=current_user.organization.code,
     )
 
 
@@ -166,12 +179,24 @@ def create():  # type: ignore[no-untyped-def]
 @login_required
 @requires(READ)
 def detail(reference: str):  # type: ignore[no-untyped-def]
-    sa = services.get_arrangement(reference)
-    sign_form = PartyDateForm(prefix="sign", date=date.today())
-    unsigned = [c for c in sa.party_codes if c not in {s.organization.code for s in sa.signatures}]
-    sign_form.organization.choices = [
-        (c, c) for c in unsigned if policy.can(current_user, policy.ARRANGEMENT_SIGN, c)
+    return _detail_page(services.get_arrangement(reference))
+
+
+def _sign_choices(sa: SpecialArrangement) -> list[tuple[str, str]]:
+    """The parties still to sign that this user may sign for."""
+    signed = {s.organization.code for s in sa.signatures}
+    return [
+        (c, c) for c in sa.party_codes
+        if c not in signed and policy.can(current_user, policy.ARRANGEMENT_SIGN, c)
     ]
+
+
+def _detail_page(sa: SpecialArrangement, sign_form: SignatureForm | None = None):  # type: ignore[no-untyped-def]
+    """The arrangement page; ``sign_form`` when a signature was refused (its errors beside
+    its fields, what was typed kept)."""
+    if sign_form is None:
+        sign_form = SignatureForm(prefix="sign", date=date.today(), formdata=None)
+        sign_form.organization.choices = _sign_choices(sa)
     notice_form = PartyDateForm(prefix="notice", date=date.today())
     notice_form.organization.choices = [
         (c, c) for c in sa.party_codes if policy.can(current_user, policy.TERMINATION_NOTICE, c)
@@ -184,6 +209,7 @@ def detail(reference: str):  # type: ignore[no-untyped-def]
         share_table=services.share_table,
         history=history(sa),
         extras=detail_extras(sa),
+        awaited=awaited_parties(sa),
     )
 
 
@@ -288,14 +314,25 @@ def _party_action(reference: str, prefix: str, action, done: str):  # type: igno
 @login_required
 @requires(policy.ARRANGEMENT_SIGN)
 def sign(reference: str):  # type: ignore[no-untyped-def]
-    return _party_action(
-        reference,
-        "sign",
-        lambda sa, f: services.sign(
-            sa, f.organization.data, f.date.data, current_user, f.signatory.data or ""
-        ),
-        "Signature recorded for {org}.",
-    )
+    """Record a signature; a refusal re-renders the page with every problem beside its field
+    and what was typed kept (422)."""
+    sa = services.get_arrangement(reference)
+    form = SignatureForm(prefix="sign")
+    form.organization.choices = _sign_choices(sa) or [(c, c) for c in sa.party_codes]
+    form.validate_on_submit()
+    with form_errors(form) as outcome:
+        # A date that could not be read is missing for the service, which then names the
+        # signatory's name and title too: one answer with every problem.
+        services.sign(
+            sa, form.organization.data, None if form.date.errors else form.date.data,
+            current_user, form.signatory_name.data or "", form.signatory_title.data or "",
+            signatory_required=True,
+        )
+        flash(f"Signature recorded for {form.organization.data}.", "success")
+        return redirect(url_for(".detail", reference=reference))
+    if form.date.errors:
+        form.date.errors = form.date.errors[:1]
+    return _detail_page(sa, sign_form=form), outcome.error.status if outcome.error else 422
 
 
 @bp.route("/<reference>/notice", methods=["POST"])

@@ -73,6 +73,7 @@
   const a = data.arrangements;
   const states = [
     ["In force", a.in_force, PALETTE[2]],
+    ["Signed, not yet in force", a.signed, PALETTE[3]],
     ["Partly signed", a.awaiting_signature.partly_signed, PALETTE[4]],
     ["Not signed", a.awaiting_signature.unsigned, PALETTE[0]],
     ["Under notice", a.under_notice.count, PALETTE[1]],

@@ -153,7 +153,10 @@ def test_signatory_name_and_title_are_kept_with_the_signature(admin, db, make_ar
         "organization": "UN", "date": "2025-01-03", "signatory_name": "A. Guterres",
         "signatory_title": "Secretary-General"})
     assert response.status_code == 201, response.get_json()
-    assert db.session.query(Signature.signatory).scalar() == "A. Guterres, Secretary-General"
+    row = db.session.query(Signature.signatory, Signature.signatory_title,
+                           Signature.signed_by_recorder).one()
+    assert tuple(row) == ("A. Guterres", "Secretary-General", False)
+    assert response.get_json()["signatory_name"] == "A. Guterres"
     too_long = admin.post(f"/api/v1/arrangements/{sa.reference}/signatures", {
         "organization": "INTERPOL", "date": "2025-01-03", "signatory": "s" * 201})
     assert "signatory" in errors_of(too_long)

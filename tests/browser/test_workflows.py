@@ -64,11 +64,23 @@ def test_a_programme_manager_creates_a_project_and_an_arrangement_and_the_partie
     # Each party signs for itself: UN now, INTERPOL's programme manager next.
     assert page.get_by_label("For").locator("option").all_inner_texts() == ["UN"]
     page.get_by_label("Date").fill(date.today().isoformat())
+    # The signatory is named (not the user who records the signature).
+    page.get_by_role("button", name="Record signature").click()
+    assert "Give the name of the person who signed" in page.locator("main").inner_text()
+    # The refusal answers 422 on purpose (Chromium logs it): nothing else may have failed.
+    page.watch.problems = [p for p in page.watch.problems
+                           if not ("/sign" in p and "422" in p)]
+    page.watch.assert_clean("a signature without its signatory")
+    page.get_by_label("Signatory's name").fill("Ana Ruiz")
+    page.get_by_label("Signatory's title").fill("Director")
     page.get_by_role("button", name="Record signature").click()
     assert "Signature recorded for UN." in flash(page)
+    assert "Signed for UN by Ana Ruiz, Director" in page.locator("main").inner_text()
     log_out(page)
     log_in(page, "programme_manager_interpol")
     page.goto("/arrangements/SA-BT-001")
+    page.get_by_label("Signatory's name").fill("Jan Berg")
+    page.get_by_label("Signatory's title").fill("Executive Director")
     page.get_by_role("button", name="Record signature").click()
     assert "Signature recorded for INTERPOL." in flash(page)
     assert page.locator("main h1 + p .badge").inner_text() == "In force"

@@ -12,7 +12,10 @@ def test_the_json_twin_gives_the_figures_with_money_as_strings(api, portfolio):
     assert data["projects"]["total"] == 3
     assert data["arrangements"]["in_force"] == 6
     assert data["arrangements"]["awaiting_signature"] == {
-        "total": 2, "partly_signed": 1, "unsigned": 1}
+        "total": 2, "partly_signed": 1, "unsigned": 1, "partly_signed_items": [
+            {"reference": "A6", "title": "Training modules",
+             "awaited": "Awaiting INTERPOL's signature"}]}
+    assert data["arrangements"]["signed"] == 0
     assert [m["currency"] for m in data["money"]] == ["EUR", "USD"]
     usd = data["money"][1]
     assert usd["spend"] == "120.00" and usd["budget"] == "2499.00"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from jointprojects.special_arrangements import queries
-from jointprojects.vocabulary import ARRANGEMENT_STATUSES as STATUSES
+from jointprojects.vocabulary import ARRANGEMENT_DISPLAY_STATUSES as STATUSES
 
 
 @pytest.mark.parametrize("days", [-400, 0, 1, 200, 2000])

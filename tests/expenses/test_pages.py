@@ -62,7 +62,7 @@ def test_recording_an_expense_shows_its_reporting_amount_and_parts(make_arrangem
 def test_a_bad_expense_is_shown_with_its_field_errors_and_not_stored(make_arrangement, web):
     sa = make_arrangement()
     r = web.post_form(f"/expenses/arrangements/{sa.reference}/new",
-                      {**FORM, "currency": "EUR", "date": "2025-04-09", "amount": "12.345"})
+                      {**FORM, "currency": "EUR", "date": "2025-04-09", "amount": "12.3456"})
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "No exchange rate for EUR in 2025-04" in html

@@ -179,7 +179,7 @@ def test_costs_are_added_and_removed_from_the_detail_page(manager, make_exchange
     exchange = make_exchange()
     url = f"{BASE}/{exchange.id}"
     bad = manager.post_form(f"{url}/costs", {"cost-category": "travel", "cost-borne_by": "UN",
-                                             "cost-amount": "12.345", "cost-currency": "USD"},
+                                             "cost-amount": "12.3456", "cost-currency": "USD"},
                             page=url)
     assert bad.status_code == 422
     assert "more than 2 decimal places" in feedback_after(bad.get_data(as_text=True),

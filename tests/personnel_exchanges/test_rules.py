@@ -350,7 +350,7 @@ def test_cost_items_are_validated_row_by_row(app, admin):
         CostData("salary", "UN", "60000.00", "USD"),
         CostData("bonus", "UN", "10", "USD"),
         CostData("travel", "WHO", "-5", "USD"),
-        CostData("travel", "INTERPOL", "10.001", "EUR"),
+        CostData("travel", "INTERPOL", "10.0001", "EUR"),
         CostData("insurance", "UN", "10", "XXX"),
         CostData("relocation", "UN", "0", "JPY", date(2025, 2, 1), date(2025, 1, 1)),
     ]

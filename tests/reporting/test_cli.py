@@ -69,7 +69,7 @@ def test_import_expenses_with_a_typo_stores_nothing_and_names_the_row(
     sa = make_arrangement()
     rows = [*GOOD_ROWS,
             [date(2025, 2, 13), "travle", "Taxi", 10, "USD", None, "UN", ""],
-            [date(2025, 2, 14), "travel", "Taxi", "12.345", "USD", None, "UN", ""]]
+            [date(2025, 2, 14), "travel", "Taxi", "12.3456", "USD", None, "UN", ""]]
     path = tmp_path / "february.csv"
     path.write_bytes(csv_bytes(rows))
     result = runner.invoke(args=["import-expenses", sa.reference, str(path)])

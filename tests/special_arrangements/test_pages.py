@@ -51,7 +51,8 @@ def test_create_an_arrangement_with_a_travel_override_and_sign_it_for_both_parti
     assert '<option value="UN">UN</option>' in page and '<option value="INTERPOL">' not in page
     response = web.post_form(
         "/arrangements/SA-WEB/sign",
-        {"sign-organization": "UN", "sign-date": "2025-01-20"},
+        {"sign-organization": "UN", "sign-date": "2025-01-20",
+         "sign-signatory_name": "Ana Ruiz", "sign-signatory_title": "Director"},
         page="/arrangements/SA-WEB",
     )
     assert response.status_code == 302
@@ -59,7 +60,8 @@ def test_create_an_arrangement_with_a_travel_override_and_sign_it_for_both_parti
     interpol = login(make_user("programme_manager", "INTERPOL"))
     response = interpol.post_form(
         "/arrangements/SA-WEB/sign",
-        {"sign-organization": "INTERPOL", "sign-date": "2025-02-10"},
+        {"sign-organization": "INTERPOL", "sign-date": "2025-02-10",
+         "sign-signatory_name": "Jan Berg", "sign-signatory_title": "Executive Director"},
         page="/arrangements/SA-WEB",
     )
     assert response.status_code == 302
@@ -76,10 +78,12 @@ def test_a_user_cannot_sign_for_another_organization_by_forging_the_form(
     web = login(make_user("programme_manager", "UN"))
     response = web.post_form(
         f"/arrangements/{sa.reference}/sign",
-        {"sign-organization": "INTERPOL", "sign-date": "2025-01-20"},
+        {"sign-organization": "INTERPOL", "sign-date": "2025-01-20",
+         "sign-signatory_name": "Jan Berg", "sign-signatory_title": "Executive Director"},
         page=f"/arrangements/{sa.reference}",
         follow_redirects=True,
     )
+    assert response.status_code == 403
     assert "Only a user of INTERPOL" in response.get_data(as_text=True)
     db.session.expire_all()
     assert sa.signatures == []

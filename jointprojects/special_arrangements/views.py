@@ -47,7 +47,9 @@ def _set_choices(form, parties: list[str] | None = None) -> None:  # type: ignor
     if hasattr(form, "project"):
         form.project.choices = [("", "Choose a project…")] + [
             (p.code, f"{p.code} – {p.title}")
-            for p in db.session.scalars(db.select(Project).order_by(Project.code))
+            for p in db.session.scalars(
+                db.select(Project).where(policy.visible_projects_clause(current_user))
+                .order_by(Project.code))
         ]
     for entry in getattr(form, "modalities", []):
         entry.form.organization.choices = org_choices

@@ -134,11 +134,23 @@ class ArrangementParty(Model):
     organization: Mapped[Organization] = relationship()
 
 
+def amendment_of_version(number: int) -> int | None:
+    """Amendment *n* is version *n* + 1; version 1 (the original shares) is no amendment."""
+    return number - 1 if number > 1 else None
+
+
+def version_of_amendment(number: int) -> int:
+    """The version number of amendment ``number``."""
+    return number + 1
+
+
 class ShareVersion(Model):
     """A numbered set of expense shares and ceilings with the date it takes effect.
 
     Version 1 comes with the arrangement. Later versions are amendments: ``pending`` until
-    every party has consented, then ``in_force``; ``withdrawn`` when abandoned.
+    every party has consented, then ``in_force``; ``withdrawn`` when abandoned. Amendments
+    are numbered from 1 (:attr:`amendment_number`): amendment *n* is version *n* + 1 (versions
+    are numbered one after the other per arrangement, the original being version 1).
     """
 
     __tablename__ = "share_version"
@@ -161,6 +173,12 @@ class ShareVersion(Model):
     in_force_since: Mapped[date | None]
 
     arrangement: Mapped[SpecialArrangement] = relationship(back_populates="share_versions")
+
+    @property
+    def amendment_number(self) -> int | None:
+        """This version's number as an amendment (1 for the first), None for the original."""
+        return amendment_of_version(self.number)
+
     shares: Mapped[list[Share]] = relationship(
         back_populates="share_version", cascade="all, delete-orphan", order_by="Share.id"
     )

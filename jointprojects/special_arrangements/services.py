@@ -475,6 +475,7 @@ def arrangement_snapshot(sa: SpecialArrangement) -> dict[str, Any]:
 def version_snapshot(version: ShareVersion) -> dict[str, Any]:
     return {
         "number": version.number,
+        "amendment": version.amendment_number,
         "effective_date": version.effective_date.isoformat() if version.effective_date else None,
         "status": version.status,
         "shares": [

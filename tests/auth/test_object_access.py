@@ -82,7 +82,7 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
                                  ShareData("INTERPOL", "70")], [], "More for INTERPOL", admin)
     db.session.commit()
     w = World(sa, project, expense, budget, exchange, exchange.cost_items[0], admin,
-              version.number)
+              version.amendment_number)
     for role in ROLES:
         w.users[f"party {role}"] = make_user(role, "UN")
         w.users[f"third {role}"] = make_user(role, "WCO")

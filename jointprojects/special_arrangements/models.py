@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Percent
 
@@ -40,6 +40,7 @@ class SpecialArrangement(Model):
         CheckConstraint(check_in("kind", ARRANGEMENT_KINDS), name="kind"),
         CheckConstraint(check_in("status", ARRANGEMENT_STATUSES), name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,6 +158,7 @@ class ShareVersion(Model):
     __table_args__ = (
         UniqueConstraint("arrangement_id", "number"),
         CheckConstraint(check_in("status", AMENDMENT_STATUSES), name="status"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -236,7 +238,7 @@ class Signature(Model):
     """A party's signature of the arrangement, recorded by one of its users or an admin."""
 
     __tablename__ = "signature"
-    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"),)
+    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     arrangement_id: Mapped[int] = mapped_column(
@@ -259,7 +261,7 @@ class Consent(Model):
     """A party's written consent to an amendment (Art. 10.2 by analogy)."""
 
     __tablename__ = "consent"
-    __table_args__ = (UniqueConstraint("share_version_id", "organization_id"),)
+    __table_args__ = (UniqueConstraint("share_version_id", "organization_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     share_version_id: Mapped[int] = mapped_column(

@@ -35,6 +35,12 @@ class Config:
     LOGIN_THROTTLE_STORAGE = os.environ.get("JOINTPROJECTS_REDIS_URL", "") or "memory://"
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
     LOGIN_ADDRESS_LIMIT = "50 per 15 minutes"
+    #: How many reverse proxies stand in front of the application (0: none, the default).
+    #: With N > 0 the last N X-Forwarded-For/-Proto/-Host values are trusted (werkzeug's
+    #: ProxyFix): the client's address then counts for the per-address login limit and the
+    #: audit trail. Leave 0 unless a proxy you run sets those headers: otherwise any client
+    #: could pick the address it is counted and audited under.
+    TRUSTED_PROXIES = os.environ.get("JOINTPROJECTS_TRUSTED_PROXIES", "0")
 
 
 class DevelopmentConfig(Config):

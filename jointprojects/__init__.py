@@ -36,6 +36,7 @@ def create_app(config_class: type | None = None, **overrides: object) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     configure_defaults(app)
+    register_proxies(app)
 
     register_extensions(app)
     register_blueprints(app)
@@ -63,6 +64,32 @@ def configure_defaults(app: Flask) -> None:
     if uri.startswith("postgresql://"):
         # psycopg 3 is the driver we ship.
         app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.split("://", 1)[1]
+
+
+def trusted_proxies(value: object) -> int:
+    """``JOINTPROJECTS_TRUSTED_PROXIES`` as a number of proxies; a clear error otherwise."""
+    try:
+        count = int(str(value).strip() or "0")
+    except ValueError:
+        count = -1
+    if not 0 <= count <= 10:
+        raise RuntimeError(
+            "JOINTPROJECTS_TRUSTED_PROXIES must be the number of reverse proxies in front of "
+            f"the application (0 to 10), not {value!r}")
+    return count
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind N trusted reverse proxies, take the client's address, scheme and host from the
+    last N X-Forwarded-* values (werkzeug's ProxyFix); with none (the default) those headers
+    are ignored: the address is the socket's."""
+    count = trusted_proxies(app.config.get("TRUSTED_PROXIES", 0))
+    app.config["TRUSTED_PROXIES"] = count
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_extensions(app: Flask) -> None:

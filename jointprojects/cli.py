@@ -14,6 +14,7 @@ from waitress import serve as waitress_serve
 
 from jointprojects import create_app
 from jointprojects.auth import services as auth_services
+from jointprojects.auth import sessions as auth_sessions
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
@@ -88,6 +89,20 @@ def create_token(email: str) -> None:
     click.echo(token)
 
 
+@click.group("sessions")
+def sessions() -> None:
+    """Web sessions."""
+
+
+@sessions.command("prune")
+@with_appcontext
+def prune_sessions() -> None:
+    """Delete the sessions that no longer hold (ended, idle or past their lifetime); safe to
+    run periodically (e.g. from cron) and from several hosts at once."""
+    expired, deleted = run_service(auth_sessions.prune)
+    click.echo(f"Pruned {deleted} session(s), {expired} of them expired without a logout.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
@@ -111,7 +126,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, create_token, demo, *reporting_commands):
+    for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands):
         app.cli.add_command(command)
 
 

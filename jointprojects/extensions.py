@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and bound in :func:`jointprojects.create_app`."""
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+#: ``__table_args__`` of every table whose rows are audited or named by id in a URL: on SQLite
+#: ``INTEGER PRIMARY KEY AUTOINCREMENT``, so the id of a deleted row is never handed out again
+#: (migration 3f6a9c1d2b74; PostgreSQL's sequences never reuse one anyway).
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

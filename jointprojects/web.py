@@ -312,6 +312,10 @@ def register_template_helpers(app: Flask) -> None:
             "consent": "Consent",
             "signature": "Signature",
         }.get(entry.entity, entry.entity.replace("_", " ").capitalize())
+        if entry.entity == "share_version":  # amendment n is version n + 1
+            number = (entry.after or entry.before or {}).get("number")
+            if isinstance(number, int) and number > 1:
+                noun = f"Amendment {number - 1}"
         return f"{noun} {verbs.get(entry.action, entry.action)}"
 
     # Globals (not a context processor) so that imported macros see them too.

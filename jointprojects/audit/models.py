@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 
 if TYPE_CHECKING:
     from jointprojects.auth.models import User
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 class AuditEntry(Model):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 
 if TYPE_CHECKING:
     from jointprojects.organizations.models import Organization
@@ -39,6 +39,7 @@ class User(UserMixin, Model):
         CheckConstraint(
             "role IN ('admin', 'programme_manager', 'finance', 'leadership')", name="role"
         ),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +78,7 @@ class ApiToken(Model):
     """An API token; only its SHA-256 digest is stored."""
 
     __tablename__ = "api_token"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

@@ -7,7 +7,13 @@ browser out, and so does a session past ``SESSION_IDLE_MINUTES`` (default 30) si
 last seen or ``SESSION_MAX_HOURS`` (default 12) since login (audited as ``session_end``).
 ``last_seen_at`` is written at most once a minute. The user lists their open sessions and ends
 any of them (:func:`open_sessions`, :func:`end`); a password change ends the others
-(:func:`end_others`).
+(:func:`end_others`). An expired session is never listed, and :func:`prune` deletes the rows
+that can no longer hold (ended, idle or past their lifetime): ``jointprojects sessions prune``
+runs it (periodic-safe: any number of processes may run it at once) and every login does too.
+
+Rows are written with single UPDATE/DELETE statements, never with a flushed ORM change: a row
+that another process pruned in between is then simply no longer there (no stale-data error),
+and a session that two processes end at once is audited once (the statement's row count).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, flash, g, session
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, UserSession, hash_token
@@ -66,9 +72,29 @@ def current_id() -> str | None:
     return hash_token(token) if isinstance(token, str) and token else None
 
 
-def _close(row: UserSession, reason: str) -> None:
-    row.ended_at = _now()
-    row.end_reason = reason
+def _close(row: UserSession, reason: str) -> bool:
+    """End ``row`` unless it has ended already (or was pruned); True when this call ended it."""
+    result = db.session.execute(
+        update(UserSession)
+        .where(UserSession.id == row.id, UserSession.ended_at.is_(None))
+        .values(ended_at=_now(), end_reason=reason)
+        .execution_options(synchronize_session="evaluate"))
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _limits() -> tuple[timedelta, timedelta]:
+    """(idle timeout, absolute lifetime) from the configuration."""
+    config = current_app.config
+    return (timedelta(minutes=float(config["SESSION_IDLE_MINUTES"])),
+            timedelta(hours=float(config["SESSION_MAX_HOURS"])))
+
+
+def _live_clause(stamp: datetime) -> ColumnElement[bool]:
+    """SQL: a row that still holds at ``stamp`` (the same limits as :func:`expired_reason`)."""
+    idle, lifetime = _limits()
+    return and_(UserSession.ended_at.is_(None),
+                UserSession.created_at >= stamp - lifetime,
+                UserSession.last_seen_at >= stamp - idle)
 
 
 def end_current(reason: str = "logout") -> None:
@@ -80,24 +106,24 @@ def end_current(reason: str = "logout") -> None:
 
 
 def open_sessions(user: User) -> list[UserSession]:
-    """``user``'s sessions not ended, the most recently seen first (expired ones included
-    until their browser comes back: they are ended then)."""
+    """``user``'s sessions that still hold (not ended, not idle, not past their lifetime),
+    the most recently seen first."""
     return list(db.session.scalars(
         select(UserSession)
-        .filter_by(user_id=user.id, ended_at=None)
+        .where(UserSession.user_id == user.id, _live_clause(_now()))
         .order_by(UserSession.last_seen_at.desc(), UserSession.created_at.desc())
     ))
 
 
 def end(user: User, session_id: str) -> bool:
     """End ``user``'s open session ``session_id`` (audited); False when it is not theirs or
-    not open (the page answers 404)."""
+    no longer holds (the page answers 404)."""
     row = db.session.get(UserSession, session_id)
-    if row is None or row.user_id != user.id or row.ended_at is not None:
+    if row is None or row.user_id != user.id or expired_reason(row) is not None:
         return False
-    _close(row, "ended_by_user")
-    audit.security_event("session_end", user, reason="ended_by_user",
-                         current=session_id == current_id())
+    if _close(row, "ended_by_user"):
+        audit.security_event("session_end", user, reason="ended_by_user",
+                             current=session_id == current_id())
     return True
 
 
@@ -106,8 +132,7 @@ def end_others(user: User, reason: str = "password_change") -> int:
     keep = current_id()
     count = 0
     for row in open_sessions(user):
-        if row.id != keep:
-            _close(row, reason)
+        if row.id != keep and _close(row, reason):
             count += 1
     return count
 
@@ -118,12 +143,40 @@ def expired_reason(row: UserSession | None) -> str | None:
     if row is None or row.ended_at is not None:
         return "ended"
     stamp = _now()
-    if stamp - row.created_at > timedelta(hours=float(current_app.config["SESSION_MAX_HOURS"])):
+    idle, lifetime = _limits()
+    if stamp - row.created_at > lifetime:
         return "absolute"
-    if stamp - row.last_seen_at > timedelta(
-            minutes=float(current_app.config["SESSION_IDLE_MINUTES"])):
+    if stamp - row.last_seen_at > idle:
         return "idle"
     return None
+
+
+def prune() -> tuple[int, int]:
+    """Delete every row that no longer holds: ended, idle or past its lifetime. A session
+    that expired without being ended (its browser never came back) is audited as
+    ``session_end`` with its reason, as if its browser had come back; rows already ended were
+    audited when they ended. Returns (expired sessions ended, rows deleted).
+
+    Periodic-safe: one DELETE ... RETURNING, so two processes pruning at once delete (and
+    audit) each row once; a browser using the row meanwhile finds it gone and logs in again."""
+    stamp = _now()
+    idle, lifetime = _limits()
+    absolute = UserSession.created_at < stamp - lifetime
+    gone = db.session.execute(
+        delete(UserSession)
+        .where(or_(UserSession.ended_at.is_not(None), absolute,
+                   UserSession.last_seen_at < stamp - idle))
+        .returning(UserSession.user_id, UserSession.ended_at, UserSession.created_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    expired = [(user_id, "absolute" if stamp - created > lifetime else "idle")
+               for user_id, ended_at, created in gone if ended_at is None]
+    users = {u.id: u for u in db.session.scalars(
+        select(User).where(User.id.in_({user_id for user_id, _ in expired})))} if expired else {}
+    for user_id, reason in expired:
+        if user_id in users:
+            audit.security_event("session_end", users[user_id], reason=reason, pruned=True)
+    return len(expired), len(gone)
 
 
 def check_session() -> None:
@@ -138,10 +191,12 @@ def check_session() -> None:
     if not reason and row is not None:
         stamp = _now()
         if stamp - row.last_seen_at >= SEEN_EVERY:
-            row.last_seen_at = stamp
+            db.session.execute(
+                update(UserSession).where(UserSession.id == row.id)
+                .values(last_seen_at=stamp)
+                .execution_options(synchronize_session="evaluate"))
         return
-    if row is not None and row.ended_at is None:
-        _close(row, reason)
+    if row is not None and row.ended_at is None and _close(row, reason):
         audit.security_event("session_end", current_user._get_current_object(), reason=reason)
     logout_user()
     forget()

@@ -65,6 +65,7 @@ def login():  # type: ignore[no-untyped-def]
             keep_changes()  # an error status rolls back, but the audit row stays
             form.password.errors.append("E-mail or password is not right.")
             return render_template("auth/login.html", form=form), 400
+        sessions.prune()  # opportunistic housekeeping: the rows that no longer hold
         sessions.start(user)  # a new session: the old one's CSRF token is gone
         login_user(user)
         audit.security_event("login", user)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
 
@@ -20,6 +20,7 @@ class Budget(Model):
     __table_args__ = (
         UniqueConstraint("arrangement_id", "category", "year", "organization_id"),
         CheckConstraint("amount >= 0", name="amount_positive"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

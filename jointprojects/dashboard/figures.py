@@ -62,7 +62,7 @@ class ArrangementItem:
 class AmendmentItem:
     reference: str
     title: str
-    number: int
+    number: int  # the amendment's number (1 for the first), not its version's
     effective_date: date
     awaiting: list[str] = field(default_factory=list)
 
@@ -325,7 +325,8 @@ def _amendment_figures(filters: Filters) -> AmendmentFigures:
         .where(sv.id.in_(first), missing)
         .order_by(sv.effective_date, sa.reference, Organization.code)
     ):
-        item = items.setdefault(version_id, AmendmentItem(ref, title, number, effective))
+        # amendment n is version n + 1 (ShareVersion.amendment_number); pending: never 1
+        item = items.setdefault(version_id, AmendmentItem(ref, title, number - 1, effective))
         item.awaiting.append(code)
     figures.items = list(items.values())
     return figures

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.types import Rate
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ class ExchangeRate(Model):
     __table_args__ = (
         UniqueConstraint("currency", "month"),
         CheckConstraint("rate > 0", name="rate_positive"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

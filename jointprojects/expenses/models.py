@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Rate
 
@@ -29,6 +29,7 @@ class Expense(Model):
     __table_args__ = (
         Index("ix_expense_arrangement_date_id", "arrangement_id", "date", "id"),
         CheckConstraint("exchange_rate > 0", name="rate_positive"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

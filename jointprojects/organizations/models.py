@@ -7,13 +7,13 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.vocabulary import AGREEMENT_STATUSES, check_in
 
 
 class Organization(Model):
     __tablename__ = "organization"
-    __table_args__ = (CheckConstraint("length(currency) = 3", name="currency_iso"),)
+    __table_args__ = (CheckConstraint("length(currency) = 3", name="currency_iso"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -36,6 +36,7 @@ class Agreement(Model):
     __tablename__ = "agreement"
     __table_args__ = (
         CheckConstraint(check_in("status", AGREEMENT_STATUSES), name="status"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +77,7 @@ class AgreementAmendment(Model):
     """Art. 10.2: an amendment to the framework agreement, adopted by mutual written consent."""
 
     __tablename__ = "agreement_amendment"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"))
@@ -90,7 +92,7 @@ class AgreementAmendment(Model):
 
 class AgreementConsent(Model):
     __tablename__ = "agreement_consent"
-    __table_args__ = (UniqueConstraint("amendment_id", "organization_id"),)
+    __table_args__ = (UniqueConstraint("amendment_id", "organization_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     amendment_id: Mapped[int] = mapped_column(

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money
 from jointprojects.vocabulary import COST_ITEM_CATEGORIES, EXCHANGE_STATUSES, check_in
@@ -28,6 +28,7 @@ class PersonnelExchange(Model):
         CheckConstraint(check_in("status", EXCHANGE_STATUSES), name="status"),
         Index("ix_personnel_exchange_staff_dates", "staff_id", "start_date", "end_date"),
         Index("ix_personnel_exchange_dates", "start_date", "end_date"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +78,7 @@ class PersonnelExchange(Model):
 
 class ExchangeApproval(Model):
     __tablename__ = "exchange_approval"
-    __table_args__ = (UniqueConstraint("exchange_id", "organization_id"),)
+    __table_args__ = (UniqueConstraint("exchange_id", "organization_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exchange_id: Mapped[int] = mapped_column(
@@ -99,6 +100,7 @@ class ExchangeCostItem(Model):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint(check_in("category", COST_ITEM_CATEGORIES), name="category"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,6 +122,7 @@ class ExchangeExtension(Model):
     """An amendment of an exchange's end date, kept as history."""
 
     __tablename__ = "exchange_extension"
+    __table_args__ = NEVER_REUSED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exchange_id: Mapped[int] = mapped_column(

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model, db
+from jointprojects.extensions import NEVER_REUSED, Model, db
 from jointprojects.organizations.models import Area, Organization
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class Project(Model):
     __table_args__ = (
         CheckConstraint(check_in("status", PROJECT_STATUSES), name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

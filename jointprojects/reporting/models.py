@@ -16,14 +16,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 
 IMPORT_KINDS = ("expenses", "rates")
 
 
 class PendingImport(Model):
     __tablename__ = "pending_import"
-    __table_args__ = (CheckConstraint("kind IN ('expenses', 'rates')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('expenses', 'rates')", name="kind"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Random, URL-safe; the confirmation form posts it back.

@@ -18,7 +18,12 @@ from flask import current_app
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.errors import Collector, Conflict, NotFound
-from jointprojects.special_arrangements.models import Consent, ShareVersion, SpecialArrangement
+from jointprojects.special_arrangements.models import (
+    Consent,
+    ShareVersion,
+    SpecialArrangement,
+    version_of_amendment,
+)
 from jointprojects.special_arrangements.services import (
     CeilingData,
     ShareData,
@@ -78,7 +83,9 @@ def propose_amendment(
 
 
 def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
-    version = next((v for v in sa.share_versions if v.number == number and v.number > 1), None)
+    """Amendment ``number`` (1 for the first amendment: version 2) of ``sa``."""
+    version = next((v for v in sa.share_versions
+                    if number >= 1 and v.number == version_of_amendment(number)), None)
     if version is None:
         raise NotFound(f"{sa.reference} has no amendment number {number}.", "number")
     return version
@@ -95,11 +102,13 @@ def consent(
     and sends ``amendment_in_force`` (the expenses it covers are re-allocated)."""
     party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
     if version.status != "pending":
-        raise Conflict(f"Amendment {version.number} is already {phrase(version.status)}.")
+        raise Conflict(
+            f"Amendment {version.amendment_number} is already {phrase(version.status)}.")
     if sa.status != "in_force":
         raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
     if any(c.organization.code == organization_code for c in version.consents):
-        raise Conflict(f"{organization_code} has already consented to amendment {version.number}.")
+        raise Conflict(f"{organization_code} has already consented to amendment "
+                       f"{version.amendment_number}.")
     record = Consent(
         organization=party.organization,
         date=on,

@@ -24,6 +24,7 @@ def _iso(value: Any) -> str | None:
 def version_json(version: ShareVersion, currency: str) -> dict[str, Any]:
     return {
         "number": version.number,
+        "amendment": version.amendment_number,
         "effective_date": _iso(version.effective_date),
         "status": version.status,
         "reason": version.reason,
@@ -162,7 +163,7 @@ def sign_arrangement(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/arrangements/<reference>/amendments")
 @operation("Propose an amendment of the shares", status=201, body=schemas.AmendmentIn,
-           response=schemas.Version)
+           response=schemas.Amendment)
 def propose_amendment(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.AMENDMENT_PROPOSE)
     sa = services.get_arrangement(reference)
@@ -171,12 +172,20 @@ def propose_amendment(reference: str):  # type: ignore[no-untyped-def]
     body.raise_if_any()
     version = amendments.propose_amendment(sa, v["effective_date"], v["shares"] or [],
                                          v["ceilings"] or [], v["reason"], api_user())
-    return {**version_json(version, sa.currency), "number": version.number}, 201
+    return amendment_json(version, sa.currency), 201
+
+
+def amendment_json(version: ShareVersion, currency: str) -> dict[str, Any]:
+    """An amendment: ``number`` is the amendment's (1 for the first; the one in
+    ``.../amendments/<number>/consents``), ``version`` that of its shares (the original
+    shares are version 1)."""
+    return {**version_json(version, currency), "number": version.amendment_number,
+            "version": version.number}
 
 
 @bp.post("/arrangements/<reference>/amendments/<int:number>/consents")
 @operation("Record a party's consent to an amendment", status=201, body=schemas.PartyDateIn,
-           response=schemas.Version)
+           response=schemas.Amendment)
 def consent_to_amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
     ensure(policy.AMENDMENT_CONSENT)
     sa = services.get_arrangement(reference)
@@ -184,7 +193,7 @@ def consent_to_amendment(reference: str, number: int):  # type: ignore[no-untype
     body = read(schemas.PartyDateIn)
     body.raise_if_any()
     amendments.consent(sa, version, body.value["organization"], body.value["date"], api_user())
-    return version_json(version, sa.currency), 201
+    return amendment_json(version, sa.currency), 201
 
 
 @bp.post("/arrangements/<reference>/termination")

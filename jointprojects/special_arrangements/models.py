@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import Model
+from jointprojects.extensions import NEVER_REUSED, Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Percent
 
@@ -40,6 +40,7 @@ class SpecialArrangement(Model):
         CheckConstraint(check_in("kind", ARRANGEMENT_KINDS), name="kind"),
         CheckConstraint(check_in("status", ARRANGEMENT_STATUSES), name="status"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,17 +140,30 @@ class ArrangementParty(Model):
     organization: Mapped[Organization] = relationship()
 
 
+def amendment_of_version(number: int) -> int | None:
+    """Amendment *n* is version *n* + 1; version 1 (the original shares) is no amendment."""
+    return number - 1 if number > 1 else None
+
+
+def version_of_amendment(number: int) -> int:
+    """The version number of amendment ``number``."""
+    return number + 1
+
+
 class ShareVersion(Model):
     """A numbered set of expense shares and ceilings with the date it takes effect.
 
     Version 1 comes with the arrangement. Later versions are amendments: ``pending`` until
-    every party has consented, then ``in_force``; ``withdrawn`` when abandoned.
+    every party has consented, then ``in_force``; ``withdrawn`` when abandoned. Amendments
+    are numbered from 1 (:attr:`amendment_number`): amendment *n* is version *n* + 1 (versions
+    are numbered one after the other per arrangement, the original being version 1).
     """
 
     __tablename__ = "share_version"
     __table_args__ = (
         UniqueConstraint("arrangement_id", "number"),
         CheckConstraint(check_in("status", AMENDMENT_STATUSES), name="status"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,6 +180,12 @@ class ShareVersion(Model):
     in_force_since: Mapped[date | None]
 
     arrangement: Mapped[SpecialArrangement] = relationship(back_populates="share_versions")
+
+    @property
+    def amendment_number(self) -> int | None:
+        """This version's number as an amendment (1 for the first), None for the original."""
+        return amendment_of_version(self.number)
+
     shares: Mapped[list[Share]] = relationship(
         back_populates="share_version", cascade="all, delete-orphan", order_by="Share.id"
     )
@@ -229,7 +249,7 @@ class Signature(Model):
     """
 
     __tablename__ = "signature"
-    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"),)
+    __table_args__ = (UniqueConstraint("arrangement_id", "organization_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     arrangement_id: Mapped[int] = mapped_column(
@@ -256,7 +276,7 @@ class Consent(Model):
     """A party's written consent to an amendment (Art. 10.2 by analogy)."""
 
     __tablename__ = "consent"
-    __table_args__ = (UniqueConstraint("share_version_id", "organization_id"),)
+    __table_args__ = (UniqueConstraint("share_version_id", "organization_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     share_version_id: Mapped[int] = mapped_column(

@@ -124,13 +124,28 @@ class Consent(OutputSchema):
 
 
 class Version(OutputSchema):
-    number = fields.Integer(required=True, metadata={"description": "1: the original shares"})
+    number = fields.Integer(required=True, metadata={
+        "description": "the version of the shares: 1 for the original shares, 2 for those of "
+                       "amendment 1, ..."})
+    amendment = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "the amendment's number (1 for the first amendment); null for the "
+                       "original shares"})
     effective_date = fields.Date(required=True, allow_none=True)
     status = fields.String(required=True)
     reason = fields.String(required=True, allow_none=True)
     shares = fields.List(fields.Nested(Share), required=True)
     ceilings = fields.List(fields.Nested(Ceiling), required=True)
     consents = fields.List(fields.Nested(Consent), required=True)
+
+
+class Amendment(Version):
+    """An amendment as proposed or consented to: ``number`` is the amendment's."""
+
+    number = fields.Integer(required=True, metadata={
+        "description": "the amendment's number (1 for the first), as in "
+                       "/amendments/{number}/consents"})
+    version = fields.Integer(required=True, metadata={
+        "description": "the version of the shares it brings (its number + 1)"})
 
 
 class Modality(OutputSchema):

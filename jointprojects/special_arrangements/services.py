@@ -156,8 +156,10 @@ def validate_ceilings(
 
 
 def _validate(
-    data: ArrangementData, errors: Collector
+    data: ArrangementData, errors: Collector, user: Any = None
 ) -> tuple[Project | None, dict[str, Organization]]:
+    """``user`` (None: the operator) must see the project: one it may not see is as unknown
+    to it as one that does not exist (DOMAIN.md "Whose records")."""
     if not data.reference or len(data.reference) > 60:
         errors.add("reference", "reference is required (at most 60 characters).")
     elif problem := bounds.code_problem(data.reference):
@@ -178,8 +180,9 @@ def _validate(
         errors.add("project", "project is required.")
     else:
         project = db.session.scalar(select(Project).filter_by(code=data.project))
-        if project is None:
+        if project is None or (user is not None and not policy.can_see_project(user, project)):
             errors.add("project", f"Unknown project {data.project!r}.")
+            project = None
     parties = [p for p in data.parties if isinstance(p, str)]
     orgs = _organizations(parties)
     if len(parties) != len(data.parties):
@@ -220,7 +223,7 @@ def reference_taken(reference: str | None, except_id: int | None = None) -> bool
 def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrangement:
     """Create a draft arrangement with its parties, modalities and version 1 of its shares."""
     errors = Collector()
-    project, orgs = _validate(data, errors)
+    project, orgs = _validate(data, errors, user)
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
     errors.raise_if_any()
@@ -292,7 +295,7 @@ def update_arrangement(
             "with the consent of every party.",
         )
     errors = Collector()
-    project, orgs = _validate(data, errors)
+    project, orgs = _validate(data, errors, user)
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
     errors.raise_if_any()
@@ -504,6 +507,7 @@ def arrangement_snapshot(sa: SpecialArrangement) -> dict[str, Any]:
 def version_snapshot(version: ShareVersion) -> dict[str, Any]:
     return {
         "number": version.number,
+        "amendment": version.amendment_number,
         "effective_date": version.effective_date.isoformat() if version.effective_date else None,
         "status": version.status,
         "shares": [

@@ -53,7 +53,9 @@ def _set_choices(form, parties: list[str] | None = None) -> None:  # type: ignor
     if hasattr(form, "project"):
         form.project.choices = [("", "Choose a project…")] + [
             (p.code, f"{p.code} – {p.title}")
-            for p in db.session.scalars(db.select(Project).order_by(Project.code))
+            for p in db.session.scalars(
+                db.select(Project).where(policy.visible_projects_clause(current_user))
+                .order_by(Project.code))
         ]
     for entry in getattr(form, "modalities", []):
         entry.form.organization.choices = org_choices
@@ -381,11 +383,12 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
                 current_user,
             )
             flash(
-                f"Amendment {version.number} proposed. It takes effect once every party "
-                "has consented.",
+                f"Amendment {version.amendment_number} proposed. It takes effect once every "
+                "party has consented.",
                 "success",
             )
-            return redirect(url_for(".amendment", reference=reference, number=version.number))
+            return redirect(url_for(".amendment", reference=reference,
+                                    number=version.amendment_number))
     return render_template(
         "special_arrangements/amend.html",
         form=form,
@@ -422,7 +425,8 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
                 )
             return redirect(url_for(".amendment", reference=reference, number=number))
     previous = next(
-        (v for v in reversed(sa.share_versions) if v.number < number and v.status == "in_force"),
+        (v for v in reversed(sa.share_versions)
+         if v.number < version.number and v.status == "in_force"),
         None,
     )
     return render_template(

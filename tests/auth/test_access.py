@@ -79,7 +79,7 @@ WRITES = [
 @pytest.mark.parametrize(("method", "url", "body", "allowed"), WRITES)
 def test_role_by_write_endpoint_matrix(api, make_project, role, method, url, body, allowed):
     if body is None:
-        project = make_project()
+        project = make_project(lead_organization="UN")  # one the UN user sees
         body = {
             "reference": "SA-9",
             "project": project.code,

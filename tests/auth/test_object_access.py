@@ -28,6 +28,7 @@ from jointprojects.organizations.services import create_organization
 from jointprojects.personnel_exchanges import services as exchanges
 from jointprojects.personnel_exchanges.services import CostData, ExchangeData
 from jointprojects.special_arrangements import amendments
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
 from tests.conftest import PASSWORD, csrf_from
 
@@ -81,7 +82,7 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
                                  ShareData("INTERPOL", "70")], [], "More for INTERPOL", admin)
     db.session.commit()
     w = World(sa, project, expense, budget, exchange, exchange.cost_items[0], admin,
-              version.number)
+              version.amendment_number)
     for role in ROLES:
         w.users[f"party {role}"] = make_user(role, "UN")
         w.users[f"third {role}"] = make_user(role, "WCO")
@@ -441,3 +442,75 @@ def test_the_project_list_counts_only_the_arrangements_its_reader_sees(
 
     assert count("WCO") == "1"
     assert count("UN") == "2"
+
+
+def _un_only_project_and_wco(make_project: Any) -> None:
+    create_organization("WCO", "World Customs Organization", "EUR")
+    db.session.commit()
+    make_project(code="P-UN-ONLY", title="Secret UN programme", lead_organization="UN")
+    db.session.commit()
+
+
+ARRANGEMENT_BODY = {
+    "reference": "SA-WCO-1", "project": "P-UN-ONLY", "title": "Customs data",
+    "kind": "joint_action", "parties": ["UN", "WCO"], "currency": "USD",
+    "start_date": "2025-01-01",
+    "modalities": [{"organization": "UN", "role": "funding"},
+                   {"organization": "WCO", "role": "lead"}],
+    "shares": [{"organization": "UN", "percent": "50"},
+               {"organization": "WCO", "percent": "50"}],
+}
+
+
+def _stored(reference: str) -> Any:
+    db.session.rollback()
+    return db.session.scalar(db.select(SpecialArrangement).filter_by(reference=reference))
+
+
+def test_an_arrangement_cannot_be_created_under_a_project_its_author_may_not_see(
+        app: Any, api: Any, make_project: Any) -> None:
+    """WCO's programme manager, party to the new arrangement, names a UN-led project WCO takes
+    no part in: the project is as unknown to it as one that does not exist; nothing stored."""
+    _un_only_project_and_wco(make_project)
+    wco = api("programme_manager", "WCO")
+    response = wco.post("/api/v1/arrangements", ARRANGEMENT_BODY)
+    assert response.status_code == 422, response.get_json()
+    unknown = {e["field"]: e["message"] for e in response.get_json()["errors"]}
+    missing = wco.post("/api/v1/arrangements",
+                       ARRANGEMENT_BODY | {"project": "P-NOWHERE"}).get_json()["errors"]
+    assert unknown == {"project": "Unknown project 'P-UN-ONLY'."}
+    assert [(e["field"], e["message"].replace("P-NOWHERE", "P-UN-ONLY")) for e in missing] \
+        == list(unknown.items())  # exactly as a missing one
+    assert _stored("SA-WCO-1") is None
+    assert api("programme_manager", "UN").post(
+        "/api/v1/arrangements", ARRANGEMENT_BODY | {"reference": "SA-UN-1"}).status_code == 201
+
+
+def test_an_arrangement_cannot_be_moved_by_its_edit_under_a_project_its_author_may_not_see(
+        app: Any, make_project: Any, make_arrangement: Any, make_user: Any, login: Any) -> None:
+    """The page: WCO's draft with UN under a WCO-led project; the form offers no project WCO
+    may not see (not even its title) and a forged choice is "Unknown project" on the field."""
+    _un_only_project_and_wco(make_project)
+    make_project(code="P-WCO", lead_organization="WCO")
+    sa = make_arrangement(project="P-WCO", parties=["UN", "WCO"], signed=False,
+                          shares=[ShareData("UN", "50"), ShareData("WCO", "50")])
+    web = login(make_user("programme_manager", "WCO"))
+    url = f"/arrangements/{sa.reference}/edit"
+    page = web.get(url).get_data(as_text=True)
+    assert 'value="P-WCO"' in page
+    assert "P-UN-ONLY" not in page and "Secret UN programme" not in page
+    assert "P-UN-ONLY" not in web.get("/arrangements/new").get_data(as_text=True)
+    form = {"reference": sa.reference, "project": "P-UN-ONLY", "title": "Customs data",
+            "kind": "joint_action", "currency": "USD", "start_date": "2025-01-01",
+            "end_date": "", "version": str(sa.version),
+            "modalities-0-organization": "UN", "modalities-0-role": "Funding",
+            "modalities-1-organization": "WCO", "modalities-1-role": "Lead",
+            "shares-0-category": "", "shares-0-organization": "UN", "shares-0-percent": "50",
+            "shares-1-category": "", "shares-1-organization": "WCO", "shares-1-percent": "50"}
+    response = web.post_form(url, form)
+    assert response.status_code == 422
+    assert "Unknown project &#39;P-UN-ONLY&#39;." in response.get_data(as_text=True)
+    stored = _stored(sa.reference)
+    assert stored is not None and stored.project.code == "P-WCO"
+    # the same form under the author's own project is accepted
+    assert web.post_form(url, form | {"project": "P-WCO", "title": "Renamed"}).status_code == 302

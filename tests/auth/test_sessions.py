@@ -272,3 +272,121 @@ def test_idle_expiry_uses_the_row_and_last_seen_is_written_at_most_once_a_minute
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     db.session.expire_all()
     assert db.session.get(UserSession, row.id).end_reason == "idle"
+
+
+# --- expired sessions: never listed, pruned -------------------------------------------------
+
+def test_an_idle_session_is_not_listed_although_its_browser_never_came_back(
+        app, make_user, clock, db):
+    user = make_user()
+    first = browser(app, user, "Agent-Busy")
+    clock.advance(2)
+    browser(app, user, "Agent-Gone")  # never seen again
+    for _ in range(2):
+        clock.advance(20)
+        assert first.get("/projects/").status_code == 200
+    html = first.get("/account/sessions").get_data(as_text=True)  # 40 min after login
+    assert "Agent-Busy" in html and "Agent-Gone" not in html
+    assert html.count("End this session") == 1
+    # nor can it be "ended" from the page any more: it has ended on its own
+    gone = next(r for r in rows_of(db, user) if r.user_agent == "Agent-Gone")
+    assert first.post_form(f"/account/sessions/{gone.id}/end", {},
+                           page="/account/sessions").status_code == 404
+
+
+def test_a_session_past_its_lifetime_is_not_listed_though_seen_minutes_ago(
+        app, make_user, clock, db):
+    user = make_user()
+    old = browser(app, user, "Agent-Old")
+    for _ in range(35):  # busy for 11 h 40 min
+        clock.advance(20)
+        assert old.get("/projects/").status_code == 200
+    fresh = browser(app, user, "Agent-Fresh")
+    clock.advance(18)  # 11 h 58 min: its last request within its lifetime
+    assert old.get("/projects/").status_code == 200
+    assert "Agent-Old" in fresh.get("/account/sessions").get_data(as_text=True)
+    clock.advance(7)  # 12 h 5 min after its login, seen 7 minutes ago: not idle
+    row = next(r for r in rows_of(db, user) if r.user_agent == "Agent-Old")
+    assert sessions.expired_reason(row) == "absolute" and row.ended_at is None
+    html = fresh.get("/account/sessions").get_data(as_text=True)
+    assert "Agent-Fresh" in html and "Agent-Old" not in html
+
+
+def _prune_world(app: Any, make_user: Any, clock: Clock) -> tuple[Any, dict[str, Browser]]:
+    """Four browsers of one user: one logged out, one idle, one past its lifetime, one alive
+    (every login prunes: no row has ended or expired at any of these logins)."""
+    user = make_user()
+    b = {"old": browser(app, user, "Agent-Old")}
+    for _ in range(35):  # busy for 11 h 40 min
+        clock.advance(20)
+        assert b["old"].get("/projects/").status_code == 200
+    b["idle"] = browser(app, user, "Agent-Idle")
+    b["out"] = browser(app, user, "Agent-Out")
+    clock.advance(15)
+    b["alive"] = browser(app, user, "Agent-Alive")
+    assert b["out"].post_form("/logout", {}, page="/projects/").status_code == 302
+    clock.advance(20)  # old: 12 h 15 min after its login; idle: 35 min; alive: 20 min
+    return user, b
+
+
+def test_prune_from_the_command_line_deletes_the_rows_that_no_longer_hold_and_audits_them(
+        app, make_user, clock, db):
+    user, _ = _prune_world(app, make_user, clock)
+    before = {r.user_agent: r.id for r in rows_of(db, user)}
+    assert len(before) == 4
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sessions", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "Pruned 3 session(s), 2 of them expired without a logout." in result.output
+    db.session.expire_all()
+    assert [r.user_agent for r in rows_of(db, user)] == ["Agent-Alive"]
+    ends = db.session.scalars(db.select(AuditEntry).filter_by(action="session_end")).all()
+    assert sorted((e.after["reason"], e.after.get("pruned")) for e in ends) == [
+        ("absolute", True), ("idle", True)]
+    assert all(e.user_id == user.id and e.user_agent == "command line" for e in ends)
+    # safe to run again (and from a cron job): nothing left to do
+    again = app.test_cli_runner().invoke(args=["sessions", "prune"])
+    assert again.exit_code == 0 and "Pruned 0 session(s), 0 of them" in again.output
+    assert len(db.session.scalars(
+        db.select(AuditEntry).filter_by(action="session_end")).all()) == 2
+
+
+def test_every_login_prunes_and_a_pruned_browser_is_sent_to_log_in_again(
+        app, make_user, clock, db):
+    user, b = _prune_world(app, make_user, clock)
+    other = make_user()
+    browser(app, other, "Agent-Other")  # any user's login prunes
+    db.session.expire_all()
+    assert sorted(r.user_agent for r in rows_of(db, user)) == ["Agent-Alive"]
+    for name in ("old", "idle", "out"):
+        response = b[name].get("/projects/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"], name
+    assert b["alive"].get("/projects/").status_code == 200
+    # the two expired ones are audited once each, at the prune (not again when they return)
+    ends = db.session.scalars(db.select(AuditEntry).filter_by(action="session_end")).all()
+    assert sorted(e.after["reason"] for e in ends) == ["absolute", "idle"]
+
+
+def test_a_row_pruned_by_another_process_during_its_browsers_request_is_no_server_error(
+        app, make_user, clock, db, monkeypatch):
+    """The prune of another process lands between this request's check and its write (the
+    session crossed its idle limit in between): the write finds no row, nothing fails, and
+    the next request logs in again."""
+    from sqlalchemy import delete
+
+    user = make_user()
+    web = browser(app, user, "x")
+    checked = sessions.expired_reason
+
+    def pruned_meanwhile(row):
+        reason = checked(row)
+        db.session.execute(delete(UserSession).where(UserSession.id == row.id)
+                           .execution_options(synchronize_session=False))
+        return reason
+
+    monkeypatch.setattr(sessions, "expired_reason", pruned_meanwhile)
+    clock.advance(5)  # last_seen_at is due to be written
+    assert web.get("/projects/").status_code == 200
+    monkeypatch.setattr(sessions, "expired_reason", checked)
+    response = web.get("/projects/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

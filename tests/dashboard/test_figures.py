@@ -53,8 +53,8 @@ def test_amendments_awaiting_consent_and_from_whom(portfolio):
     am = figures().amendments
     assert am.awaiting_consent == 1
     assert [(c.key, c.count) for c in am.by_organization] == [("INTERPOL", 1)]
-    [item] = am.items
-    assert (item.reference, item.number, item.awaiting) == ("A8", 2, ["INTERPOL"])
+    [item] = am.items  # its first amendment: number 1 (version 2)
+    assert (item.reference, item.number, item.awaiting) == ("A8", 1, ["INTERPOL"])
 
 
 def test_money_is_grouped_by_currency_never_added_across(portfolio):

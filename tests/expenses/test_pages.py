@@ -306,7 +306,7 @@ def test_the_last_consent_recorded_on_the_amendment_page_reallocates_the_expense
     amendments.consent(sa, version, "UN", date(2025, 5, 1), admin)
     db.session.commit()
     web = login(admin)
-    url = f"/arrangements/{sa.reference}/amendments/{version.number}"
+    url = f"/arrangements/{sa.reference}/amendments/{version.amendment_number}"
     r = web.post_form(url, {"consent-organization": "INTERPOL", "consent-date": "2025-05-20"},
                       follow_redirects=True)
     assert "the amendment is now in force" in r.get_data(as_text=True)

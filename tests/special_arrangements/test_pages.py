@@ -40,7 +40,7 @@ def arrangement_form(project_code, **overrides):
 def test_create_an_arrangement_with_a_travel_override_and_sign_it_for_both_parties(
     client, login, make_user, make_project, db
 ):
-    project = make_project()
+    project = make_project(lead_organization="UN")  # a project its author sees: UN leads it
     un_pm = make_user("programme_manager", "UN")
     web = login(un_pm)
     response = web.post_form("/arrangements/new", arrangement_form(project.code))
@@ -92,7 +92,7 @@ def test_a_user_cannot_sign_for_another_organization_by_forging_the_form(
 def test_arrangement_form_with_bad_shares_keeps_the_rows_and_names_the_problem(
     login, make_user, make_project, db
 ):
-    project = make_project()
+    project = make_project(lead_organization="UN")
     web = login(make_user("programme_manager"))
     response = web.post_form(
         "/arrangements/new",

@@ -215,7 +215,8 @@ def test_a_signature_cannot_be_dated_in_the_future_or_after_the_end(db, make_pro
     assert sa.signatures == []
 
 
-def test_only_users_of_the_parties_shape_an_arrangement(db, make_arrangement, make_user):
+def test_only_users_of_the_parties_shape_an_arrangement(db, make_arrangement, make_user,
+                                                       make_project):
     from jointprojects.organizations.services import create_organization
 
     create_organization("UNODC", "UN Office on Drugs and Crime", "USD")
@@ -224,8 +225,10 @@ def test_only_users_of_the_parties_shape_an_arrangement(db, make_arrangement, ma
     shares = [ShareData("UN", "50"), ShareData("INTERPOL", "50")]
     with pytest.raises(Forbidden, match="parties"):
         amendments.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason", outsider)
+    # A project the outsider sees (UNODC leads it): what stops it is the parties, not the project.
+    own_project = make_project(lead_organization="UNODC")
     with pytest.raises(Forbidden, match="Only users of the arrangement's parties"):
-        services.create_arrangement(data(sa.project, reference="SA-X"), outsider)
+        services.create_arrangement(data(own_project, reference="SA-X"), outsider)
     version = amendments.propose_amendment(sa, date(2025, 3, 1), shares, [], "reason",
                                          make_user("programme_manager", "INTERPOL"))
     assert version.status == "pending"

@@ -21,6 +21,8 @@ __all__ = [
     "NOTICE_MONTHS",
     "add_months",
     "first_day",
+    "MONTH_NAMES",
+    "long_date",
     "month_of",
     "next_month",
     "parse_month",
@@ -32,6 +34,17 @@ __all__ = [
 NOTICE_MONTHS = 6
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+#: Month names as pages write them (English, whatever the server's locale).
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
+
+def long_date(day: date | None) -> str:
+    """A day as people read it: ``date(2025, 1, 6)`` -> ``"6 January 2025"``; None -> ``""``."""
+    if day is None:
+        return ""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def month_of(day: date) -> str:

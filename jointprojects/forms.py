@@ -42,6 +42,10 @@ class DateField(_DateField):
             raise ValidationError(f"{self.label.text} {problem}.")
 
 
+#: WTForms' messages that say less than the service's message for the same field.
+GENERIC_MESSAGES = frozenset({"This field is required.", "Not a valid choice."})
+
+
 def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | None = None) -> None:
     """Put a service's field errors beside the form's fields.
 
@@ -50,13 +54,30 @@ def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | N
     """
     aliases = aliases or {}
     form_errors: list[str] = getattr(form, "form_errors", [])
+    # One message per field: the form's own one (a date that does not parse) stands when
+    # the service says the same thing in other words ("Enter the start date.").
+    # WTForms' bare "This field is required." gives way to the service's words.
+    checked = set()
+    for item in error.errors:
+        target = _resolve(form, aliases.get(item.field or "", item.field or ""))
+        if target is not None and target.errors and not _is_list(target):
+            if set(target.errors) <= GENERIC_MESSAGES:
+                target.errors = []
+            else:
+                checked.add(id(target))
     for item in error.errors:
         target = _resolve(form, aliases.get(item.field or "", item.field or ""))
         if target is None:
-            form_errors.append(item.message)
-        else:
+            if item.message not in form_errors:
+                form_errors.append(item.message)
+        elif id(target) not in checked and item.message not in (target.errors or []):
             target.errors = [*list(target.errors or []), item.message]
     form.form_errors = form_errors  # type: ignore[attr-defined]
+
+
+def _is_list(field: Field) -> bool:
+    """A FieldList collects the problems of its rows and sets (several at once)."""
+    return hasattr(field, "entries")
 
 
 def _resolve(form: Any, path: str) -> Field | None:

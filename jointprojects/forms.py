@@ -8,7 +8,7 @@ from typing import Any
 from wtforms import DateField as _DateField
 from wtforms import Field, StringField
 from wtforms.form import BaseForm
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from jointprojects.bounds import date_problem
 from jointprojects.errors import DomainError
@@ -38,6 +38,12 @@ class DateField(_DateField):
 
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
+        if self.process_errors and any((raw or "").strip() for raw in self.raw_data or []):
+            # Said here, so that a required field's "This field is required." does not
+            # replace it: the date was typed, it just does not read as one.
+            self.errors[:] = []  # type: ignore[index]  # WTForms' own "Not a valid date value."
+            raise StopValidation(f"{self.label.text} is not a date: pick one, or type it as "
+                                 "2025-01-06.")
         if self.data is not None and (problem := date_problem(self.data)):
             raise ValidationError(f"{self.label.text} {problem}.")
 

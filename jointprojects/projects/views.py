@@ -75,6 +75,9 @@ def index():  # type: ignore[no-untyped-def]
 @requires(PROJECT_WRITE)
 def create():  # type: ignore[no-untyped-def]
     form = _form()
+    if request.method == "GET":
+        # The lead organization defaults to the user's own (the one they may lead for).
+        form.lead_organization.data = current_user.organization.code
     if form.is_submitted():
         with form_errors(form), rehearsal(form) as valid:
             data = _data(form)

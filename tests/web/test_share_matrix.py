@@ -64,3 +64,9 @@ def test_a_wrong_row_is_named_its_total_shown_red_and_what_was_typed_kept(
     assert "is-invalid" in page[page.index('name="matrix-1-INTERPOL"') - 120:][:200]
     assert "The percentage is required." in cell
     assert db.session.query(SpecialArrangement).count() == 0
+
+
+def test_the_lead_organization_of_a_new_project_defaults_to_the_users_own(login, make_user, db):
+    web = login(make_user("programme_manager", "INTERPOL"))
+    page = web.get("/projects/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="INTERPOL">|<option value="INTERPOL" selected>', page)

@@ -24,6 +24,7 @@ __all__ = [
     "MONTH_NAMES",
     "long_date",
     "month_of",
+    "months_of_year_in",
     "next_month",
     "parse_month",
     "span_end",
@@ -103,3 +104,24 @@ def span_end(start: date, months: int) -> date:
     anniversary, and the day before it the last day of the span).
     """
     return add_months(start, months) - timedelta(days=1)
+
+
+def months_of_year_in(year: int, start: str | None, end: str | None) -> int:
+    """How many months of ``year`` lie in the period from month ``start`` to month ``end``
+    (``"YYYY-MM"``, both included; None: unbounded on that side). A budget is set per year:
+    a period of August to September 2026 holds 2 of the 12 months of the 2026 budget."""
+    first = 1
+    last = 12
+    if start:
+        start_year, start_month = int(start[:4]), int(start[5:7])
+        if start_year > year:
+            return 0
+        if start_year == year:
+            first = start_month
+    if end:
+        end_year, end_month = int(end[:4]), int(end[5:7])
+        if end_year < year:
+            return 0
+        if end_year == year:
+            last = end_month
+    return max(0, last - first + 1)

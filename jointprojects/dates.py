@@ -18,10 +18,10 @@ import re
 from datetime import date, timedelta
 
 __all__ = [
+    "MONTH_NAMES",
     "NOTICE_MONTHS",
     "add_months",
     "first_day",
-    "MONTH_NAMES",
     "long_date",
     "month_of",
     "months_of_year_in",

@@ -21,8 +21,8 @@ from jointprojects import bounds, vocabulary
 from jointprojects.audit import lines as audit_lines
 from jointprojects.auth import policy
 from jointprojects.auth.models import ROLE_LABELS
-from jointprojects.error_responses import domain_error_response, error_response, http_error_response
 from jointprojects.dates import long_date
+from jointprojects.error_responses import domain_error_response, error_response, http_error_response
 from jointprojects.errors import NotFound
 from jointprojects.extensions import db
 from jointprojects.money import format_money

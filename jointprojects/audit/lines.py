@@ -132,6 +132,10 @@ _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
+#: A page: (endpoint, its arguments) for ``url_for``.
+Link = tuple[str, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Change:
     label: str
@@ -149,7 +153,7 @@ class Line:
     #: What happened to it: "changed"; a security event's whole phrase: "Logged in".
     verb: str
     #: The page of the record (endpoint, arguments), None when it has none (or is gone).
-    link: tuple[str, dict[str, Any]] | None = None
+    link: Link | None = None
     changes: list[Change] = field(default_factory=list)
     #: Details of a creation, a deletion or a security event: "Account tried: x@y.org".
     details: list[str] = field(default_factory=list)
@@ -275,13 +279,13 @@ class _References:
         self.organizations: dict[int, str] = {oid: code for oid, code in db.session.execute(
             select(Organization.id, Organization.code))}
 
-    def arrangement(self, arrangement_id: int | None) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+    def arrangement(self, arrangement_id: int | None) -> tuple[str, Link | None]:
         reference = self.arrangements.get(arrangement_id or 0)
         if reference is None:
             return f"Arrangement #{arrangement_id}", None
         return f"Arrangement {reference}", ("arrangements.detail", {"reference": reference})
 
-    def name(self, entry: AuditEntry) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+    def name(self, entry: AuditEntry) -> tuple[str, Link | None]:
         """The record an entry is about, and its page."""
         data = entry.after or entry.before or {}
         entity, rid = entry.entity, entry.entity_id
@@ -326,7 +330,7 @@ class _References:
         on = f" on {parent}" if parent else ""
         return f"{word}{year}{who}{on}", link
 
-    def parent(self, entry: AuditEntry) -> tuple[str, tuple[str, dict[str, Any]] | None]:
+    def parent(self, entry: AuditEntry) -> tuple[str, Link | None]:
         if entry.parent_entity == "special_arrangement":
             name, link = self.arrangement(entry.parent_id)
             return name.removeprefix("Arrangement "), link

@@ -402,9 +402,9 @@ def _money(filters: Filters) -> list[CurrencyMoney]:
             continue
         entry = money(currency)
         entry.budget += amount
-        months = months_of_year_in(int(year), filters.start, filters.end)
-        entry.budget_months[int(year)] = months
-        entry.budget_in_period += round_money(amount * months / 12, currency)
+        held = months_of_year_in(int(year), filters.start, filters.end)
+        entry.budget_months[int(year)] = held
+        entry.budget_in_period += round_money(amount * held / 12, currency)
         if code is None:
             entry.budget_unassigned += amount
         else:

@@ -39,8 +39,9 @@ def test_at_390_px_the_expenses_table_keeps_the_amounts_in_view(page):
 
 
 def _outline(locator):
-    return locator.evaluate("e => { const s = getComputedStyle(e); "
-                            "return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }")
+    return locator.evaluate(
+        "e => { const s = getComputedStyle(e); "
+        "return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }")
 
 
 def test_a_focused_button_link_and_input_show_a_3_px_outline(page):

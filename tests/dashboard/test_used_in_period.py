@@ -1,6 +1,6 @@
 """Dashboard "Used %" compares spend with the budget of the months in the period (issue 11
 item 10): a budget is per year, so a period of two months holds 2/12 of that year's budget,
-and the page says so; per-party budgets read "–" when budgets are not split by party; the
+and the page says so; per-party budgets read a dash when budgets are not split by party; the
 month inputs are text (an empty one reads as its placeholder, not "--------- ----")."""
 
 from __future__ import annotations

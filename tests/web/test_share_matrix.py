@@ -57,7 +57,8 @@ def test_a_wrong_row_is_named_its_total_shown_red_and_what_was_typed_kept(
     assert response.status_code == 422
     assert "Shares for default set sum to 95.00, not 100.00" in page
     assert "contractual_services" not in page.replace('value="contractual_services"', "")
-    assert re.search(r'<output class="share-total text-danger fw-semibold"[^>]*>95.00</output>', page)
+    assert re.search(r'<output class="share-total text-danger fw-semibold"[^>]*>95.00</output>',
+                     page)
     assert 'name="matrix-0-INTERPOL" value="40"' in page
     # The empty cell of a filled row is a missing share, named beside the cell.
     cell = page[page.index('name="matrix-1-INTERPOL"'):][:600]

@@ -175,7 +175,9 @@ class Line:
     @property
     def action(self) -> str:
         """The action with its record: "Expense #130 of SA-2025-004 changed"."""
-        return self.verb if self.entry.action in SECURITY_LABELS else f"{self.record} {self.verb}"
+        if self.entry.action in SECURITY_LABELS:
+            return self.verb
+        return f"{self.record} {self.verb}".strip()
 
     @property
     def summary(self) -> str:
@@ -355,6 +357,9 @@ def _details(entry: AuditEntry, organizations: dict[int, str]) -> list[str]:
         if after.get("tokens_revoked"):
             details.append(f"API tokens revoked: {after['tokens_revoked']}")
         return details
+    if entry.entity == "signature" and after.get("signatory"):
+        return [f"Signatory: {after['signatory']}", *(
+            [f"Signed on {value_text('date', after['date'])}"] if after.get("date") else [])]
     if entry.action == "download":
         parts = [f"{field_label(k)}: {value_text(k, v, organizations)}"
                  for k, v in after.items() if k in ("from", "to") and v]
@@ -375,6 +380,11 @@ def lines(entries: Sequence[AuditEntry]) -> list[Line]:
             verb = "created"
         else:
             verb = ACTION_LABELS.get(entry.action) or vocabulary.phrase(entry.action)
+        data = entry.after or {}
+        signer = refs.organizations.get(data.get("organization_id") or 0)
+        if entry.entity == "signature" and entry.action == "sign" and signer:
+            # "UN signed SA-2025-004", the signatory among the details.
+            record, verb = f"{signer} signed {refs.parent(entry)[0]}", ""
         line = Line(entry=entry, record=record, verb=verb, link=link,
                     own=(entry.entity, entry.entity_id)
                     == (entry.parent_entity, entry.parent_id),

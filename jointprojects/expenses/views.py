@@ -188,7 +188,7 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
         form.document_reference.data = expense.document_reference
         form.version.data = str(expense.version)
     if form.is_submitted():
-        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+        expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
         reference = sa.reference
         with form_errors(form, ALIASES) as outcome, rehearsal(form) as valid:
             recording.update_expense(expense, _expense_data(form), expected, current_user)
@@ -217,7 +217,7 @@ def delete(expense_id: int):  # type: ignore[no-untyped-def]
     reference = expense.arrangement.reference
     form = DeleteForm()
     form.validate_on_submit()  # the CSRF token is checked globally before the view runs
-    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
     with flashed_errors():
         recording.delete_expense(expense, expected, current_user)
         flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are "

@@ -221,7 +221,7 @@ def edit(exchange_id: int):  # type: ignore[no-untyped-def]
     _set_choices(form)
     if form.is_submitted():
         with form_errors(form), rehearsal(form) as valid:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             result = services.update_exchange(exchange, _data(form), expected, current_user)
             if valid:
                 flash("Exchange saved.", "success")

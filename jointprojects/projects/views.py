@@ -108,7 +108,7 @@ def edit(code: str):  # type: ignore[no-untyped-def]
     form = _form(project)
     if form.is_submitted():
         with form_errors(form), rehearsal(form) as valid:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             data = _data(form)
             policy.ensure_leads(current_user, data.lead_organization)
             services.update_project(project, data, expected)

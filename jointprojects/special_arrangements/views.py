@@ -259,7 +259,7 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
     _set_choices(form)
     if form.is_submitted():
         with form_errors(form), rehearsal(form) as valid:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             services.update_arrangement(sa, _data(form), expected, current_user)
             if valid:
                 flash(f"Special arrangement {sa.reference} saved.", "success")

@@ -58,7 +58,7 @@ def parse_month(text: str | None) -> str:
     when it is not a month written ``YYYY-MM`` from 1900 on."""
     match = _MONTH_RE.match((text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise ValueError("month must be written YYYY-MM, e.g. 2025-03.")
+        raise ValueError("The month must be written YYYY-MM, e.g. 2025-03.")
     return match.group(0)
 
 

@@ -38,7 +38,9 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     a whole (``organization`` None) or for the party funding it. Replaces the line if it
     exists."""
     errors = Collector()
-    if category not in EXPENSE_CATEGORIES:
+    if not category:
+        errors.add("category", "Choose a category.")
+    elif category not in EXPENSE_CATEGORIES:
         errors.add("category", f"Unknown expense category {category!r}.")
     try:
         year_value = int(str(year).strip())

@@ -150,6 +150,8 @@ def set_rate(currency: str | None, month: str | None, rate: Any, source: str | N
         errors.errors.extend(exc.errors)
     value = None
     try:
+        if rate is None or (isinstance(rate, str) and not rate.strip()):
+            raise MoneyError("is required")
         value = parse_decimal(rate, places=RATE_PLACES)
         if value <= 0:
             errors.add("rate", "The rate must be a positive number.")

@@ -122,3 +122,33 @@ def test_no_vocabulary_code_in_the_text_of_a_demo_walk(app, client, email) -> No
     pages, problems = _walk(web, _codes())
     assert pages >= 20, f"the walk reached only {pages} pages"
     assert not problems, "\n".join(sorted(set(problems))[:60])
+
+
+#: Forms posted empty (or with one wrong value): their messages name fields in words.
+FORMS = ["/projects/new", "/arrangements/new", "/personnel-exchanges/new", "/expenses/rates"]
+SNAKE = re.compile(r"(?<![\w@./-])[a-z]+_[a-z_]+(?![\w@-])")
+
+
+def test_messages_of_forms_posted_empty_name_no_code(app, client) -> None:
+    load_demo()
+    db.session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"csrf_token": csrf_from(page), "email": DEMO_USERS[0][0],
+                                "password": DEMO_PASSWORD})
+    sa = "SA-2024-001"
+    urls = [*FORMS, f"/expenses/arrangements/{sa}/new", f"/expenses/arrangements/{sa}/budgets",
+            f"/arrangements/{sa}/amendments/new"]
+    problems = []
+    for url in urls:
+        form = client.get(url)
+        assert form.status_code == 200, url
+        response = client.post(url, data={"csrf_token": csrf_from(form.get_data(as_text=True)),
+                                          "amount": "1,5x", "end_date": "2000-01-01"})
+        assert response.status_code == 422, url
+        parser = _Text()
+        parser.feed(response.get_data(as_text=True))
+        text = " ".join(parser.text)
+        assert "invalid-feedback" in response.get_data(as_text=True), url
+        problems += [f"{url}: {m.group(0)!r} in …{text[max(0, m.start() - 60):m.end() + 40]}…"
+                     for m in SNAKE.finditer(text)]
+    assert not problems, "\n".join(problems)

@@ -30,70 +30,13 @@ from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
+from jointprojects.vocabulary import AUDIT_ACTION_LABELS as ACTION_LABELS
+from jointprojects.vocabulary import AUDIT_ENTITY_LABELS as ENTITY_LABELS
+from jointprojects.vocabulary import SECURITY_EVENT_LABELS as SECURITY_LABELS
+from jointprojects.vocabulary import SESSION_END_REASONS
 
-__all__ = ["ACTION_LABELS", "ENTITY_LABELS", "Change", "Line", "lines", "value_text"]
-
-#: Record type (table) -> the word for it.
-ENTITY_LABELS: dict[str, str] = {
-    "special_arrangement": "Arrangement",
-    "project": "Project",
-    "expense": "Expense",
-    "budget": "Budget",
-    "signature": "Signature",
-    "consent": "Consent",
-    "share_version": "Share version",
-    "personnel_exchange": "Personnel exchange",
-    "exchange_approval": "Approval",
-    "exchange_cost_item": "Cost item",
-    "exchange_extension": "Extension",
-    "exchange_rate": "Exchange rate",
-    "organization": "Organization",
-    "agreement": "Cooperation Agreement",
-    "agreement_amendment": "Amendment of the Agreement",
-    "agreement_consent": "Consent to the amendment of the Agreement",
-    "user": "User",
-    "api_token": "API token",
-}
-
-#: Action -> what happened (``{}`` is the record's word where the phrase names it).
-ACTION_LABELS: dict[str, str] = {
-    "create": "created",
-    "update": "changed",
-    "delete": "deleted",
-    "sign": "recorded",
-    "consent": "recorded",
-    "propose": "proposed",
-    "notice": "notice of termination given",
-    "notify": "notification recorded",
-    "withdraw": "withdrawn",
-    "approve": "recorded",
-    "cancel": "cancelled",
-    "extend": "recorded",
-    "download": "downloaded",
-}
-
-#: Security events (``audit.security_event``): the whole phrase.
-SECURITY_LABELS: dict[str, str] = {
-    "login": "Logged in",
-    "login_failure": "Login failed",
-    "login_blocked": "Login refused: too many failed attempts",
-    "logout": "Logged out",
-    "session_end": "Session ended",
-    "password_change": "Password changed",
-    "deactivate": "User deactivated",
-    "reactivate": "User reactivated",
-    "token_create": "API token created",
-    "token_revoke": "API token revoked",
-}
-
-#: Why a session ended (``auth.sessions``).
-SESSION_END_REASONS: dict[str, str] = {
-    "idle": "idle too long",
-    "absolute": "open too long",
-    "ended_by_user": "ended by the user",
-    "password_change": "password changed",
-    "logout": "logged out",
-}
+__all__ = ["ACTION_LABELS", "ENTITY_LABELS", "SECURITY_LABELS", "Change", "Line", "lines",
+           "value_text"]
 
 #: Keys of a snapshot that no reader needs (bookkeeping, or shown under another name).
 _HIDDEN = {"id", "version", "updated_at", "created_at", "recorded_at", "recorded_by_admin",

@@ -18,10 +18,13 @@ import re
 from datetime import date, timedelta
 
 __all__ = [
+    "MONTH_NAMES",
     "NOTICE_MONTHS",
     "add_months",
     "first_day",
+    "long_date",
     "month_of",
+    "months_of_year_in",
     "next_month",
     "parse_month",
     "span_end",
@@ -32,6 +35,17 @@ __all__ = [
 NOTICE_MONTHS = 6
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+#: Month names as pages write them (English, whatever the server's locale).
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
+
+def long_date(day: date | None) -> str:
+    """A day as people read it: ``date(2025, 1, 6)`` -> ``"6 January 2025"``; None -> ``""``."""
+    if day is None:
+        return ""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def month_of(day: date) -> str:
@@ -44,7 +58,7 @@ def parse_month(text: str | None) -> str:
     when it is not a month written ``YYYY-MM`` from 1900 on."""
     match = _MONTH_RE.match((text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
-        raise ValueError("month must be written YYYY-MM, e.g. 2025-03.")
+        raise ValueError("The month must be written YYYY-MM, e.g. 2025-03.")
     return match.group(0)
 
 
@@ -90,3 +104,24 @@ def span_end(start: date, months: int) -> date:
     anniversary, and the day before it the last day of the span).
     """
     return add_months(start, months) - timedelta(days=1)
+
+
+def months_of_year_in(year: int, start: str | None, end: str | None) -> int:
+    """How many months of ``year`` lie in the period from month ``start`` to month ``end``
+    (``"YYYY-MM"``, both included; None: unbounded on that side). A budget is set per year:
+    a period of August to September 2026 holds 2 of the 12 months of the 2026 budget."""
+    first = 1
+    last = 12
+    if start:
+        start_year, start_month = int(start[:4]), int(start[5:7])
+        if start_year > year:
+            return 0
+        if start_year == year:
+            first = start_month
+    if end:
+        end_year, end_month = int(end[:4]), int(end[5:7])
+        if end_year < year:
+            return 0
+        if end_year == year:
+            last = end_month
+    return max(0, last - first + 1)

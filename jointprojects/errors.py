@@ -42,17 +42,29 @@ class Forbidden(DomainError):
 
 
 class Collector:
-    """Gather validation errors, then raise them together."""
+    """Gather validation errors, then raise them together: the required fields, the rules
+    between fields and the clashes with stored records (a code already taken) come in one
+    answer, never in rounds."""
 
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
+        self._conflicts = 0
 
     def add(self, field: str | None, message: str) -> None:
         self.errors.append(FieldError(field, message))
+
+    def conflict(self, field: str | None, message: str) -> None:
+        """A clash with what is stored (a duplicate code): a :class:`Conflict` (409) when it
+        is the only kind of problem, one of the messages of the :class:`DomainError`
+        otherwise."""
+        self.add(field, message)
+        self._conflicts += 1
 
     def __bool__(self) -> bool:
         return bool(self.errors)
 
     def raise_if_any(self) -> None:
         if self.errors:
+            if self._conflicts == len(self.errors):
+                raise Conflict(list(self.errors))
             raise DomainError(list(self.errors))

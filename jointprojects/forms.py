@@ -8,7 +8,7 @@ from typing import Any
 from wtforms import DateField as _DateField
 from wtforms import Field, StringField
 from wtforms.form import BaseForm
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from jointprojects.bounds import date_problem
 from jointprojects.errors import DomainError
@@ -38,8 +38,18 @@ class DateField(_DateField):
 
     def pre_validate(self, form: Any) -> None:
         super().pre_validate(form)
+        if self.process_errors and any((raw or "").strip() for raw in self.raw_data or []):
+            # Said here, so that a required field's "This field is required." does not
+            # replace it: the date was typed, it just does not read as one.
+            self.errors[:] = []  # type: ignore[index]  # WTForms' own "Not a valid date value."
+            raise StopValidation(f"{self.label.text} is not a date: pick one, or type it as "
+                                 "2025-01-06.")
         if self.data is not None and (problem := date_problem(self.data)):
             raise ValidationError(f"{self.label.text} {problem}.")
+
+
+#: WTForms' messages that say less than the service's message for the same field.
+GENERIC_MESSAGES = frozenset({"This field is required.", "Not a valid choice."})
 
 
 def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | None = None) -> None:
@@ -50,13 +60,30 @@ def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | N
     """
     aliases = aliases or {}
     form_errors: list[str] = getattr(form, "form_errors", [])
+    # One message per field: the form's own one (a date that does not parse) stands when
+    # the service says the same thing in other words ("Enter the start date.").
+    # WTForms' bare "This field is required." gives way to the service's words.
+    checked = set()
+    for item in error.errors:
+        target = _resolve(form, aliases.get(item.field or "", item.field or ""))
+        if target is not None and target.errors and not _is_list(target):
+            if set(target.errors) <= GENERIC_MESSAGES:
+                target.errors = []
+            else:
+                checked.add(id(target))
     for item in error.errors:
         target = _resolve(form, aliases.get(item.field or "", item.field or ""))
         if target is None:
-            form_errors.append(item.message)
-        else:
+            if item.message not in form_errors:
+                form_errors.append(item.message)
+        elif id(target) not in checked and item.message not in (target.errors or []):
             target.errors = [*list(target.errors or []), item.message]
     form.form_errors = form_errors  # type: ignore[attr-defined]
+
+
+def _is_list(field: Field) -> bool:
+    """A FieldList collects the problems of its rows and sets (several at once)."""
+    return hasattr(field, "entries")
 
 
 def _resolve(form: Any, path: str) -> Field | None:

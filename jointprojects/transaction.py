@@ -35,6 +35,9 @@ from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.forms import apply_errors
 
+__all__ = ["Outcome", "dry_run", "failed", "flashed_errors", "form_errors", "init_app",
+           "keep_changes", "rehearsal", "transactional"]
+
 #: The blueprints that keep their own boundary (``jointprojects/api/__init__.py``).
 OWN_BOUNDARY = frozenset({"api"})
 
@@ -141,6 +144,31 @@ def flashed_errors(category: str = "danger",
         failed()
         outcome.error = exc
         flash(str(exc), category)
+
+
+@contextmanager
+def rehearsal(form: BaseForm) -> Iterator[bool]:
+    """Validate ``form`` and run the service inside either way, so that one submission
+    reports every problem at once: the form's own (a required field, a date that does not
+    parse) and the service's (a rule between fields, a code already taken).
+
+    Yields True when the form is valid: the service's work then stands, as usual. When it is
+    not, the block runs as a :func:`dry_run` and yields False: whatever the service did is
+    undone, its :class:`DomainError` goes beside the fields (under :func:`form_errors`,
+    which keeps one message per field, the form's first), and the view re-renders the form::
+
+        if form.is_submitted():
+            with form_errors(form), rehearsal(form) as valid:
+                project = services.create_project(_data(form))
+                if valid:
+                    flash(...)
+                    return redirect(...)
+    """
+    if form.validate():
+        yield True
+        return
+    with dry_run():
+        yield False
 
 
 @contextmanager

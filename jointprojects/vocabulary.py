@@ -22,6 +22,8 @@ __all__ = [
     "ARRANGEMENT_DISPLAY_STATUSES",
     "ARRANGEMENT_KINDS",
     "ARRANGEMENT_STATUSES",
+    "AUDIT_ACTION_LABELS",
+    "AUDIT_ENTITY_LABELS",
     "AWAITED_ACTS",
     "AWAITED_LABELS",
     "COST_ITEM_CATEGORIES",
@@ -33,6 +35,8 @@ __all__ = [
     "KINDS",
     "KIND_ARTICLES",
     "PROJECT_STATUSES",
+    "SECURITY_EVENT_LABELS",
+    "SESSION_END_REASONS",
     "STATUS_LABELS",
     "Kind",
     "check_in",
@@ -160,6 +164,70 @@ STATUS_LABELS: dict[str, str] = {
     "signed": "Signed, not yet in force",
     "proposed": "Proposed",
     "approved": "Approved",
+}
+
+# -- the audit trail (audit/lines.py reads entries with these) -----------------------------------
+
+#: Record type (table) -> the word for it.
+AUDIT_ENTITY_LABELS: dict[str, str] = {
+    "special_arrangement": "Arrangement",
+    "project": "Project",
+    "expense": "Expense",
+    "budget": "Budget",
+    "signature": "Signature",
+    "consent": "Consent",
+    "share_version": "Share version",
+    "personnel_exchange": "Personnel exchange",
+    "exchange_approval": "Approval",
+    "exchange_cost_item": "Cost item",
+    "exchange_extension": "Extension",
+    "exchange_rate": "Exchange rate",
+    "organization": "Organization",
+    "agreement": "Cooperation Agreement",
+    "agreement_amendment": "Amendment of the Agreement",
+    "agreement_consent": "Consent to the amendment of the Agreement",
+    "user": "User",
+    "api_token": "API token",
+}
+
+#: Action -> what happened (``{}`` is the record's word where the phrase names it).
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "create": "created",
+    "update": "changed",
+    "delete": "deleted",
+    "sign": "recorded",
+    "consent": "recorded",
+    "propose": "proposed",
+    "notice": "notice of termination given",
+    "notify": "notification recorded",
+    "withdraw": "withdrawn",
+    "approve": "recorded",
+    "cancel": "cancelled",
+    "extend": "recorded",
+    "download": "downloaded",
+}
+
+#: Security events (``audit.security_event``): the whole phrase.
+SECURITY_EVENT_LABELS: dict[str, str] = {
+    "login": "Logged in",
+    "login_failure": "Login failed",
+    "login_blocked": "Login refused: too many failed attempts",
+    "logout": "Logged out",
+    "session_end": "Session ended",
+    "password_change": "Password changed",
+    "deactivate": "User deactivated",
+    "reactivate": "User reactivated",
+    "token_create": "API token created",
+    "token_revoke": "API token revoked",
+}
+
+#: Why a session ended (``auth.sessions``).
+SESSION_END_REASONS: dict[str, str] = {
+    "idle": "idle too long",
+    "absolute": "open too long",
+    "ended_by_user": "ended by the user",
+    "password_change": "password changed",
+    "logout": "logged out",
 }
 
 # Codes the ``label`` filter knows. Kinds are not among them ("personnel" is also a

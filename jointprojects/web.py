@@ -18,8 +18,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from jointprojects import bounds, vocabulary
+from jointprojects.audit import lines as audit_lines
 from jointprojects.auth import policy
 from jointprojects.auth.models import ROLE_LABELS
+from jointprojects.dates import long_date
 from jointprojects.error_responses import domain_error_response, error_response, http_error_response
 from jointprojects.errors import NotFound
 from jointprojects.extensions import db
@@ -277,6 +279,11 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         return f"{value.normalize():f} %"
 
+    @app.template_filter("day")
+    def day_filter(value: date | None) -> str:
+        """A date as people read it: "6 January 2025"."""
+        return long_date(value)
+
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
         return value.isoformat() if value else ""
@@ -293,37 +300,13 @@ def register_template_helpers(app: Flask) -> None:
     def nav_items() -> list[tuple[str, str, str]]:
         return [item for item in NAV if item[0] in current_app.view_functions and can(item[2])]
 
-    def audit_phrase(entry: Any) -> str:
-        """A history line: ("sign", "signature") -> "Signature recorded"."""
-        verbs = {
-            "create": "created",
-            "update": "changed",
-            "delete": "deleted",
-            "sign": "recorded",
-            "consent": "recorded",
-            "propose": "proposed",
-            "notice": "notice given",
-            "notify": "notification recorded",
-            "withdraw": "withdrawn",
-            "approve": "recorded",
-        }
-        noun = {
-            "share_version": "Share version",
-            "consent": "Consent",
-            "signature": "Signature",
-        }.get(entry.entity, entry.entity.replace("_", " ").capitalize())
-        if entry.entity == "share_version":  # amendment n is version n + 1
-            number = (entry.after or entry.before or {}).get("number")
-            if isinstance(number, int) and number > 1:
-                noun = f"Amendment {number - 1}"
-        return f"{noun} {verbs.get(entry.action, entry.action)}"
-
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals.update(
         can=can,
         page_url=page_url,
         nav_items=nav_items,
-        audit_phrase=audit_phrase,
+        audit_lines=audit_lines.lines,
+        security_actions=audit_lines.SECURITY_LABELS,
         policy=policy,
         role_labels=ROLE_LABELS,
     )

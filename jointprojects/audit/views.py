@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.policy import USER_ADMIN, requires
+from jointprojects.vocabulary import AUDIT_ENTITY_LABELS
 from jointprojects.web import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -22,4 +23,5 @@ def index():  # type: ignore[no-untyped-def]
     if entity:
         query = query.filter(AuditEntry.entity == entity)
     page = paginate(query)
-    return render_template("audit/index.html", page=page, entity=entity)
+    return render_template("audit/index.html", page=page, entity=entity,
+                           entity_labels=AUDIT_ENTITY_LABELS)

@@ -13,7 +13,7 @@ from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
 from jointprojects.extensions import db
 from jointprojects.organizations.services import list_organizations
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -39,8 +39,8 @@ class PasswordForm(FlaskForm):
 def index():  # type: ignore[no-untyped-def]
     form = UserForm()
     form.organization.choices = [(o.code, o.code) for o in list_organizations()]
-    if form.validate_on_submit():
-        with form_errors(form):
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
             user = services.create_user_audited(
                 form.email.data,
                 form.password.data,
@@ -49,10 +49,11 @@ def index():  # type: ignore[no-untyped-def]
                 form.name.data or "",
                 acting=current_user,
             )
-            flash(f"User {user.email} created.", "success")
-            return redirect(url_for(".index"))
+            if valid:
+                flash(f"User {user.email} created.", "success")
+                return redirect(url_for(".index"))
     return render_template("auth/users.html", users=services.list_users(), form=form), (
-        422 if form.errors else 200)
+        422 if form.errors or getattr(form, "form_errors", None) else 200)
 
 
 @bp.route("/<int:user_id>/active", methods=["POST"])

@@ -24,7 +24,7 @@ from jointprojects.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     password_problems,
 )
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
 
@@ -50,9 +50,9 @@ def create_user(
     org = db.session.scalar(select(Organization).filter_by(code=organization_code))
     if org is None:
         errors.add("organization", f"Unknown organization {organization_code!r}.")
+    if email and db.session.scalar(select(User).filter_by(email=email)):
+        errors.conflict("email", f"A user with e-mail {email} already exists.")
     errors.raise_if_any()
-    if db.session.scalar(select(User).filter_by(email=email)):
-        raise Conflict(f"A user with e-mail {email} already exists.", field="email")
     user = User(email=email, name=name, role=role, organization=org, password_hash=_hash(password))
     db.session.add(user)
     db.session.flush()

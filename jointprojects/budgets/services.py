@@ -38,14 +38,16 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     a whole (``organization`` None) or for the party funding it. Replaces the line if it
     exists."""
     errors = Collector()
-    if category not in EXPENSE_CATEGORIES:
-        errors.add("category", f"Unknown cost category {category!r}.")
+    if not category:
+        errors.add("category", "Choose a category.")
+    elif category not in EXPENSE_CATEGORIES:
+        errors.add("category", f"Unknown expense category {category!r}.")
     try:
         year_value = int(str(year).strip())
         if not 1900 <= year_value <= 9999:
             raise ValueError
     except ValueError:
-        errors.add("year", "year must be a year such as 2025.")
+        errors.add("year", "The year must be a year such as 2025.")
         year_value = 0
     party = None
     if organization:
@@ -58,9 +60,9 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
         if value < 0:
             errors.add("amount", "A budget cannot be negative.")
         elif value >= MAX_AMOUNT:
-            errors.add("amount", "amount is too large.")
+            errors.add("amount", "The amount is too large.")
     except MoneyError as exc:
-        errors.add("amount", f"amount {exc}.")
+        errors.add("amount", f"The amount {exc}.")
     errors.raise_if_any()
     lock_arrangement(sa)  # NULL organizations escape the unique constraint: serialize the writers
     organization_id = party.organization_id if party else None

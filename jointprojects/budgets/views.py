@@ -15,7 +15,7 @@ from jointprojects.auth.policy import BUDGET_WRITE, READ, requires
 from jointprojects.budgets import services
 from jointprojects.budgets.forms import BudgetForm
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 
 bp = Blueprint("budgets", __name__, url_prefix="/expenses")
 
@@ -37,11 +37,11 @@ def budgets(reference: str):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         if not policy.can(current_user, BUDGET_WRITE):
             abort(403)
-        if form.validate_on_submit():
-            with form_errors(form):
-                services.set_budget(sa, form.category.data, form.year.data,
-                                    form.organization.data or None, form.amount.data,
-                                    current_user, form.note.data or "")
+        with form_errors(form), rehearsal(form) as valid:
+            services.set_budget(sa, form.category.data, form.year.data,
+                                form.organization.data or None, form.amount.data,
+                                current_user, form.note.data or "")
+            if valid:
                 flash("Budget line saved.", "success")
                 return redirect(url_for(".budgets", reference=reference))
     return render_template("budgets/budgets.html", sa=sa, form=form,

@@ -20,7 +20,9 @@ from sqlalchemy import and_, case, exists, func, or_, select, type_coerce
 from jointprojects.dashboard.filters import Filters, _arrangement_where, _project_where
 from jointprojects.dashboard.models import PortfolioBudget as PB
 from jointprojects.dashboard.models import PortfolioTotal as PT
+from jointprojects.dates import months_of_year_in
 from jointprojects.extensions import db
+from jointprojects.money import round_money
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.personnel_exchanges import services as personnel
 from jointprojects.personnel_exchanges.models import PersonnelExchange
@@ -135,6 +137,11 @@ class CurrencyMoney:
     currency: str
     budget: Decimal = ZERO
     budget_unassigned: Decimal = ZERO  # budget lines not assigned to one party
+    #: The budget of the months in the period: each year's budget times the share of its
+    #: twelve months that the period holds (``budget`` is the whole years').
+    budget_in_period: Decimal = ZERO
+    #: Year -> how many of its months the period holds (12: the whole year).
+    budget_months: dict[int, int] = field(default_factory=dict)
     spend: Decimal = ZERO
     unallocated: Decimal = ZERO
     expense_count: int = 0
@@ -144,6 +151,24 @@ class CurrencyMoney:
     @property
     def remaining(self) -> Decimal:
         return self.budget - self.spend
+
+    @property
+    def used_percent(self) -> Decimal | None:
+        """Spend as a percentage of the budget of the months in the period (one decimal);
+        None without a budget."""
+        if not self.budget_in_period:
+            return None
+        return (self.spend * 100 / self.budget_in_period).quantize(Decimal("0.1"))
+
+    @property
+    def prorated(self) -> bool:
+        """Some year's budget counts for part of its months only."""
+        return any(months < 12 for months in self.budget_months.values())
+
+    @property
+    def parties_have_budgets(self) -> bool:
+        """Some budget line is assigned to one party (else budgets are not split by party)."""
+        return any(p.budget for p in self.parties)
 
     @property
     def share_total(self) -> Decimal:
@@ -384,20 +409,23 @@ def _money(filters: Filters) -> list[CurrencyMoney]:
         budget_where.append(PB.year >= first_year)
     if last_year:
         budget_where.append(PB.year <= last_year)
-    for currency, code, name, amount in db.session.execute(
-        select(PB.currency, Organization.code, Organization.name, total(PB.amount))
+    for currency, code, name, year, amount in db.session.execute(
+        select(PB.currency, Organization.code, Organization.name, PB.year, total(PB.amount))
         .outerjoin(Organization, Organization.id == PB.organization_id)
         .where(*budget_where)
-        .group_by(PB.currency, Organization.code, Organization.name)
+        .group_by(PB.currency, Organization.code, Organization.name, PB.year)
     ):
         if not amount:
             continue
         entry = money(currency)
-        entry.budget += amount or ZERO
+        entry.budget += amount
+        held = months_of_year_in(int(year), filters.start, filters.end)
+        entry.budget_months[int(year)] = held
+        entry.budget_in_period += round_money(amount * held / 12, currency)
         if code is None:
-            entry.budget_unassigned += amount or ZERO
+            entry.budget_unassigned += amount
         else:
-            party(entry, code, name).budget = amount or ZERO
+            party(entry, code, name).budget += amount
 
     burn: dict[str, dict[str, Decimal]] = {}
     for currency, month, paid in db.session.execute(

@@ -150,16 +150,18 @@ def set_rate(currency: str | None, month: str | None, rate: Any, source: str | N
         errors.errors.extend(exc.errors)
     value = None
     try:
+        if rate is None or (isinstance(rate, str) and not rate.strip()):
+            raise MoneyError("is required")
         value = parse_decimal(rate, places=RATE_PLACES)
         if value <= 0:
-            errors.add("rate", "rate must be a positive number.")
+            errors.add("rate", "The rate must be a positive number.")
         elif value >= MAX_AMOUNT:
-            errors.add("rate", "rate is too large.")
+            errors.add("rate", "The rate is too large.")
     except MoneyError as exc:
-        errors.add("rate", f"rate {exc}.")
+        errors.add("rate", f"The rate {exc}.")
     source = (source or "").strip()
     if len(source) > 300:
-        errors.add("source", "source must be at most 300 characters.")
+        errors.add("source", "The source must be at most 300 characters.")
     errors.raise_if_any()
     existing = db.session.scalar(select(ExchangeRate).filter_by(currency=code, month=month))
     user_id = getattr(user, "id", None)

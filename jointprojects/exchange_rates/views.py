@@ -14,7 +14,7 @@ from jointprojects.auth.policy import RATE_WRITE, READ, requires
 from jointprojects.exchange_rates import services
 from jointprojects.exchange_rates.forms import RateForm
 from jointprojects.money import MINOR_UNITS
-from jointprojects.transaction import form_errors
+from jointprojects.transaction import form_errors, rehearsal
 from jointprojects.web import paginate
 
 bp = Blueprint("exchange_rates", __name__, url_prefix="/expenses")
@@ -33,12 +33,12 @@ def rates():  # type: ignore[no-untyped-def]
     if request.method == "POST":
         if not policy.can(current_user, RATE_WRITE):
             abort(403)
-        if form.validate_on_submit():
-            with form_errors(form):
-                rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
-                                         form.source.data, current_user)
-                flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} {rate.currency} "
-                      f"for {rate.month}.", "success")
+        with form_errors(form), rehearsal(form) as valid:
+            rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
+                                     form.source.data, current_user)
+            if valid:
+                flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} "
+                      f"{rate.currency} for {rate.month}.", "success")
                 return redirect(url_for(".rates", currency=rate.currency))
     currency = request.args.get("currency", "").strip().upper()
     year = request.args.get("year", "").strip()

@@ -28,7 +28,7 @@ from jointprojects.money import (
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import SpecialArrangement
-from jointprojects.vocabulary import EXPENSE_CATEGORIES
+from jointprojects.vocabulary import EXPENSE_CATEGORIES, EXPENSE_CATEGORY_LABELS
 
 
 @dataclass
@@ -74,9 +74,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
 
     day = data.date
     if day is None:
-        errors.add(name("date"), "date is required.")
+        errors.add(name("date"), "Enter the date.")
     elif problem := bounds.date_problem(day):
-        errors.add(name("date"), f"date {problem}.")
+        errors.add(name("date"), f"The date {problem}.")
     elif sa.entry_into_force is None:
         pass  # reported once by the caller: the arrangement is not in force
     elif day < sa.entry_into_force:
@@ -95,26 +95,27 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
 
     category = (data.category or "").strip()
     if not category:
-        errors.add(name("category"), "category is required.")
+        errors.add(name("category"), "Choose a category.")
     elif category not in EXPENSE_CATEGORIES:
-        errors.add(name("category"), f"Unknown cost category {category!r}; use one of "
-                                     f"{', '.join(EXPENSE_CATEGORIES)}.")
+        errors.add(name("category"), f"Unknown category {category!r}; use one of "
+                                     f"{', '.join(EXPENSE_CATEGORIES)} ("
+                                     f"{', '.join(EXPENSE_CATEGORY_LABELS.values())}).")
 
     currency = (data.currency or "").strip().upper()
     if not currency:
-        errors.add(name("currency"), "currency is required.")
+        errors.add(name("currency"), "Choose a currency.")
     elif currency not in MINOR_UNITS:
         errors.add(name("currency"), f"Unknown currency {currency!r}: give an ISO 4217 code "
                                      "such as USD, EUR or JPY.")
 
     amount: Decimal | None = None
     if data.amount is None or (isinstance(data.amount, str) and not data.amount.strip()):
-        errors.add(name("amount"), "amount is required.")
+        errors.add(name("amount"), "Enter the amount.")
     else:
         try:
             amount = parse_decimal(data.amount)
         except MoneyError as exc:
-            errors.add(name("amount"), f"amount {exc}.")
+            errors.add(name("amount"), f"The amount {exc}.")
     if amount is not None:
         if currency in MINOR_UNITS:
             places = minor_units(currency)
@@ -126,27 +127,27 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
             else:
                 amount = amount.quantize(quantum(places))
         if amount is not None and amount == 0:
-            errors.add(name("amount"), "amount must not be zero (a refund is negative).")
+            errors.add(name("amount"), "The amount must not be zero (a refund is negative).")
             amount = None
         elif amount is not None and abs(amount) >= MAX_AMOUNT:
-            errors.add(name("amount"), "amount is too large.")
+            errors.add(name("amount"), "The amount is too large.")
             amount = None
 
     paid_code = (data.paid_by or "").strip()
     party = sa.party(paid_code) if paid_code else None
     if not paid_code:
-        errors.add(name("paid_by"), "paid_by is required: the party that paid.")
+        errors.add(name("paid_by"), "Choose who paid (a party to the arrangement).")
     elif party is None:
         errors.add(name("paid_by"), f"{paid_code} is not a party to {sa.reference}; the payer "
                                     f"must be one of {', '.join(sa.party_codes)}.")
 
     description = (data.description or "").strip()
     if len(description) > 5000:
-        errors.add(name("description"), "description must be at most 5000 characters.")
+        errors.add(name("description"), "The description must be at most 5000 characters.")
     document_reference = (data.document_reference or "").strip()
     if len(document_reference) > 120:
         errors.add(name("document_reference"),
-                   "document_reference must be at most 120 characters.")
+                   "The document reference must be at most 120 characters.")
 
     rate: Decimal | None = None
     source = "given"
@@ -156,13 +157,13 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         try:
             rate = parse_decimal(raw_rate, places=RATE_PLACES)
         except MoneyError as exc:
-            errors.add(name("exchange_rate"), f"exchange_rate {exc}.")
+            errors.add(name("exchange_rate"), f"The exchange rate {exc}.")
         else:
             if rate <= 0:
-                errors.add(name("exchange_rate"), "exchange_rate must be a positive number.")
+                errors.add(name("exchange_rate"), "The exchange rate must be a positive number.")
                 rate = None
             elif rate >= MAX_AMOUNT:
-                errors.add(name("exchange_rate"), "exchange_rate is too large.")
+                errors.add(name("exchange_rate"), "The exchange rate is too large.")
                 rate = None
             elif currency == sa.currency and rate != 1:
                 errors.add(name("exchange_rate"), f"An expense in {sa.currency}, the reporting "
@@ -187,7 +188,7 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         return None
     reporting = allocation.convert(amount, rate, sa.currency)
     if abs(reporting) >= MAX_AMOUNT:
-        errors.add(name("amount"), f"amount is too large once converted ({reporting} "
+        errors.add(name("amount"), f"The amount is too large once converted ({reporting} "
                                    f"{sa.currency}).")
         return None
     return _Checked(

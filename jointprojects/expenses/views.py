@@ -23,7 +23,7 @@ from jointprojects.extensions import db
 from jointprojects.money import format_money, to_json
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from jointprojects.web import paginate
 
@@ -145,13 +145,14 @@ def create(reference: str):  # type: ignore[no-untyped-def]
         form.currency.data = sa.currency
         if current_user.organization.code in sa.party_codes:
             form.paid_by.data = current_user.organization.code
-    if form.validate_on_submit():
-        with form_errors(form, ALIASES):
+    if form.is_submitted():
+        with form_errors(form, ALIASES), rehearsal(form) as valid:
             expense = recording.record_expense(sa, _expense_data(form), current_user)
-            flash(_saved_message(expense, sa, "recorded"), "success")
-            for warning in budgets.budget_overruns(expense):
-                flash(warning, "warning")
-            return redirect(url_for(".detail", expense_id=expense.id))
+            if valid:
+                flash(_saved_message(expense, sa, "recorded"), "success")
+                for warning in budgets.budget_overruns(expense):
+                    flash(warning, "warning")
+                return redirect(url_for(".detail", expense_id=expense.id))
     return render_template("expenses/form.html", form=form, sa=sa, expense=None), _status(form)
 
 
@@ -186,15 +187,16 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
                                    if expense.rate_source == "given" else "")
         form.document_reference.data = expense.document_reference
         form.version.data = str(expense.version)
-    if form.validate_on_submit():
-        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if form.is_submitted():
+        expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
         reference = sa.reference
-        with form_errors(form, ALIASES) as outcome:
+        with form_errors(form, ALIASES) as outcome, rehearsal(form) as valid:
             recording.update_expense(expense, _expense_data(form), expected, current_user)
-            flash(_saved_message(expense, sa, "saved"), "success")
-            for warning in budgets.budget_overruns(expense):
-                flash(warning, "warning")
-            return redirect(url_for(".detail", expense_id=expense.id))
+            if valid:
+                flash(_saved_message(expense, sa, "saved"), "success")
+                for warning in budgets.budget_overruns(expense):
+                    flash(warning, "warning")
+                return redirect(url_for(".detail", expense_id=expense.id))
         current = db.session.get(Expense, expense_id)
         if current is None:
             flash("Someone else deleted this expense while you were editing it.", "danger")
@@ -215,7 +217,7 @@ def delete(expense_id: int):  # type: ignore[no-untyped-def]
     reference = expense.arrangement.reference
     form = DeleteForm()
     form.validate_on_submit()  # the CSRF token is checked globally before the view runs
-    expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
     with flashed_errors():
         recording.delete_expense(expense, expected, current_user)
         flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are "

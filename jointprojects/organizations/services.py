@@ -50,15 +50,15 @@ def create_organization(code: str | None, name: str | None, currency: str | None
     errors = Collector()
     code = (code or "").strip().upper()
     if not code or len(code) > 20 or bounds.code_problem(code) or "." in code:
-        errors.add("code", "code is required: letters, digits, - or _, at most 20.")
+        errors.add("code", "Enter a code of letters, digits, - or _ (at most 20).")
     if not (name or "").strip():
-        errors.add("name", "name is required.")
+        errors.add("name", "Enter the name.")
     currency = (currency or "").strip().upper()
     if not is_currency(currency):
-        errors.add("currency", "currency must be a known ISO 4217 code such as USD or EUR.")
+        errors.add("currency", "Choose a known currency (an ISO 4217 code such as USD or EUR).")
+    if code and db.session.scalar(select(Organization).filter_by(code=code)):
+        errors.conflict("code", f"Organization {code} already exists.")
     errors.raise_if_any()
-    if db.session.scalar(select(Organization).filter_by(code=code)):
-        raise Conflict(f"Organization {code} already exists.", field="code")
     org = Organization(code=code, name=(name or "").strip(), currency=currency)
     db.session.add(org)
     audit.record("create", org)

@@ -12,7 +12,7 @@ from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, REA
 from jointprojects.forms import DateField
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations import services
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -87,9 +87,9 @@ def index():  # type: ignore[no-untyped-def]
 @requires(ORGANIZATION_WRITE)
 def create():  # type: ignore[no-untyped-def]
     form = OrganizationForm()
-    if form.validate_on_submit():
-        with form_errors(form):
-            org = services.create_organization(form.code.data, form.name.data, form.currency.data)
+    with form_errors(form), rehearsal(form) as valid:
+        org = services.create_organization(form.code.data, form.name.data, form.currency.data)
+        if valid:
             flash(f"Organization {org.code} added.", "success")
             return redirect(url_for(".index"))
     return _page(form, AgreementActForm(), 422)

@@ -29,7 +29,7 @@ from jointprojects.personnel_exchanges.forms import (
 )
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.special_arrangements.models import SpecialArrangement
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES
 from jointprojects.web import paginate
 
@@ -190,13 +190,14 @@ def create():  # type: ignore[no-untyped-def]
     else:
         _drop_blank_cost_rows(form)
     _set_choices(form)
-    if form.validate_on_submit():
-        with form_errors(form):
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
             exchange = services.create_exchange(_data(form), current_user)
-            flash(f"Exchange of {exchange.person_name} to {exchange.host_organization.code} "
-                  "registered as proposed. It is approved once both organizations have "
-                  "recorded their approval.", "success")
-            return redirect(url_for(".detail", exchange_id=exchange.id))
+            if valid:
+                flash(f"Exchange of {exchange.person_name} to {exchange.host_organization.code} "
+                      "registered as proposed. It is approved once both organizations have "
+                      "recorded their approval.", "success")
+                return redirect(url_for(".detail", exchange_id=exchange.id))
     return render_template("personnel_exchanges/form.html", form=form, exchange=None,
                            parties=[c for c, _ in _party_choices()],
                            cost_categories=COST_CATEGORY_CHOICES,
@@ -221,16 +222,17 @@ def edit(exchange_id: int):  # type: ignore[no-untyped-def]
         form.arrangement.data = exchange.arrangement.reference if exchange.arrangement else ""
         form.version.data = str(exchange.version)
     _set_choices(form)
-    if form.validate_on_submit():
-        with form_errors(form):
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
+            expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             result = services.update_exchange(exchange, _data(form), expected, current_user)
-            flash("Exchange saved.", "success")
-            if result.withdrawn_approvals:
-                flash(f"The approval of {' and '.join(result.withdrawn_approvals)} was "
-                      "withdrawn because the staff member, organizations or dates changed; "
-                      "it must be given again.", "warning")
-            return redirect(url_for(".detail", exchange_id=exchange_id))
+            if valid:
+                flash("Exchange saved.", "success")
+                if result.withdrawn_approvals:
+                    flash(f"The approval of {' and '.join(result.withdrawn_approvals)} was "
+                          "withdrawn because the staff member, organizations or dates "
+                          "changed; it must be given again.", "warning")
+                return redirect(url_for(".detail", exchange_id=exchange_id))
     return render_template("personnel_exchanges/form.html", form=form, exchange=exchange,
                            parties=[]), _status_code(form)
 

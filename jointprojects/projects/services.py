@@ -16,7 +16,7 @@ from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.projects.models import Project, project_area
 from jointprojects.special_arrangements.models import ArrangementParty, SpecialArrangement
-from jointprojects.vocabulary import PROJECT_STATUSES
+from jointprojects.vocabulary import PROJECT_STATUSES, STATUS_LABELS
 
 
 @dataclass
@@ -48,21 +48,22 @@ def code_taken(code: str | None, except_id: int | None = None) -> bool:
 
 def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None, list[Area]]:
     if not data.code or len(data.code) > 40:
-        errors.add("code", "code is required (at most 40 characters).")
+        errors.add("code", "Enter a code of at most 40 characters.")
     elif problem := bounds.code_problem(data.code):
-        errors.add("code", f"code {problem}.")
+        errors.add("code", f"The code {problem}.")
     if not data.title:
-        errors.add("title", "title is required.")
+        errors.add("title", "Enter a title.")
     if data.start_date is None:
-        errors.add("start_date", "start_date is required.")
+        errors.add("start_date", "Enter the start date.")
     if data.start_date and data.end_date and data.end_date < data.start_date:
-        errors.add("end_date", "end_date must not be before start_date.")
+        errors.add("end_date", "The end date must not be before the start date.")
     bounds.check_dates(errors, start_date=data.start_date, end_date=data.end_date)
     if data.status not in PROJECT_STATUSES:
-        errors.add("status", f"status must be one of {', '.join(PROJECT_STATUSES)}.")
+        errors.add("status", "Choose a status: "
+                   f"{', '.join(STATUS_LABELS[s] for s in PROJECT_STATUSES)}.")
     lead = None
     if not data.lead_organization:
-        errors.add("lead_organization", "lead_organization is required.")
+        errors.add("lead_organization", "Choose the lead organization.")
     else:
         lead = db.session.scalar(select(Organization).filter_by(code=data.lead_organization))
         if lead is None:
@@ -71,7 +72,7 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
     if not data.areas:
         errors.add("areas", "Choose at least one area of cooperation (Art. 1).")
     elif not all(isinstance(a, str) for a in data.areas):
-        errors.add("areas", 'areas must be a list of codes such as "a".')
+        errors.add("areas", 'Give the areas of cooperation as a list of codes such as "a".')
     else:
         known = {a.code: a for a in db.session.scalars(select(Area))}
         for index, code in enumerate(data.areas):
@@ -85,9 +86,9 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
 def create_project(data: ProjectData) -> Project:
     errors = Collector()
     lead, areas = _validate(data, errors)
+    if data.code and code_taken(data.code):
+        errors.conflict("code", f"A project with the code {data.code} already exists.")
     errors.raise_if_any()
-    if code_taken(data.code):
-        raise Conflict(f"A project with code {data.code} already exists.", field="code")
     project = Project(
         code=data.code,
         title=data.title,
@@ -111,9 +112,9 @@ def update_project(project: Project, data: ProjectData, expected_version: int | 
         )
     errors = Collector()
     lead, areas = _validate(data, errors)
+    if data.code and code_taken(data.code, except_id=project.id):
+        errors.conflict("code", f"A project with the code {data.code} already exists.")
     errors.raise_if_any()
-    if code_taken(data.code, except_id=project.id):
-        raise Conflict(f"A project with code {data.code} already exists.", field="code")
     before = _snapshot(project)
     project.code = data.code or project.code
     project.title = data.title or project.title
@@ -131,7 +132,7 @@ def delete_project(project: Project) -> None:
     if project.arrangements:
         raise DomainError(
             "This project has special arrangements; it cannot be deleted. "
-            "Set its status to cancelled instead.",
+            "Set its status to Cancelled instead.",
         )
     before = _snapshot(project)
     audit.record("delete", project, before=before, after=None)

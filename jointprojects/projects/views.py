@@ -13,7 +13,7 @@ from jointprojects.organizations.services import areas_by_code, list_organizatio
 from jointprojects.projects import services
 from jointprojects.projects.forms import ProjectForm
 from jointprojects.projects.models import Project
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 from jointprojects.vocabulary import PROJECT_STATUSES
 from jointprojects.web import paginate
 
@@ -75,13 +75,17 @@ def index():  # type: ignore[no-untyped-def]
 @requires(PROJECT_WRITE)
 def create():  # type: ignore[no-untyped-def]
     form = _form()
-    if form.validate_on_submit():
-        with form_errors(form):
+    if request.method == "GET":
+        # The lead organization defaults to the user's own (the one they may lead for).
+        form.lead_organization.data = current_user.organization.code
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
             data = _data(form)
             policy.ensure_leads(current_user, data.lead_organization)
             project = services.create_project(data)
-            flash(f"Project {project.code} created.", "success")
-            return redirect(url_for(".detail", code=project.code))
+            if valid:
+                flash(f"Project {project.code} created.", "success")
+                return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=None), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
     )
@@ -102,14 +106,15 @@ def detail(code: str):  # type: ignore[no-untyped-def]
 def edit(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
     form = _form(project)
-    if form.validate_on_submit():
-        with form_errors(form):
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
+            expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             data = _data(form)
             policy.ensure_leads(current_user, data.lead_organization)
             services.update_project(project, data, expected)
-            flash(f"Project {project.code} saved.", "success")
-            return redirect(url_for(".detail", code=project.code))
+            if valid:
+                flash(f"Project {project.code} saved.", "success")
+                return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=project), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
     )

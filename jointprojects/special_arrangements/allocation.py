@@ -36,6 +36,7 @@ from operator import add
 from typing import TYPE_CHECKING
 
 from jointprojects.money import PERCENT_PLACES, minor_units
+from jointprojects.vocabulary import phrase
 
 if TYPE_CHECKING:  # numpy is only needed (and imported lazily) by allocate_many_minor
     import numpy as np
@@ -417,7 +418,8 @@ def share_set_errors(
 
 
 def _set_label(category: str | None) -> str:
-    return "default set" if category is None else category
+    # The category as people read it ("contractual services"), never its code.
+    return "default set" if category is None else phrase(category)
 
 
 def _decimals(value: Decimal) -> int:

@@ -52,9 +52,10 @@ def propose_amendment(
     policy.ensure_party_member(user, sa.party_codes)
     errors = Collector()
     if effective_date is None:
-        errors.add("effective_date", "effective_date is required.")
+        errors.add("effective_date", "Enter the effective date.")
     elif effective_date < sa.start_date or (sa.end_date and effective_date > sa.end_date):
-        errors.add("effective_date", "effective_date must fall within the arrangement's dates.")
+        errors.add("effective_date",
+                   "The effective date must fall within the arrangement's dates.")
     if not (reason or "").strip():
         errors.add("reason", "Give the reason for the amendment.")
     parties = sa.party_codes

@@ -1,6 +1,10 @@
 """Forms for special arrangements: parties with modalities, share rows, ceilings, signatures."""
 
+import re
+from typing import Any
+
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     FieldList,
     Form,
@@ -17,6 +21,41 @@ from jointprojects.money import MINOR_UNITS
 from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, KINDS, choices
 
 CATEGORY_CHOICES = [("", "Default (all categories)"), *choices(EXPENSE_CATEGORY_LABELS)]
+
+_MATRIX_CELL = re.compile(r"^matrix-(\d{1,4})-(.+)$")
+
+
+def matrix_formdata(formdata: Any) -> Any:
+    """The share matrix as the form posts it, as the share rows the forms read.
+
+    The page shows shares as a category x party matrix: row ``R`` posts
+    ``matrix-R-category`` (empty for the default set) and ``matrix-R-<party code>`` per
+    column. They become ``shares-N-category``, ``shares-N-organization`` and
+    ``shares-N-percent``, one per filled cell, row by row and party by party, so that the
+    service checks them (and names their problems) as it checks the API's list. A row left
+    empty is no row; an empty cell of a row that has others is a missing share. Posts
+    without a matrix (the flat rows) pass unchanged.
+    """
+    if not any(key.startswith("matrix-") for key in formdata):
+        return formdata
+    rows: dict[int, dict[str, str]] = {}
+    for key in formdata:
+        if match := _MATRIX_CELL.match(key):
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = formdata.get(key, "")
+    flat = MultiDict([(k, v) for k, v in formdata.items(multi=True)
+                      if not k.startswith(("matrix-", "shares-"))])
+    index = 0
+    for number in sorted(rows):
+        cells = rows[number]
+        category = cells.pop("category", "")
+        if not any((v or "").strip() for v in cells.values()):
+            continue
+        for organization, percent in cells.items():
+            flat.add(f"shares-{index}-category", category)
+            flat.add(f"shares-{index}-organization", organization)
+            flat.add(f"shares-{index}-percent", percent)
+            index += 1
+    return flat
 
 
 class ModalityRow(Form):

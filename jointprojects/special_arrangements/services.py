@@ -33,7 +33,7 @@ from jointprojects.special_arrangements.models import (
     Signature,
     SpecialArrangement,
 )
-from jointprojects.vocabulary import ARRANGEMENT_KINDS, EXPENSE_CATEGORIES, phrase
+from jointprojects.vocabulary import ARRANGEMENT_KINDS, EXPENSE_CATEGORIES, KINDS, phrase
 
 CONFLICT_MESSAGE = (
     "Someone else changed this arrangement while you were editing it. "
@@ -99,15 +99,15 @@ def validate_shares(
         name = f"{prefix}[{index}]"
         category = share.category or None
         if category is not None and category not in EXPENSE_CATEGORIES:
-            errors.add(f"{name}.category", f"Unknown cost category {category!r}.")
+            errors.add(f"{name}.category", f"Unknown expense category {category!r}.")
             continue
         if not share.organization:
-            errors.add(f"{name}.organization", "organization is required.")
+            errors.add(f"{name}.organization", "Choose the party.")
             continue
         try:
             percent = parse_decimal(share.percent)
         except MoneyError as exc:
-            errors.add(f"{name}.percent", f"percent {exc}.")
+            errors.add(f"{name}.percent", f"The percentage {exc}.")
             continue
         rows.append((category, share.organization, percent))
         index_of.append(index)
@@ -146,7 +146,7 @@ def validate_ceilings(
                 parse_money(ceiling.amount, currency) if currency else parse_decimal(ceiling.amount)
             )
         except MoneyError as exc:
-            errors.add(f"{name}.amount", f"amount {exc}.")
+            errors.add(f"{name}.amount", f"The ceiling {exc}.")
             continue
         if amount < 0:
             errors.add(f"{name}.amount", "A ceiling cannot be negative.")
@@ -161,23 +161,24 @@ def _validate(
     """``user`` (None: the operator) must see the project: one it may not see is as unknown
     to it as one that does not exist (DOMAIN.md "Whose records")."""
     if not data.reference or len(data.reference) > 60:
-        errors.add("reference", "reference is required (at most 60 characters).")
+        errors.add("reference", "Enter a reference of at most 60 characters.")
     elif problem := bounds.code_problem(data.reference):
-        errors.add("reference", f"reference {problem}.")
+        errors.add("reference", f"The reference {problem}.")
     if not data.title:
-        errors.add("title", "title is required.")
+        errors.add("title", "Enter a title.")
     if data.kind not in ARRANGEMENT_KINDS:
-        errors.add("kind", f"kind must be one of {', '.join(ARRANGEMENT_KINDS)}.")
+        errors.add("kind", "Choose a kind: " + "; ".join(
+            f"{k.label} ({k.article})" for k in KINDS.values()) + ".")
     if not is_currency(data.currency):
-        errors.add("currency", "currency must be a known ISO 4217 code such as USD or EUR.")
+        errors.add("currency", "Choose a known currency (an ISO 4217 code such as USD or EUR).")
     if data.start_date is None:
-        errors.add("start_date", "start_date is required.")
+        errors.add("start_date", "Enter the start date.")
     if data.start_date and data.end_date and data.end_date < data.start_date:
-        errors.add("end_date", "end_date must not be before start_date.")
+        errors.add("end_date", "The end date must not be before the start date.")
     bounds.check_dates(errors, start_date=data.start_date, end_date=data.end_date)
     project = None
     if not data.project:
-        errors.add("project", "project is required.")
+        errors.add("project", "Choose the joint project.")
     else:
         project = db.session.scalar(select(Project).filter_by(code=data.project))
         if project is None or (user is not None and not policy.can_see_project(user, project)):
@@ -186,7 +187,7 @@ def _validate(
     parties = [p for p in data.parties if isinstance(p, str)]
     orgs = _organizations(parties)
     if len(parties) != len(data.parties):
-        errors.add("parties", "parties must be a list of organization codes.")
+        errors.add("parties", "Give the parties as a list of organization codes.")
     if len(set(parties)) < 2:
         errors.add("parties", "A special arrangement needs at least two different parties.")
     if len(set(parties)) != len(parties):
@@ -226,11 +227,11 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
     project, orgs = _validate(data, errors, user)
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
+    if data.reference and reference_taken(data.reference):
+        errors.conflict("reference", f"A special arrangement {data.reference} already exists.")
     errors.raise_if_any()
     if user is not None:
         policy.ensure_party_member(user, data.parties)
-    if reference_taken(data.reference):
-        raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     modalities = {m.organization: m for m in data.modalities}
     sa = SpecialArrangement(
         reference=data.reference,
@@ -298,11 +299,11 @@ def update_arrangement(
     project, orgs = _validate(data, errors, user)
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
+    if data.reference and reference_taken(data.reference, except_id=sa.id):
+        errors.conflict("reference", f"A special arrangement {data.reference} already exists.")
     errors.raise_if_any()
     if user is not None:
         policy.ensure_party_member(user, data.parties)
-    if reference_taken(data.reference, except_id=sa.id):
-        raise Conflict(f"A special arrangement {data.reference} already exists.", "reference")
     before = arrangement_snapshot(sa)
     sa.reference, sa.project, sa.title, sa.kind = data.reference, project, data.title, data.kind  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise
     sa.currency, sa.start_date, sa.end_date = data.currency, data.start_date, data.end_date  # type: ignore[assignment]  # not None: raise_if_any() raised otherwise

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from blinker import Namespace
@@ -14,6 +16,7 @@ from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import ARRANGEMENT_WRITE, READ, requires
 from jointprojects.extensions import db
+from jointprojects.money import MoneyError, parse_decimal
 from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements import services
@@ -28,6 +31,7 @@ from jointprojects.special_arrangements.forms import (
     ArrangementForm,
     PartyDateForm,
     SignatureForm,
+    matrix_formdata,
 )
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.queries import (
@@ -36,7 +40,7 @@ from jointprojects.special_arrangements.queries import (
     awaited_by_arrangement,
     awaited_parties,
 )
-from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 from jointprojects.vocabulary import ARRANGEMENT_DISPLAY_STATUSES, KINDS
 from jointprojects.web import paginate
 
@@ -45,6 +49,11 @@ bp = Blueprint("arrangements", __name__, url_prefix="/arrangements")
 
 def _status_code(form) -> int:  # type: ignore[no-untyped-def]
     return 422 if form.errors or getattr(form, "form_errors", None) else 200
+
+
+def _posted() -> Any:
+    """What a form posted, its share matrix read as share rows; None on a GET."""
+    return matrix_formdata(request.form) if request.method == "POST" else None
 
 
 def _set_choices(form, parties: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -157,7 +166,7 @@ def index():  # type: ignore[no-untyped-def]
 @login_required
 @requires(ARRANGEMENT_WRITE)
 def create():  # type: ignore[no-untyped-def]
-    form = ArrangementForm()
+    form = ArrangementForm(formdata=_posted())
     if request.method == "GET":
         form.project.data = request.args.get("project")
         for code in ("UN", "INTERPOL"):
@@ -165,15 +174,16 @@ def create():  # type: ignore[no-untyped-def]
         for code, percent in (("UN", "50"), ("INTERPOL", "50")):
             form.shares.append_entry({"organization": code, "percent": percent, "category": ""})
     _set_choices(form)
-    if form.validate_on_submit():
-        with form_errors(form):
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
             sa = services.create_arrangement(_data(form), current_user)
-            flash(
-                f"Special arrangement {sa.reference} created as a draft. "
-                "It enters into force once every party has signed.",
-                "success",
-            )
-            return redirect(url_for(".detail", reference=sa.reference))
+            if valid:
+                flash(
+                    f"Special arrangement {sa.reference} created as a draft. "
+                    "It enters into force once every party has signed.",
+                    "success",
+                )
+                return redirect(url_for(".detail", reference=sa.reference))
     return render_template("special_arrangements/form.html", form=form, sa=None), _status_code(form)
 
 
@@ -246,7 +256,7 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
             "warning",
         )
         return redirect(url_for(".detail", reference=reference))
-    form = ArrangementForm(obj=None)
+    form = ArrangementForm(formdata=_posted())
     if request.method == "GET":
         form.reference.data, form.title.data, form.kind.data = sa.reference, sa.title, sa.kind
         form.project.data, form.currency.data = sa.project.code, sa.currency
@@ -275,12 +285,13 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
                 {"organization": c.organization.code, "amount": f"{c.amount:f}"}
             )
     _set_choices(form)
-    if form.validate_on_submit():
-        with form_errors(form):
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
+            expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             services.update_arrangement(sa, _data(form), expected, current_user)
-            flash(f"Special arrangement {sa.reference} saved.", "success")
-            return redirect(url_for(".detail", reference=sa.reference))
+            if valid:
+                flash(f"Special arrangement {sa.reference} saved.", "success")
+                return redirect(url_for(".detail", reference=sa.reference))
     return render_template("special_arrangements/form.html", form=form, sa=sa), _status_code(form)
 
 
@@ -356,7 +367,7 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
     sa = services.get_arrangement(reference)
     if not policy.is_party_member(current_user, sa.party_codes):
         abort(403)
-    form = AmendmentForm()
+    form = AmendmentForm(formdata=_posted())
     current = next((v for v in reversed(sa.share_versions) if v.status == "in_force"), None)
     if request.method == "GET" and current is not None:
         for s in current.shares:
@@ -372,8 +383,8 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
                 {"organization": c.organization.code, "amount": f"{c.amount:f}"}
             )
     _set_choices(form, sa.party_codes)
-    if form.validate_on_submit():
-        with form_errors(form):
+    if form.is_submitted():
+        with form_errors(form), rehearsal(form) as valid:
             version = propose_amendment(
                 sa,
                 form.effective_date.data,
@@ -382,13 +393,14 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
                 form.reason.data,
                 current_user,
             )
-            flash(
-                f"Amendment {version.amendment_number} proposed. It takes effect once every "
-                "party has consented.",
-                "success",
-            )
-            return redirect(url_for(".amendment", reference=reference,
-                                    number=version.amendment_number))
+            if valid:
+                flash(
+                    f"Amendment {version.amendment_number} proposed. It takes effect once "
+                    "every party has consented.",
+                    "success",
+                )
+                return redirect(url_for(".amendment", reference=reference,
+                                        number=version.amendment_number))
     return render_template(
         "special_arrangements/amend.html",
         form=form,
@@ -442,3 +454,42 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
 @bp.app_template_global()
 def category_choices() -> list[tuple[str, str]]:
     return CATEGORY_CHOICES
+
+
+@dataclass
+class MatrixRow:
+    """A row of the share matrix: a set (its category, "" for the default) and its cells."""
+
+    category: str
+    cells: dict[str, Any]
+    total: str
+
+    @property
+    def complete(self) -> bool:
+        return self.total == "100.00"
+
+
+@bp.app_template_global()
+def share_matrix(form: Any, parties: list[str]) -> tuple[list[str], list[MatrixRow]]:
+    """The form's share rows as a category x party matrix: the columns (the parties, then
+    any other organization a row names) and the rows (the default set first), each with the
+    running total of what is typed ("" when a cell is not a number)."""
+    columns = [p for p in parties if p]
+    grouped: dict[str, dict[str, Any]] = {"": {}}
+    for entry in form.shares:
+        category = entry.form.category.data or ""
+        organization = entry.form.organization.data or ""
+        grouped.setdefault(category, {})[organization] = entry
+        if organization and organization not in columns:
+            columns.append(organization)
+    rows = []
+    for category, cells in grouped.items():
+        total = Decimal(0)
+        for entry in cells.values():
+            try:
+                total += parse_decimal(entry.form.percent.data or "0")
+            except MoneyError:
+                total = Decimal("NaN")
+                break
+        rows.append(MatrixRow(category, cells, "" if total.is_nan() else f"{total:.2f}"))
+    return columns, rows

@@ -24,7 +24,15 @@ document.addEventListener("click", (event) => {
   }
   const remove = event.target.closest("[data-remove-row]");
   if (remove) {
-    remove.closest("[data-row]").remove();
+    // Focus goes to the next row (or the previous one, or the add button), never to the body.
+    const row = remove.closest("[data-row]");
+    const container = row.parentElement;
+    const neighbour = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    const name = container.dataset.rows;
+    const target = (neighbour && neighbour.querySelector("input:not([type=hidden]), select"))
+      || document.querySelector(`[data-add-row="${name}"]`);
+    if (target) target.focus();
     event.preventDefault();
   }
 });

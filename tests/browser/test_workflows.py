@@ -42,18 +42,18 @@ def test_a_programme_manager_creates_a_project_and_an_arrangement_and_the_partie
     page.get_by_label("Reference").fill("SA-BT-001")
     page.get_by_label("Title").fill("Joint training, browser-tested")
     page.get_by_label("Start date").fill("2026-01-01")
-    page.fill('[name="shares-0-percent"]', "60")
-    page.fill('[name="shares-1-percent"]', "40")
-    # Two rows added in the page: travel costs shared 70 / 30. The new row takes the focus
-    # so that it can be filled from the keyboard.
-    for party, percent in (("UN", "70"), ("INTERPOL", "30")):
-        page.get_by_role("button", name="Add a share row").click()
-        focused = page.evaluate("document.activeElement.name")
-        index = re.fullmatch(r"shares-(\d+)-category", focused).group(1)
-        page.keyboard.press("t")  # "Travel" in the category list
-        assert page.input_value(f'[name="shares-{index}-category"]') == "travel"
-        page.select_option(f'[name="shares-{index}-organization"]', party)
-        page.fill(f'[name="shares-{index}-percent"]', percent)
+    # Shares as a category x party matrix: the default row, then a row added in the page for
+    # travel costs shared 70 / 30. The new row takes the focus so that it can be filled from
+    # the keyboard.
+    page.fill('[name="matrix-0-UN"]', "60")
+    page.fill('[name="matrix-0-INTERPOL"]', "40")
+    page.get_by_role("button", name="Add a category row").click()
+    focused = page.evaluate("document.activeElement.name")
+    index = re.fullmatch(r"matrix-(\d+)-category", focused).group(1)
+    page.keyboard.press("t")  # "Travel" in the category list
+    assert page.input_value(f'[name="matrix-{index}-category"]') == "travel"
+    page.fill(f'[name="matrix-{index}-UN"]', "70")
+    page.fill(f'[name="matrix-{index}-INTERPOL"]', "30")
     page.get_by_role("button", name="Save draft").click()
     assert "SA-BT-001 created as a draft" in flash(page)
     shares = page.locator("section[aria-label='Version 1'] table")

@@ -205,7 +205,7 @@ def test_the_budgets_page_sets_a_line_and_shows_actual(make_arrangement, web, fi
     assert "Budget line saved." in html and "over budget" in html
     r = web.post_form(url, {"category": "travel", "year": "20x5", "organization": "",
                             "amount": "1"})
-    assert r.status_code == 422 and b"year must be a year" in r.data
+    assert r.status_code == 422 and b"The year must be a year" in r.data
 
 
 def test_the_arrangement_page_shows_the_apis_figures_to_the_cent(make_arrangement, web,

@@ -25,11 +25,11 @@ def test_admin_adds_an_organization_and_others_cannot(login, make_user, db):
 def test_agreement_page_shows_articles_and_records_a_notice(login, make_user, db):
     admin = login(make_user("admin"))
     page = admin.get("/organizations/").get_data(as_text=True)
-    assert "New York" in page and "1997-07-08" in page and "(f) Common or linked" in page
+    assert "New York" in page and "8 July 1997" in page and "(f) Common or linked" in page
     response = admin.post_form(
         "/organizations/agreement",
         {"act": "notice", "organization": "INTERPOL", "date": "2025-08-31"},
         page="/organizations/",
         follow_redirects=True,
     )
-    assert "effective 2026-02-28" in response.get_data(as_text=True)
+    assert "effective 28 February 2026" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from jointprojects.dates import long_date
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
 from jointprojects.personnel_exchanges.services import CostData
@@ -202,6 +203,7 @@ def test_extend_and_cancel_from_the_detail_page(manager, make_exchange):
     exchange = make_exchange(approved=True, start_date=start, end_date=start + timedelta(days=90))
     url = f"{BASE}/{exchange.id}"
     old_end, new_end = exchange.end_date.isoformat(), (start + timedelta(days=200)).isoformat()
+    shown = [long_date(date.fromisoformat(d)) for d in (old_end, new_end)]
     too_long = manager.post_form(f"{url}/extend", {"extension-end_date": "2099-03-01"}, page=url)
     assert too_long.status_code == 422
     assert "at most 24 months" in feedback_after(too_long.get_data(as_text=True),
@@ -210,7 +212,7 @@ def test_extend_and_cancel_from_the_detail_page(manager, make_exchange):
                                              "extension-reason": "Prolonged"}, page=url)
     assert ok.status_code == 302
     page = manager.get(url).get_data(as_text=True)
-    assert f"{old_end} → <strong>{new_end}</strong>" in page
+    assert f"{shown[0]} → <strong>{shown[1]}</strong>" in page
     cancelled = manager.post_form(f"{url}/cancel", {"cancel-reason": ""}, page=url)
     assert cancelled.status_code == 302
     db.session.expire_all()

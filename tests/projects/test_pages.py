@@ -34,7 +34,7 @@ def test_project_form_errors_appear_beside_the_field_and_keep_what_was_typed(log
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Choose at least one area of cooperation" in page
-    assert "end_date must not be before start_date" in page
+    assert "The end date must not be before the start date." in page
     assert 'value="Kept title"' in page
     assert db.session.query(Project).count() == 0
 

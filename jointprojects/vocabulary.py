@@ -27,9 +27,11 @@ __all__ = [
     "EXCHANGE_STATUSES",
     "EXPENSE_CATEGORIES",
     "EXPENSE_CATEGORY_LABELS",
+    "EXPENSE_FIELD_LABELS",
     "KINDS",
     "KIND_ARTICLES",
     "PROJECT_STATUSES",
+    "RATE_SOURCE_LABELS",
     "STATUS_LABELS",
     "Kind",
     "check_in",
@@ -141,6 +143,33 @@ STATUS_LABELS: dict[str, str] = {
     "signed": "Signed",
     "proposed": "Proposed",
     "approved": "Approved",
+}
+
+# -- how an expense's rate was found, and an expense's fields (the cost report) ------------------
+
+#: ``expense.rate_source`` -> label: the rate given with the expense, the month's rate of the
+#: rates table, or no conversion (the expense is in the reporting currency).
+RATE_SOURCE_LABELS: dict[str, str] = {
+    "given": "Given with the expense",
+    "table": "Rates table",
+    "same": "Same currency",
+}
+
+#: An expense's recorded fields -> label, in the order a change lists them.
+EXPENSE_FIELD_LABELS: dict[str, str] = {
+    "date": "Date",
+    "category": "Category",
+    "description": "Description",
+    "amount": "Amount",
+    "currency": "Currency",
+    "exchange_rate": "Rate",
+    "rate_source": "Rate source",
+    "reporting_amount": "Reporting amount",
+    "paid_by": "Paid by",
+    "document_reference": "Document reference",
+    "unallocated": "Unallocated",
+    "share_version_number": "Version of the shares",
+    "allocation": "Parts",
 }
 
 # Codes the ``label`` filter knows. Kinds are not among them ("personnel" is also a

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from jointprojects.expenses.models import Expense
@@ -18,9 +19,17 @@ from jointprojects.reporting.models import PendingImport
 from reports.imports import ExpenseRow
 from tests.conftest import csrf_from
 from tests.reporting.conftest import GOOD_ROWS, csv_bytes, xlsx
+from tests.reporting.test_imports import confirm, token_of, upload
 
-# The fixtures of the import page's tests.
-from tests.reporting.test_imports import confirm, sa, token_of, upload, web  # noqa: F401
+
+@pytest.fixture()
+def sa(make_arrangement, rates):  # as in test_imports: the table's EUR and JPY rates of 2025
+    return make_arrangement()
+
+
+@pytest.fixture()
+def web(login, finance):
+    return login(finance)
 
 
 def count(model) -> int:
@@ -99,9 +108,7 @@ def test_the_preview_shows_the_good_rows_while_some_are_bad(web, sa):
     assert count(Expense) == 0 and count(PendingImport) == 0
 
 
-def test_the_command_line_refuses_duplicates_unless_allowed(runner, make_arrangement, rates,
-                                                            tmp_path):
-    sa = make_arrangement()
+def test_the_command_line_refuses_duplicates_unless_allowed(runner, sa, tmp_path):
     path = tmp_path / "february.csv"
     path.write_bytes(csv_bytes(GOOD_ROWS))
     assert runner.invoke(args=["import-expenses", sa.reference, str(path)]).exit_code == 0
@@ -125,9 +132,7 @@ def test_the_command_line_refuses_duplicates_unless_allowed(runner, make_arrange
     assert count(Expense) == 6
 
 
-def test_what_counts_as_a_duplicate(app, make_arrangement, rates):
-    sa = make_arrangement()
-
+def test_what_counts_as_a_duplicate(sa):
     def row(number: int, amount: str, reference: str = "R-1", payer: str = "UN",
             day: date = date(2025, 2, 10), currency: str = "USD") -> ExpenseRow:
         return ExpenseRow(day, "travel", "x", Decimal(amount), currency, None, payer,

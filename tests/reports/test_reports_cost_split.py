@@ -351,3 +351,26 @@ def test_writes_to_a_stream_that_cannot_seek(make_report) -> None:
     write_cost_split(make_report(), pipe)
     wb = _load(b"".join(pipe.chunks))
     assert wb.sheetnames[0] == "Summary"
+
+
+def test_print_set_up_properties_and_the_chart_below_the_tables(make_report) -> None:
+    wb = _load(build_cost_split(make_report()))
+    assert wb.properties.creator == "jointprojects"
+    assert wb.properties.title == "Cost split: SA-2024-007: =Joint training on trafficking"
+    assert "SA-2024-007" in wb.properties.subject
+    for ws in wb.worksheets:
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.oddFooter.center.text == "Page &P of &N", ws.title
+        assert ws.oddHeader.right.text == "Confidential \u2014 parties only", ws.title
+        assert ws.oddHeader.left.text.startswith("SA-2024-007: "), ws.title
+        assert ws.oddFooter.left.text == "Period: 1 January 2024 to 31 December 2024"
+    summary = wb["Summary"]
+    anchor = summary._charts[0].anchor._from
+    # Below every table (0-based row of the anchor), in column A: never beside the tables,
+    # where it would widen the printed page and shrink every figure.
+    assert anchor.col == 0 and anchor.row >= summary.max_row
+    # Rows holding wrapped text are as tall as their lines.
+    header = _find(summary, "Party")
+    assert summary.row_dimensions[header].height >= 2 * 12.75
+    assert wb["Expenses"].row_dimensions[1].height >= 2 * 12.75

@@ -17,6 +17,7 @@ from reports.data import (
     ProjectRow,
 )
 from reports.portfolio import area_totals, build_portfolio
+from tests.libreoffice import header_clear_of_first_row, is_a4, pdf_metadata, pdf_pages, sheet_of
 
 
 @pytest.fixture
@@ -171,3 +172,27 @@ def test_personnel_totals_per_currency_leave_cancelled_exchanges_out(portfolio,
     assert rows[0][8:10] == ["Costs (EUR)", "Costs (JPY)"]
     assert [Decimal(str(v)) for v in total[8:10]] == [Decimal("5000.75"), Decimal("1000")]
     assert rows[2][6] == "Cancelled"  # still listed, with its status (its label)
+
+
+def test_the_portfolio_prints_on_a4_with_page_numbers_and_clear_headers(portfolio,
+                                                                        libreoffice) -> None:
+    """Printed by LibreOffice: A4 pages, the header (portfolio, sheet, classification) and
+    "Page x of y" on each, the wrapped headers above the first row, the document's
+    properties."""
+    data = build_portfolio(portfolio)
+    pdf = libreoffice(data, "pdf")
+    pages = pdf_pages(pdf)
+    assert pages and all(is_a4(page) for page in pages)
+    for number, page in enumerate(pages, 1):
+        text = page.extract_text()
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Portfolio of joint projects" in text
+        assert "Confidential \u2014 parties only" in text
+    sheets = [sheet_of(page) for page in pages]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    page = pages[sheets.index("Arrangements")]
+    assert header_clear_of_first_row(page, [c.value for c in wb["Arrangements"][1]],
+                                     "SA-1") == []
+    meta = pdf_metadata(pdf)
+    assert meta["/Title"] == "Portfolio of joint projects"
+    assert meta["/Author"] == "jointprojects"

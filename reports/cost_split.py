@@ -133,7 +133,7 @@ def expense_columns(data: CostSplitReport) -> list[str]:
 
 def expense_widths(parties: int) -> list[float]:
     """The Expenses sheet's column widths (``parties`` part columns)."""
-    return [8, 10.5, 18, 26, 15, 9, 12, 8.5, 13, 13, 13, *([12] * parties), 11.5, 7.5, 16,
+    return [8, 10.5, 18, 26, 15, 9, 12, 8.5, 15, 13, 13, *([12] * parties), 11.5, 7.5, 16,
             15.5, 9]
 
 

@@ -44,10 +44,13 @@ from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_
 from reports.data import BudgetLine, CostSplitReport
 from reports.sheets import (
     CLASSIFICATION,
+    LINE_HEIGHT,
     PrintHeader,
     RowWriter,
     fitting_height,
+    page_capacity,
     prepare_sheet,
+    row_height,
     set_default_font,
     set_properties,
 )
@@ -335,7 +338,9 @@ class _CostSplitWriter:
         widths = [30, 40, 15, 15, 15, 15, 15, 15, 11]
         prepare_sheet(ws, widths, page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws, widths)
+        # Counting the printed page's rows: a section starts on a new page rather than leave
+        # its title and header at the bottom of one and its rows on the next.
+        w = RowWriter(ws, widths, capacity=page_capacity(widths))
         st = self.styles
 
         w.append([f.title(f"Cost split: {arr.reference}")])
@@ -367,6 +372,7 @@ class _CostSplitWriter:
             w.append([f.label(name), value])
         w.blank()
 
+        w.keep_together(_section_height(len(self.parties) + 4))
         w.append([f.section(f"Shares, payments and balances ({arr.article}), in {arr.currency}")])
         w.append(f.header([
             "Party", "Name", "Share", "Paid", "Balance (paid - share)",
@@ -433,7 +439,10 @@ class _CostSplitWriter:
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         chart.height = 7.5
         chart.width = 16
-        ws.add_chart(chart, f"A{w.next_row + 1}")
+        # The chart is about 7.5 cm tall (213 points): on a new page when it would not fit.
+        w.keep_together(7.5 / 2.54 * 72 + 2 * LINE_HEIGHT)
+        w.blank()
+        ws.add_chart(chart, f"A{w.next_row}")
 
     def _write_settlement(self, w: RowWriter, f: CellFactory) -> None:
         """The transfers of rule 7, each a formula over the balances above (the largest
@@ -442,6 +451,7 @@ class _CostSplitWriter:
         places = self.places
         split = self.data.cost_split
         amount = self.styles.amount(places)
+        w.keep_together(_section_height(max(1, len(split.settlements))))
         w.append([f.section(f"Settlement (rule 7), in {self.currency}")])
         w.append(f.header(["From", "To", "Amount", "Amount (application)", "Check"]))
         paid_from: dict[str, list[str]] = {}
@@ -472,6 +482,7 @@ class _CostSplitWriter:
 
     def _write_versions(self, w: RowWriter, f: CellFactory) -> None:
         parties = self.parties
+        w.keep_together(_section_height(min(3, 1 + len(self.data.versions[0].categories))))
         w.append([f.section("Versions of the shares applied (Art. 5; amendments, Art. 10.2)")])
         w.append(f.header(["Version", "Effective from", "Category",
                            *(f"{code} %" for code in parties)]))
@@ -509,6 +520,7 @@ class _CostSplitWriter:
     def _write_budget(self, w: RowWriter, f: CellFactory) -> None:
         places = self.places
         amount = self.styles.amount(places)
+        w.keep_together(_section_height(min(3, len(self.data.budget)), header_lines=3))
         w.append([f.section(f"Budget versus actual, in {self.currency}")])
         w.append(f.header(["Party", "Category", "Year", "Budget", "Actual (expenses above)",
                            "Remaining (budget - actual)", "Used", "Actual (application, "
@@ -764,6 +776,11 @@ class _CostSplitWriter:
         w.append([f.section("Rules applied")])
         for name, value in RULES:
             w.append([f.label(name), f.wrap(value)])
+
+
+def _section_height(rows: int, header_lines: int = 2) -> float:
+    """Points a section's title, its header and its first ``rows`` rows take."""
+    return 15.75 + row_height(header_lines) + rows * LINE_HEIGHT
 
 
 def long_date(day: date) -> str:

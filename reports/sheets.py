@@ -27,6 +27,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.properties import PageSetupProperties
 
 #: The classification every printed page carries (DOMAIN.md "Whose records").
@@ -42,6 +43,11 @@ LINE_HEIGHT = 12.75
 ROW_PADDING = 2.25
 #: OOXML paper size code of ISO A4.
 PAPER_A4 = 9
+#: The page margins (inches): left and right, top and bottom (the header and footer sit
+#: inside the top and bottom ones).
+MARGIN_SIDE, MARGIN_END = 0.5, 0.75
+#: A4 in points.
+A4_SHORT, A4_LONG = 595.28, 841.89
 #: Excel caps each of the header's and footer's three parts together at 255 characters.
 _HEADER_TEXT_MAX = 80
 
@@ -138,13 +144,25 @@ def prepare_sheet(
     ws.print_options.horizontalCentered = False
     ws.print_options.gridLines = False
     margins = ws.page_margins
-    margins.left = margins.right = 0.5
-    margins.top = margins.bottom = 0.75
+    margins.left = margins.right = MARGIN_SIDE
+    margins.top = margins.bottom = MARGIN_END
     margins.header = margins.footer = 0.3
     if title_rows:
         ws.print_title_rows = title_rows
     if page is not None:
         page.apply(ws)
+
+
+def page_capacity(widths: Sequence[float], *, landscape: bool = True) -> float:
+    """How many points of rows one printed page holds, before scaling, for a sheet of these
+    column widths fitted to the page's width (estimated on the safe side: a column of width
+    ``w`` is ``7 w + 5`` pixels, 0.75 point each, as Excel and LibreOffice draw Arial 10)."""
+    page_width, page_height = (A4_LONG, A4_SHORT) if landscape else (A4_SHORT, A4_LONG)
+    printable_width = page_width - 2 * 72 * MARGIN_SIDE
+    printable_height = page_height - 2 * 72 * MARGIN_END
+    sheet_width = sum((7 * w + 5) * 0.75 for w in widths)
+    scale = min(1.0, printable_width / sheet_width) if sheet_width else 1.0
+    return printable_height / scale * 0.96
 
 
 def wrapped_lines(text: str, width: float, *, bold: bool = False) -> int:
@@ -188,6 +206,19 @@ def fitting_height(values: Sequence[Any], widths: Sequence[float]) -> float | No
     return row_height(lines) if lines > 1 else None
 
 
+#: Heights of one-line rows whose largest text is a title (14 pt) or a section (12 pt).
+_STYLE_HEIGHTS = {"JP Title": 18.0, "JP Section": 15.75}
+
+
+def _natural_height(values: Sequence[Any]) -> float:
+    """The height a row without an explicit one takes: one line of its largest text."""
+    height = LINE_HEIGHT
+    for value in values:
+        if isinstance(value, Cell):
+            height = max(height, _STYLE_HEIGHTS.get(value.style, LINE_HEIGHT))
+    return height
+
+
 def _at_top(ws: Any, value: Any) -> Any:
     """``value`` at the top of a row taller than one line, level with the first line of the
     wrapped cells beside it (a cell without a style sits at the bottom)."""
@@ -209,10 +240,14 @@ class RowWriter:
     formulas can point at cells already written. Given the sheet's column ``widths``, it
     gives each row holding wrapped text (headers, notes) the height its lines need."""
 
-    def __init__(self, ws: Any, widths: Sequence[float] = ()) -> None:
+    def __init__(self, ws: Any, widths: Sequence[float] = (),
+                 capacity: float | None = None) -> None:
         self.ws = ws
         self.row = 0
         self.widths = tuple(widths)
+        #: Points of rows a printed page holds (:func:`page_capacity`), None: not counted.
+        self.capacity = capacity
+        self.used = 0.0
 
     def append(self, values: Sequence[Any] = (), *, height: float | None = None) -> int:
         """Write one row; returns its number (1-based)."""
@@ -224,7 +259,17 @@ class RowWriter:
             values = [_at_top(self.ws, v) for v in values]
         self.ws.append(values)
         self.row += 1
+        self.used += height if height is not None else _natural_height(values)
         return self.row
+
+    def keep_together(self, height: float) -> None:
+        """Start a new printed page here unless ``height`` points of rows (a section's title,
+        its header and its first rows) still fit on the current one."""
+        if self.capacity is None or self.row == 0:
+            return
+        if self.used + height > self.capacity:
+            self.ws.row_breaks.append(Break(id=self.row))
+            self.used = 0.0
 
     def blank(self, count: int = 1) -> None:
         for _ in range(count):

@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 
 from reports.cost_split import build_cost_split, expense_columns, write_cost_split
-from reports.data import ExpenseLine
+from reports.data import BudgetLine, ExpenseLine
+from reports.sheets import RowWriter, page_capacity
 
 
 def _load(data: bytes) -> openpyxl.Workbook:
@@ -374,3 +375,35 @@ def test_print_set_up_properties_and_the_chart_below_the_tables(make_report) -> 
     header = _find(summary, "Party")
     assert summary.row_dimensions[header].height >= 2 * 12.75
     assert wb["Expenses"].row_dimensions[1].height >= 2 * 12.75
+
+
+def test_a_section_starts_a_new_printed_page_rather_than_leave_its_header_alone() -> None:
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("S")
+    widths = [30, 40, 15, 15, 15, 15, 15, 15, 11]
+    capacity = page_capacity(widths)
+    assert 500 < capacity < 700  # A4 landscape, scaled to the width of nine columns
+    w = RowWriter(ws, widths, capacity=capacity)
+    rows = int(capacity // 12.75) - 3
+    for _ in range(rows):
+        w.append(["row"])
+    w.keep_together(60)  # a section title, its header and two rows: past the page's end
+    assert [b.id for b in ws.row_breaks.brk] == [rows]
+    w.append(["Section"])
+    w.keep_together(12)  # room left on the new page: no break
+    assert len(ws.row_breaks.brk) == 1
+    wb.save(io.BytesIO())
+
+
+def test_summary_page_breaks_fall_before_a_section_title(make_report) -> None:
+    # A report long enough for two printed pages of Summary: many budget lines.
+    lines = tuple(BudgetLine("UN", Decimal(1000 + i), Decimal(i), "travel", 2024)
+                  for i in range(40))
+    wb = _load(build_cost_split(make_report(budget=lines)))
+    ws = wb["Summary"]
+    breaks = [b.id for b in ws.row_breaks.brk]
+    assert breaks
+    sections = {"Shares, payments", "Settlement", "Versions of the shares", "Budget versus"}
+    for row in breaks:
+        after = str(ws.cell(row + 1, 1).value or "")
+        assert any(after.startswith(s) for s in sections) or not after, after

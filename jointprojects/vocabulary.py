@@ -32,9 +32,11 @@ __all__ = [
     "EXCHANGE_STATUSES",
     "EXPENSE_CATEGORIES",
     "EXPENSE_CATEGORY_LABELS",
+    "EXPENSE_FIELD_LABELS",
     "KINDS",
     "KIND_ARTICLES",
     "PROJECT_STATUSES",
+    "RATE_SOURCE_LABELS",
     "SECURITY_EVENT_LABELS",
     "SESSION_END_REASONS",
     "STATUS_LABELS",
@@ -228,6 +230,33 @@ SESSION_END_REASONS: dict[str, str] = {
     "ended_by_user": "ended by the user",
     "password_change": "password changed",
     "logout": "logged out",
+}
+
+# -- how an expense's rate was found, and an expense's fields (the cost report) ------------------
+
+#: ``expense.rate_source`` -> label: the rate given with the expense, the month's rate of the
+#: rates table, or no conversion (the expense is in the reporting currency).
+RATE_SOURCE_LABELS: dict[str, str] = {
+    "given": "Given with the expense",
+    "table": "Rates table",
+    "same": "Same currency",
+}
+
+#: An expense's recorded fields -> label, in the order a change lists them.
+EXPENSE_FIELD_LABELS: dict[str, str] = {
+    "date": "Date",
+    "category": "Category",
+    "description": "Description",
+    "amount": "Amount",
+    "currency": "Currency",
+    "exchange_rate": "Rate",
+    "rate_source": "Rate source",
+    "reporting_amount": "Reporting amount",
+    "paid_by": "Paid by",
+    "document_reference": "Document reference",
+    "unallocated": "Unallocated",
+    "share_version_number": "Version of the shares",
+    "allocation": "Parts",
 }
 
 # Codes the ``label`` filter knows. Kinds are not among them ("personnel" is also a

@@ -23,11 +23,12 @@ from types import MethodType
 from typing import Any
 
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, NamedStyle, PatternFill, Side
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from jointprojects.money import minor_units
+from reports.sheets import base_font
 
 #: First characters that make a spreadsheet read text as a formula (or as a DDE payload).
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\n")
@@ -106,6 +107,9 @@ class Styles:
     WRAP = "JP Wrap"
     DATE = "JP Date"
     DATETIME = "JP Date time"
+    MINUTE = "JP Minute"
+    TEXT = "JP Text"
+    NUMBER = "JP Number"
     PERCENT = "JP Percent"
     RATE = "JP Rate"
     INTEGER = "JP Integer"
@@ -116,23 +120,34 @@ class Styles:
         self._names: set[str] = set()
         self._add(NamedStyle(
             self.HEADER,
-            font=Font(bold=True),
+            font=base_font(bold=True),
             fill=_HEADER_FILL,
             border=Border(bottom=_THIN),
             alignment=Alignment(wrap_text=True, vertical="top"),
         ))
-        self._add(NamedStyle(self.TITLE, font=Font(bold=True, size=14)))
-        self._add(NamedStyle(self.SECTION, font=Font(bold=True, size=12, color="FF1F4E79")))
-        self._add(NamedStyle(self.LABEL, font=Font(bold=True), alignment=Alignment(
+        self._add(NamedStyle(self.TITLE, font=base_font(bold=True, size=14)))
+        self._add(NamedStyle(self.SECTION, font=base_font(bold=True, size=12,
+                                                          color="FF1F4E79")))
+        self._add(NamedStyle(self.LABEL, font=base_font(bold=True), alignment=Alignment(
             vertical="top")))
-        self._add(NamedStyle(self.WRAP, alignment=Alignment(wrap_text=True, vertical="top")))
-        self._add(NamedStyle(self.DATE, number_format="yyyy-mm-dd"))
-        self._add(NamedStyle(self.DATETIME, number_format="yyyy-mm-dd hh:mm:ss"))
+        self._add(NamedStyle(self.WRAP, font=base_font(),
+                             alignment=Alignment(wrap_text=True, vertical="top")))
+        plain = base_font()
+        # Figures sit at the top of their row, level with the first line of a wrapped cell.
+        top = Alignment(vertical="top")
+        self._add(NamedStyle(self.TEXT, font=plain, alignment=top))
+        self._add(NamedStyle(self.NUMBER, font=plain, alignment=top, number_format="0"))
+        self._add(NamedStyle(self.DATE, font=plain, alignment=top, number_format="yyyy-mm-dd"))
+        self._add(NamedStyle(self.DATETIME, font=plain, alignment=top,
+                             number_format="yyyy-mm-dd hh:mm:ss"))
+        self._add(NamedStyle(self.MINUTE, font=plain, alignment=top,
+                             number_format="yyyy-mm-dd hh:mm"))
         # Shares are kept as percent figures (60.00 means 60 %), never as fractions.
-        self._add(NamedStyle(self.PERCENT, number_format='0.00"%"'))
-        self._add(NamedStyle(self.RATE, number_format="0.0#########"))
-        self._add(NamedStyle(self.INTEGER, number_format="#,##0"))
-        self._add(NamedStyle(self.USED, number_format="0.0%"))
+        self._add(NamedStyle(self.PERCENT, font=plain, alignment=top,
+                             number_format='0.00"%"'))
+        self._add(NamedStyle(self.RATE, font=plain, alignment=top, number_format="0.0#########"))
+        self._add(NamedStyle(self.INTEGER, font=plain, alignment=top, number_format="#,##0"))
+        self._add(NamedStyle(self.USED, font=plain, alignment=top, number_format="0.0%"))
 
     def _add(self, style: NamedStyle) -> str:
         if style.name not in self._names:
@@ -145,7 +160,8 @@ class Styles:
         """The amount style with ``places`` decimals."""
         name = f"JP Amount {places}"
         if name not in self._names:
-            self._add(NamedStyle(name, number_format=number_format(places)))
+            self._add(NamedStyle(name, font=base_font(), number_format=number_format(places),
+                                 alignment=Alignment(vertical="top")))
         return name
 
     def total(self, places: int) -> str:
@@ -155,8 +171,9 @@ class Styles:
             self._add(NamedStyle(
                 name,
                 number_format=number_format(places),
-                font=Font(bold=True),
+                font=base_font(bold=True),
                 border=Border(top=_THIN),
+                alignment=Alignment(vertical="top"),
             ))
         return name
 

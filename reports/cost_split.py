@@ -34,12 +34,32 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from jointprojects.money import minor_units
+from jointprojects.vocabulary import (
+    EXPENSE_CATEGORIES,
+    KINDS,
+    RATE_SOURCE_LABELS,
+    label,
+)
 from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_rows
-from reports.data import EXPENSE_CATEGORIES, CostSplitReport
-from reports.sheets import RowWriter, prepare_sheet
+from reports.data import BudgetLine, CostSplitReport
+from reports.sheets import (
+    CLASSIFICATION,
+    LINE_HEIGHT,
+    PrintHeader,
+    RowWriter,
+    fitting_height,
+    page_capacity,
+    prepare_sheet,
+    row_height,
+    set_default_font,
+    set_properties,
+)
 
-__all__ = ["PERSONNEL_NOTE", "RATE_MISSING", "RULES", "build_cost_split", "expense_columns",
-           "write_cost_split"]
+__all__ = ["CHANGES_SHEET", "PERSONNEL_NOTE", "RATE_MISSING", "RULES", "build_cost_split",
+           "expense_columns", "write_cost_split"]
+
+#: The sheet listing the edits and deletions of the period's expenses (audit trail).
+CHANGES_SHEET = "Changes in the period"
 
 #: The rules applied, as the About sheet states them (DOMAIN.md money rules).
 RULES: tuple[tuple[str, str], ...] = (
@@ -65,9 +85,15 @@ RULES: tuple[tuple[str, str], ...] = (
     ("Settlement (rule 7)", "Balance = paid - share (positive: the others owe the party). "
      "Transfers: the largest debtor pays the largest creditor the smaller of the two amounts "
      "(ties by organization code), at most n-1 transfers."),
-    ("Formulas", "Share, paid, balance, totals, By category and By month are live formulas "
-     "over the Expenses sheet, rounded to the minor unit; the application's figures are shown "
-     "beside them with a check."),
+    ("Formulas", "Share, paid, balance, totals, the settlement transfers, the budget's "
+     "actual, By category and By month are live formulas over the Expenses sheet and the "
+     "balances, rounded to the minor unit; the application's figures are shown beside them "
+     "with a check."),
+    ("Changes", f"The sheet \"{CHANGES_SHEET}\" lists every edit and deletion of an expense "
+     "dated in the period, from the audit trail: which expense, who, when, each field before "
+     "and after."),
+    ("Classification", CLASSIFICATION + ": the records of an arrangement are shown to its "
+     "parties only."),
 )
 
 _TABLE_STYLE = "TableStyleMedium2"
@@ -88,6 +114,7 @@ def expense_columns(data: CostSplitReport) -> list[str]:
     """The Expenses sheet's header row (also the table's column names)."""
     currency = data.arrangement.currency
     return [
+        "Expense",
         "Date",
         "Category",
         "Description",
@@ -96,12 +123,21 @@ def expense_columns(data: CostSplitReport) -> list[str]:
         "Amount",
         "Currency",
         "Rate",
+        "Rate source",
         f"Reporting amount ({currency})",
         *(f"{code} part ({currency})" for code in data.arrangement.party_codes),
         f"Unallocated ({currency})",
         "Version",
+        "Recorded by",
+        "Recorded at (UTC)",
         "Month key",
     ]
+
+
+def expense_widths(parties: int) -> list[float]:
+    """The Expenses sheet's column widths (``parties`` part columns)."""
+    return [8, 10.5, 18, 26, 15, 9, 12, 8.5, 15, 13, 13, *([12] * parties), 11.5, 7.5, 16,
+            15.5, 9]
 
 
 def build_cost_split(data: CostSplitReport) -> bytes:
@@ -129,14 +165,28 @@ class _CostSplitWriter:
         self.places = minor_units(self.currency)
         self.parties = self.arr.party_codes
         self.wb = Workbook(write_only=True)
+        set_default_font(self.wb)
         self.styles = Styles(self.wb)
+        period = _period(data.period_from, data.period_to)
+        set_properties(
+            self.wb, title=f"Cost split: {self.arr.reference}: {self.arr.title}",
+            subject=f"Cost split of {self.arr.reference} ({self.arr.article}), {period}, "
+                    f"in {self.currency}",
+            keywords=f"{self.arr.reference}; {self.arr.project_code}; cost split; "
+                     f"{CLASSIFICATION}")
+        generated = excel_datetime(data.generated_at)
+        self.page = PrintHeader(
+            subject=f"{self.arr.reference}: {self.arr.title}",
+            period=f"Period: {period}",
+            generated=f"Generated {generated:%Y-%m-%d %H:%M} UTC",
+        )
         self.columns = expense_columns(data)
         # Column letters of the Expenses sheet.
         self.col: dict[str, str] = {}
-        names = ["date", "category", "description", "document", "paid_by", "amount",
-                 "currency", "rate", "reporting"]
+        names = ["id", "date", "category", "description", "document", "paid_by", "amount",
+                 "currency", "rate", "rate_source", "reporting"]
         names += [f"part:{code}" for code in self.parties]
-        names += ["unallocated", "version", "month"]
+        names += ["unallocated", "version", "recorded_by", "recorded_at", "month"]
         for index, name in enumerate(names, 1):
             self.col[name] = get_column_letter(index)
         self.last_col = get_column_letter(len(names))
@@ -144,6 +194,8 @@ class _CostSplitWriter:
         self.last_row = 2
         self.categories: set[str] = set()
         self.months: set[int] = set()
+        #: Summary row of each party's balance (the settlement's formulas point at them).
+        self.balance_rows: dict[str, int] = {}
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -163,6 +215,7 @@ class _CostSplitWriter:
         expenses = wb.create_sheet("Expenses")
         by_category = wb.create_sheet("By category")
         by_month = wb.create_sheet("By month")
+        changes = wb.create_sheet(CHANGES_SHEET)
         rates = wb.create_sheet("Rates")
         personnel = wb.create_sheet("Personnel") if self.data.personnel else None
         about = wb.create_sheet("About")
@@ -171,6 +224,7 @@ class _CostSplitWriter:
         self.write_summary(summary)
         self.write_by_category(by_category)
         self.write_by_month(by_month)
+        self.write_changes(changes)
         self.write_rates(rates)
         if personnel is not None:
             self.write_personnel(personnel)
@@ -180,12 +234,16 @@ class _CostSplitWriter:
     def write_expenses(self, ws: Any) -> None:
         """One row per expense; the hot loop of the report, kept lean: plain values where no
         format is needed, one reused styled cell per numeric column."""
-        n_parties = len(self.parties)
-        widths = [11, 20, 40, 18, 10, 14, 9, 11, 16, *([15] * n_parties), 14, 8, 9]
+        widths = expense_widths(len(self.parties))
         month_index = len(widths)
-        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", hidden=[month_index])
+        prepare_sheet(ws, widths, freeze="C2", title_rows="1:1", hidden=[month_index],
+                      page=self.page)
         f = CellFactory(ws, self.styles)
-        ws.append(f.header(self.columns))
+        header = f.header(self.columns)
+        height = fitting_height(header, widths)
+        if height is not None:
+            ws.row_dimensions[1].height = height
+        ws.append(header)
 
         styles = self.styles
         amount_style = styles.amount(self.places)
@@ -197,13 +255,25 @@ class _CostSplitWriter:
         parts = [ColumnCell(ws, amount_style) for _ in self.parties]
         unallocated = ColumnCell(ws, amount_style)
         rate_cell = ColumnCell(ws, Styles.RATE)
+        recorded_cell = ColumnCell(ws, Styles.MINUTE)
+        recorded_cell.data_type = "d"
         part_pairs = list(zip(self.parties, parts, strict=True))
         text = f.text
         categories = self.categories
         months = self.months
+        labels = {code: text(label(code)) for code in EXPENSE_CATEGORIES}
+
+        def category_label(code: str) -> Any:
+            value = labels.get(code)
+            if value is None:
+                value = labels[code] = text(label(code))
+            return value
+
         zero = Decimal(0)
         count = 0
         append = ws.append
+        sources: dict[str, Any] = {}
+        recorders: dict[str, Any] = {}
 
         for e in self.data.expenses:
             original = original_cells.get(e.currency)
@@ -214,15 +284,24 @@ class _CostSplitWriter:
             original._value = e.amount
             rate_cell._value = e.rate
             reporting._value = e.reporting_amount
+            source = sources.get(e.rate_source)
+            if source is None:
+                source = sources[e.rate_source] = text(
+                    RATE_SOURCE_LABELS.get(e.rate_source, e.rate_source))
+            recorder = recorders.get(e.recorded_by)
+            if recorder is None:
+                recorder = recorders[e.recorded_by] = text(e.recorded_by)
             row: list[Any] = [
+                e.id,
                 e.date,
-                text(e.category),
+                category_label(e.category),
                 text(e.description),
                 text(e.document_reference),
                 text(e.paid_by),
                 original,
                 text(e.currency),
                 rate_cell,
+                source,
                 reporting,
             ]
             got = e.parts.get
@@ -232,7 +311,11 @@ class _CostSplitWriter:
             unallocated._value = e.unallocated
             d = e.date
             month = d.year * 100 + d.month
-            row += (unallocated, e.version, month)
+            recorded: Any = None
+            if e.recorded_at is not None:
+                recorded_cell._value = excel_datetime(e.recorded_at)  # type: ignore[assignment]  # a date cell (data type "d")
+                recorded = recorded_cell
+            row += (unallocated, e.version, recorder, recorded, month)
             append(row)
             categories.add(e.category)
             months.add(month)
@@ -252,9 +335,12 @@ class _CostSplitWriter:
 
     def write_summary(self, ws: Any) -> None:
         data, arr, places = self.data, self.arr, self.places
-        prepare_sheet(ws, [24, 40, 16, 16, 16, 16, 16, 16, 11])
+        widths = [30, 40, 15, 15, 15, 15, 15, 15, 11]
+        prepare_sheet(ws, widths, page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        # Counting the printed page's rows: a section starts on a new page rather than leave
+        # its title and header at the bottom of one and its rows on the next.
+        w = RowWriter(ws, widths, capacity=page_capacity(widths))
         st = self.styles
 
         w.append([f.title(f"Cost split: {arr.reference}")])
@@ -264,23 +350,29 @@ class _CostSplitWriter:
         versions = "; ".join(
             f"{v.number} from {v.effective_date.isoformat()}" for v in data.versions
         ) or "none recorded"
+        kind = KINDS.get(arr.kind)
         facts: list[tuple[str, Any]] = [
             ("Arrangement", f.text(arr.reference)),
-            ("Project", f.text(f"{arr.project_code}: {arr.project_title}")),
-            ("Kind", f.text(f"{arr.kind} ({arr.article})")),
+            ("Project", f.wrap(f"{arr.project_code}: {arr.project_title}")),
+            ("Kind", f.text(f"{kind.label if kind else label(arr.kind)} ({arr.article})")),
             ("Parties", f.wrap("; ".join(f"{p.code}: {p.name}" for p in arr.parties))),
             ("Reporting currency", f.text(arr.currency)),
-            ("Status", f.text(arr.status)),
-            ("Entry into force", f.date(arr.entry_into_force) or "not in force"),
+            ("Status", f.text(label(arr.status))),
+            ("Entry into force", f.date(arr.entry_into_force) or "Not in force"),
             ("Period", f.text(_period(data.period_from, data.period_to))),
             ("Versions of the shares applied", f.wrap(versions)),
             ("Expenses", f.formula(f"=COUNT({self.rng('date')})", Styles.INTEGER)),
+            ("Changes in the period", f.text(
+                f"{len(data.changes)} edit(s) or deletion(s): see the sheet "
+                f"\"{CHANGES_SHEET}\"" if data.changes else "none recorded")),
             ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
+            ("Classification", f.text(CLASSIFICATION)),
         ]
-        for label, value in facts:
-            w.append([f.label(label), value])
+        for name, value in facts:
+            w.append([f.label(name), value])
         w.blank()
 
+        w.keep_together(_section_height(len(self.parties) + 4))
         w.append([f.section(f"Shares, payments and balances ({arr.article}), in {arr.currency}")])
         w.append(f.header([
             "Party", "Name", "Share", "Paid", "Balance (paid - share)",
@@ -290,6 +382,7 @@ class _CostSplitWriter:
         amount = st.amount(places)
         for code in self.parties:
             r = w.next_row
+            self.balance_rows[code] = r
             figures = data.cost_split.figures_for(code)
             w.append([
                 f.text(code),
@@ -314,34 +407,28 @@ class _CostSplitWriter:
         r = w.next_row
         split = data.cost_split
         w.append([
-            f.label("Expenses total"), f.text("all expenses in the period"),
+            f.label("Expenses total"), f.text("All expenses in the period"),
             f.formula(f"={self.round('SUM(' + self.rng('reporting') + ')')}", amount),
             None, None, f.amount(split.total, places), None, None,
             self._check(f, r, [("C", "F")]),
         ])
         r = w.next_row
         w.append([
-            f.label("Unallocated"), f.text("over the parties' ceilings (rule 6)"),
+            f.label("Unallocated"), f.text("Over the parties' ceilings (rule 6)"),
             f.formula(f"={self.round('SUM(' + self.rng('unallocated') + ')')}", amount),
             None, None, f.amount(split.unallocated, places), None, None,
             self._check(f, r, [("C", "F")]),
         ])
         w.blank()
 
-        w.append([f.section(f"Settlement (rule 7), in {arr.currency}")])
-        w.append(f.header(["From", "To", "Amount"]))
-        for s in split.settlements:
-            w.append([f.text(s.from_org), f.text(s.to_org),
-                      f.amount(s.amount, places)])
-        if not split.settlements:
-            w.append([f.text("No transfer: the balances are settled.")])
-        w.blank()
-
+        self._write_settlement(w, f)
         if data.versions:
             self._write_versions(w, f)
         if data.budget:
             self._write_budget(w, f)
 
+        # Below the tables, never beside them: beside, it would widen the printed page and
+        # shrink every figure to fit it.
         chart = BarChart()
         chart.type = "col"
         chart.title = f"Share per party ({arr.currency})"
@@ -351,8 +438,42 @@ class _CostSplitWriter:
                        titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
         chart.height = 7.5
-        chart.width = 14
-        ws.add_chart(chart, "K3")
+        chart.width = 16
+        # The chart is about 7.5 cm tall (213 points): on a new page when it would not fit.
+        w.keep_together(7.5 / 2.54 * 72 + 2 * LINE_HEIGHT)
+        w.blank()
+        ws.add_chart(chart, f"A{w.next_row}")
+
+    def _write_settlement(self, w: RowWriter, f: CellFactory) -> None:
+        """The transfers of rule 7, each a formula over the balances above (the largest
+        debtor pays the largest creditor the smaller of what is left of the two), beside the
+        application's amount and a check."""
+        places = self.places
+        split = self.data.cost_split
+        amount = self.styles.amount(places)
+        w.keep_together(_section_height(max(1, len(split.settlements))))
+        w.append([f.section(f"Settlement (rule 7), in {self.currency}")])
+        w.append(f.header(["From", "To", "Amount", "Amount (application)", "Check"]))
+        paid_from: dict[str, list[str]] = {}
+        paid_to: dict[str, list[str]] = {}
+        for s in split.settlements:
+            r = w.next_row
+            debtor, creditor = self.balance_rows.get(s.from_org), self.balance_rows.get(
+                s.to_org)
+            if debtor is None or creditor is None:
+                value: Any = f.amount(s.amount, places)
+            else:
+                debt = "".join(f"-{c}" for c in paid_from.get(s.from_org, []))
+                credit = "".join(f"-{c}" for c in paid_to.get(s.to_org, []))
+                value = f.formula(
+                    f"={self.round(f'MIN(-$E${debtor}{debt},$E${creditor}{credit})')}", amount)
+            paid_from.setdefault(s.from_org, []).append(f"C{r}")
+            paid_to.setdefault(s.to_org, []).append(f"C{r}")
+            w.append([f.text(s.from_org), f.text(s.to_org), value,
+                      f.amount(s.amount, places), self._check(f, r, [("C", "D")])])
+        if not split.settlements:
+            w.append([f.text("No transfer: the balances are settled.")])
+        w.blank()
 
     def _check(self, f: CellFactory, r: int, pairs: Sequence[tuple[str, str]]) -> Any:
         """"OK" when the formulas of row ``r`` equal the application's figures."""
@@ -361,37 +482,75 @@ class _CostSplitWriter:
 
     def _write_versions(self, w: RowWriter, f: CellFactory) -> None:
         parties = self.parties
+        w.keep_together(_section_height(min(3, 1 + len(self.data.versions[0].categories))))
         w.append([f.section("Versions of the shares applied (Art. 5; amendments, Art. 10.2)")])
         w.append(f.header(["Version", "Effective from", "Category",
                            *(f"{code} %" for code in parties)]))
         for v in self.data.versions:
-            sets = [("all (default)", v.default), *sorted(v.categories.items())]
+            sets = [("Default (all)", v.default),
+                    *((label(c), shares) for c, shares in sorted(v.categories.items()))]
             for category, shares in sets:
                 w.append([v.number, f.date(v.effective_date), f.text(category),
                           *(f.percent(shares.get(code)) for code in parties)])
             if v.ceilings:
                 w.append([v.number, f.date(v.effective_date),
-                          f.text(f"ceiling ({self.currency})"),
+                          f.text(f"Ceiling ({self.currency})"),
                           *(f.amount(v.ceilings.get(code), self.places) for code in parties)])
         w.blank()
+
+    def _covers_year(self, year: int) -> bool:
+        start, end = self.data.period_from, self.data.period_to
+        return ((start is None or start <= date(year, 1, 1))
+                and (end is None or end >= date(year, 12, 31)))
+
+    def _actual_formula(self, line: BudgetLine, r: int) -> str:
+        """The budget line's actual over the Expenses sheet: the parts of its party (the
+        reporting amounts for the arrangement as a whole) in its category and year."""
+        column = "reporting" if line.organization is None else f"part:{line.organization}"
+        criteria = []
+        if line.category is not None:
+            criteria.append(f'{self.rng("category")},"="&$B{r}')
+        if line.year is not None:
+            criteria.append(f'{self.rng("month")},">="&($C{r}*100+1)')
+            criteria.append(f'{self.rng("month")},"<="&($C{r}*100+12)')
+        if not criteria:
+            return "=" + self.round(f"SUM({self.rng(column)})")
+        return "=" + self.round(f"SUMIFS({self.rng(column)},{','.join(criteria)})")
 
     def _write_budget(self, w: RowWriter, f: CellFactory) -> None:
         places = self.places
         amount = self.styles.amount(places)
+        w.keep_together(_section_height(min(3, len(self.data.budget)), header_lines=3))
         w.append([f.section(f"Budget versus actual, in {self.currency}")])
-        w.append(f.header(["Party", "Category", "Year", "Budget", "Actual", "Remaining",
-                           "Used"]))
+        w.append(f.header(["Party", "Category", "Year", "Budget", "Actual (expenses above)",
+                           "Remaining (budget - actual)", "Used", "Actual (application, "
+                           "whole year)", "Check"]))
         for line in self.data.budget:
             r = w.next_row
+            party_known = line.organization is None or line.organization in self.parties
+            actual = (f.formula(self._actual_formula(line, r), amount) if party_known
+                      else f.amount(line.actual, places))
+            if line.year is None or self._covers_year(line.year):
+                check = self._check(f, r, [("E", "H")])
+            else:
+                check = f.text("Part of the year")
             w.append([
-                f.text(line.organization or "all parties"),
-                f.text(line.category or "all"),
-                line.year if line.year is not None else f.text("period"),
+                f.text(line.organization or "All parties"),
+                f.text(label(line.category) if line.category else "All categories"),
+                line.year if line.year is not None else f.text("Period"),
                 f.amount(line.budget, places),
-                f.amount(line.actual, places),
+                actual,
                 f.formula(f"={self.round(f'D{r}-E{r}')}", amount),
                 f.formula(f'=IF(D{r}=0,"",E{r}/D{r})', Styles.USED),
+                f.amount(line.actual, places),
+                check,
             ])
+        if any(line.year is not None and not self._covers_year(line.year)
+               for line in self.data.budget):
+            w.append([f.wrap("Actual (expenses above) counts the expenses of the period; a "
+                             "budget is for a whole year: where the period covers part of "
+                             "the year, the application's whole-year actual is shown beside "
+                             "it.")])
         w.blank()
 
     def _sums_row(self, f: CellFactory, criteria_col: str, key_ref: str) -> list[Any]:
@@ -424,9 +583,11 @@ class _CostSplitWriter:
 
     def write_by_category(self, ws: Any) -> None:
         n = len(self.parties)
-        prepare_sheet(ws, [24, 10, 16, *([16] * n), 16], freeze="A2", title_rows="1:1")
+        widths = [24, 10, 15, *([15] * n), 15]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", landscape=n > 4,
+                      page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         w.append(f.header(["Category", *self._sum_headers()]))
         order = {c: i for i, c in enumerate(EXPENSE_CATEGORIES)}
         categories = sorted(self.categories, key=lambda c: (order.get(c, len(order)), c))
@@ -434,15 +595,17 @@ class _CostSplitWriter:
         for category in categories:
             r = w.next_row
             # The criterion "="&A2 compares as text: no wildcard or operator is read into it.
-            w.append([f.text(category), *self._sums_row(f, "category", f'"="&$A{r}')])
+            w.append([f.text(label(category)), *self._sums_row(f, "category", f'"="&$A{r}')])
         last = max(w.row, first)
         w.append([f.label("Total"), *self._totals_row(f, first, last, 2)])
 
     def write_by_month(self, ws: Any) -> None:
         n = len(self.parties)
-        prepare_sheet(ws, [10, 11, 10, 16, *([16] * n), 16], freeze="A2", title_rows="1:1")
+        widths = [10, 9, 10, 15, *([15] * n), 15]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", landscape=n > 4,
+                      page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         w.append(f.header(["Month", "Month key", *self._sum_headers()]))
         first = w.next_row
         for key in sorted(self.months):
@@ -452,14 +615,44 @@ class _CostSplitWriter:
         last = max(w.row, first)
         w.append([f.label("Total"), None, *self._totals_row(f, first, last, 3)])
 
-    def write_rates(self, ws: Any) -> None:
-        prepare_sheet(ws, [10, 10, 16, 12, 50], freeze="A2", title_rows="1:1")
+    def write_changes(self, ws: Any) -> None:
+        """Every edit and deletion of an expense dated in the period (the audit trail): one
+        row per field changed, before and after; a deletion shows what was deleted."""
+        widths = [8, 11, 10, 20, 16.5, 20, 34, 34]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
+        w.append(f.header(["Expense", "Expense date", "Change", "By", "At (UTC)", "Field",
+                           "Before", "After"]))
+        text = Styles.TEXT
+        for change in self.data.changes:
+            what = "Deleted" if change.action == "delete" else "Edited"
+            common = [f.styled(change.expense_id, Styles.NUMBER), f.date(change.date),
+                      f.text(what, text), f.text(change.by, text),
+                      f.styled(excel_datetime(change.at), Styles.MINUTE)]
+            if change.action == "delete" or not change.changes:
+                w.append([*common, f.text("Whole expense" if change.action == "delete"
+                                          else "No field", text),
+                          f.wrap(change.summary),
+                          f.text("\u2014" if change.action == "delete" else "", text)])
+                continue
+            for field in change.changes:
+                w.append([*common, f.text(field.field, text), f.wrap(field.before or "\u2014"),
+                          f.wrap(field.after or "\u2014")])
+        if not self.data.changes:
+            w.append([f.wrap("No expense dated in the period was edited or deleted.")])
+        else:
+            ws.auto_filter.ref = f"A1:H{w.row}"
+
+    def write_rates(self, ws: Any) -> None:
+        widths = [10, 10, 16, 12, 70]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
+        f = CellFactory(ws, self.styles)
+        w = RowWriter(ws, widths)
         w.append(f.header(["Currency", "Month", "Rate", "Per 1 unit of", "Source"]))
         for rate in self.data.rates:
             w.append([f.text(rate.currency), f.text(rate.month), f.rate(rate.rate),
-                      f.text(rate.base or self.currency), f.text(rate.source)])
+                      f.text(rate.base or self.currency), f.wrap(rate.source)])
         if self.data.rates:
             ws.auto_filter.ref = f"A1:E{w.row}"
 
@@ -470,9 +663,9 @@ class _CostSplitWriter:
         of the sums; the totals count such items and say the total is incomplete."""
         lines = self.data.personnel
         widths = [10, 24, 9, 9, 22, 11, 11, 11, 14, 9, 14, 9, 9, 10, 16]
-        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1")
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         w.append(f.header(["Exchange", "Staff member", "Home", "Host", "Position", "Start",
                            "End", "Status", "Cost item", "Borne by", "Amount", "Currency",
                            "Rate month", "Reporting currency", "Reporting amount"]))
@@ -484,7 +677,7 @@ class _CostSplitWriter:
             w.append([
                 p.exchange, f.text(p.staff), f.text(p.home), f.text(p.host),
                 f.text(p.position), f.date(p.start_date), f.date(p.end_date),
-                f.text(p.status), f.text(p.category), f.text(p.borne_by),
+                f.text(label(p.status)), f.text(label(p.category)), f.text(p.borne_by),
                 f.money(p.amount, p.currency), f.text(p.currency), f.text(p.rate_month),
                 f.text(target), reporting,
             ])
@@ -557,13 +750,14 @@ class _CostSplitWriter:
         w.append([f.wrap(PERSONNEL_NOTE)])
 
     def write_about(self, ws: Any) -> None:
-        prepare_sheet(ws, [28, 100], landscape=False)
+        widths = [26, 80]
+        prepare_sheet(ws, widths, landscape=False, page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         data, arr = self.data, self.arr
         w.append([f.title("About this workbook")])
         w.blank()
-        for label, value in [
+        for name, value in [
             ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
             ("Generated by", f.text(data.generated_by or "unknown")),
             ("Arrangement", f.text(f"{arr.reference}: {arr.title}")),
@@ -575,19 +769,30 @@ class _CostSplitWriter:
             ("Filters", f.wrap(data.filters or "none")),
             ("Reporting currency", f.text(arr.currency)),
             ("Expenses", self.count),
+            ("Classification", f.text(CLASSIFICATION)),
         ]:
-            w.append([f.label(label), value])
+            w.append([f.label(name), value])
         w.blank()
         w.append([f.section("Rules applied")])
-        for label, value in RULES:
-            w.append([f.label(label), f.wrap(value)])
+        for name, value in RULES:
+            w.append([f.label(name), f.wrap(value)])
+
+
+def _section_height(rows: int, header_lines: int = 2) -> float:
+    """Points a section's title, its header and its first ``rows`` rows take."""
+    return 15.75 + row_height(header_lines) + rows * LINE_HEIGHT
+
+
+def long_date(day: date) -> str:
+    """``date(2025, 1, 6)`` -> ``"6 January 2025"``."""
+    return f"{day.day} {day:%B} {day.year}"
 
 
 def _period(start: date | None, end: date | None) -> str:
     if start is None and end is None:
         return "the arrangement's whole life to date"
     if start is None:
-        return f"up to {end.isoformat()}" if end else ""
+        return f"up to {long_date(end)}" if end else ""
     if end is None:
-        return f"from {start.isoformat()}"
-    return f"{start.isoformat()} to {end.isoformat()}"
+        return f"from {long_date(start)}"
+    return f"{long_date(start)} to {long_date(end)}"

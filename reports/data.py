@@ -90,6 +90,10 @@ class ArrangementInfo:
 class ExpenseLine:
     """One expense as allocated by the application (rules 2, 4-6).
 
+    ``id`` is the expense's number, ``rate_source`` how its rate was found (a code of
+    :data:`~jointprojects.vocabulary.RATE_SOURCE_LABELS`, or a sentence), ``recorded_by``
+    and ``recorded_at`` (UTC) who recorded it and when.
+
     ``amount`` in ``currency``; ``rate`` units of ``currency`` per one unit of the reporting
     currency (1 when the same); ``reporting_amount`` = amount / rate rounded half-up;
     ``parts``: org code -> part in the reporting currency (parties without a part may be
@@ -109,6 +113,10 @@ class ExpenseLine:
     unallocated: Decimal = ZERO
     version: int | None = None
     document_reference: str = ""
+    id: int | None = None
+    rate_source: str = ""
+    recorded_by: str = ""
+    recorded_at: datetime | None = None
 
     def __post_init__(self) -> None:
         # Floats never reach a workbook (DOMAIN.md rule 1); checked here, once per expense,
@@ -254,6 +262,30 @@ class PersonnelCostLine:
     exchange: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of a change: its label, the value before and after, as people read them."""
+
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseChange:
+    """An edit (``action`` ``"update"``) or a deletion (``"delete"``) of an expense dated in
+    the period, from the audit trail: ``expense_id``, the expense's ``date`` (after the edit;
+    before a deletion), who (``by``) and when (``at``, UTC) and what changed."""
+
+    expense_id: int
+    action: str
+    at: datetime
+    by: str
+    date: date
+    summary: str
+    changes: tuple[FieldChange, ...] = ()
+
+
 @dataclass(frozen=True)
 class CostSplitReport:
     """Everything the cost-split workbook shows.
@@ -261,6 +293,8 @@ class CostSplitReport:
     ``period_from`` / ``period_to`` (inclusive, None for open) are the period asked for;
     ``generated_at`` is UTC (an aware datetime is converted, a naive one is taken as UTC);
     ``filters`` is a human sentence of any further filter. ``expenses`` is consumed once.
+    ``changes`` are the edits and deletions of the period's expenses (the "Changes in the
+    period" sheet).
     """
 
     arrangement: ArrangementInfo
@@ -275,9 +309,10 @@ class CostSplitReport:
     generated_at: datetime | None = None
     generated_by: str = ""
     filters: str = ""
+    changes: tuple[ExpenseChange, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("versions", "budget", "rates", "personnel"):
+        for name in ("versions", "budget", "rates", "personnel", "changes"):
             _freeze(self, name, tuple(getattr(self, name)))
         if self.cost_split.currency != self.arrangement.currency:
             raise ValueError(
@@ -363,6 +398,9 @@ class PortfolioData:
     generated_at: datetime | None = None
     generated_by: str = ""
     filters: str = ""
+    #: Area code -> its name as the pages show it ("(a) National and transnational crime");
+    #: codes left out read as "(code) " + the vocabulary's short title.
+    area_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("projects", "arrangements", "areas", "personnel", "organizations"):

@@ -15,12 +15,24 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from jointprojects.money import minor_units
+from jointprojects.vocabulary import KINDS, label
 from reports.cells import CellFactory, Styles, excel_datetime
 from reports.data import AREAS, KIND_ARTICLES, AreaTotal, PortfolioData
-from reports.sheets import RowWriter, prepare_sheet
+from reports.sheets import (
+    CLASSIFICATION,
+    PrintHeader,
+    RowWriter,
+    prepare_sheet,
+    set_default_font,
+    set_properties,
+)
+
+#: Rows between the tops of two charts below the totals per currency.
+_CHART_ROWS = 18
 
 __all__ = ["area_totals", "build_portfolio"]
 
@@ -65,7 +77,16 @@ class _PortfolioWriter:
     def __init__(self, data: PortfolioData) -> None:
         self.data = data
         self.wb = Workbook(write_only=True)
+        set_default_font(self.wb)
         self.styles = Styles(self.wb)
+        generated = excel_datetime(data.generated_at)
+        set_properties(self.wb, title="Portfolio of joint projects",
+                       subject=f"Portfolio of joint projects and special arrangements; "
+                               f"filters: {data.filters or 'none'}",
+                       keywords=f"portfolio; {CLASSIFICATION}")
+        self.page = PrintHeader(subject="Portfolio of joint projects",
+                                period=f"Filters: {data.filters or 'none'}",
+                                generated=f"Generated {generated:%Y-%m-%d %H:%M} UTC")
         codes = [p.code for p in data.organizations]
         for a in data.arrangements:
             for code in sorted(a.shares):
@@ -73,6 +94,10 @@ class _PortfolioWriter:
                     codes.append(code)
         self.parties = codes
         self.names = {p.code: p.name for p in data.organizations}
+
+    def area_name(self, code: str) -> str:
+        """The area as the pages name it: "(a) National and transnational crime"."""
+        return self.data.area_names.get(code) or f"({code}) {AREAS.get(code, '')}".strip()
 
     def write(self, stream: Any) -> None:
         wb = self.wb
@@ -90,24 +115,26 @@ class _PortfolioWriter:
         wb.save(stream)
 
     def write_projects(self, ws: Any) -> None:
-        prepare_sheet(ws, [14, 44, 12, 16, 12, 11, 11], freeze="A2", title_rows="1:1")
+        widths = [14, 40, 12, 44, 10, 11, 11]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
-        w.append(f.header(["Code", "Title", "Status", "Areas (Art. 1)", "Lead", "Start",
-                           "End"]))
+        w = RowWriter(ws, widths)
+        w.append(f.header(["Code", "Title", "Status", "Areas of cooperation (Art. 1)", "Lead",
+                           "Start", "End"]))
+        text = Styles.TEXT
         for p in self.data.projects:
-            w.append([f.text(p.code), f.wrap(p.title), f.text(p.status),
-                      f.text(", ".join(f"({a})" for a in p.areas)), f.text(p.lead),
-                      f.date(p.start_date), f.date(p.end_date)])
+            w.append([f.text(p.code, text), f.wrap(p.title), f.text(label(p.status), text),
+                      f.wrap("\n".join(self.area_name(a) for a in p.areas)),
+                      f.text(p.lead, text), f.date(p.start_date), f.date(p.end_date)])
         ws.auto_filter.ref = f"A1:G{max(w.row, 2)}"
 
     def write_arrangements(self, ws: Any) -> None:
         parties = self.parties
         n = len(parties)
-        widths = [16, 36, 12, 20, 8, 12, 9, 15, 15, 15, *([15] * n), 14, 14]
-        prepare_sheet(ws, widths, freeze="B2", title_rows="1:1")
+        widths = [16, 36, 12, 22, 8, 12, 9, 15, 15, 15, *([15] * n), 14, 14]
+        prepare_sheet(ws, widths, freeze="B2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         header = ["Reference", "Title", "Project", "Kind", "Article", "Status", "Currency",
                   "Budget", "Spend", "Remaining", *(f"{code} share" for code in parties),
                   "Unallocated", "Under notice: ends"]
@@ -116,8 +143,10 @@ class _PortfolioWriter:
             r = w.next_row
             places = minor_units(a.currency)
             w.append([
-                f.text(a.reference), f.wrap(a.title), f.text(a.project), f.text(a.kind),
-                f.text(KIND_ARTICLES.get(a.kind, "")), f.text(a.status), f.text(a.currency),
+                f.text(a.reference), f.wrap(a.title), f.text(a.project),
+                f.text(KINDS[a.kind].label if a.kind in KINDS else label(a.kind)),
+                f.text(KIND_ARTICLES.get(a.kind, "")), f.text(label(a.status)),
+                f.text(a.currency),
                 f.amount(a.budget, places), f.amount(a.spend, places),
                 f.formula(f'=IF(H{r}="","",ROUND(H{r}-I{r},{places}))',
                           self.styles.amount(places)),
@@ -138,6 +167,8 @@ class _PortfolioWriter:
                            "Budget", "Spend", "Remaining",
                            *(f"{code} share" for code in parties), "Unallocated"]))
         currency_range = f"$G$2:$G${last}"
+        header_row = w.row
+        currency_rows: list[tuple[str, int]] = []
         for currency in currencies:
             r = w.next_row
             places = minor_units(currency)
@@ -156,17 +187,42 @@ class _PortfolioWriter:
                 None, None, None, None,
                 *(f.formula(sumifs(letter), amount) for letter in letters),
             ])
+            currency_rows.append((currency, r))
+        self._charts(ws, w, header_row, currency_rows, n)
+
+    def _charts(self, ws: Any, w: RowWriter, header_row: int,
+                currency_rows: list[tuple[str, int]], n: int) -> None:
+        """One chart per currency below the totals (amounts of different currencies are
+        never drawn on one axis): budget, spend and each party's share, read from that
+        currency's totals row."""
+        top = w.next_row + 1
+        for index, (currency, r) in enumerate(currency_rows):
+            chart = BarChart()
+            chart.type = "col"
+            chart.title = f"Budget, spend and shares per party ({currency})"
+            chart.y_axis.title = currency
+            chart.legend = None
+            # Budget (H) .. the last party's share: one series, that currency's row.
+            last_col = 8 + 2 + n
+            chart.add_data(Reference(ws, min_col=8, max_col=last_col, min_row=r, max_row=r),
+                           from_rows=True, titles_from_data=False)
+            chart.set_categories(Reference(ws, min_col=8, max_col=last_col,
+                                           min_row=header_row, max_row=header_row))
+            chart.height = 7.5
+            chart.width = 18
+            ws.add_chart(chart, f"A{top + index * _CHART_ROWS}")
 
     def write_by_area(self, ws: Any) -> None:
-        prepare_sheet(ws, [8, 60, 10, 10, 14, 16, 16], freeze="A2", title_rows="1:1")
+        widths = [8, 60, 10, 10, 14, 16, 16]
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
-        w.append(f.header(["Area", "Art. 1", "Currency", "Projects", "Arrangements",
-                           "Budget", "Spend"]))
+        w = RowWriter(ws, widths)
+        w.append(f.header(["Area", "Area of cooperation (Art. 1)", "Currency", "Projects",
+                           "Arrangements", "Budget", "Spend"]))
         for t in self.data.areas or area_totals(self.data):
             places = minor_units(t.currency) if t.currency else 2
             w.append([
-                f.text(f"({t.area})"), f.wrap(AREAS.get(t.area, "")), f.text(t.currency),
+                f.text(f"({t.area})"), f.wrap(self.area_name(t.area)), f.text(t.currency),
                 t.projects, t.arrangements, f.amount(t.budget, places),
                 f.amount(t.spend, places),
             ])
@@ -175,16 +231,16 @@ class _PortfolioWriter:
     def write_personnel(self, ws: Any) -> None:
         currencies = sorted({c for p in self.data.personnel for c, _ in p.costs})
         widths = [26, 10, 10, 26, 11, 11, 12, 16, *([14] * len(currencies))]
-        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1")
+        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         w.append(f.header(["Staff member", "Home", "Host", "Position", "Start", "End",
                            "Status", "Arrangement", *(f"Costs ({c})" for c in currencies)]))
         for p in self.data.personnel:
             costs = _sum_by_currency(p.costs)
             w.append([
                 f.text(p.staff), f.text(p.home), f.text(p.host), f.text(p.position),
-                f.date(p.start_date), f.date(p.end_date), f.text(p.status),
+                f.date(p.start_date), f.date(p.end_date), f.text(label(p.status)),
                 f.text(p.arrangement), *(f.money(costs.get(c), c) for c in currencies),
             ])
         last = max(w.row, 2)
@@ -196,20 +252,22 @@ class _PortfolioWriter:
             letter = get_column_letter(index)
             places = minor_units(currency)
             totals.append(f.formula(
-                f'=ROUND(SUMIFS(${letter}$2:${letter}${last},$G$2:$G${last},"<>cancelled"),'
+                f'=ROUND(SUMIFS(${letter}$2:${letter}${last},$G$2:$G${last},'
+                f'"<>{label("cancelled")}"),'
                 f"{places})", self.styles.total(places)))
         w.append([f.label("Total, cancelled exchanges left out"), *([None] * 7), *totals])
         w.append([f.wrap("Costs are the exchanges' cost items in the currency they were "
                          "recorded in, one column per currency, not converted.")])
 
     def write_about(self, ws: Any) -> None:
-        prepare_sheet(ws, [28, 100], landscape=False)
+        widths = [26, 80]
+        prepare_sheet(ws, widths, landscape=False, page=self.page)
         f = CellFactory(ws, self.styles)
-        w = RowWriter(ws)
+        w = RowWriter(ws, widths)
         data = self.data
         w.append([f.title("Portfolio of joint projects")])
         w.blank()
-        for label, value in [
+        for name, value in [
             ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
             ("Generated by", f.text(data.generated_by or "unknown")),
             ("Filters", f.wrap(data.filters or "none")),
@@ -224,8 +282,9 @@ class _PortfolioWriter:
                              "converted. An arrangement counts in every area of its project.")),
             ("Under notice", f.wrap("Termination by written notice takes effect six calendar "
                                     "months after the notice date (Art. 10).")),
+            ("Classification", f.text(CLASSIFICATION)),
         ]:
-            w.append([f.label(label), value])
+            w.append([f.label(name), value])
 
 
 def _sum_by_currency(costs: Iterable[tuple[str, Decimal]]) -> dict[str, Decimal]:

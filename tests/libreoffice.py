@@ -12,10 +12,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
@@ -81,3 +85,72 @@ def libreoffice(soffice: str, tmp_path: Path) -> Callable[[bytes, str], Path]:
     return convert
 
 
+
+
+# -- reading the PDF LibreOffice prints (issue 11 item 12) -----------------------------------------
+
+#: ISO A4 in PostScript points, either way up.
+A4_POINTS = (595.28, 841.89)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of text drawn on a PDF page: its baseline ``y`` (points from the bottom),
+    ``x``, and its font size in points."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+
+
+def pdf_pages(path: Path) -> list[Any]:
+    """The pages of a PDF (pypdf)."""
+    return list(PdfReader(str(path)).pages)
+
+
+def pdf_metadata(path: Path) -> dict[str, str]:
+    return {k: str(v) for k, v in (PdfReader(str(path)).metadata or {}).items()}
+
+
+def fragments(page: Any) -> list[Fragment]:
+    """Every non-blank text fragment of ``page`` with its position and size."""
+    found: list[Fragment] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if text.strip():
+            scale = abs(tm[3] * cm[3]) or 1.0
+            found.append(Fragment(text, tm[4] * cm[0] + cm[4], tm[5] * cm[3] + cm[5],
+                                  size * scale))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def sheet_of(page: Any) -> str:
+    """The sheet a printed page belongs to: the middle one of the three texts of the page
+    header (left: the subject, middle: the sheet's name, right: the classification)."""
+    parts = fragments(page)
+    top = max(f.y for f in parts)
+    header = sorted((f for f in parts if abs(f.y - top) < 0.5), key=lambda f: f.x)
+    assert len(header) == 3, [f.text for f in header]
+    return header[1].text
+
+
+def is_a4(page: Any) -> bool:
+    box = page.mediabox
+    size = sorted((float(box.width), float(box.height)))
+    return abs(size[0] - A4_POINTS[0]) < 1 and abs(size[1] - A4_POINTS[1]) < 1
+
+
+def header_clear_of_first_row(page: Any, headers: list[str], first_cell: str) -> list[str]:
+    """The words of the column ``headers`` that are NOT printed above the first data row
+    (whose cell reads ``first_cell``): a wrapped header whose row is too short prints its
+    last line on the data row's line (or hides it). Empty when every word of every header
+    stands at least most of a line above the first row."""
+    parts = fragments(page)
+    row = next(f for f in parts if f.text.strip() == first_cell)
+    above = Counter(word for f in parts if f.y >= row.y + 0.8 * row.size
+                    for word in f.text.split())
+    wanted = Counter(word for header in headers for word in header.split())
+    return sorted((wanted - above).elements())

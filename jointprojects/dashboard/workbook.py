@@ -111,11 +111,14 @@ def portfolio_data(filters: Filters | None = None, today: date | None = None,
 
     organizations = [Party(code, name) for code, name in db.session.execute(
         select(Organization.code, Organization.name).order_by(Organization.code))]
+    # The areas as the dashboard names them (Area.label): "(a) National and ...".
+    area_names = {code: f"({code}) {title}" for code, title in db.session.execute(
+        select(Area.code, Area.title).order_by(Area.code))}
     return PortfolioData(
         projects=tuple(projects), arrangements=tuple(summaries),
         personnel=tuple(_personnel_rows(filters, today)),
         organizations=tuple(organizations), generated_at=utcnow(), generated_by=generated_by,
-        filters=describe(filters),
+        filters=describe(filters), area_names=area_names,
     )
 
 

@@ -92,6 +92,10 @@ def _refuse(exc: importer.ImportFailed, path: Path) -> None:
     for problem in exc.problems:
         click.echo(f"{path.name}: {problem}", err=True)
     bad = len({p.row for p in exc.problems if p.row})
+    if isinstance(exc, importer.DuplicatesRefused):
+        _fail(f"nothing imported from {path.name}: {bad} row{'s' if bad != 1 else ''} "
+              f"repeat{'s' if bad == 1 else ''} expenses already recorded or other rows of "
+              "the file; run again with --allow-duplicates to store them anyway.")
     _fail(f"nothing imported from {path.name}: " + (
         f"{bad} bad row{'s' if bad != 1 else ''}." if bad else "see above."))
 
@@ -99,14 +103,19 @@ def _refuse(exc: importer.ImportFailed, path: Path) -> None:
 @click.command("import-expenses")
 @click.argument("reference")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--allow-duplicates", is_flag=True, default=False,
+              help="Store rows that repeat an expense already recorded (same date, amount, "
+                   "currency, payer and document reference) or another row of the file")
 @with_appcontext
-def import_expenses(reference: str, file: Path) -> None:
+def import_expenses(reference: str, file: Path, allow_duplicates: bool) -> None:
     """Import the expenses of FILE (.xlsx or .csv) into arrangement REFERENCE: all rows or
-    none; every bad row is listed."""
+    none; every bad row is listed. Rows repeating an expense already recorded, or another
+    row, are refused unless --allow-duplicates."""
     sa = _arrangement(reference)
     data = _read(file)
     try:
-        result = importer.import_expenses(sa, file.name, data, None)
+        result = importer.import_expenses(sa, file.name, data, None,
+                                          allow_duplicates=allow_duplicates)
         db.session.commit()
     except importer.ImportFailed as exc:
         _refuse(exc, file)
@@ -116,6 +125,10 @@ def import_expenses(reference: str, file: Path) -> None:
     click.echo(f"Imported {result.count} expense{'s' if result.count != 1 else ''} into "
                f"{result.reference}: {format_money(result.total, result.currency)} "
                f"{result.currency} ({parts}).")
+    if result.duplicates:
+        n = len(result.duplicates)
+        click.echo(f"{n} of them repeat{'s' if n == 1 else ''} an expense already recorded or "
+                   "another row (stored as asked, --allow-duplicates).")
 
 
 @click.command("import-rates")

@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from sqlalchemy import BigInteger, and_, func, or_, select, type_coerce
 
+from jointprojects.audit.models import AuditEntry
+from jointprojects.auth.models import User
 from jointprojects.budgets import services as budgets
 from jointprojects.database import restart_transaction
 from jointprojects.errors import Collector
@@ -36,12 +38,15 @@ from jointprojects.personnel_exchanges.costs import personnel_cost_rows
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.totals import month_expression
 from jointprojects.types import Rate
+from jointprojects.vocabulary import EXPENSE_FIELD_LABELS, RATE_SOURCE_LABELS, label
 from reports.cost_split import write_cost_split
 from reports.data import (
     ArrangementInfo,
     BudgetLine,
     CostSplitReport,
+    ExpenseChange,
     ExpenseLine,
+    FieldChange,
     Party,
     PersonnelCostLine,
     RateUsed,
@@ -154,6 +159,7 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
         generated_at=now or datetime.now(UTC),
         generated_by=generated_by,
         filters=_filters(split.expense_count),
+        changes=tuple(expense_changes(sa, date_from, date_to)),
     )
 
 
@@ -200,6 +206,7 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
     more query over the same key range. Two queries a page, memory of one page."""
     codes: dict[int, str] = dict(
         db.session.execute(select(Organization.id, Organization.code)).all())
+    users = user_names()
     currency = sa.currency
     places = minor_units(currency)
     scale = 10 ** (STORAGE_SCALE - places)
@@ -217,6 +224,7 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
         type_coerce(Expense.exchange_rate, BigInteger),
         type_coerce(Expense.reporting_amount, BigInteger),
         type_coerce(Expense.unallocated, BigInteger), Expense.share_version_number,
+        Expense.rate_source, Expense.created_by_id, Expense.created_at,
     )
     last: tuple[date, int] | None = None
     while True:
@@ -239,7 +247,8 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
             parts.setdefault(expense_id, {})[codes[organization_id]] = _scaled(
                 raw, scale, places)
         for (expense_id, day, category, description, reference, paid_by_id, amount,
-             expense_currency, rate, reporting, unallocated, version) in rows:
+             expense_currency, rate, reporting, unallocated, version, rate_source,
+             created_by_id, created_at) in rows:
             own_scale, own_places = scales.get(expense_currency, (1, STORAGE_SCALE))
             yield ExpenseLine(
                 date=day, category=category, description=description or "",
@@ -249,11 +258,96 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
                 reporting_amount=_scaled(reporting, scale, places),
                 parts=parts.get(expense_id, {}),
                 unallocated=_scaled(unallocated, scale, places),
-                version=version, document_reference=reference or "",
+                version=version, document_reference=reference or "", id=expense_id,
+                rate_source=rate_source or "",
+                recorded_by=users.get(created_by_id, COMMAND_LINE) if created_by_id
+                else COMMAND_LINE,
+                recorded_at=created_at,
             )
         if len(rows) < page_size:
             return
         last = last_key
+
+
+#: Who recorded an expense entered without a user (the command line's imports).
+COMMAND_LINE = "command line"
+
+
+def user_names() -> dict[int, str]:
+    """User id -> how the report names the user: "Name (ORG)"."""
+    return {
+        user_id: f"{name or email} ({code})"
+        for user_id, name, email, code in db.session.execute(
+            select(User.id, User.name, User.email, Organization.code)
+            .join(Organization, Organization.id == User.organization_id))
+    }
+
+
+def _in_period(day: date | None, date_from: date | None, date_to: date | None) -> bool:
+    return day is not None and (date_from is None or day >= date_from) and (
+        date_to is None or day <= date_to)
+
+
+def _snapshot_date(snapshot: dict[str, Any] | None) -> date | None:
+    raw = (snapshot or {}).get("date")
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def _shown(name: str, value: Any) -> str:
+    """A snapshot's value as people read it (labels, not codes)."""
+    if value is None or value == "":
+        return ""
+    if name == "category":
+        return label(str(value))
+    if name == "rate_source":
+        return RATE_SOURCE_LABELS.get(str(value), str(value))
+    if name == "allocation" and isinstance(value, dict):
+        return "; ".join(f"{code} {amount}" for code, amount in sorted(value.items()))
+    return str(value)
+
+
+def _deleted_summary(before: dict[str, Any]) -> str:
+    parts = [f"{EXPENSE_FIELD_LABELS[name]}: {_shown(name, before.get(name))}"
+             for name in ("date", "category", "amount", "currency", "paid_by",
+                          "reporting_amount", "document_reference", "description")
+             if _shown(name, before.get(name))]
+    return "; ".join(parts)
+
+
+def expense_changes(sa: SpecialArrangement, date_from: date | None = None,
+                    date_to: date | None = None) -> list[ExpenseChange]:
+    """The edits and deletions of ``sa``'s expenses dated in the period (before or after
+    the edit), from the audit trail, oldest first: who, when, each field before and after."""
+    users = user_names()
+    changes = []
+    for entry in db.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.parent_entity == SpecialArrangement.__tablename__,
+            AuditEntry.parent_id == sa.id, AuditEntry.entity == Expense.__tablename__,
+            AuditEntry.action.in_(("update", "delete")))
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ):
+        before, after = entry.before or {}, entry.after or {}
+        dates = [_snapshot_date(before), _snapshot_date(after)]
+        if not any(_in_period(d, date_from, date_to) for d in dates):
+            continue
+        fields: list[FieldChange] = []
+        if entry.action == "update":
+            for name, field_label in EXPENSE_FIELD_LABELS.items():
+                old, new = _shown(name, before.get(name)), _shown(name, after.get(name))
+                if old != new:
+                    fields.append(FieldChange(field_label, old, new))
+        day = dates[1] if entry.action == "update" and dates[1] else dates[0]
+        changes.append(ExpenseChange(
+            expense_id=entry.entity_id, action=entry.action, at=entry.at,
+            by=users.get(entry.user_id, COMMAND_LINE) if entry.user_id else COMMAND_LINE,
+            date=day or date.min, summary=_deleted_summary(before),
+            changes=tuple(fields),
+        ))
+    return changes
 
 
 def _versions(sa: SpecialArrangement, date_from: date | None,

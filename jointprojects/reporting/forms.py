@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 KIND_CHOICES = [("expenses", "Expenses of an arrangement"),
                 ("rates", "Exchange rates (units per 1 USD)")]
@@ -21,4 +21,8 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """Confirm or cancel an upload: only the CSRF token; the upload's token is in the URL."""
+    """Confirm or cancel an upload: the CSRF token (the upload's token is in the URL), and
+    the explicit "store them anyway" for rows marked as duplicates."""
+
+    store_duplicates = BooleanField("Store them anyway: the rows marked as duplicates are "
+                                    "meant to be recorded again")

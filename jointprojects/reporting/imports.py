@@ -10,6 +10,13 @@ before entry into force, a month without a rate). They flush, never commit: the 
 commits, or rolls back for a preview (``dry run``): a preview is the real import, rolled back.
 The file itself, between the preview and the confirmation, is kept by
 :mod:`jointprojects.reporting.uploads`.
+
+Duplicates (issue 11 item 7): a row repeating an expense already recorded in the arrangement
+(same date, amount, currency, payer and document reference) or an earlier row of the same
+file is a :class:`DuplicateRow`. Such a file is refused (:class:`DuplicatesRefused`, naming
+each row) unless ``allow_duplicates``: the preview runs with it and marks the rows, the
+confirmation asks for an explicit "store them anyway", the command line for
+``--allow-duplicates``.
 """
 
 from __future__ import annotations
@@ -28,8 +35,10 @@ from jointprojects.exchange_rates import services as exchange_rates
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses import checks as expense_checks
 from jointprojects.expenses import recording as expense_recording
+from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
+from jointprojects.organizations.models import Organization
 from jointprojects.reporting import uploads
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.vocabulary import EXPENSE_CATEGORIES
@@ -59,13 +68,46 @@ class RowProblem:
         return f"{where}: {self.message}" if where else self.message
 
 
+@dataclass(frozen=True)
+class DuplicateRow:
+    """A row of the file that repeats an expense already recorded (``expense_id``) or an
+    earlier row of the file (``first_row``): same date, amount, currency, payer and document
+    reference."""
+
+    row: int
+    expense_id: int | None = None
+    first_row: int | None = None
+
+    @property
+    def message(self) -> str:
+        if self.expense_id is not None:
+            return (f"Repeats expense #{self.expense_id}, already recorded with the same date, "
+                    "amount, currency, payer and document reference.")
+        return (f"Repeats row {self.first_row} of this file (same date, amount, currency, "
+                "payer and document reference).")
+
+
 class ImportFailed(DomainError):
     """Nothing of the file is stored: ``problems`` lists every bad row (or the file's one
-    problem), in row order."""
+    problem), in row order. ``preview``, when asked for, is what the rows without a problem
+    would store (shown beside the problems); ``duplicates`` the rows marked as duplicates."""
 
-    def __init__(self, problems: Sequence[RowProblem]) -> None:
+    def __init__(self, problems: Sequence[RowProblem], *,
+                 preview: ExpenseImport | None = None,
+                 duplicates: Sequence[DuplicateRow] = ()) -> None:
         self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or "", p.message))
+        self.preview = preview
+        self.duplicates = list(duplicates)
         super().__init__([FieldError(p.column, str(p)) for p in self.problems])
+
+
+class DuplicatesRefused(ImportFailed):
+    """The file is good but repeats expenses: stored only when the user says so
+    (``allow_duplicates``)."""
+
+    def __init__(self, duplicates: Sequence[DuplicateRow]) -> None:
+        super().__init__([RowProblem(d.row, None, d.message) for d in duplicates],
+                         duplicates=duplicates)
 
 
 @dataclass(frozen=True)
@@ -99,6 +141,13 @@ class ExpenseImport:
     paid: dict[str, Decimal]
     lines: list[ExpensePreviewLine]
     kind: str = "expenses"
+    #: Rows repeating an expense already recorded or an earlier row (stored only when
+    #: the import allows duplicates).
+    duplicates: list[DuplicateRow] = field(default_factory=list)
+
+    @property
+    def duplicate_rows(self) -> dict[int, DuplicateRow]:
+        return {d.row: d for d in self.duplicates}
 
 
 @dataclass(frozen=True)
@@ -137,14 +186,18 @@ def _problems(errors: Sequence[sheet.RowError]) -> list[RowProblem]:
 _SERVICE_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
 
 
-def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
-                    user: Any) -> ExpenseImport:
+def import_expenses(sa: SpecialArrangement, filename: str, data: bytes, user: Any, *,
+                    allow_duplicates: bool = False,
+                    preview_good_rows: bool = False) -> ExpenseImport:
     """Store every expense of the file into ``sa`` (converted, allocated, audited by
     :func:`~jointprojects.expenses.recording.record_expenses`), or none.
 
     Raises :class:`ImportFailed` naming every bad row: the cell checks of
     :func:`reports.imports.parse_expense_rows` and the services' rules on the rows whose
-    cells are good (dates outside the arrangement's force, missing rates...), together.
+    cells are good (dates outside the arrangement's force, missing rates...), together; with
+    ``preview_good_rows`` it carries what the good rows would store (recorded, so only for a
+    caller that rolls back: the preview). Raises :class:`DuplicatesRefused` when rows repeat
+    expenses (:func:`find_duplicates`) unless ``allow_duplicates``; the result lists them.
     Flushes; the caller commits, or rolls back after a preview.
     """
     if sa.status == "draft" or sa.entry_into_force is None:
@@ -156,16 +209,13 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
     problems = _problems(errors)
     if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
         raise ImportFailed(problems)
-    items = [
-        expense_checks.ExpenseData(
-            date=r.date, category=r.category, amount=r.amount, currency=r.currency,
-            paid_by=r.paid_by, description=r.description, exchange_rate=r.exchange_rate,
-            document_reference=r.document_reference)
-        for r in rows
-    ]
+    items = [_item(r) for r in rows]
+    duplicates = find_duplicates(sa, rows)
     if problems:
         # The file fails anyway: only the services' checks of the good rows are wanted.
-        raise ImportFailed(problems + _validate(sa, items, rows, user))
+        problems += _validate(sa, items, rows, user)
+        preview = _good_rows_preview(sa, rows, problems, user) if preview_good_rows else None
+        raise ImportFailed(problems, preview=preview, duplicates=duplicates)
     summary = _Summary(sa)
     for start in range(0, len(items), CHUNK_ROWS):
         chunk = slice(start, start + CHUNK_ROWS)
@@ -177,10 +227,87 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes,
             # the chunks already recorded.
             problems = _service_problems(exc, rows[chunk])
             later = slice(start + CHUNK_ROWS, None)
-            raise ImportFailed(problems + _validate(sa, items[later], rows[later], user)) \
-                from None
+            problems += _validate(sa, items[later], rows[later], user)
+            raise ImportFailed(problems, duplicates=duplicates) from None
         summary.add(stored, rows[chunk])
+    if duplicates and not allow_duplicates:
+        raise DuplicatesRefused(duplicates)
+    return summary.result(duplicates)
+
+
+def _item(r: sheet.ExpenseRow) -> expense_checks.ExpenseData:
+    return expense_checks.ExpenseData(
+        date=r.date, category=r.category, amount=r.amount, currency=r.currency,
+        paid_by=r.paid_by, description=r.description, exchange_rate=r.exchange_rate,
+        document_reference=r.document_reference)
+
+
+def _good_rows_preview(sa: SpecialArrangement, rows: Sequence[sheet.ExpenseRow],
+                       problems: Sequence[RowProblem], user: Any) -> ExpenseImport | None:
+    """What the rows without a problem would store, recorded inside a savepoint rolled back
+    at once. None when no row is good or the good rows still fail together."""
+    bad = {p.row for p in problems}
+    if None in bad:
+        return None
+    good = [r for r in rows if r.row not in bad]
+    if not good:
+        return None
+    summary = _Summary(sa)
+    savepoint = db.session.begin_nested()
+    try:
+        for start in range(0, len(good), CHUNK_ROWS):
+            chunk = good[start:start + CHUNK_ROWS]
+            summary.add(expense_recording.record_expense_batch(
+                sa, [_item(r) for r in chunk], user, prefix="rows"), chunk)
+    except DomainError:
+        return None
+    finally:
+        savepoint.rollback()
     return summary.result()
+
+
+#: Dates named per query when looking for duplicates (an IN list).
+_DATES_PER_QUERY = 1_000
+
+
+def _duplicate_key(day: date, amount: Decimal, currency: str, paid_by: str,
+                   reference: str) -> tuple[date, Decimal, str, str, str]:
+    # Decimal("1.50") and Decimal("1.5") are the same amount: normalized, they compare and
+    # hash alike.
+    return (day, amount.normalize(), currency.upper(), paid_by,
+            (reference or "").strip())
+
+
+def find_duplicates(sa: SpecialArrangement,
+                    rows: Sequence[sheet.ExpenseRow]) -> list[DuplicateRow]:
+    """The rows repeating an expense already recorded in ``sa`` or an earlier row of the
+    file: same date, amount, currency, payer and document reference. A row that repeats
+    both names the recorded expense. Queries only the dates of the file."""
+    if not rows:
+        return []
+    recorded: dict[tuple[date, Decimal, str, str, str], int] = {}
+    days = sorted({r.date for r in rows})
+    for start in range(0, len(days), _DATES_PER_QUERY):
+        for expense_id, day, amount, currency, code, reference in db.session.execute(
+            select(Expense.id, Expense.date, Expense.amount, Expense.currency,
+                   Organization.code, Expense.document_reference)
+            .join(Organization, Organization.id == Expense.paid_by_id)
+            .where(Expense.arrangement_id == sa.id,
+                   Expense.date.in_(days[start:start + _DATES_PER_QUERY]))
+            .order_by(Expense.id)
+        ):
+            recorded.setdefault(_duplicate_key(day, amount, currency, code, reference),
+                                expense_id)
+    seen: dict[tuple[date, Decimal, str, str, str], int] = {}
+    duplicates = []
+    for r in rows:
+        key = _duplicate_key(r.date, r.amount, r.currency, r.paid_by, r.document_reference)
+        if key in recorded:
+            duplicates.append(DuplicateRow(r.row, expense_id=recorded[key]))
+        elif key in seen:
+            duplicates.append(DuplicateRow(r.row, first_row=seen[key]))
+        seen.setdefault(key, r.row)
+    return duplicates
 
 
 def _validate(sa: SpecialArrangement, items: list[expense_checks.ExpenseData],
@@ -242,11 +369,12 @@ class _Summary:
                     unallocated=expense.unallocated,
                 ))
 
-    def result(self) -> ExpenseImport:
+    def result(self, duplicates: Sequence[DuplicateRow] = ()) -> ExpenseImport:
         return ExpenseImport(
             reference=self.sa.reference, currency=self.sa.currency, parties=self.codes,
             count=self.count, total=self.total, unallocated=self.unallocated,
             shares=self.shares, paid=self.paid, lines=self.lines,
+            duplicates=list(duplicates),
         )
 
 

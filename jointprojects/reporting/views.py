@@ -75,7 +75,9 @@ def _page(form: ImportForm, status: int = 200, **context: Any):  # type: ignore[
     return render_template("reporting/imports.html", form=form,
                            max_bytes=uploads.MAX_UPLOAD_BYTES,
                            preview=context.pop("preview", None),
-                           problems=context.pop("problems", []), **context), status
+                           problems=context.pop("problems", []),
+                           partial=context.pop("partial", None),
+                           duplicates=context.pop("duplicates", []), **context), status
 
 
 def _may_import(kind: str) -> bool:
@@ -114,11 +116,16 @@ def imports():  # type: ignore[no-untyped-def]
     try:
         with transaction.dry_run():  # the preview: computed in full, nothing of it kept
             if sa is not None:
-                preview: Any = importer.import_expenses(sa, filename, data, current_user)
+                # Duplicates are marked, not refused: the confirmation asks about them.
+                preview: Any = importer.import_expenses(sa, filename, data, current_user,
+                                                        allow_duplicates=True,
+                                                        preview_good_rows=True)
             else:
                 preview = importer.import_rates(filename, data, current_user)
     except importer.ImportFailed as exc:
-        return _page(form, 422, problems=exc.problems, filename=filename)
+        # Nothing stored; the rows without a problem are shown beside the problems.
+        return _page(form, 422, problems=exc.problems, filename=filename, partial=exc.preview,
+                     duplicates=exc.duplicates)
     token = uploads.stash_upload(current_user, kind, sa, filename, data)
     return _page(form, preview=preview, token=token, filename=filename, sa=sa,
                  confirm=ConfirmForm())
@@ -139,7 +146,8 @@ def _pending_arrangement(pending: PendingImport) -> SpecialArrangement | None:
 @requires(IMPORT)
 def import_confirm(token: str):  # type: ignore[no-untyped-def]
     """Store the previewed file, read and checked again: all rows or none."""
-    ConfirmForm().validate_on_submit()  # CSRF is checked globally before the view runs
+    confirm = ConfirmForm()
+    confirm.validate_on_submit()  # CSRF is checked globally before the view runs
     with transaction.flashed_errors("warning") as claim:
         pending = uploads.take_upload(token, current_user)
     if claim.error is not None:
@@ -150,9 +158,15 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     filename, data, kind = pending.filename, pending.content, pending.kind
     try:
         if sa is not None:
-            result: Any = importer.import_expenses(sa, filename, data, current_user)
+            result: Any = importer.import_expenses(
+                sa, filename, data, current_user,
+                allow_duplicates=bool(confirm.store_duplicates.data))
         else:
             result = importer.import_rates(filename, data, current_user)
+    except importer.DuplicatesRefused:
+        # Not confirmed: nothing stored, the upload kept, the preview shown again.
+        transaction.failed()
+        return _duplicates_not_confirmed(token, kind, filename, data, sa)
     except importer.ImportFailed as exc:
         # Something changed since the preview (a rate, the arrangement): nothing stored,
         # but the upload is used up.
@@ -170,6 +184,25 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     flash(f"{result.count} exchange rate{'s' if result.count != 1 else ''} from {filename} "
           f"saved ({result.created} new, {result.replaced} corrected).", "success")
     return redirect(url_for("exchange_rates.rates"))
+
+
+def _duplicates_not_confirmed(token: str, kind: str, filename: str, data: bytes,
+                              sa: SpecialArrangement | None):  # type: ignore[no-untyped-def]
+    """The preview again, the "store them anyway" box marked as the missing answer."""
+    form = ImportForm(formdata=None, kind=kind, arrangement=sa.reference if sa else "")
+    _import_choices(form)
+    try:
+        with transaction.dry_run():
+            preview = importer.import_expenses(sa, filename, data, current_user,
+                                               allow_duplicates=True) if sa else None
+    except importer.ImportFailed as exc:
+        return _page(form, 422, problems=exc.problems, filename=filename)
+    confirm = ConfirmForm(formdata=None)
+    confirm.store_duplicates.errors = [
+        "Nothing was stored: tick \u201cStore them anyway\u201d to record the rows marked "
+        "as duplicates, or cancel the import."]
+    return _page(form, 422, preview=preview, token=token, filename=filename, sa=sa,
+                 confirm=confirm)
 
 
 @bp.route("/imports/<token>/cancel", methods=["POST"])

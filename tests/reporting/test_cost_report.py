@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -18,6 +18,7 @@ from jointprojects.expenses.checks import ExpenseData
 from jointprojects.extensions import db
 from jointprojects.money import minor_units, parse_decimal, quantum
 from jointprojects.reporting import cost_report
+from jointprojects.vocabulary import label
 from tests.reporting.conftest import FORMULA_TEXTS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,10 +75,10 @@ def test_the_recalculated_workbook_equals_the_api_cost_split_to_the_cent(
     if not period:
         assert parse_decimal(split["unallocated"]) > 0  # the ceiling case is covered
         # Formula-like descriptions came back as the same text, never as a result.
-        descriptions = {row[2] for row in _expense_rows(values)}
+        descriptions = {row[3] for row in _expense_rows(values)}
         assert set(FORMULA_TEXTS) <= descriptions
         formulas = openpyxl.load_workbook(converted)
-        kinds = {row[2].value: row[2].data_type
+        kinds = {row[3].value: row[3].data_type
                  for row in formulas["Expenses"].iter_rows(min_row=2)}
         assert all(kinds[text] == "s" for text in FORMULA_TEXTS)
 
@@ -93,7 +94,7 @@ def test_the_period_limits_the_rows_and_names_the_file(api, arrangement):
     assert int(response.headers["Content-Length"]) == len(response.data)
     rows = _expense_rows(_workbook(response))
     # Two expenses on 3 February (in recording order), two in March; none outside.
-    assert [(r[0].date(), r[2]) for r in rows] == [
+    assert [(r[1].date(), r[3]) for r in rows] == [
         (date(2025, 2, 3), FORMULA_TEXTS[1]), (date(2025, 2, 3), FORMULA_TEXTS[2]),
         (date(2025, 3, 3), FORMULA_TEXTS[3]), (date(2025, 3, 31), "Analyst, March")]
     everything = client.get(f"/api/v1/arrangements/{ref}/cost-report.xlsx")
@@ -105,24 +106,31 @@ def test_the_period_limits_the_rows_and_names_the_file(api, arrangement):
     assert len(_expense_rows(_workbook(open_end))) == 2
 
 
-def test_each_row_shows_the_expense_as_allocated(api, arrangement):
+def test_each_row_shows_the_expense_as_allocated(api, arrangement, finance):
     client = api("finance")
     ref = arrangement.reference
     listed = client.get(f"/api/v1/arrangements/{ref}/expenses").get_json()
     rows = _expense_rows(_workbook(client.get(f"/api/v1/arrangements/{ref}/cost-report.xlsx")))
     assert len(rows) == len(listed)
+    sources = {"given": "Given with the expense", "table": "Rates table",
+               "same": "Same currency"}
     for row, expense in zip(rows, listed, strict=True):
-        assert row[0].date().isoformat() == expense["date"]
-        assert (row[1], row[3], row[4], row[6]) == (
-            expense["category"], expense["document_reference"], expense["paid_by"],
+        assert row[0] == expense["id"]
+        assert row[1].date().isoformat() == expense["date"]
+        assert (row[2], row[4], row[5], row[7]) == (
+            label(expense["category"]), expense["document_reference"], expense["paid_by"],
             expense["currency"])
-        assert Decimal(str(row[5])) == parse_decimal(expense["amount"])
-        assert Decimal(str(row[7])) == parse_decimal(expense["exchange_rate"])
-        assert Decimal(str(row[8])) == parse_decimal(expense["reporting_amount"])
+        assert Decimal(str(row[6])) == parse_decimal(expense["amount"])
+        assert Decimal(str(row[8])) == parse_decimal(expense["exchange_rate"])
+        assert row[9] == sources[expense["rate_source"]]
+        assert Decimal(str(row[10])) == parse_decimal(expense["reporting_amount"])
         parts = {a["organization"]: parse_decimal(a["amount"]) for a in expense["allocation"]}
-        assert [Decimal(str(v)) for v in row[9:11]] == [parts["UN"], parts["INTERPOL"]]
-        assert Decimal(str(row[11])) == parse_decimal(expense["unallocated"])
-        assert row[12] == expense["share_version"]
+        assert [Decimal(str(v)) for v in row[11:13]] == [parts["UN"], parts["INTERPOL"]]
+        assert Decimal(str(row[13])) == parse_decimal(expense["unallocated"])
+        assert row[14] == expense["share_version"]
+        # Who recorded it and when (the finance officer of the fixture, UTC).
+        assert row[15] == f"{finance.name} (UN)"
+        assert isinstance(row[16], datetime) and row[16].year >= 2025
 
 
 def test_the_rates_sheet_lists_the_rates_used_with_their_source(api, arrangement):
@@ -196,7 +204,7 @@ def test_personnel_costs_of_linked_exchanges_appear(api, arrangement):
     rows = list(wb["Personnel"].iter_rows(values_only=True))
     items = rows[1:4]
     assert [r[1:5] for r in items] == [("Jane Doe (IP-7)", "INTERPOL", "UN", "Analyst")] * 3
-    assert [r[7] for r in items] == ["proposed"] * 3  # the exchange's status
+    assert [r[7] for r in items] == ["Proposed"] * 3  # the exchange's status, its label
     assert [(r[9], r[13]) for r in items] == [("INTERPOL", "EUR"), ("UN", "USD"),
                                               ("UN", "USD")]
     assert Decimal(str(items[0][14])) == Decimal("9234")
@@ -283,7 +291,7 @@ def test_the_arrangement_page_offers_the_report_for_the_period_shown(login, make
     wb = _workbook(response)
     assert len(_expense_rows(wb)) == 2
     about = _by_label(wb["About"])
-    assert about["Period"][1] == "2025-02-01 to 2025-02-28"
+    assert about["Period"][1] == "1 February 2025 to 28 February 2025"
     assert about["Generated by"][1] == f"{user.name} ({user.email})"
 
 

@@ -14,7 +14,8 @@ Without LibreOffice the tests using it are skipped with the reason shown, except
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
@@ -107,7 +108,8 @@ def cost_split_of(expenses: Iterable[ExpenseLine], parties: Iterable[str],
 
 def expense(day: date, category: str, description: str, paid_by: str, amount: str,
             currency: str, reporting: str = "USD", *, unallocated: str = "0",
-            document_reference: str = "", rate: Decimal | None = None) -> ExpenseLine:
+            document_reference: str = "", rate: Decimal | None = None,
+            id: int | None = None) -> ExpenseLine:
     rate = rate if rate is not None else RATES[reporting][currency]
     value = Decimal(amount)
     reporting_amount = (value / rate).quantize(quantum(minor_units(reporting)),
@@ -119,7 +121,10 @@ def expense(day: date, category: str, description: str, paid_by: str, amount: st
         date=day, category=category, description=description, paid_by=paid_by, amount=value,
         currency=currency, rate=rate, reporting_amount=reporting_amount, parts=parts,
         unallocated=unallocated_amount, version=1 if day < date(2024, 7, 1) else 2,
-        document_reference=document_reference,
+        document_reference=document_reference, id=id,
+        rate_source="same" if currency == reporting else "table",
+        recorded_by="Finance Officer (UN)",
+        recorded_at=datetime.combine(day + timedelta(days=1), time(9, 30), tzinfo=UTC),
     )
 
 
@@ -149,7 +154,8 @@ def sample_expenses(reporting: str = "USD") -> list[ExpenseLine]:
     if reporting == "USD":
         rows.append(expense(date(2024, 8, 8), "travel", "ünïcödé — 東京", "UNODC", "12345",
                             "JPY", reporting))
-    return rows
+    # The expenses' numbers, in recording order.
+    return [replace(row, id=number) for number, row in enumerate(rows, 101)]
 
 
 @pytest.fixture

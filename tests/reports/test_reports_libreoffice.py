@@ -75,12 +75,12 @@ def test_libreoffice_recalculates_the_application_figures(make_report, libreoffi
 
     # Formula-like user text came back as the same text, not as a result or an error.
     expenses = values["Expenses"]
-    texts = {cell.value for row in expenses.iter_rows(min_row=2, max_col=5) for cell in row}
+    texts = {cell.value for row in expenses.iter_rows(min_row=2, max_col=6) for cell in row}
     for text in ('=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(1,2)",
                  "#N/A", "=cmd|' /C calc'!A0"):
         assert text in texts
     kinds = {cell.value: cell.data_type
-             for row in formulas["Expenses"].iter_rows(min_row=2, max_col=5) for cell in row}
+             for row in formulas["Expenses"].iter_rows(min_row=2, max_col=6) for cell in row}
     assert kinds['=HYPERLINK("http://evil.example","click")'] == "s"
     assert kinds["#N/A"] == "s"
     assert values["Summary"]["A2"].value == "=Joint training on trafficking"
@@ -104,5 +104,5 @@ def test_libreoffice_reads_every_sheet_as_csv(make_report, libreoffice) -> None:
         assert row[8] == "OK"
     assert Decimal(rows["Expenses total"][2]) == report.cost_split.total
     with sheets["Expenses"].open(encoding="utf-8", newline="") as stream:
-        descriptions = [row[2] for row in csv.reader(stream)][1:]
+        descriptions = [row[3] for row in csv.reader(stream)][1:]
     assert '=HYPERLINK("http://evil.example","click")' in descriptions

@@ -53,7 +53,7 @@ def test_items_show_status_currency_and_a_visible_rate_missing_marker(make_repor
     wb = openpyxl.load_workbook(io.BytesIO(build_cost_split(make_report(personnel=LINES))))
     rows = _rows(wb["Personnel"])
     assert rows[0][7] == "Status" and rows[0][13] == "Reporting currency"
-    assert [r[7] for r in rows[1:6]] == ["active", "active", "active", "approved", "approved"]
+    assert [r[7] for r in rows[1:6]] == ["Active", "Active", "Active", "Approved", "Approved"]
     assert [r[13] for r in rows[1:6]] == ["USD", "EUR", "USD", "EUR", "EUR"]
     assert rows[4][14] == RATE_MISSING
     assert any(r[0] == PERSONNEL_NOTE for r in rows)

@@ -17,6 +17,7 @@ from reports.data import (
     ProjectRow,
 )
 from reports.portfolio import area_totals, build_portfolio
+from tests.libreoffice import header_clear_of_first_row, is_a4, pdf_metadata, pdf_pages, sheet_of
 
 
 @pytest.fixture
@@ -61,10 +62,13 @@ def test_sheets_and_headers(portfolio) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(build_portfolio(portfolio)))
     assert wb.sheetnames == ["Projects", "Arrangements", "By area", "Personnel", "About"]
     ws = wb["Projects"]
-    assert [c.value for c in ws[1]] == ["Code", "Title", "Status", "Areas (Art. 1)", "Lead",
-                                        "Start", "End"]
+    assert [c.value for c in ws[1]] == ["Code", "Title", "Status",
+                                        "Areas of cooperation (Art. 1)", "Lead", "Start", "End"]
     assert ws["B2"].value == "=Border management" and ws["B2"].quotePrefix
-    assert ws["D2"].value == "(a), (c)"
+    # The areas named as on the pages, one a line.
+    assert ws["D2"].value == ("(a) National and transnational crime\n"
+                              "(c) Organized crime, trafficking and environmental crime")
+    assert ws.row_dimensions[2].height >= 2 * 12
     assert ws.freeze_panes == "A2"
     ws = wb["Arrangements"]
     header = [c.value for c in ws[1]]
@@ -74,6 +78,9 @@ def test_sheets_and_headers(portfolio) -> None:
     rows = {r[0].value: r for r in ws.iter_rows(min_row=2, max_row=5)}
     assert rows["SA-1"][1].value == "+Training" and rows["SA-1"][1].quotePrefix
     assert rows["SA-1"][4].value == "Art. 5"
+    # Labels, not codes.
+    assert (rows["SA-1"][3].value, rows["SA-1"][5].value) == ("Joint action", "In force")
+    assert rows["SA-2"][3].value == "Exchange of personnel"
     assert rows["SA-2"][4].value == "Art. 8"
     assert rows["SA-1"][8].number_format == "#,##0.00"
     assert rows["SA-2"][8].number_format == "#,##0"
@@ -89,6 +96,17 @@ def test_sheets_and_headers(portfolio) -> None:
     usd = totals["USD"]
     assert usd[1].value.startswith("=COUNTIFS($G$2:$G$5")
     assert usd[8].value.startswith("=ROUND(SUMIFS($I$2:$I$5,$G$2:$G$5")
+    # A chart per currency (amounts of two currencies never share an axis), each drawing
+    # its own currency's totals row.
+    charts = ws._charts
+    assert len(charts) == 3
+    titles = ["".join(run.t for p in c.title.tx.rich.p for run in (p.r or []))
+              for c in charts]
+    assert [t.rsplit("(", 1)[1] for t in titles] == ["JPY)", "KWD)", "USD)"]
+    refs = [c.series[0].val.numRef.f for c in charts]
+    for ref, currency in zip(refs, ("JPY", "KWD", "USD"), strict=True):
+        row = totals[currency][0].row
+        assert ref == f"'Arrangements'!$H${row}:$L${row}"
 
 
 def test_by_area_and_personnel(portfolio) -> None:
@@ -153,4 +171,28 @@ def test_personnel_totals_per_currency_leave_cancelled_exchanges_out(portfolio,
     total = next(r for r in rows if r[0] == "Total, cancelled exchanges left out")
     assert rows[0][8:10] == ["Costs (EUR)", "Costs (JPY)"]
     assert [Decimal(str(v)) for v in total[8:10]] == [Decimal("5000.75"), Decimal("1000")]
-    assert rows[2][6] == "cancelled"  # still listed, with its status
+    assert rows[2][6] == "Cancelled"  # still listed, with its status (its label)
+
+
+def test_the_portfolio_prints_on_a4_with_page_numbers_and_clear_headers(portfolio,
+                                                                        libreoffice) -> None:
+    """Printed by LibreOffice: A4 pages, the header (portfolio, sheet, classification) and
+    "Page x of y" on each, the wrapped headers above the first row, the document's
+    properties."""
+    data = build_portfolio(portfolio)
+    pdf = libreoffice(data, "pdf")
+    pages = pdf_pages(pdf)
+    assert pages and all(is_a4(page) for page in pages)
+    for number, page in enumerate(pages, 1):
+        text = page.extract_text()
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Portfolio of joint projects" in text
+        assert "Confidential \u2014 parties only" in text
+    sheets = [sheet_of(page) for page in pages]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    page = pages[sheets.index("Arrangements")]
+    assert header_clear_of_first_row(page, [c.value for c in wb["Arrangements"][1]],
+                                     "SA-1") == []
+    meta = pdf_metadata(pdf)
+    assert meta["/Title"] == "Portfolio of joint projects"
+    assert meta["/Author"] == "jointprojects"

@@ -29,8 +29,12 @@ __all__ = [
     "EXPENSE_CATEGORY_LABELS",
     "KINDS",
     "KIND_ARTICLES",
+    "PAYMENT_STATUSES",
     "PROJECT_STATUSES",
+    "STATEMENT_DECISIONS",
+    "STATEMENT_STATUSES",
     "STATUS_LABELS",
+    "TRANSFER_STATUSES",
     "Kind",
     "check_in",
     "choices",
@@ -126,6 +130,17 @@ EXCHANGE_DISPLAY_STATUSES: tuple[str, ...] = (
     "proposed", "approved", "active", "completed", "cancelled",
 )
 
+#: A statement of a period (DOMAIN.md rules 10-12): issued, then agreed once every party
+#: accepted, disputed as soon as one disputes; withdrawn by its issuer (the period opens again).
+STATEMENT_STATUSES: tuple[str, ...] = ("issued", "agreed", "disputed", "withdrawn")
+#: A party's decision on a statement (rule 12).
+STATEMENT_DECISIONS: tuple[str, ...] = ("accept", "dispute")
+#: A payment between parties (rule 13): sent by the payer, received once the payee confirms.
+PAYMENT_STATUSES: tuple[str, ...] = ("sent", "received")
+#: A statement's settlement transfer as payments arrive (rule 13); ``overdue`` is read from
+#: the due date, never stored.
+TRANSFER_STATUSES: tuple[str, ...] = ("outstanding", "partly_paid", "paid")
+
 #: Every status -> label (one status word reads the same wherever it appears).
 STATUS_LABELS: dict[str, str] = {
     "draft": "Draft",
@@ -141,6 +156,17 @@ STATUS_LABELS: dict[str, str] = {
     "signed": "Signed",
     "proposed": "Proposed",
     "approved": "Approved",
+    "issued": "Issued",
+    "agreed": "Agreed",
+    "disputed": "Disputed",
+    "sent": "Sent",
+    "received": "Received",
+    "outstanding": "Outstanding",
+    "partly_paid": "Partly paid",
+    "paid": "Paid",
+    "overdue": "Overdue",
+    "accept": "Accepted",
+    "dispute": "Disputed",
 }
 
 # Codes the ``label`` filter knows. Kinds are not among them ("personnel" is also a

@@ -34,6 +34,7 @@ __all__ = [
     "STATEMENT_DECISIONS",
     "STATEMENT_STATUSES",
     "STATUS_LABELS",
+    "TRANSFER_DISPLAY_STATUSES",
     "TRANSFER_STATUSES",
     "Kind",
     "check_in",
@@ -140,6 +141,8 @@ PAYMENT_STATUSES: tuple[str, ...] = ("sent", "received")
 #: A statement's settlement transfer as payments arrive (rule 13); ``overdue`` is read from
 #: the due date, never stored.
 TRANSFER_STATUSES: tuple[str, ...] = ("outstanding", "partly_paid", "paid")
+#: A transfer as read on a day: ``overdue`` past the statement's due date, something unpaid.
+TRANSFER_DISPLAY_STATUSES: tuple[str, ...] = (*TRANSFER_STATUSES, "overdue")
 
 #: Every status -> label (one status word reads the same wherever it appears).
 STATUS_LABELS: dict[str, str] = {

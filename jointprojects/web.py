@@ -253,6 +253,7 @@ NAV: list[tuple[str, str, str]] = [
     ("exchange_rates.rates", "Exchange rates", "read"),
     ("reporting.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
+    ("statements.settlement", "Settlement", "payment.write"),
     ("organizations.index", "Organizations", "read"),
     ("users.index", "Users", "user.admin"),
     ("audit.index", "Audit trail", "user.admin"),
@@ -306,6 +307,11 @@ def register_template_helpers(app: Flask) -> None:
             "notify": "notification recorded",
             "withdraw": "withdrawn",
             "approve": "recorded",
+            "issue": "issued",
+            "accept": "accepted",
+            "dispute": "disputed",
+            "receive": "receipt confirmed",
+            "download": "downloaded",
         }
         noun = {
             "share_version": "Share version",

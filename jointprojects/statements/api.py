@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jointprojects.api import api_user, bp, ensure, list_response
+from jointprojects.api import api_user, bp, ensure, list_response, page_params
 from jointprojects.api.openapi import XLSX, operation
-from jointprojects.api.schemas import read, read_query, run
+from jointprojects.api.schemas import PageQuery, read, read_query, run
 from jointprojects.auth import policy
 from jointprojects.errors import NotFound
 from jointprojects.money import to_json
@@ -84,12 +84,14 @@ def issue_statement(reference: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/arrangements/<reference>/statements")
 @operation("The statements of an arrangement, by number (withdrawn ones marked)",
-           response=schemas.StatementOut, many=True)
+           query=PageQuery, response=schemas.StatementOut, many=True)
 def list_statements(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     sa = get_arrangement(reference)
+    page, per_page = page_params()
     items = services.statements_of(sa)
-    return list_response([statement_json(sa, st) for st in items], len(items))
+    shown = items[(page - 1) * per_page:page * per_page]
+    return list_response([statement_json(sa, st) for st in shown], len(items))
 
 
 @bp.get("/arrangements/<reference>/statement-preview")

@@ -31,7 +31,15 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import MAX_AMOUNT, MoneyError, minor_units, parse_decimal, quantum, to_json
+from jointprojects.money import (
+    MAX_AMOUNT,
+    MoneyError,
+    minor_units,
+    parse_decimal,
+    quantum,
+    round_money,
+    to_json,
+)
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting.cost_report import cost_report
 from jointprojects.special_arrangements import allocation
@@ -453,7 +461,8 @@ def transfer_states(st: Statement, today: date | None = None) -> list[TransferSt
     for t in st.transfers:
         payments = by_transfer.get(t.id, [])
         line = ledger.transfer_line(t.from_organization.code, t.to_organization.code,
-                                    t.amount, [p.amount for p in payments])
+                                    round_money(t.amount, st.currency),
+                                    [round_money(p.amount, st.currency) for p in payments])
         states.append(TransferState(
             transfer=t, paid=line.paid, outstanding=line.outstanding, status=line.status,
             overdue=not superseded and ledger.is_overdue(line.outstanding, st.due_date, today),

@@ -76,8 +76,9 @@ class Statement(Model):
     #: SHA-256 (hex) of the frozen workbook's bytes.
     sha256: Mapped[str] = mapped_column(String(64))
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    #: The organization the issuer acted for (its users may withdraw the statement).
-    issued_for_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    #: The organization the issuer acted for (its users may withdraw the statement); None
+    #: when the operator issued it from the command line.
+    issued_for_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     issued_by_admin: Mapped[bool] = mapped_column(default=False)
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
@@ -86,7 +87,7 @@ class Statement(Model):
 
     arrangement: Mapped[SpecialArrangement] = relationship("SpecialArrangement")
     issued_by: Mapped[User | None] = relationship("User", foreign_keys=[issued_by_id])
-    issued_for: Mapped[Organization] = relationship(foreign_keys=[issued_for_id])
+    issued_for: Mapped[Organization | None] = relationship(foreign_keys=[issued_for_id])
     withdrawn_by: Mapped[User | None] = relationship("User", foreign_keys=[withdrawn_by_id])
     parties: Mapped[list[StatementParty]] = relationship(
         back_populates="statement", cascade="all, delete-orphan", order_by="StatementParty.id"

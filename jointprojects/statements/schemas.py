@@ -133,7 +133,8 @@ class StatementOut(OutputSchema):
     share_versions = fields.List(fields.Integer(), required=True)
     issued_at = fields.DateTime(required=True)
     issued_by = fields.String(required=True, allow_none=True)
-    issued_for = fields.String(required=True)
+    issued_for = fields.String(required=True, allow_none=True,
+                               metadata={"description": "null: issued on the command line"})
     issued_by_admin = fields.Boolean(required=True)
     withdrawal_reason = fields.String(required=True, allow_none=True)
     organizations = fields.List(fields.Nested(PartyLine), required=True)

@@ -64,6 +64,8 @@ from reports.statement import (
 )
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Who issued a statement from the command line.
+OPERATOR = "command line (jointprojects statement)"
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -292,7 +294,8 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     frozen, the period closed (rule 11). Takes the arrangement's lock first, so an expense
     written at the same moment either commits before (and is counted) or is refused; a
     second issuer waiting on the lock finds the period closed (409)."""
-    policy.ensure(user, policy.STATEMENT_ISSUE)
+    if user is not None:  # None: the operator, on the command line
+        policy.ensure(user, policy.STATEMENT_ISSUE)
     today = today or date.today()
     expense_recording.lock_arrangement(sa)  # reads closed_through afresh, under the lock
     date_from, date_to = _period(sa, to, today)
@@ -304,13 +307,14 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     orgs = {p.organization.code: p.organization for p in sa.parties}
     number = int(db.session.scalar(select(func.coalesce(func.max(Statement.number), 0))
                                    .where(Statement.arrangement_id == sa.id)) or 0) + 1
-    own = user.organization.code
+    own = user.organization.code if user is not None else None
     st = Statement(
         arrangement_id=sa.id, number=number, date_from=date_from, date_to=date_to,
         due_date=due_date, status="issued", currency=sa.currency,
         unallocated=figures.unallocated, expense_count=figures.expense_count,
         share_versions=",".join(str(n) for n in figures.share_versions), sha256="",
-        issued_by_id=user.id, issued_for_id=user.organization_id,
+        issued_by_id=getattr(user, "id", None),
+        issued_for_id=getattr(user, "organization_id", None),
         issued_by_admin=own not in orgs,
         issued_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
     )
@@ -324,7 +328,7 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
         st.transfers.append(StatementTransfer(
             position=position, from_organization=orgs[t.from_org],
             to_organization=orgs[t.to_org], amount=t.amount))
-    content = _workbook(sa, st, figures, getattr(user, "email", "") or "")
+    content = _workbook(sa, st, figures, getattr(user, "email", "") or OPERATOR)
     st.sha256 = hashlib.sha256(content).hexdigest()
     db.session.add(st)
     db.session.flush()
@@ -390,8 +394,9 @@ def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None
     the period opens again; the statement stays readable, its number is not reused."""
     policy.ensure(user, policy.STATEMENT_ISSUE)
     if user.role != "admin" and user.organization_id != st.issued_for_id:
-        raise Forbidden(f"Only the issuer ({st.issued_for.code}) or an administrator can "
-                        "withdraw this statement.")
+        issuer = st.issued_for.code if st.issued_for else "the operator"
+        raise Forbidden(f"Only the issuer ({issuer}) or an administrator can withdraw this "
+                        "statement.")
     text = (reason or "").strip()
     if not text:
         raise DomainError("reason is required: say why the statement is withdrawn.", "reason")

@@ -291,3 +291,17 @@ def test_the_statement_sheet_recalculated_equals_the_api(quarter, finance, api, 
 def test_statements_are_numbered_once_per_arrangement(quarter, finance):
     _issue(quarter, finance, date(2025, 1, 31))
     assert db.session.scalar(db.select(db.func.max(Statement.number))) == 1
+
+
+def test_the_command_line_issues_and_shows_a_statement(quarter, runner):
+    result = runner.invoke(args=["statement", "issue", "SA-Q", "--to", "2025-03-31"])
+    assert result.exit_code == 0, result.output
+    assert "Statement 1 of SA-Q: 2025-01-01 to 2025-03-31, issued" in result.output
+    assert "transfer INTERPOL -> UN 340.00" in result.output
+    again = runner.invoke(args=["statement", "issue", "SA-Q", "--to", "2025-03-31"])
+    assert again.exit_code == 1 and "statement 1 of SA-Q" in again.output
+    shown = runner.invoke(args=["statement", "show", "SA-Q", "1"])
+    assert shown.exit_code == 0 and "UN" in shown.output and "340.00" in shown.output
+    st = services.get_statement(quarter, 1)
+    assert st.issued_for is None and st.issued_by_admin is True
+    assert runner.invoke(args=["statement", "show", "SA-Q", "2"]).exit_code == 1

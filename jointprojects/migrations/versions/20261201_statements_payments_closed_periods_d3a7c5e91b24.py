@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('share_versions', sa.String(length=200), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
-    sa.Column('issued_for_id', sa.Integer(), nullable=False),
+    sa.Column('issued_for_id', sa.Integer(), nullable=True),
     sa.Column('issued_by_admin', sa.Boolean(), nullable=False),
     sa.Column('issued_at', sa.DateTime(), nullable=False),
     sa.Column('withdrawn_at', sa.DateTime(), nullable=True),

@@ -116,6 +116,17 @@ def preview_statement(reference: str):  # type: ignore[no-untyped-def]
     }
 
 
+@bp.put("/arrangements/<reference>/payment-term")
+@operation("How many days after its issue a statement is due (default 30)",
+           body=schemas.PaymentTermIn, response=schemas.PaymentTermOut)
+def put_payment_term(reference: str):  # type: ignore[no-untyped-def]
+    ensure(policy.STATEMENT_ISSUE)
+    sa = get_arrangement(reference)
+    body = read(schemas.PaymentTermIn)
+    run(body, services.set_payment_term, sa, body.values.get("days"), api_user())
+    return {"arrangement": sa.reference, "days": sa.statement_due_days}
+
+
 @bp.get("/arrangements/<reference>/statements/<int:number>")
 @operation("A statement with its transfers, acknowledgements and payments",
            response=schemas.StatementOut)

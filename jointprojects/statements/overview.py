@@ -82,3 +82,32 @@ def overview(user: Any, today: date | None = None) -> Overview:
         .where(policy.visible_arrangements_clause(user), *condition)
         .order_by(Payment.date, Payment.id)))
     return result
+
+
+@dataclass(frozen=True)
+class PartyOutstanding:
+    """What one party owes (``owes``) and is owed (``owed``) in one currency on the latest
+    statements, and how much of what it owes is overdue."""
+
+    organization: str
+    currency: str
+    owes: Decimal
+    owed: Decimal
+    overdue: Decimal
+
+
+def outstanding_by_party(user: Any, today: date | None = None) -> list[PartyOutstanding]:
+    """The dashboard's settlement figures, per party and currency, over the arrangements
+    ``user`` sees."""
+    zero = Decimal(0)
+    sums: dict[tuple[str, str], list[Decimal]] = {}
+    for item in overview(user, today).outstanding:
+        t, state, currency = item.state.transfer, item.state, item.statement.currency
+        payer = sums.setdefault((t.from_organization.code, currency), [zero, zero, zero])
+        payee = sums.setdefault((t.to_organization.code, currency), [zero, zero, zero])
+        payer[0] += state.outstanding
+        payee[1] += state.outstanding
+        if state.overdue:
+            payer[2] += state.outstanding
+    return [PartyOutstanding(org, currency, *figures)
+            for (org, currency), figures in sorted(sums.items())]

@@ -16,6 +16,7 @@ from jointprojects.api.schemas import (
     Query,
     QuerySchema,
     Text,
+    WholeNumber,
 )
 from jointprojects.statements.services import PaymentData
 from jointprojects.vocabulary import (
@@ -55,6 +56,15 @@ class PaymentIn(InputSchema):
     date = Day(required=True)
     reference = Text(required=True, max_length=120,
                      metadata={"description": "the bank reference"})
+
+
+class PaymentTermIn(InputSchema):
+    days = WholeNumber(required=True, metadata={"minimum": 1, "maximum": 366})
+
+
+class PaymentTermOut(OutputSchema):
+    arrangement = fields.String(required=True)
+    days = fields.Integer(required=True)
 
 
 class ReceiptIn(InputSchema):

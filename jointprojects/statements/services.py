@@ -339,6 +339,18 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     return st
 
 
+def set_payment_term(sa: SpecialArrangement, days: int | None, user: Any) -> None:
+    """How many days after its issue a statement of ``sa`` is due (default 30)."""
+    policy.ensure(user, policy.STATEMENT_ISSUE)
+    if days is None or not 1 <= days <= 366:
+        raise DomainError("days must be a whole number of days from 1 to 366.", "days")
+    before = {"statement_due_days": sa.statement_due_days}
+    db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
+                       .values(statement_due_days=days))
+    set_committed_value(sa, "statement_due_days", days)
+    audit.record("update", sa, before=before, after={"statement_due_days": days}, user=user)
+
+
 # --- acceptance and withdrawal (rule 12) ---------------------------------------------------------
 
 def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,

@@ -376,6 +376,7 @@ URLS: dict[str, Build] = {
                                          "/statements/1/withdrawal"),
     "api.record_payment": lambda w: (f"/api/v1/arrangements/{_st(w)}"
                                      "/statements/1/payments"),
+    "api.put_payment_term": lambda w: f"/api/v1/arrangements/{_st(w)}/payment-term",
     "api.confirm_receipt": lambda w: f"/api/v1/payments/{_payment(w)}/receipt",
 }
 
@@ -465,7 +466,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 71 * len(order)  # 71 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 72 * len(order)  # 72 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

@@ -145,3 +145,20 @@ def test_a_third_organization_sees_no_statement_on_the_settlement_page(
     db.session.commit()
     html = login(make_user("finance", "WCO")).get("/statements/").get_data(as_text=True)
     assert "SA-Q" not in html
+
+
+def test_the_dashboard_shows_outstanding_and_overdue_per_party(app, quarter, finance,
+                                                              make_user):
+    from datetime import timedelta
+
+    st = services.issue_statement(quarter, date(2025, 3, 31), None, finance)
+    db.session.commit()
+    un = _browser(app, finance)
+    html = un.get("/").get_data(as_text=True)
+    assert 'data-org="INTERPOL" data-figure="owes">340.00' in html
+    assert 'data-org="INTERPOL" data-figure="overdue">0.00' in html
+    st.due_date = date.today() - timedelta(days=1)
+    db.session.commit()
+    html = un.get("/").get_data(as_text=True)
+    assert 'data-org="INTERPOL" data-figure="overdue">340.00' in html
+    assert 'href="/statements/"' in html

@@ -305,3 +305,17 @@ def test_the_command_line_issues_and_shows_a_statement(quarter, runner):
     st = services.get_statement(quarter, 1)
     assert st.issued_for is None and st.issued_by_admin is True
     assert runner.invoke(args=["statement", "show", "SA-Q", "2"]).exit_code == 1
+
+
+def test_the_payment_term_is_configurable_per_arrangement(quarter, api):
+    client = api("finance", "UN")
+    assert client.put("/api/v1/arrangements/SA-Q/payment-term", {"days": 0}).status_code == 422
+    r = client.put("/api/v1/arrangements/SA-Q/payment-term", {"days": 45})
+    assert r.status_code == 200 and r.get_json() == {"arrangement": "SA-Q", "days": 45}
+    assert api("programme_manager", "UN").put("/api/v1/arrangements/SA-Q/payment-term",
+                                               {"days": 10}).status_code == 403
+    st = client.post("/api/v1/arrangements/SA-Q/statements", {"to": "2025-03-31"}).get_json()
+    assert st["due_date"] == (date.today() + timedelta(days=45)).isoformat()
+    st2 = client.post("/api/v1/arrangements/SA-Q/statements",
+                      {"to": "2025-04-30", "due_date": "2099-01-31"}).get_json()
+    assert st2["due_date"] == "2099-01-31"

@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.projects.views import bp as projects_bp
     from jointprojects.reporting.views import bp as reporting_bp
     from jointprojects.special_arrangements.views import bp as arrangements_bp
+    from jointprojects.statements.views import bp as statements_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(budgets_bp)
     app.register_blueprint(reporting_bp)
     app.register_blueprint(personnel_exchanges_bp)
+    app.register_blueprint(statements_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
@@ -153,8 +155,10 @@ def register_compositions(app: Flask) -> None:
     from jointprojects.expenses.views import finance_context
     from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
+    from jointprojects.statements.views import statements_context
 
     arrangement_detail_context.connect(finance_context, sender=app)
+    arrangement_detail_context.connect(statements_context, sender=app)
     amendment_in_force.connect(reallocate_on_amendment, sender=app)
 
 

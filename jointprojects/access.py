@@ -24,6 +24,7 @@ from jointprojects.expenses.services import get_expense
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.projects.services import get_project
 from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.statements.services import get_payment
 
 _READING = {"GET", "HEAD", "OPTIONS"}
 
@@ -37,6 +38,11 @@ def check(user: Any, endpoint: str, rule: str, values: dict[str, Any], method: s
         expense_id = values.get("id")
     if expense_id is not None:
         policy.ensure_sees_arrangement(user, get_expense(expense_id).arrangement)
+    payment_id = values.get("payment_id")
+    if payment_id is None and rule.startswith("/api/v1/payments/"):
+        payment_id = values.get("id")
+    if payment_id is not None:
+        policy.ensure_sees_arrangement(user, get_payment(payment_id).statement.arrangement)
     exchange_id = values.get("exchange_id")
     if exchange_id is None and "/personnel-exchanges/" in rule:
         exchange_id = values.get("id")

@@ -20,6 +20,7 @@ from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.organizations.services import load_reference_data
 from jointprojects.reporting.cli import COMMANDS as reporting_commands
+from jointprojects.statements.cli import COMMANDS as statement_commands
 
 
 def _create_app() -> Flask:
@@ -126,7 +127,8 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands):
+    for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands,
+                    *statement_commands):
         app.cli.add_command(command)
 
 

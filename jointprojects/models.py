@@ -35,6 +35,14 @@ from jointprojects.special_arrangements.models import (
     Signature,
     SpecialArrangement,
 )
+from jointprojects.statements.models import (
+    Payment,
+    Statement,
+    StatementAcknowledgement,
+    StatementParty,
+    StatementTransfer,
+    StatementWorkbook,
+)
 
 __all__ = [
     "Agreement",
@@ -56,6 +64,7 @@ __all__ = [
     "ExpensePart",
     "ExpenseTotal",
     "Organization",
+    "Payment",
     "PendingImport",
     "PersonnelExchange",
     "PortfolioBudget",
@@ -65,6 +74,11 @@ __all__ = [
     "ShareVersion",
     "Signature",
     "SpecialArrangement",
+    "Statement",
+    "StatementAcknowledgement",
+    "StatementParty",
+    "StatementTransfer",
+    "StatementWorkbook",
     "User",
     "project_area",
 ]

@@ -35,11 +35,16 @@ __all__ = [
     "EXPENSE_FIELD_LABELS",
     "KINDS",
     "KIND_ARTICLES",
+    "PAYMENT_STATUSES",
     "PROJECT_STATUSES",
     "RATE_SOURCE_LABELS",
     "SECURITY_EVENT_LABELS",
     "SESSION_END_REASONS",
+    "STATEMENT_DECISIONS",
+    "STATEMENT_STATUSES",
     "STATUS_LABELS",
+    "TRANSFER_DISPLAY_STATUSES",
+    "TRANSFER_STATUSES",
     "Kind",
     "check_in",
     "choices",
@@ -150,6 +155,18 @@ AWAITED_LABELS: dict[str, str] = {
     "approval": "approval",
 }
 AWAITED_ACTS: tuple[str, ...] = tuple(AWAITED_LABELS)
+#: A statement of a period (DOMAIN.md rules 10-12): issued, then agreed once every party
+#: accepted, disputed as soon as one disputes; withdrawn by its issuer (the period opens again).
+STATEMENT_STATUSES: tuple[str, ...] = ("issued", "agreed", "disputed", "withdrawn")
+#: A party's decision on a statement (rule 12).
+STATEMENT_DECISIONS: tuple[str, ...] = ("accept", "dispute")
+#: A payment between parties (rule 13): sent by the payer, received once the payee confirms.
+PAYMENT_STATUSES: tuple[str, ...] = ("sent", "received")
+#: A statement's settlement transfer as payments arrive (rule 13); ``overdue`` is read from
+#: the due date, never stored.
+TRANSFER_STATUSES: tuple[str, ...] = ("outstanding", "partly_paid", "paid")
+#: A transfer as read on a day: ``overdue`` past the statement's due date, something unpaid.
+TRANSFER_DISPLAY_STATUSES: tuple[str, ...] = (*TRANSFER_STATUSES, "overdue")
 
 #: Every status -> label (one status word reads the same wherever it appears).
 STATUS_LABELS: dict[str, str] = {
@@ -166,6 +183,17 @@ STATUS_LABELS: dict[str, str] = {
     "signed": "Signed, not yet in force",
     "proposed": "Proposed",
     "approved": "Approved",
+    "issued": "Issued",
+    "agreed": "Agreed",
+    "disputed": "Disputed",
+    "sent": "Sent",
+    "received": "Received",
+    "outstanding": "Outstanding",
+    "partly_paid": "Partly paid",
+    "paid": "Paid",
+    "overdue": "Overdue",
+    "accept": "Accepted",
+    "dispute": "Disputed",
 }
 
 # -- the audit trail (audit/lines.py reads entries with these) -----------------------------------
@@ -190,6 +218,9 @@ AUDIT_ENTITY_LABELS: dict[str, str] = {
     "agreement_consent": "Consent to the amendment of the Agreement",
     "user": "User",
     "api_token": "API token",
+    "statement": "Statement",
+    "statement_acknowledgement": "Decision on the statement",
+    "payment": "Payment",
 }
 
 #: Action -> what happened (``{}`` is the record's word where the phrase names it).
@@ -207,6 +238,10 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "cancel": "cancelled",
     "extend": "recorded",
     "download": "downloaded",
+    "issue": "issued",
+    "accept": "accepted",
+    "dispute": "disputed",
+    "receive": "receipt confirmed",
 }
 
 #: Security events (``audit.security_event``): the whole phrase.

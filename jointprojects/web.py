@@ -255,6 +255,7 @@ NAV: list[tuple[str, str, str]] = [
     ("exchange_rates.rates", "Exchange rates", "read"),
     ("reporting.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
+    ("statements.settlement", "Settlement", "payment.write"),
     ("organizations.index", "Organizations", "read"),
     ("users.index", "Users", "user.admin"),
     ("audit.index", "Audit trail", "user.admin"),

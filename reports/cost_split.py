@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -148,18 +148,22 @@ def build_cost_split(data: CostSplitReport) -> bytes:
     return buffer.getvalue()
 
 
-def write_cost_split(data: CostSplitReport, stream: IO[bytes]) -> None:
+def write_cost_split(data: CostSplitReport, stream: IO[bytes], *,
+                     front: Callable[[Workbook, Styles], None] | None = None) -> None:
     """Write the cost-split workbook (.xlsx) of ``data`` to the binary ``stream``.
 
     Consumes ``data.expenses`` once. Raises :class:`jointprojects.money.MoneyError` for an
-    unknown currency and ``TypeError`` for a float amount in the Summary figures.
+    unknown currency and ``TypeError`` for a float amount in the Summary figures. ``front``
+    adds sheets before the report's own (a statement's sheet, :mod:`reports.statement`).
     """
-    _CostSplitWriter(data).write(stream)
+    _CostSplitWriter(data, front).write(stream)
 
 
 class _CostSplitWriter:
-    def __init__(self, data: CostSplitReport) -> None:
+    def __init__(self, data: CostSplitReport,
+                 front: Callable[[Workbook, Styles], None] | None = None) -> None:
         self.data = data
+        self.front = front
         self.arr = data.arrangement
         self.currency = self.arr.currency
         self.places = minor_units(self.currency)
@@ -211,6 +215,8 @@ class _CostSplitWriter:
 
     def write(self, stream: IO[bytes]) -> None:
         wb = self.wb
+        if self.front is not None:
+            self.front(wb, self.styles)
         summary = wb.create_sheet("Summary")
         expenses = wb.create_sheet("Expenses")
         by_category = wb.create_sheet("By category")

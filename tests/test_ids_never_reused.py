@@ -29,6 +29,16 @@ def _migration_tables() -> tuple[str, ...]:
     return tuple(module.TABLES)
 
 
+def _previous_revision() -> str:
+    """The revision the migration follows (the data below is written with today's models,
+    so the migration must stay the last one that changes the columns of the tables used)."""
+    spec = importlib.util.spec_from_file_location("ids_never_reused", MIGRATION)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.down_revision)
+
+
 def test_the_newest_expense_deleted_its_id_is_not_given_to_the_next(api, make_arrangement):
     sa = make_arrangement()
     finance = api("finance", "UN")
@@ -70,7 +80,9 @@ def test_the_models_declare_what_the_migration_does():
     """A fresh create_all makes the same AUTOINCREMENT tables as the migrations."""
     declared = {t.name for t in _db.metadata.sorted_tables
                 if t.dialect_options["sqlite"]["autoincrement"]}
-    assert declared == set(_migration_tables())
+    # Tables that came with later features are created AUTOINCREMENT by their own migration.
+    own = {"statement", "statement_acknowledgement", "payment"}  # d3a7c5e91b24
+    assert declared == set(_migration_tables()) | own
     for name in ("expense", "budget", "personnel_exchange", "signature", "share_version",
                  "user", "api_token", "audit_entry"):
         assert name in declared
@@ -90,7 +102,7 @@ def test_the_migration_recreates_the_tables_keeping_rows_indexes_triggers_and_ke
     app = create_app(config.TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
     with app.app_context():
         directory = app.extensions["migrate"].directory
-        upgrade(directory=directory, revision="8c41d2e7f903")
+        upgrade(directory=directory, revision=_previous_revision())
         from jointprojects.organizations.services import load_reference_data
         from jointprojects.projects.services import ProjectData, create_project
         from jointprojects.special_arrangements import services as sa_services
@@ -135,7 +147,7 @@ def test_the_migration_recreates_the_tables_keeping_rows_indexes_triggers_and_ke
         with pytest.raises(sqlite3.IntegrityError):
             c.execute("UPDATE project SET status = 'nonsense'")
     with app.app_context():
-        downgrade(directory=directory, revision="8c41d2e7f903")
+        downgrade(directory=directory, revision=_previous_revision())
         _db.session.remove()
         _db.engine.dispose()
     assert "AUTOINCREMENT" not in _schema(path)[("table", "expense")]

@@ -29,6 +29,9 @@ CHECKED_COLUMNS = {
     ("agreement", "status"): vocabulary.AGREEMENT_STATUSES,
     ("personnel_exchange", "status"): vocabulary.EXCHANGE_STATUSES,
     ("exchange_cost_item", "category"): vocabulary.COST_ITEM_CATEGORIES,
+    ("statement", "status"): vocabulary.STATEMENT_STATUSES,
+    ("statement_acknowledgement", "decision"): vocabulary.STATEMENT_DECISIONS,
+    ("payment", "status"): vocabulary.PAYMENT_STATUSES,
 }
 
 
@@ -101,7 +104,9 @@ def test_every_status_and_category_has_one_label():
             assert vocabulary.label(code) == text
     statuses = {*vocabulary.ARRANGEMENT_DISPLAY_STATUSES, *vocabulary.AMENDMENT_STATUSES,
                 *vocabulary.PROJECT_STATUSES, *vocabulary.AGREEMENT_STATUSES,
-                *vocabulary.EXCHANGE_DISPLAY_STATUSES}
+                *vocabulary.EXCHANGE_DISPLAY_STATUSES, *vocabulary.STATEMENT_STATUSES,
+                *vocabulary.STATEMENT_DECISIONS, *vocabulary.PAYMENT_STATUSES,
+                *vocabulary.TRANSFER_DISPLAY_STATUSES}
     assert statuses == set(vocabulary.STATUS_LABELS)
     assert vocabulary.label("in_force") == "In force"
     assert vocabulary.phrase("daily_subsistence") == "daily subsistence"
@@ -201,7 +206,9 @@ def test_the_api_document_enumerates_the_vocabulary(api):
              vocabulary.ARRANGEMENT_STATUSES, vocabulary.ARRANGEMENT_DISPLAY_STATUSES,
              vocabulary.AMENDMENT_STATUSES, vocabulary.AWAITED_ACTS,
              vocabulary.PROJECT_STATUSES, vocabulary.AGREEMENT_STATUSES,
-             vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES]
+             vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES,
+             vocabulary.STATEMENT_STATUSES, vocabulary.STATEMENT_DECISIONS,
+             vocabulary.PAYMENT_STATUSES, vocabulary.TRANSFER_STATUSES]
     codes = {code for codes in lists for code in codes}
     spec = api("admin", "UN").get("/api/v1/openapi.json").get_json()
     domain_enums = [enum for enum in _enums(spec) if codes & set(enum)]

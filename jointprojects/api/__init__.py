@@ -96,3 +96,4 @@ from jointprojects.personnel_exchanges import api as _personnel_exchanges  # noq
 from jointprojects.projects import api as _projects  # noqa: E402,F401
 from jointprojects.reporting import api as _reporting  # noqa: E402,F401
 from jointprojects.special_arrangements import api as _arrangements  # noqa: E402,F401
+from jointprojects.statements import api as _statements  # noqa: E402,F401

@@ -36,6 +36,9 @@ IMPORT = "import"
 REPORT_DOWNLOAD = "report.download"
 PERSONNEL_WRITE = "personnel.write"
 PERSONNEL_APPROVE = "personnel.approve"
+STATEMENT_ISSUE = "statement.issue"
+STATEMENT_ACKNOWLEDGE = "statement.acknowledge"
+PAYMENT_WRITE = "payment.write"
 ORGANIZATION_WRITE = "organization.write"
 USER_ADMIN = "user.admin"
 
@@ -52,7 +55,8 @@ _PROGRAMME = {
     PERSONNEL_APPROVE,
     REPORT_DOWNLOAD,
 }
-_FINANCE = {READ, EXPENSE_WRITE, RATE_WRITE, BUDGET_WRITE, IMPORT, REPORT_DOWNLOAD}
+_FINANCE = {READ, EXPENSE_WRITE, RATE_WRITE, BUDGET_WRITE, IMPORT, REPORT_DOWNLOAD,
+            STATEMENT_ISSUE, STATEMENT_ACKNOWLEDGE, PAYMENT_WRITE}
 _LEADERSHIP = {READ, REPORT_DOWNLOAD}
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -62,7 +66,8 @@ RIGHTS: dict[str, frozenset[str]] = {
 }
 
 #: Actions taken "for" one organization: only its own users (or an admin) may take them.
-ON_BEHALF = {ARRANGEMENT_SIGN, AMENDMENT_CONSENT, TERMINATION_NOTICE, PERSONNEL_APPROVE}
+ON_BEHALF = {ARRANGEMENT_SIGN, AMENDMENT_CONSENT, TERMINATION_NOTICE, PERSONNEL_APPROVE,
+             STATEMENT_ACKNOWLEDGE, PAYMENT_WRITE}
 
 
 def can(user: Any, action: str, organization_code: str | None = None) -> bool:

@@ -15,6 +15,7 @@ from jointprojects.dashboard.serialize import figures_json
 from jointprojects.dashboard.workbook import portfolio_data
 from jointprojects.errors import DomainError
 from jointprojects.organizations.services import areas_by_code, list_organizations
+from jointprojects.statements.overview import outstanding_by_party
 from reports.portfolio import build_portfolio
 
 bp = Blueprint("dashboard", __name__)
@@ -36,7 +37,8 @@ def index():  # type: ignore[no-untyped-def]
                                **context), 400
     figures = portfolio_figures(filters)
     return render_template("dashboard/index.html", figures=figures, errors=[],
-                           data=figures_json(figures), **context)
+                           data=figures_json(figures),
+                           settlement=outstanding_by_party(current_user), **context)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -32,7 +32,10 @@ def _iso(value: date | None) -> str | None:
 
 
 def expense_json(e: Expense, sa: SpecialArrangement, parts: dict[str, Any] | None = None,
-                 over_budget: bool | None = None) -> dict[str, Any]:
+                 over_budget: bool | None = None,
+                 adjusted_by: list[int] | None = None) -> dict[str, Any]:
+    if adjusted_by is None:
+        adjusted_by = [a.id for a in e.adjustments]
     if parts is None:
         parts = {p.organization.code: p.amount for p in e.parts}
     body: dict[str, Any] = {
@@ -56,6 +59,9 @@ def expense_json(e: Expense, sa: SpecialArrangement, parts: dict[str, Any] | Non
         "unallocated": to_json(e.unallocated, sa.currency),
         "share_version": e.share_version_number,
         "version": e.version,
+        "adjusts": e.adjusts_id,
+        "reason": e.reason,
+        "adjusted_by": adjusted_by,
     }
     if over_budget is not None:
         body["over_budget"] = over_budget
@@ -118,8 +124,10 @@ def list_expenses(reference: str):  # type: ignore[no-untyped-def]
     ids = [e.id for e in items]
     parts = figures.parts_of(ids)
     flagged = budgets.over_budget_ids(sa, ids)
+    corrections = figures.adjustments_of(ids)
     return list_response(
-        [expense_json(e, sa, parts[e.id], over_budget=e.id in flagged) for e in items],
+        [expense_json(e, sa, parts[e.id], over_budget=e.id in flagged,
+                      adjusted_by=corrections.get(e.id, [])) for e in items],
         int(total or 0))
 
 

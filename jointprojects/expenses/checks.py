@@ -15,8 +15,10 @@ from typing import Any
 
 from jointprojects import bounds
 from jointprojects.dates import month_of
-from jointprojects.errors import Collector, Conflict
+from jointprojects.errors import Collector, Conflict, FieldError
 from jointprojects.exchange_rates.services import RATE_PLACES, cross_rate
+from jointprojects.expenses.models import Expense
+from jointprojects.extensions import db
 from jointprojects.money import (
     MAX_AMOUNT,
     MINOR_UNITS,
@@ -48,6 +50,10 @@ class ExpenseData:
     description: str = ""
     exchange_rate: Any = None
     document_reference: str = ""
+    #: The id of the expense this one corrects (an adjustment, DOMAIN.md rule 11).
+    adjusts: int | None = None
+    #: Why: required with ``adjusts``.
+    reason: str = ""
 
 
 @dataclass
@@ -62,6 +68,8 @@ class _Checked:
     reporting_amount: Decimal
     paid_by: Organization
     document_reference: str
+    adjusts_id: int | None = None
+    reason: str = ""
 
 
 def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix: str = "",
@@ -92,6 +100,8 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         else:
             errors.add(name("date"), f"{day.isoformat()} is after the end of {sa.reference} on "
                                      f"{sa.end_date.isoformat() if sa.end_date else '?'}.")
+    elif closed := sa.closed_message(day):
+        errors.add(name("date"), closed)
 
     category = (data.category or "").strip()
     if not category:
@@ -149,6 +159,22 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         errors.add(name("document_reference"),
                    "The document reference must be at most 120 characters.")
 
+    reason = (data.reason or "").strip()
+    if len(reason) > 5000:
+        errors.add(name("reason"), "reason must be at most 5000 characters.")
+    adjusts_id: int | None = None
+    if data.adjusts is not None:
+        original = db.session.get(Expense, data.adjusts) \
+            if isinstance(data.adjusts, int) and 0 < data.adjusts < 2**31 else None
+        if original is None or original.arrangement_id != sa.id:
+            errors.add(name("adjusts"), f"adjusts names no expense of {sa.reference}: give the "
+                                        "id of the expense this adjustment corrects.")
+        else:
+            adjusts_id = original.id
+        if not reason:
+            errors.add(name("reason"), "reason is required with an adjustment: say what it "
+                                       "corrects and why.")
+
     rate: Decimal | None = None
     source = "given"
     raw_rate = data.exchange_rate
@@ -195,6 +221,7 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         date=day, category=category, description=description, amount=amount,
         currency=currency, rate=rate, rate_source=source, reporting_amount=reporting,
         paid_by=party.organization, document_reference=document_reference,
+        adjusts_id=adjusts_id, reason=reason,
     )
 
 
@@ -224,6 +251,19 @@ def check_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData],
     DomainError naming every bad ``{prefix}[i].field``, Conflict if ``sa`` is not in force."""
     _ensure_in_force(sa)
     _check_all(sa, items, prefix)
+
+
+def ensure_open(sa: SpecialArrangement, days: Sequence[date | None],
+                prefix: str | None = None) -> None:
+    """Conflict (409) naming the statement when a day lies in a closed period (rule 11):
+    ``date`` for one expense, ``{prefix}[i].date`` for the rows of a batch."""
+    errors = [
+        FieldError("date" if prefix is None else f"{prefix}[{index}].date", message)
+        for index, day in enumerate(days)
+        if day is not None and (message := sa.closed_message(day))
+    ]
+    if errors:
+        raise Conflict(errors)
 
 
 def _ensure_in_force(sa: SpecialArrangement) -> None:

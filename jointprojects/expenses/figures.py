@@ -221,3 +221,17 @@ def parts_of(expense_ids: Sequence[int]) -> dict[int, dict[str, Decimal]]:
         result[expense_id][code] = amount
     return result
 
+
+
+def adjustments_of(expense_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The ids of the adjustments correcting each of ``expense_ids`` (rule 11), one query."""
+    result: dict[int, list[int]] = {}
+    if not expense_ids:
+        return result
+    for original, adjustment in db.session.execute(
+        select(Expense.adjusts_id, Expense.id)
+        .where(Expense.adjusts_id.in_(list(expense_ids))).order_by(Expense.id)
+    ):
+        if original is not None:
+            result.setdefault(original, []).append(adjustment)
+    return result

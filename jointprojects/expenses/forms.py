@@ -27,6 +27,9 @@ class ExpenseForm(FlaskForm):
     paid_by = SelectField("Paid by", choices=[], validate_choice=False)
     document_reference = StringField("Document reference",
                                      validators=[Optional(), Length(max=120)])
+    adjusts = StringField("Adjusts expense", validators=[Optional(), Length(max=12)],
+                          render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    reason = TextAreaField("Reason of the adjustment", validators=[Optional(), Length(max=5000)])
     version = HiddenField()
 
 

@@ -52,6 +52,10 @@ class Expense(Model):
     unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     #: Number of the share version applied.
     share_version_number: Mapped[int] = mapped_column(default=1)
+    #: The expense this one corrects (an adjustment of a closed period, DOMAIN.md rule 11).
+    adjusts_id: Mapped[int | None] = mapped_column(ForeignKey("expense.id"), index=True)
+    #: Why the adjustment was made (required with ``adjusts_id``).
+    reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -63,6 +67,12 @@ class Expense(Model):
         back_populates="expense",
         cascade="all, delete-orphan",
         order_by="ExpensePart.organization_id",
+    )
+    adjusts: Mapped[Expense | None] = relationship(
+        remote_side="Expense.id", foreign_keys=[adjusts_id]
+    )
+    adjustments: Mapped[list[Expense]] = relationship(
+        foreign_keys=[adjusts_id], order_by="Expense.id", viewonly=True,
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.audit import services as audit
@@ -51,6 +52,7 @@ from jointprojects.expenses.checks import (
     _check_all,
     _Checked,
     _ensure_in_force,
+    ensure_open,
 )
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.expenses.services import _dialect
@@ -103,8 +105,11 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
     of rule 6 (date, then recording order: the order of ``items`` within a date).
     """
     _ensure_in_force(sa)
+    if prefix is None:  # one expense: a closed period is a 409 naming the statement
+        ensure_open(sa, [data.date for data in items])
     checked = _check_all(sa, items, prefix)
     lock_arrangement(sa)
+    ensure_open(sa, [row.date for row in checked], prefix)
     if len(checked) > 1:
         ids = [r.id for r in _record_batch(sa, checked, user)]
         loaded: dict[int, Expense] = {}
@@ -122,7 +127,8 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
             exchange_rate=row.rate, rate_source=row.rate_source,
             reporting_amount=row.reporting_amount, paid_by=row.paid_by,
             document_reference=row.document_reference, unallocated=Decimal(0),
-            share_version_number=0, created_by_id=user_id,
+            share_version_number=0, created_by_id=user_id, adjusts_id=row.adjusts_id,
+            reason=row.reason,
         )
         db.session.add(expense)
         expenses.append(expense)
@@ -164,6 +170,7 @@ def record_expense_batch(sa: SpecialArrangement, items: Sequence[ExpenseData], u
     _ensure_in_force(sa)
     checked = _check_all(sa, items, prefix)
     lock_arrangement(sa)
+    ensure_open(sa, [row.date for row in checked], prefix)
     return _record_batch(sa, checked, user)
 
 
@@ -211,6 +218,7 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
             -places),
         "share_version_number": 0 if allocated is None else allocated[i][0],
         "created_by_id": user_id, "created_at": now, "updated_at": now, "version": 1,
+        "adjusts_id": row.adjusts_id, "reason": row.reason,
     } for i, row in enumerate(checked)]
     if _dialect() == "postgresql":
         # Ids drawn from the sequence first, then a plain executemany, which psycopg sends
@@ -293,12 +301,18 @@ def update_expense(expense: Expense, data: ExpenseData, expected_version: int | 
         raise Conflict(CONFLICT_MESSAGE, "version")
     sa = expense.arrangement
     _ensure_in_force(sa)
+    ensure_open(sa, [expense.date])
+    ensure_open(sa, [data.date])
     errors = Collector()
     row = _check(sa, data, errors)
     errors.raise_if_any()
     if row is None:  # every problem was raised above
         raise DomainError("The expense is not valid.")
+    if row.adjusts_id == expense.id:
+        raise DomainError("An expense cannot adjust itself.", "adjusts")
     lock_arrangement(sa)
+    ensure_open(sa, [expense.date])
+    ensure_open(sa, [row.date])
     before = expense_snapshot(expense)
     old_date = expense.date
     expense.date, expense.category, expense.description = row.date, row.category, row.description
@@ -306,6 +320,7 @@ def update_expense(expense: Expense, data: ExpenseData, expected_version: int | 
     expense.exchange_rate, expense.rate_source = row.rate, row.rate_source
     expense.reporting_amount, expense.paid_by = row.reporting_amount, row.paid_by
     expense.document_reference = row.document_reference
+    expense.adjusts_id, expense.reason = row.adjusts_id, row.reason
     _flush_or_conflict()
     _synchronize(sa, from_date=min(old_date, row.date), expense_ids=[expense.id],
                  months={month_of(old_date), month_of(row.date)})
@@ -319,7 +334,13 @@ def delete_expense(expense: Expense, expected_version: int | None, user: Any) ->
     if expected_version is not None and expected_version != expense.version:
         raise Conflict(CONFLICT_MESSAGE, "version")
     sa = expense.arrangement
+    ensure_open(sa, [expense.date])
     lock_arrangement(sa)
+    ensure_open(sa, [expense.date])
+    if expense.adjustments:
+        raise Conflict(f"Expense {expense.id} is corrected by adjustment "
+                       f"{', '.join(str(a.id) for a in expense.adjustments)}: it cannot be "
+                       "deleted while an adjustment names it.")
     before = expense_snapshot(expense)
     audit.record("delete", expense, parent=sa, before=before, after=None, user=user)
     day = expense.date
@@ -336,12 +357,17 @@ def _flush_or_conflict() -> None:
 
 
 def lock_arrangement(sa: SpecialArrangement) -> None:
-    """Serialize the writers of one arrangement's expenses, across processes."""
+    """Serialize the writers of one arrangement's expenses (and its statements), across
+    processes. The closed-through day is read again under the lock: a statement issued by
+    another connection while this one waited closes its period for this writer too."""
     db.session.flush()
-    db.session.execute(
-        select(SpecialArrangement.id).where(SpecialArrangement.id == sa.id)
+    closed_through, closed_by = db.session.execute(
+        select(SpecialArrangement.closed_through, SpecialArrangement.closed_by_statement)
+        .where(SpecialArrangement.id == sa.id)
         .with_for_update(key_share=True)
-    )
+    ).one()
+    set_committed_value(sa, "closed_through", closed_through)
+    set_committed_value(sa, "closed_by_statement", closed_by)
 
 # --- allocation (rules 4-6) ---------------------------------------------------------------------
 
@@ -358,7 +384,11 @@ def reallocate(sa: SpecialArrangement, from_date: date | None = None) -> int:
 def reallocate_on_amendment(_sender: Any, *, arrangement: SpecialArrangement,
                             effective_date: date) -> None:
     """Receiver of :data:`jointprojects.special_arrangements.signals.amendment_in_force`
-    (the factory connects it): the expenses the amendment covers are re-allocated."""
+    (the factory connects it): the expenses the amendment covers are re-allocated, never
+    those of a closed period (rule 11)."""
+    closed = arrangement.closed_through
+    if closed is not None and effective_date <= closed:
+        effective_date = closed + timedelta(days=1)
     reallocate(arrangement, from_date=effective_date)
 
 
@@ -400,6 +430,7 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
     places = minor_units(sa.currency)
     scale = 10 ** (STORAGE_SCALE - places)
 
+    closed = sa.closed_through
     condition = [Expense.arrangement_id == sa.id]
     if not ceilings:
         if expense_ids:
@@ -441,6 +472,8 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
                 existing.setdefault(expense_id, {})[organization_id] = amount
             for row, (number, parts, unallocated) in zip(
                     batch, results[lo:lo + _WRITE_BATCH], strict=True):
+                if closed is not None and row[1] <= closed:
+                    continue  # a closed period never changes (rule 11)
                 expense_id = row[0]
                 old = existing.get(expense_id, {})
                 touched = False

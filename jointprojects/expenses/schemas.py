@@ -38,6 +38,10 @@ class ExpenseIn(InputSchema):
         "example": "0.92"})
     paid_by = Code(required=True, max_length=20)
     document_reference = Text(max_length=120)
+    adjusts = WholeNumber(strings=False, metadata={
+        "description": "the id of the expense this one corrects (an adjustment of a closed "
+                       "period, DOMAIN.md rule 11); requires a reason"})
+    reason = Text(max_length=5000, metadata={"description": "why the adjustment is made"})
 
 
 class ExpenseChangeIn(ExpenseIn):
@@ -91,6 +95,11 @@ class Expense(OutputSchema):
     unallocated = fields.String(required=True)
     share_version = fields.Integer(required=True)
     version = fields.Integer(required=True)
+    adjusts = fields.Integer(required=True, allow_none=True,
+                             metadata={"description": "the expense this adjustment corrects"})
+    reason = fields.String(required=True)
+    adjusted_by = fields.List(fields.Integer(), required=True,
+                              metadata={"description": "the adjustments correcting it"})
     over_budget = fields.Boolean()
 
 

@@ -66,7 +66,14 @@ def _expense_data(form: ExpenseForm) -> checks.ExpenseData:
         currency=form.currency.data, paid_by=form.paid_by.data,
         description=form.description.data or "", exchange_rate=form.exchange_rate.data or None,
         document_reference=form.document_reference.data or "",
+        adjusts=_adjusts(form.adjusts.data), reason=form.reason.data or "",
     )
+
+
+def _adjusts(raw: str | None) -> Any:
+    """The id typed in "Adjusts expense": a number, else the text for the service to refuse."""
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else (text or None)
 
 
 def _party_choices(form: ExpenseForm, sa: SpecialArrangement) -> None:
@@ -126,6 +133,7 @@ def arrangement(reference: str):  # type: ignore[no-untyped-def]
                                  category=filters.category, paid_by=filters.paid_by)
     return render_template(
         "expenses/arrangement.html", sa=sa, page=page, parts=figures.parts_of(ids),
+        corrections=figures.adjustments_of(ids),
         flagged=budgets.over_budget_ids(sa, ids), totals=totals, args=args,
         problems=problems, categories=EXPENSE_CATEGORIES,
     )
@@ -145,14 +153,18 @@ def create(reference: str):  # type: ignore[no-untyped-def]
         form.currency.data = sa.currency
         if current_user.organization.code in sa.party_codes:
             form.paid_by.data = current_user.organization.code
+        form.adjusts.data = request.args.get("adjusts", "")[:12]  # "Record an adjustment"
     if form.is_submitted():
-        with form_errors(form, ALIASES), rehearsal(form) as valid:
+        with form_errors(form, ALIASES) as outcome, rehearsal(form) as valid:
             expense = recording.record_expense(sa, _expense_data(form), current_user)
             if valid:
                 flash(_saved_message(expense, sa, "recorded"), "success")
                 for warning in budgets.budget_overruns(expense):
                     flash(warning, "warning")
                 return redirect(url_for(".detail", expense_id=expense.id))
+        if isinstance(outcome.error, Conflict):  # a closed period: 409 naming the statement
+            return render_template("expenses/form.html", form=form, sa=sa,
+                                   expense=None), 409
     return render_template("expenses/form.html", form=form, sa=sa, expense=None), _status(form)
 
 
@@ -186,6 +198,8 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
         form.exchange_rate.data = (rates.rate_to_json(expense.exchange_rate)
                                    if expense.rate_source == "given" else "")
         form.document_reference.data = expense.document_reference
+        form.adjusts.data = str(expense.adjusts_id or "")
+        form.reason.data = expense.reason
         form.version.data = str(expense.version)
     if form.is_submitted():
         expected = int(form.version.data) if str(form.version.data or "").isdigit() else None

@@ -67,6 +67,7 @@ def propose_amendment(
         "expired",
     ):
         raise Conflict(f"{sa.reference} is no longer in force; it cannot be amended.")
+    _ensure_after_closed_period(sa, effective_date)  # type: ignore[arg-type]  # not None: raised above
     if any(v.status == "pending" for v in sa.share_versions):
         raise Conflict("Another amendment is awaiting consent; settle it first.")
     orgs = {p.organization.code: p.organization for p in sa.parties}
@@ -81,6 +82,15 @@ def propose_amendment(
     sa.share_versions.append(version)
     audit.record("propose", version, parent=sa, after=version_snapshot(version), user=user)
     return version
+
+
+def _ensure_after_closed_period(sa: SpecialArrangement, effective_date: date) -> None:
+    """No amendment takes effect in a closed period (DOMAIN.md rule 11): 409 naming the
+    statement."""
+    if sa.closed_through is not None and effective_date <= sa.closed_through:
+        raise Conflict(f"An amendment cannot take effect on {effective_date.isoformat()}: "
+                       f"that day lies in a period {sa.closed_phrase}. Choose an effective "
+                       "date after it.", "effective_date")
 
 
 def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
@@ -107,6 +117,7 @@ def consent(
             f"Amendment {version.amendment_number} is already {phrase(version.status)}.")
     if sa.status != "in_force":
         raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
+    _ensure_after_closed_period(sa, version.effective_date)
     if any(c.organization.code == organization_code for c in version.consents):
         raise Conflict(f"{organization_code} has already consented to amendment "
                        f"{version.amendment_number}.")

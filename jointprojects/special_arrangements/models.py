@@ -61,6 +61,15 @@ class SpecialArrangement(Model):
     terminated_by_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    #: The last day of the period closed by the latest statement (DOMAIN.md rule 11): no
+    #: expense dated on or before it is recorded, changed or deleted, no amendment takes
+    #: effect on or before it. Set with the statement, in its transaction; reset by a
+    #: withdrawal. None while no statement is in force.
+    closed_through: Mapped[date | None]
+    #: The number of the statement that closed the period up to ``closed_through``.
+    closed_by_statement: Mapped[int | None]
+    #: A statement is due this many days after it is issued, unless its issuer names a day.
+    statement_due_days: Mapped[int] = mapped_column(default=30)
 
     project: Mapped[Project] = relationship("Project", back_populates="arrangements")
     parties: Mapped[list[ArrangementParty]] = relationship(
@@ -115,6 +124,22 @@ class SpecialArrangement(Model):
         if self.termination_effective_date:
             days.append(self.termination_effective_date - timedelta(days=1))
         return min(days) if days else None
+
+    @property
+    def closed_phrase(self) -> str:
+        """"closed by statement 1 of SA-1, up to 31 March 2025" ("" while none is)."""
+        closed = self.closed_through
+        if closed is None:
+            return ""
+        return (f"closed by statement {self.closed_by_statement} of {self.reference}, up to "
+                f"{closed.day} {closed.strftime('%B %Y')}")
+
+    def closed_message(self, day: date) -> str | None:
+        """Why ``day`` can no longer be written to (rule 11), or None when it is open."""
+        if self.closed_through is None or day > self.closed_through:
+            return None
+        return (f"{day.isoformat()} lies in a closed period ({self.closed_phrase}): record "
+                "an adjustment in the open period instead.")
 
 
 class ArrangementParty(Model):

@@ -30,6 +30,7 @@ from jointprojects.personnel_exchanges.services import CostData, ExchangeData
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
+from jointprojects.statements import services as statements
 from tests.conftest import PASSWORD, csrf_from
 
 ROLES = ("programme_manager", "finance", "leadership")
@@ -51,6 +52,9 @@ class World:
     amendment: int
     users: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    #: An arrangement with statement 1 issued and a payment recorded against it.
+    settled: Any = None
+    payment: Any = None
 
 
 def _expense(sa: Any, admin: Any, amount: str = "100.00") -> Any:
@@ -112,8 +116,18 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
     def new_draft() -> Any:
         return make_arrangement(project="P-UN", signed=False, reference=f"SA-D-{next(counter)}")
 
+    def settle() -> Any:
+        if w.settled is None:
+            w.settled = make_arrangement(project="P-UN", reference="SA-M-ST")
+            _expense(w.settled, admin)
+            statement = statements.issue_statement(w.settled, date(2025, 2, 28), None, admin)
+            w.payment = statements.record_payment(w.settled, statement, statements.PaymentData(
+                "INTERPOL", "UN", "1.00", date(2025, 3, 5), "BANK-1"), admin)
+            db.session.commit()
+        return w.settled
+
     w.new.update(expense=new_expense, budget=new_budget, exchange=new_exchange,
-                 project=new_project, draft=new_draft)
+                 project=new_project, draft=new_draft, settled=settle)
     return w
 
 
@@ -340,6 +354,31 @@ URLS: dict[str, Build] = {
     "api.add_cost": lambda w: f"/api/v1/personnel-exchanges/{w.exchange.id}/costs",
     "api.remove_cost": lambda w: "/api/v1" + _cost_url(w, ""),
     "api.get_project": lambda w: f"/api/v1/projects/{w.project.code}",
+    # statements and payments (issue 12): the settled arrangement's statement 1
+    "statements.issue": lambda w: f"/statements/arrangements/{_st(w)}/issue",
+    "statements.detail": lambda w: f"/statements/arrangements/{_st(w)}/1",
+    "statements.workbook": lambda w: f"/statements/arrangements/{_st(w)}/1.xlsx",
+    "statements.acknowledge": lambda w: (f"/statements/arrangements/{_st(w)}"
+                                         "/1/acknowledge"),
+    "statements.withdraw": lambda w: f"/statements/arrangements/{_st(w)}/1/withdraw",
+    "statements.pay": lambda w: f"/statements/arrangements/{_st(w)}/1/payments",
+    "statements.receipt": lambda w: (f"/statements/arrangements/{_st(w)}/1/"
+                                     f"payments/{_payment(w)}/receipt"),
+    "api.issue_statement": lambda w: f"/api/v1/arrangements/{_st(w)}/statements",
+    "api.list_statements": lambda w: f"/api/v1/arrangements/{_st(w)}/statements",
+    "api.preview_statement": lambda w: (f"/api/v1/arrangements/{_st(w)}"
+                                        "/statement-preview"),
+    "api.get_statement": lambda w: f"/api/v1/arrangements/{_st(w)}/statements/1",
+    "api.get_statement_workbook": lambda w: (f"/api/v1/arrangements/{_st(w)}"
+                                             "/statements/1.xlsx"),
+    "api.acknowledge_statement": lambda w: (f"/api/v1/arrangements/{_st(w)}"
+                                            "/statements/1/acknowledgements"),
+    "api.withdraw_statement": lambda w: (f"/api/v1/arrangements/{_st(w)}"
+                                         "/statements/1/withdrawal"),
+    "api.record_payment": lambda w: (f"/api/v1/arrangements/{_st(w)}"
+                                     "/statements/1/payments"),
+    "api.put_payment_term": lambda w: f"/api/v1/arrangements/{_st(w)}/payment-term",
+    "api.confirm_receipt": lambda w: f"/api/v1/payments/{_payment(w)}/receipt",
 }
 
 #: Endpoints whose URL names no arrangement, project or exchange, and why they are not in the
@@ -361,10 +400,22 @@ NO_RECORD_IN_URL = {
     "organizations.propose_amendment", "organizations.consent", "api.list_organizations",
     "api.create_organization", "users.index", "users.create", "users.toggle_active",
     "audit.index", "api.openapi_json",
+    # the settlement overview lists only the arrangements the user sees (its own test)
+    "statements.settlement",
     # an upload is its uploader's own (PendingImport.user_id), the arrangement checked again
     "reporting.imports", "reporting.import_confirm", "reporting.import_cancel",
     "reporting.import_template",
 }
+
+
+def _st(w: World) -> str:
+    """The reference of the arrangement with a statement (made on first use)."""
+    return str(w.new["settled"]().reference)
+
+
+def _payment(w: World) -> int:
+    w.new["settled"]()
+    return int(w.payment.id)
 
 
 def _cost_url(w: World, suffix: str) -> str:
@@ -416,7 +467,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 55 * len(order)  # 55 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 72 * len(order)  # 72 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

@@ -16,7 +16,7 @@ switched on again.
 PostgreSQL's sequences never hand out a number twice: nothing to do there.
 
 Revision ID: 3f6a9c1d2b74
-Revises: a7d3c5e9f214
+Revises: d3a7c5e91b24
 Create Date: 2026-12-01 13:00:00.000000
 
 """
@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3f6a9c1d2b74'
-down_revision = 'a7d3c5e9f214'
+down_revision = 'd3a7c5e91b24'
 branch_labels = None
 depends_on = None
 

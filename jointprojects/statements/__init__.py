@@ -1,0 +1,1 @@
+"""Statements, payments and closed periods of an arrangement (DOMAIN.md rules 10-13)."""

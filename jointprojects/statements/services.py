@@ -1,0 +1,615 @@
+"""Statements, acknowledgements, withdrawals and payments (DOMAIN.md rules 10-13).
+
+Services take plain data, check everything first, raise one :class:`DomainError` (422), a
+:class:`Conflict` (409) for a state that forbids the action, :class:`Forbidden` (403) for a
+right the user lacks; they flush, never commit, and write an audit row per change.
+
+Closed periods without a backwards import: issuing a statement sets
+``special_arrangement.closed_through`` (and ``closed_by_statement``) in its own transaction,
+under the arrangement's row lock (:func:`jointprojects.expenses.recording.lock_arrangement`,
+the lock every expense write takes); the expenses, amendments and re-allocations read that
+column. A withdrawal sets it back to the previous statement's end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
+
+from jointprojects.audit import services as audit
+from jointprojects.auth import policy
+from jointprojects.errors import Collector, Conflict, DomainError, Forbidden, NotFound
+from jointprojects.expenses import figures as expense_figures
+from jointprojects.expenses import recording as expense_recording
+from jointprojects.expenses.models import Expense
+from jointprojects.extensions import db
+from jointprojects.money import (
+    MAX_AMOUNT,
+    MoneyError,
+    minor_units,
+    parse_decimal,
+    quantum,
+    round_money,
+    to_json,
+)
+from jointprojects.organizations.models import Organization
+from jointprojects.reporting.cost_report import cost_report
+from jointprojects.special_arrangements import allocation
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.statements import ledger
+from jointprojects.statements.models import (
+    Payment,
+    Statement,
+    StatementAcknowledgement,
+    StatementParty,
+    StatementTransfer,
+    StatementWorkbook,
+)
+from jointprojects.vocabulary import STATEMENT_DECISIONS, phrase
+from reports.cost_split import write_cost_split
+from reports.statement import (
+    StatementAdjustment,
+    StatementSheet,
+    StatementSheetParty,
+    StatementSheetTransfer,
+    statement_front,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Who issued a statement from the command line.
+OPERATOR = "command line (jointprojects statement)"
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def statements_of(sa: SpecialArrangement) -> list[Statement]:
+    """Every statement of ``sa`` (withdrawn ones too), by number."""
+    return list(db.session.scalars(
+        select(Statement).where(Statement.arrangement_id == sa.id).order_by(Statement.number)))
+
+
+def get_statement(sa: SpecialArrangement, number: int) -> Statement:
+    st = db.session.scalar(select(Statement).where(Statement.arrangement_id == sa.id,
+                                                   Statement.number == number))
+    if st is None:
+        raise NotFound(f"{sa.reference} has no statement number {number}.", "number")
+    return st
+
+
+def get_payment(payment_id: int) -> Payment:
+    payment = db.session.get(Payment, payment_id) if 0 < payment_id < 2**31 else None
+    if payment is None:
+        raise NotFound(f"Unknown payment {payment_id}.", "id")
+    return payment
+
+
+def latest_statement(sa: SpecialArrangement) -> Statement | None:
+    """The latest statement in force (not withdrawn): the one that closed the period."""
+    return db.session.scalar(
+        select(Statement).where(Statement.arrangement_id == sa.id,
+                                Statement.status != "withdrawn")
+        .order_by(Statement.number.desc()).limit(1)
+        .execution_options(populate_existing=True))
+
+
+def next_period_start(sa: SpecialArrangement) -> date | None:
+    """The first day of the next statement: the day after the latest one ends, or the
+    entry into force (None while the arrangement is not in force)."""
+    latest = latest_statement(sa)
+    if latest is not None:
+        return latest.date_to + timedelta(days=1)
+    return sa.entry_into_force
+
+
+def workbook_of(st: Statement) -> StatementWorkbook:
+    workbook = db.session.get(StatementWorkbook, st.id)
+    if workbook is None:  # every statement is issued with its workbook
+        raise NotFound(f"Statement {st.number} has no workbook.", "number")
+    return workbook
+
+
+# --- the figures of a period ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """What a statement of ``date_from`` to ``date_to`` would freeze (plain data)."""
+
+    date_from: date
+    date_to: date
+    currency: str
+    parties: list[ledger.PartyLine]
+    transfers: list[allocation.Transfer]
+    unallocated: Decimal
+    expense_count: int
+    share_versions: list[int]
+
+
+def _versions_in(sa: SpecialArrangement, date_from: date, date_to: date) -> list[int]:
+    versions = expense_recording.engine_versions(sa)
+    numbers = []
+    for index, v in enumerate(versions):
+        following = versions[index + 1].effective_date if index + 1 < len(versions) else None
+        if v.effective_date > date_to or (following is not None and following <= date_from):
+            continue
+        numbers.append(v.number)
+    return numbers
+
+
+def _opening(sa: SpecialArrangement) -> dict[str, Decimal]:
+    latest = latest_statement(sa)
+    if latest is None:
+        return {}
+    return {line.organization.code: line.closing_balance for line in latest.parties}
+
+
+def payments_between(sa: SpecialArrangement, date_from: date | None,
+                     date_to: date | None) -> list[ledger.Movement]:
+    """The payments of ``sa`` dated in the period (rule 13: a statement counts them)."""
+    payer, payee = aliased(Organization), aliased(Organization)
+    condition = [Payment.arrangement_id == sa.id]
+    if date_from is not None:
+        condition.append(Payment.date >= date_from)
+    if date_to is not None:
+        condition.append(Payment.date <= date_to)
+    rows = db.session.execute(
+        select(payer.code, payee.code, Payment.amount, Payment.date)
+        .join(payer, payer.id == Payment.from_organization_id)
+        .join(payee, payee.id == Payment.to_organization_id)
+        .where(*condition).order_by(Payment.date, Payment.id))
+    return [ledger.Movement(a, b, amount, day) for a, b, amount, day in rows]
+
+
+def period_figures(sa: SpecialArrangement, date_from: date, date_to: date) -> PeriodFigures:
+    """The cost split of the period (the figures of the cost-split API), the balances
+    carried from the latest statement and the payments of the period (rules 7, 10, 13)."""
+    split = expense_figures.cost_split(sa, date_from, date_to)
+    lines = ledger.party_lines(
+        [ledger.PartyPeriod(p.organization, p.share, p.paid) for p in split.organizations],
+        _opening(sa), payments_between(sa, date_from, date_to))
+    return PeriodFigures(
+        date_from=date_from, date_to=date_to, currency=sa.currency, parties=lines,
+        transfers=ledger.settlement(lines), unallocated=split.unallocated,
+        expense_count=split.expense_count, share_versions=_versions_in(sa, date_from, date_to))
+
+
+def _period(sa: SpecialArrangement, to: date | None, today: date) -> tuple[date, date]:
+    """The next statement's period ending on ``to``; 422 naming ``to``, 409 when the day is
+    already closed, or the arrangement not in force."""
+    if sa.entry_into_force is None:
+        raise Conflict(f"{sa.reference} is not in force yet: a statement closes a period "
+                       "from its entry into force.")
+    start = next_period_start(sa)
+    assert start is not None  # noqa: S101 - in force: the entry into force is known
+    if to is None:
+        raise DomainError("to is required: the last day of the period to close.", "to")
+    if sa.closed_through is not None and to <= sa.closed_through:
+        raise Conflict(f"{to.isoformat()} is already in a period {sa.closed_phrase}: the "
+                       f"next statement starts on {start.isoformat()}.", "to")
+    if to < start:
+        raise DomainError(f"to ({to.isoformat()}) is before the period starts "
+                          f"({start.isoformat()}).", "to")
+    if to > today:
+        raise DomainError(f"to ({to.isoformat()}) is after today ({today.isoformat()}): a "
+                          "statement closes a period that has ended.", "to")
+    return start, to
+
+
+def preview(sa: SpecialArrangement, to: date | None = None,
+            today: date | None = None) -> PeriodFigures | None:
+    """The figures of the next statement if it were issued up to ``to`` (default today);
+    None when there is nothing to close yet (not in force, or nothing since the latest)."""
+    today = today or date.today()
+    start = next_period_start(sa)
+    if start is None or start > (to or today):
+        return None
+    return period_figures(sa, start, to or today)
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+def statement_snapshot(st: Statement) -> dict[str, Any]:
+    c = st.currency
+    return audit.snapshot(st, extra={
+        "unallocated": to_json(st.unallocated, c),
+        "parties": {line.organization.code: {
+            "opening_balance": to_json(line.opening_balance, c),
+            "share": to_json(line.share, c), "paid": to_json(line.paid, c),
+            "balance": to_json(line.balance, c),
+            "payments_made": to_json(line.payments_made, c),
+            "payments_received": to_json(line.payments_received, c),
+            "closing_balance": to_json(line.closing_balance, c)} for line in st.parties},
+        "transfers": [{"from": t.from_organization.code, "to": t.to_organization.code,
+                       "amount": to_json(t.amount, c)} for t in st.transfers],
+        "acknowledgements": {a.organization.code: a.decision for a in st.acknowledgements},
+    })
+
+
+def _set_closed(sa: SpecialArrangement, through: date | None, number: int | None) -> None:
+    """The closed-through day, written without moving the arrangement's version (closing a
+    period is not an edit of the arrangement's terms)."""
+    db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
+                       .values(closed_through=through, closed_by_statement=number))
+    set_committed_value(sa, "closed_through", through)
+    set_committed_value(sa, "closed_by_statement", number)
+
+
+def _adjustments(sa: SpecialArrangement, date_from: date, date_to: date
+                 ) -> list[StatementAdjustment]:
+    original = aliased(Expense)
+    rows = db.session.execute(
+        select(Expense, original)
+        .join(original, original.id == Expense.adjusts_id)
+        .where(Expense.arrangement_id == sa.id, Expense.date >= date_from,
+               Expense.date <= date_to)
+        .order_by(Expense.date, Expense.id))
+    return [StatementAdjustment(
+        expense_id=e.id, date=e.date, category=e.category, description=e.description,
+        paid_by=e.paid_by.code, reporting_amount=e.reporting_amount, adjusts_id=o.id,
+        adjusts_date=o.date, adjusts_amount=o.reporting_amount, reason=e.reason,
+    ) for e, o in rows]
+
+
+def statement_filename(sa: SpecialArrangement, number: int) -> str:
+    reference = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in sa.reference)
+    return f"statement-{reference}-{number}.xlsx"
+
+
+def _workbook(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
+              issued_by: str) -> bytes:
+    names = {p.organization.code: p.organization.name for p in sa.parties}
+    sheet = StatementSheet(
+        reference=sa.reference, title=sa.title, number=st.number, date_from=st.date_from,
+        date_to=st.date_to, due_date=st.due_date, currency=st.currency,
+        issued_at=st.issued_at, issued_by=issued_by,
+        parties=[StatementSheetParty(
+            organization=line.organization, name=names.get(line.organization, ""),
+            opening_balance=line.opening_balance, share=line.share, paid=line.paid,
+            payments_made=line.payments_made, payments_received=line.payments_received,
+            balance=line.balance, closing_balance=line.closing_balance)
+            for line in figures.parties],
+        transfers=[StatementSheetTransfer(t.from_org, t.to_org, t.amount)
+                   for t in figures.transfers],
+        unallocated=figures.unallocated, share_versions=figures.share_versions,
+        adjustments=_adjustments(sa, st.date_from, st.date_to),
+        expense_count=figures.expense_count,
+    )
+    buffer = io.BytesIO()
+    write_cost_split(cost_report(sa, st.date_from, st.date_to, generated_by=issued_by,
+                                 now=st.issued_at.replace(tzinfo=UTC)),
+                     buffer, front=statement_front(sheet))
+    return buffer.getvalue()
+
+
+def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | None,
+                    user: Any, today: date | None = None) -> Statement:
+    """Issue the next statement of ``sa`` up to ``to`` (rule 10): its figures and workbook
+    frozen, the period closed (rule 11). Takes the arrangement's lock first, so an expense
+    written at the same moment either commits before (and is counted) or is refused; a
+    second issuer waiting on the lock finds the period closed (409)."""
+    if user is not None:  # None: the operator, on the command line
+        policy.ensure(user, policy.STATEMENT_ISSUE)
+    today = today or date.today()
+    expense_recording.lock_arrangement(sa)  # reads closed_through afresh, under the lock
+    date_from, date_to = _period(sa, to, today)
+    if due_date is None:
+        due_date = today + timedelta(days=sa.statement_due_days)
+    elif due_date < today:
+        raise DomainError(f"due_date ({due_date.isoformat()}) is before today.", "due_date")
+    figures = period_figures(sa, date_from, date_to)
+    orgs = {p.organization.code: p.organization for p in sa.parties}
+    number = int(db.session.scalar(select(func.coalesce(func.max(Statement.number), 0))
+                                   .where(Statement.arrangement_id == sa.id)) or 0) + 1
+    own = user.organization.code if user is not None else None
+    st = Statement(
+        arrangement_id=sa.id, number=number, date_from=date_from, date_to=date_to,
+        due_date=due_date, status="issued", currency=sa.currency,
+        unallocated=figures.unallocated, expense_count=figures.expense_count,
+        share_versions=",".join(str(n) for n in figures.share_versions), sha256="",
+        issued_by_id=getattr(user, "id", None),
+        issued_for_id=getattr(user, "organization_id", None),
+        issued_by_admin=own not in orgs,
+        issued_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+    )
+    for line in figures.parties:
+        st.parties.append(StatementParty(
+            organization=orgs[line.organization], opening_balance=line.opening_balance,
+            share=line.share, paid=line.paid, balance=line.balance,
+            payments_made=line.payments_made, payments_received=line.payments_received,
+            closing_balance=line.closing_balance))
+    for position, t in enumerate(figures.transfers, 1):
+        st.transfers.append(StatementTransfer(
+            position=position, from_organization=orgs[t.from_org],
+            to_organization=orgs[t.to_org], amount=t.amount))
+    content = _workbook(sa, st, figures, getattr(user, "email", "") or OPERATOR)
+    st.sha256 = hashlib.sha256(content).hexdigest()
+    db.session.add(st)
+    db.session.flush()
+    db.session.add(StatementWorkbook(statement_id=st.id, filename=statement_filename(
+        sa, number), content=content, sha256=st.sha256))
+    _set_closed(sa, date_to, number)
+    audit.record("issue", st, parent=sa, after=statement_snapshot(st), user=user)
+    return st
+
+
+def set_payment_term(sa: SpecialArrangement, days: int | None, user: Any) -> None:
+    """How many days after its issue a statement of ``sa`` is due (default 30)."""
+    policy.ensure(user, policy.STATEMENT_ISSUE)
+    if days is None or not 1 <= days <= 366:
+        raise DomainError("days must be a whole number of days from 1 to 366.", "days")
+    before = {"statement_due_days": sa.statement_due_days}
+    db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
+                       .values(statement_due_days=days))
+    set_committed_value(sa, "statement_due_days", days)
+    audit.record("update", sa, before=before, after={"statement_due_days": days}, user=user)
+
+
+# --- acceptance and withdrawal (rule 12) ---------------------------------------------------------
+
+def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,
+                decision: str | None, reason: str | None, user: Any,
+                today: date | None = None) -> StatementAcknowledgement:
+    """A party accepts or disputes a statement (its finance users, or an admin, marked):
+    ``agreed`` once every party accepted, ``disputed`` as soon as one disputes."""
+    errors = Collector()
+    code = (organization or "").strip()
+    party = sa.party(code) if code else None
+    if not code:
+        errors.add("organization", "organization is required: the party that decides.")
+    elif party is None:
+        errors.add("organization", f"{code} is not a party to {sa.reference}.")
+    if decision not in STATEMENT_DECISIONS:
+        errors.add("decision", "decision must be accept or dispute.")
+    text = (reason or "").strip()
+    if decision == "dispute" and not text:
+        errors.add("reason", "reason is required to dispute a statement: say which figure "
+                             "is wrong and why.")
+    if len(text) > 5000:
+        errors.add("reason", "reason must be at most 5000 characters.")
+    errors.raise_if_any()
+    policy.ensure(user, policy.STATEMENT_ACKNOWLEDGE, code)
+    assert party is not None  # noqa: S101 - narrowed by the errors above
+    if st.status == "withdrawn":
+        raise Conflict(f"Statement {st.number} is withdrawn: it cannot be accepted or "
+                       "disputed.")
+    done = next((a for a in st.acknowledgements if a.organization.code == code), None)
+    if done is not None:
+        verb = "accepted" if done.decision == "accept" else "disputed"
+        raise Conflict(f"{code} has already {verb} statement {st.number}.", "organization")
+    before = statement_snapshot(st)
+    record = StatementAcknowledgement(
+        organization=party.organization, decision=decision, date=today or date.today(),
+        reason=text, recorded_by=user, recorded_by_admin=policy.acts_as_admin(user, code))
+    st.acknowledgements.append(record)
+    decisions = {a.organization.code: a.decision for a in st.acknowledgements}
+    if "dispute" in decisions.values():
+        st.status = "disputed"
+    elif set(decisions) == set(sa.party_codes):
+        st.status = "agreed"
+    db.session.flush()
+    audit.record(decision or "accept", record, parent=sa, user=user)
+    audit.record("update", st, parent=sa, before=before, after=statement_snapshot(st),
+                 user=user)
+    return record
+
+
+def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None,
+                       user: Any) -> Statement:
+    """The issuer withdraws the latest statement while no payment refers to it (rule 12):
+    the period opens again; the statement stays readable, its number is not reused."""
+    policy.ensure(user, policy.STATEMENT_ISSUE)
+    if user.role != "admin" and user.organization_id != st.issued_for_id:
+        issuer = st.issued_for.code if st.issued_for else "the operator"
+        raise Forbidden(f"Only the issuer ({issuer}) or an administrator can withdraw this "
+                        "statement.")
+    text = (reason or "").strip()
+    if not text:
+        raise DomainError("reason is required: say why the statement is withdrawn.", "reason")
+    if len(text) > 5000:
+        raise DomainError("reason must be at most 5000 characters.", "reason")
+    expense_recording.lock_arrangement(sa)
+    if st.status == "withdrawn":
+        raise Conflict(f"Statement {st.number} is already withdrawn.")
+    latest = latest_statement(sa)
+    if latest is None or latest.id != st.id:
+        raise Conflict(f"Only the latest statement can be withdrawn; statement {st.number} "
+                       f"is followed by statement {latest.number if latest else '?'}.")
+    count = db.session.scalar(select(func.count()).select_from(Payment)
+                              .where(Payment.statement_id == st.id)) or 0
+    if count:
+        raise Conflict(f"{count} payment(s) refer to statement {st.number}: it cannot be "
+                       "withdrawn.")
+    before = statement_snapshot(st)
+    st.status = "withdrawn"
+    st.withdrawn_at = datetime.now(UTC).replace(tzinfo=None)
+    st.withdrawn_by_id = user.id
+    st.withdrawal_reason = text
+    db.session.flush()
+    previous = latest_statement(sa)
+    _set_closed(sa, previous.date_to if previous else None,
+                previous.number if previous else None)
+    audit.record("withdraw", st, parent=sa, before=before, after=statement_snapshot(st),
+                 user=user)
+    return st
+
+
+# --- payments (rule 13) ------------------------------------------------------------------------
+
+@dataclass
+class PaymentData:
+    """A payment as typed or sent: ``amount`` is text, parsed here."""
+
+    from_org: str | None = None
+    to_org: str | None = None
+    amount: Any = None
+    date: date | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class TransferState:
+    """A statement's transfer as payments arrive."""
+
+    transfer: StatementTransfer
+    paid: Decimal
+    outstanding: Decimal
+    status: str
+    overdue: bool
+    #: True when a later statement carries what is outstanding (no payment against it).
+    superseded: bool
+    payments: list[Payment]
+
+
+def transfer_states(st: Statement, today: date | None = None) -> list[TransferState]:
+    today = today or date.today()
+    latest = latest_statement(st.arrangement)
+    superseded = st.status == "withdrawn" or latest is None or latest.id != st.id
+    by_transfer: dict[int, list[Payment]] = {}
+    for p in st.payments:
+        by_transfer.setdefault(p.transfer_id, []).append(p)
+    states = []
+    for t in st.transfers:
+        payments = by_transfer.get(t.id, [])
+        line = ledger.transfer_line(t.from_organization.code, t.to_organization.code,
+                                    round_money(t.amount, st.currency),
+                                    [round_money(p.amount, st.currency) for p in payments])
+        states.append(TransferState(
+            transfer=t, paid=line.paid, outstanding=line.outstanding, status=line.status,
+            overdue=not superseded and ledger.is_overdue(line.outstanding, st.due_date, today),
+            superseded=superseded, payments=payments))
+    return states
+
+
+def _amount(raw: Any, currency: str, errors: Collector) -> Decimal | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        errors.add("amount", "amount is required.")
+        return None
+    try:
+        amount = parse_decimal(raw)
+    except MoneyError as exc:
+        errors.add("amount", f"amount {exc}.")
+        return None
+    places = minor_units(currency)
+    if amount != amount.quantize(quantum(places), rounding=ROUND_HALF_UP):
+        errors.add("amount", f"An amount in {currency} has at most {places} decimals.")
+        return None
+    if amount <= 0:
+        errors.add("amount", "amount must be a positive amount.")
+        return None
+    if amount >= MAX_AMOUNT:
+        errors.add("amount", "amount is too large.")
+        return None
+    return amount.quantize(quantum(places))
+
+
+def record_payment(sa: SpecialArrangement, st: Statement, data: PaymentData, user: Any,
+                   today: date | None = None) -> Payment:
+    """The paying party records a payment against one of the latest statement's transfers,
+    dated in the open period, not above what is outstanding (rule 13)."""
+    today = today or date.today()
+    errors = Collector()
+    payer_code = (data.from_org or "").strip()
+    payee_code = (data.to_org or "").strip()
+    payer = sa.party(payer_code) if payer_code else None
+    payee = sa.party(payee_code) if payee_code else None
+    for field, code, party in (("from", payer_code, payer), ("to", payee_code, payee)):
+        if not code:
+            errors.add(field, f"{field} is required: a party's code.")
+        elif party is None:
+            errors.add(field, f"{code} is not a party to {sa.reference}.")
+    amount = _amount(data.amount, sa.currency, errors)
+    reference = (data.reference or "").strip()
+    if not reference:
+        errors.add("reference", "reference is required: the bank reference of the payment.")
+    elif len(reference) > 120:
+        errors.add("reference", "reference must be at most 120 characters.")
+    day = data.date
+    if day is None:
+        errors.add("date", "date is required.")
+    elif day > today:
+        errors.add("date", "date cannot be in the future: record a payment once made.")
+    elif day <= st.date_to:
+        errors.add("date", f"A payment is dated in the open period, after statement "
+                           f"{st.number} ends on {st.date_to.isoformat()}.")
+    errors.raise_if_any()
+    policy.ensure(user, policy.PAYMENT_WRITE, payer_code)
+    assert payer is not None and payee is not None and amount is not None  # noqa: S101
+    expense_recording.lock_arrangement(sa)  # one payer at a time checks what is outstanding
+    if st.status == "withdrawn":
+        raise Conflict(f"Statement {st.number} is withdrawn: no payment can refer to it.")
+    latest = latest_statement(sa)
+    if latest is None or latest.id != st.id:
+        raise Conflict(f"Statement {st.number} is followed by statement "
+                       f"{latest.number if latest else '?'}, which carries what was "
+                       "outstanding: record the payment against the latest statement.")
+    if day is not None and (closed := sa.closed_message(day)):
+        raise Conflict(closed, "date")
+    state = next((s for s in transfer_states(st, today)
+                  if s.transfer.from_organization.code == payer_code
+                  and s.transfer.to_organization.code == payee_code), None)
+    if state is None:
+        raise DomainError(f"Statement {st.number} has no transfer from {payer_code} to "
+                          f"{payee_code}.", "to")
+    if problem := ledger.payment_problem(state.outstanding, amount, sa.currency):
+        raise DomainError(problem, "amount")
+    payment = Payment(
+        arrangement_id=sa.id, statement=st, transfer=state.transfer,
+        from_organization=payer.organization, to_organization=payee.organization,
+        amount=amount, date=day, reference=reference, status="sent", recorded_by=user,
+        recorded_by_admin=policy.acts_as_admin(user, payer_code))
+    db.session.add(payment)
+    db.session.flush()
+    audit.record("create", payment, parent=sa, after=payment_snapshot(payment), user=user)
+    return payment
+
+
+def payment_snapshot(payment: Payment) -> dict[str, Any]:
+    return audit.snapshot(payment, extra={
+        "amount": to_json(payment.amount, payment.statement.currency),
+        "from": payment.from_organization.code, "to": payment.to_organization.code,
+        "statement": payment.statement.number})
+
+
+def confirm_receipt(payment: Payment, organization: str | None, on: date | None, user: Any,
+                    today: date | None = None) -> Payment:
+    """The receiving party confirms that the payment arrived (rule 13)."""
+    today = today or date.today()
+    errors = Collector()
+    code = (organization or "").strip()
+    payee = payment.to_organization.code
+    if not code:
+        errors.add("organization", "organization is required: the receiving party.")
+    elif code != payee:
+        errors.add("organization", f"Only the receiving party ({payee}) confirms the receipt "
+                                   "of this payment.")
+    if on is None:
+        errors.add("date", "date is required.")
+    elif on > today:
+        errors.add("date", "date cannot be in the future.")
+    elif on < payment.date:
+        errors.add("date", f"date is before the payment was made ({payment.date.isoformat()}).")
+    errors.raise_if_any()
+    policy.ensure(user, policy.PAYMENT_WRITE, code)
+    if payment.status == "received":
+        raise Conflict(f"The receipt of payment {payment.id} is already confirmed.")
+    before = payment_snapshot(payment)
+    payment.status = "received"
+    payment.received_on = on
+    payment.received_by = user
+    payment.received_by_admin = policy.acts_as_admin(user, code)
+    payment.received_at = datetime.now(UTC).replace(tzinfo=None)
+    db.session.flush()
+    audit.record("receive", payment, parent=payment.statement.arrangement, before=before,
+                 after=payment_snapshot(payment), user=user)
+    return payment
+
+
+def status_phrase(st: Statement) -> str:
+    return phrase(st.status)

@@ -1,0 +1,226 @@
+"""Web pages for statements (DOMAIN.md rules 10-13): the Statements section of the
+arrangement page (history, the next period's preview, issue with confirmation), the
+statement page (figures, transfers with payments, acceptances, download, withdraw) and the
+finance Settlement page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from jointprojects.audit.services import history
+from jointprojects.auth import policy
+from jointprojects.auth.policy import (
+    PAYMENT_WRITE,
+    READ,
+    REPORT_DOWNLOAD,
+    STATEMENT_ACKNOWLEDGE,
+    STATEMENT_ISSUE,
+    requires,
+)
+from jointprojects.errors import DomainError, Forbidden
+from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.statements import overview as settlement_overview
+from jointprojects.statements import services
+from jointprojects.statements.download import statement_workbook_response
+from jointprojects.statements.forms import (
+    AcknowledgementForm,
+    IssueForm,
+    PaymentForm,
+    ReceiptForm,
+    WithdrawalForm,
+)
+from jointprojects.statements.models import Statement
+from jointprojects.transaction import flashed_errors, form_errors
+
+bp = Blueprint("statements", __name__, url_prefix="/statements")
+
+
+def _preview_to(raw: str | None) -> tuple[date | None, str | None]:
+    if not raw:
+        return None, None
+    try:
+        return date.fromisoformat(raw), None
+    except ValueError:
+        return None, f"to must be a date written YYYY-MM-DD, not {raw!r}."
+
+
+def statements_extras(sa: SpecialArrangement, form: IssueForm | None = None) -> dict[str, Any]:
+    """The Statements section of the arrangement page."""
+    to, problem = _preview_to(request.args.get("statement_to"))
+    problems = [problem] if problem else []
+    figures = None
+    try:
+        figures = services.preview(sa, to)
+    except DomainError as exc:
+        problems.append(str(exc))
+    if form is None:
+        form = IssueForm(formdata=None)
+        form.to.data = figures.date_to if figures else None
+    return {"statements": {
+        "items": services.statements_of(sa), "preview": figures, "problems": problems,
+        "next_start": services.next_period_start(sa), "form": form,
+    }}
+
+
+def statements_context(_app: Any, *, arrangement: SpecialArrangement) -> dict[str, Any]:
+    """Receiver of ``arrangement_detail_context`` (the factory connects it)."""
+    return statements_extras(arrangement)
+
+
+@bp.route("/arrangements/<reference>/issue", methods=["POST"])
+@login_required
+@requires(STATEMENT_ISSUE)
+def issue(reference: str):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    form = IssueForm()
+    if form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = ["Tick the confirmation: issuing closes the period."]
+        else:
+            with form_errors(form) as outcome:
+                st = services.issue_statement(sa, form.to.data, form.due_date.data,
+                                              current_user)
+                flash(f"Statement {st.number} issued: the period up to "
+                      f"{st.date_to.isoformat()} is closed.", "success")
+                return redirect(url_for(".detail", reference=reference, number=st.number))
+            if isinstance(outcome.error, Forbidden):
+                abort(403)
+    flash("The statement was not issued: " + "; ".join(
+        [*getattr(form, "form_errors", []), *[e for f in form for e in f.errors]]), "danger")
+    return redirect(url_for("arrangements.detail", reference=reference,
+                            statement_to=form.to.raw_data[0] if form.to.raw_data else None)
+                    + "#statements")
+
+
+def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
+            **forms: Any) -> Any:
+    parties = sa.party_codes
+    own = current_user.organization.code
+    for_choices = parties if current_user.role == "admin" else [c for c in parties if c == own]
+    ack = forms.get("ack_form") or AcknowledgementForm(prefix="ack")
+    ack.organization.choices = [(c, c) for c in for_choices]
+    states = services.transfer_states(st)
+    pay = forms.get("payment_form") or PaymentForm(prefix="payment")
+    pay.transfer.choices = [
+        (f"{s.transfer.from_organization.code}>{s.transfer.to_organization.code}",
+         f"{s.transfer.from_organization.code} pays {s.transfer.to_organization.code} "
+         f"(outstanding {s.outstanding} {st.currency})")
+        for s in states if s.outstanding > 0 and not s.superseded
+        and (current_user.role == "admin" or s.transfer.from_organization.code == own)]
+    return render_template(
+        "statements/detail.html", sa=sa, st=st, states=states,
+        ack_form=ack, withdrawal_form=forms.get("withdrawal_form") or WithdrawalForm(
+            prefix="withdrawal"),
+        payment_form=pay, receipt_form=forms.get("receipt_form") or ReceiptForm(
+            prefix="receipt"),
+        latest=services.latest_statement(sa), history=history(st),
+    ), status
+
+
+@bp.get("/arrangements/<reference>/<int:number>")
+@login_required
+@requires(READ)
+def detail(reference: str, number: int):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    return _detail(sa, services.get_statement(sa, number))
+
+
+@bp.get("/arrangements/<reference>/<int:number>.xlsx")
+@login_required
+@requires(REPORT_DOWNLOAD)
+def workbook(reference: str, number: int):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    return statement_workbook_response(services.get_statement(sa, number), current_user)
+
+
+@bp.route("/arrangements/<reference>/<int:number>/acknowledge", methods=["POST"])
+@login_required
+@requires(STATEMENT_ACKNOWLEDGE)
+def acknowledge(reference: str, number: int):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    st = services.get_statement(sa, number)
+    form = AcknowledgementForm(prefix="ack")
+    form.organization.choices = [(c, c) for c in sa.party_codes]
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            services.acknowledge(sa, st, form.organization.data, form.decision.data,
+                                 form.reason.data, current_user)
+            flash(f"{form.organization.data}'s decision recorded: statement {st.number} is "
+                  f"{st.status}.", "success")
+            return redirect(url_for(".detail", reference=reference, number=number))
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return _detail(sa, st, 422, ack_form=form)
+
+
+@bp.route("/arrangements/<reference>/<int:number>/withdraw", methods=["POST"])
+@login_required
+@requires(STATEMENT_ISSUE)
+def withdraw(reference: str, number: int):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    st = services.get_statement(sa, number)
+    form = WithdrawalForm(prefix="withdrawal")
+    if form.validate_on_submit():
+        with form_errors(form) as outcome:
+            services.withdraw_statement(sa, st, form.reason.data, current_user)
+            flash(f"Statement {st.number} withdrawn: its period is open again.", "success")
+            return redirect(url_for(".detail", reference=reference, number=number))
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return _detail(sa, st, 422, withdrawal_form=form)
+
+
+@bp.route("/arrangements/<reference>/<int:number>/payments", methods=["POST"])
+@login_required
+@requires(PAYMENT_WRITE)
+def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    st = services.get_statement(sa, number)
+    form = PaymentForm(prefix="payment")
+    if form.validate_on_submit():
+        payer, _, payee = (form.transfer.data or "").partition(">")
+        with form_errors(form, aliases={"from": "transfer", "to": "transfer"}) as outcome:
+            payment = services.record_payment(sa, st, services.PaymentData(
+                from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
+                reference=form.reference.data), current_user)
+            flash(f"Payment of {payment.amount} {st.currency} from {payer} to {payee} "
+                  "recorded; the receiving party confirms its receipt.", "success")
+            return redirect(url_for(".detail", reference=reference, number=number))
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return _detail(sa, st, 422, payment_form=form)
+
+
+@bp.route("/arrangements/<reference>/<int:number>/payments/<int:payment_id>/receipt",
+          methods=["POST"])
+@login_required
+@requires(PAYMENT_WRITE)
+def receipt(reference: str, number: int, payment_id: int):  # type: ignore[no-untyped-def]
+    sa = get_arrangement(reference)
+    st = services.get_statement(sa, number)
+    payment = services.get_payment(payment_id)
+    if payment.statement_id != st.id:
+        abort(404)
+    form = ReceiptForm(prefix="receipt")
+    if form.validate_on_submit():
+        with flashed_errors() as outcome:
+            services.confirm_receipt(payment, payment.to_organization.code, form.date.data,
+                                     current_user)
+            flash(f"Receipt of payment {payment.id} confirmed.", "success")
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return redirect(url_for(".detail", reference=reference, number=number))
+
+
+@bp.get("/")
+@login_required
+@requires(READ)
+def settlement():  # type: ignore[no-untyped-def]
+    data = settlement_overview.overview(current_user)
+    return render_template("statements/settlement.html", data=data,
+                           acts=policy.can(current_user, PAYMENT_WRITE))

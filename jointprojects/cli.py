@@ -14,6 +14,7 @@ from waitress import serve as waitress_serve
 
 from jointprojects import create_app
 from jointprojects.auth import services as auth_services
+from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
@@ -111,7 +112,8 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_db, create_user, create_token, demo, *reporting_commands):
+    for command in (init_db, create_user, create_token, demo, *reporting_commands,
+                    *document_commands):
         app.cli.add_command(command)
 
 

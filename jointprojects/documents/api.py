@@ -148,7 +148,7 @@ def create_exchange_document(id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/personnel-exchanges/<int:id>/documents")
 @operation("A personnel exchange's documents this user may see", query=schemas.DocumentQuery,
-           response=schemas.Document, many=True)
+           response=schemas.Document, many=True, errors=(405,))
 def list_exchange_documents(id: int):  # type: ignore[no-untyped-def]
     return _list(Owner(exchange=get_exchange(id)))
 

@@ -127,7 +127,7 @@ def _default_title(filename: str) -> str:
 # --- checks ------------------------------------------------------------------------------------
 
 @dataclass
-class _Checked:
+class _CheckedFile:
     upload: Upload
     digest: storage.Digest
     file_type: sniff.FileType
@@ -173,7 +173,7 @@ def _check_title(title: str | None, errors: Collector) -> str | None:
     return text or None
 
 
-def _check_files(uploads: Sequence[Upload], errors: Collector) -> list[_Checked]:
+def _check_files(uploads: Sequence[Upload], errors: Collector) -> list[_CheckedFile]:
     if not uploads:
         errors.add("file", "Choose a file to upload.")
         return []
@@ -197,7 +197,7 @@ def _check_files(uploads: Sequence[Upload], errors: Collector) -> list[_Checked]
         except sniff.TypeRefused as exc:
             errors.add("file", f"{shown}: {exc}")
             continue
-        checked.append(_Checked(upload, found, file_type,
+        checked.append(_CheckedFile(upload, found, file_type,
                                 safe_filename(upload.filename, file_type)))
     if too_large:
         raise FileTooLarge(too_large.errors)
@@ -232,7 +232,7 @@ def attach_documents(owner: Owner, data: DocumentData, uploads: Sequence[Upload]
                     user, version=1) for c in checked]
 
 
-def _create(owner: Owner, target: Target, c: _Checked, title: str | None, label: str,
+def _create(owner: Owner, target: Target, c: _CheckedFile, title: str | None, label: str,
             readers: list[Organization], user: Any, version: int) -> Document:
     blob = storage.store(c.upload.stream, c.digest)
     document = Document(

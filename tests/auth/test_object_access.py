@@ -11,6 +11,7 @@ an entry in :data:`URLS` or :data:`NO_RECORD_IN_URL` fails the matrix.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import pytest
 from flask import g
 
 from jointprojects.budgets.services import set_budget
+from jointprojects.documents import services as documents
 from jointprojects.expenses import recording
 from jointprojects.expenses.checks import ExpenseData
 from jointprojects.extensions import db
@@ -48,6 +50,7 @@ class World:
     cost: Any
     admin: Any
     amendment: int
+    document: Any = None
     users: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Callable[[], Any]] = field(default_factory=dict)
 
@@ -56,6 +59,12 @@ def _expense(sa: Any, admin: Any, amount: str = "100.00") -> Any:
     return recording.record_expense(sa, ExpenseData(
         date=date(2025, 2, 3), category="travel", description="Mission", amount=amount,
         currency="USD", paid_by="UN"), admin)
+
+
+def _document(owner: Any, admin: Any, kind: str = "expense", key: int | None = None) -> Any:
+    """A receipt (label ``parties``) of the record."""
+    return documents.attach_documents(owner, documents.DocumentData(kind=kind, key=key), [
+        documents.Upload(io.BytesIO(b"%PDF-1.4\n%receipt\n"), "receipt.pdf")], admin)[0]
 
 
 def _exchange(admin: Any, staff_id: str, sa: Any = None) -> Any:
@@ -79,9 +88,10 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
     exchange = _exchange(admin, "UN-1", sa)
     version = amendments.propose_amendment(sa, date(2025, 3, 1), [ShareData("UN", "30"),
                                  ShareData("INTERPOL", "70")], [], "More for INTERPOL", admin)
+    document = _document(documents.Owner(arrangement=sa), admin, "expense", expense.id)
     db.session.commit()
     w = World(sa, project, expense, budget, exchange, exchange.cost_items[0], admin,
-              version.number)
+              version.number, document)
     for role in ROLES:
         w.users[f"party {role}"] = make_user(role, "UN")
         w.users[f"third {role}"] = make_user(role, "WCO")
@@ -111,7 +121,13 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
     def new_draft() -> Any:
         return make_arrangement(project="P-UN", signed=False, reference=f"SA-D-{next(counter)}")
 
-    w.new.update(expense=new_expense, budget=new_budget, exchange=new_exchange,
+    def new_document() -> Any:
+        e = _expense(sa, admin, "2.00")
+        d = _document(documents.Owner(arrangement=sa), admin, "expense", e.id)
+        db.session.commit()
+        return d
+
+    w.new.update(document=new_document, expense=new_expense, budget=new_budget, exchange=new_exchange,
                  project=new_project, draft=new_draft)
     return w
 
@@ -339,6 +355,25 @@ URLS: dict[str, Build] = {
     "api.add_cost": lambda w: f"/api/v1/personnel-exchanges/{w.exchange.id}/costs",
     "api.remove_cost": lambda w: "/api/v1" + _cost_url(w, ""),
     "api.get_project": lambda w: f"/api/v1/projects/{w.project.code}",
+    # documents (issue 13): the label matrix is tests/documents/test_labels.py
+    "documents.arrangement": lambda w: f"/documents/arrangements/{w.sa.reference}",
+    "documents.upload": lambda w: f"/documents/arrangements/{w.sa.reference}/upload",
+    "documents.receipt_rule": lambda w: f"/documents/arrangements/{w.sa.reference}/receipt-rule",
+    "documents.exchange_upload": lambda w: f"/documents/personnel-exchanges/{w.exchange.id}/upload",
+    "documents.detail": lambda w: f"/documents/{w.document.id}",
+    "documents.content": lambda w: f"/documents/{w.document.id}/content",
+    "documents.new_version": lambda w: f"/documents/{w.new['document']().id}/versions",
+    "documents.relabel": lambda w: f"/documents/{w.document.id}/label",
+    "documents.delete": lambda w: f"/documents/{w.new['document']().id}/delete",
+    "api.create_document": lambda w: f"/api/v1/arrangements/{w.sa.reference}/documents",
+    "api.list_documents": lambda w: f"/api/v1/arrangements/{w.sa.reference}/documents",
+    "api.create_exchange_document": lambda w: f"/api/v1/personnel-exchanges/{w.exchange.id}/documents",
+    "api.list_exchange_documents": lambda w: f"/api/v1/personnel-exchanges/{w.exchange.id}/documents",
+    "api.get_document": lambda w: f"/api/v1/documents/{w.document.id}",
+    "api.get_document_content": lambda w: f"/api/v1/documents/{w.document.id}/content",
+    "api.add_document_version": lambda w: f"/api/v1/documents/{w.new['document']().id}/versions",
+    "api.change_document_label": lambda w: f"/api/v1/documents/{w.document.id}/label",
+    "api.delete_document": lambda w: f"/api/v1/documents/{w.new['document']().id}",
 }
 
 #: Endpoints whose URL names no arrangement, project or exchange, and why they are not in the
@@ -386,7 +421,8 @@ def test_every_route_has_an_entry(app: Any) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     missing = endpoints - set(URLS) - NO_RECORD_IN_URL
     assert not missing, f"add these endpoints to URLS or NO_RECORD_IN_URL: {sorted(missing)}"
-    names = re.compile(r"<(?:int:)?(reference|expense_id|exchange_id|code|id|budget_id)>")
+    names = re.compile(
+        r"<(?:int:)?(reference|expense_id|exchange_id|code|id|budget_id|document_id)>")
     for rule in app.url_map.iter_rules():
         if names.search(rule.rule) and rule.endpoint not in {"api.put_exchange_rate"}:
             assert rule.endpoint in URLS, rule.rule
@@ -415,7 +451,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 55 * len(order)  # 55 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 73 * len(order)  # 73 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

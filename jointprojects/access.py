@@ -1,5 +1,6 @@
 """Whose records, at the door: every request whose URL names an arrangement, an expense, a
-project, a personnel exchange or a document asks :mod:`jointprojects.auth.policy` before its view runs.
+project, a personnel exchange or a document asks :mod:`jointprojects.auth.policy` before its
+view runs.
 
 This is the one pattern (docs/ARCHITECTURE.md "The boundaries"): the factory registers
 :func:`guard_web` for the pages and the API blueprint registers :func:`guard_api` after its

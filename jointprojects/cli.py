@@ -14,8 +14,8 @@ from waitress import serve as waitress_serve
 
 from jointprojects import create_app
 from jointprojects.auth import services as auth_services
-from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.organizations.services import load_reference_data

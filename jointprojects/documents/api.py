@@ -6,9 +6,8 @@ every route, and no list or count includes it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import io
+from typing import Any
 
 from flask import request
 from sqlalchemy import func, select
@@ -18,9 +17,9 @@ from jointprojects.api.openapi import operation
 from jointprojects.api.schemas import _load, field_errors, read, read_query, run
 from jointprojects.auth import policy
 from jointprojects.documents import schemas, services, sniff
-from jointprojects.documents.transfer import accepts_uploads, download_response
 from jointprojects.documents.models import Document
 from jointprojects.documents.services import DocumentData, Owner, Upload
+from jointprojects.documents.transfer import accepts_uploads, download_response
 from jointprojects.errors import Collector, DomainError
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.services import get_exchange

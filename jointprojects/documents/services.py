@@ -26,7 +26,7 @@ from jointprojects.bounds import text_problem
 from jointprojects.documents import records, sniff, storage
 from jointprojects.documents.models import Document, DocumentBlob, DocumentReader
 from jointprojects.documents.records import Target
-from jointprojects.errors import Collector, Conflict, DomainError, Forbidden, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import PersonnelExchange
@@ -80,7 +80,8 @@ class Owner:
     def organization_codes(self) -> list[str]:
         if self.arrangement is not None:
             return list(self.arrangement.party_codes)
-        assert self.exchange is not None
+        if self.exchange is None:
+            return []
         return [self.exchange.home_organization.code, self.exchange.host_organization.code]
 
     @property
@@ -183,9 +184,6 @@ def _check_files(uploads: Sequence[Upload], errors: Collector) -> list[_CheckedF
     cap, checked, too_large = max_file_bytes(), [], Collector()
     for upload in uploads:
         shown = safe_filename(upload.filename)
-        if problem := text_problem(upload.filename or ""):
-            errors.add("file", f"The file name {problem}.")
-            continue
         try:
             found = storage.digest(upload.stream, cap)
         except storage.TooLarge:
@@ -385,15 +383,16 @@ class DocumentFilter:
 
 
 def document_query(owner: Owner, user: Any, filters: DocumentFilter | None = None
-                   ) -> Select[tuple[Document]]:
+                   ) -> Select[Document]:
     """The owner's documents ``user`` may see, oldest first (then recording order)."""
     filters = filters or DocumentFilter()
     query = select(Document).where(policy.visible_documents_clause(user))
     if owner.arrangement is not None:
         query = query.where(Document.arrangement_id == owner.arrangement.id)
-    else:
-        assert owner.exchange is not None
+    elif owner.exchange is not None:
         query = query.where(Document.exchange_id == owner.exchange.id)
+    else:
+        raise NotFound("A document belongs to an arrangement or a personnel exchange.", "id")
     if filters.kind:
         query = query.where(Document.record_kind == filters.kind)
     if filters.key is not None:

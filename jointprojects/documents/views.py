@@ -48,7 +48,8 @@ def record_url(document_or_owner: Document | Owner, kind: str, key: int | None) 
         document_or_owner.arrangement, document_or_owner.exchange)
     if owner.exchange is not None:
         return url_for("personnel_exchanges.detail", exchange_id=owner.exchange.id)
-    assert owner.arrangement is not None
+    if owner.arrangement is None:
+        return url_for("dashboard.index")
     ref = owner.arrangement.reference
     if kind == "expense" and key is not None:
         return url_for("expenses.detail", expense_id=key)
@@ -57,6 +58,10 @@ def record_url(document_or_owner: Document | Owner, kind: str, key: int | None) 
     if kind in ("arrangement", "notice", "signature"):
         return url_for("arrangements.detail", reference=ref)
     return url_for(".arrangement", reference=ref)
+
+
+def record_reference(owner: Owner) -> str:
+    return owner.arrangement.reference if owner.arrangement is not None else ""
 
 
 # --- the section on each record's page -----------------------------------------------------------
@@ -72,15 +77,17 @@ def document_section(kind: str, record: Any, key: int | None = None) -> dict[str
         owner = Owner(exchange=record)
     elif isinstance(record, ShareVersion):
         owner, key = Owner(arrangement=record.arrangement), record.number
-    else:
-        assert isinstance(record, SpecialArrangement)
+    elif isinstance(record, SpecialArrangement):
         owner = Owner(arrangement=record)
+    else:
+        raise TypeError(f"no documents section for {record!r}")
     docs = services.documents_of(owner, kind, key, current_user)
     form = UploadForm(kind=kind, key="" if key is None else str(key))
     form.organizations.choices = [(c, c) for c in owner.organization_codes]
-    upload_url = (url_for("documents.exchange_upload", exchange_id=owner.exchange.id)
-                  if owner.exchange is not None
-                  else url_for("documents.upload", reference=owner.arrangement.reference))
+    if owner.exchange is not None:
+        upload_url = url_for("documents.exchange_upload", exchange_id=owner.exchange.id)
+    else:
+        upload_url = url_for("documents.upload", reference=record_reference(owner))
     missing = False
     if isinstance(record, Expense):
         missing = record.id in receipts.missing_receipt_ids(record.arrangement, [record.id],

@@ -127,8 +127,8 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
         db.session.commit()
         return d
 
-    w.new.update(document=new_document, expense=new_expense, budget=new_budget, exchange=new_exchange,
-                 project=new_project, draft=new_draft)
+    w.new.update(document=new_document, expense=new_expense, budget=new_budget,
+                 exchange=new_exchange, project=new_project, draft=new_draft)
     return w
 
 
@@ -358,8 +358,10 @@ URLS: dict[str, Build] = {
     # documents (issue 13): the label matrix is tests/documents/test_labels.py
     "documents.arrangement": lambda w: f"/documents/arrangements/{w.sa.reference}",
     "documents.upload": lambda w: f"/documents/arrangements/{w.sa.reference}/upload",
-    "documents.receipt_rule": lambda w: f"/documents/arrangements/{w.sa.reference}/receipt-rule",
-    "documents.exchange_upload": lambda w: f"/documents/personnel-exchanges/{w.exchange.id}/upload",
+    "documents.receipt_rule": lambda w: (f"/documents/arrangements/{w.sa.reference}"
+                                         "/receipt-rule"),
+    "documents.exchange_upload": lambda w: (f"/documents/personnel-exchanges/{w.exchange.id}"
+                                            "/upload"),
     "documents.detail": lambda w: f"/documents/{w.document.id}",
     "documents.content": lambda w: f"/documents/{w.document.id}/content",
     "documents.new_version": lambda w: f"/documents/{w.new['document']().id}/versions",
@@ -367,8 +369,10 @@ URLS: dict[str, Build] = {
     "documents.delete": lambda w: f"/documents/{w.new['document']().id}/delete",
     "api.create_document": lambda w: f"/api/v1/arrangements/{w.sa.reference}/documents",
     "api.list_documents": lambda w: f"/api/v1/arrangements/{w.sa.reference}/documents",
-    "api.create_exchange_document": lambda w: f"/api/v1/personnel-exchanges/{w.exchange.id}/documents",
-    "api.list_exchange_documents": lambda w: f"/api/v1/personnel-exchanges/{w.exchange.id}/documents",
+    "api.create_exchange_document": lambda w: (f"/api/v1/personnel-exchanges/{w.exchange.id}"
+                                               "/documents"),
+    "api.list_exchange_documents": lambda w: (f"/api/v1/personnel-exchanges/{w.exchange.id}"
+                                              "/documents"),
     "api.get_document": lambda w: f"/api/v1/documents/{w.document.id}",
     "api.get_document_content": lambda w: f"/api/v1/documents/{w.document.id}/content",
     "api.add_document_version": lambda w: f"/api/v1/documents/{w.new['document']().id}/versions",

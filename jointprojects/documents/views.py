@@ -98,6 +98,19 @@ def document_section(kind: str, record: Any, key: int | None = None) -> dict[str
             "title": DOCUMENT_RECORD_LABELS.get(kind, "Record")}
 
 
+@bp.app_template_global("missing_receipt_ids")
+def missing_receipt_ids(sa: SpecialArrangement, expenses: list[Expense]) -> set[int]:
+    """Which of a list page's expenses miss the receipt the arrangement's rule requires (as
+    the reader sees the documents)."""
+    return receipts.missing_receipt_ids(sa, [e.id for e in expenses], current_user)
+
+
+@bp.app_template_global("missing_receipts_count")
+def missing_receipts_count() -> int:
+    """The dashboard's count of expenses missing their receipt, in what the reader sees."""
+    return receipts.count_missing_receipts(current_user)
+
+
 # --- upload --------------------------------------------------------------------------------------
 
 def _upload(owner: Owner) -> Any:

@@ -303,3 +303,18 @@ def test_the_receipt_rule_names_expenses_of_at_least_the_threshold_without_a_doc
         receipts.set_receipt_rule(sa, "-5", un)
     receipts.set_receipt_rule(sa, "", un)
     assert receipts.missing_receipts(sa) == []
+
+
+def test_missing_receipts_are_marked_on_the_expense_list_and_counted_on_the_dashboard(
+        world: Any, login: Any) -> None:
+    un = world.users["un"]
+    receipts.set_receipt_rule(world.sa, "50", un)
+    db.session.commit()
+    web = login(un)
+    listing = web.get(f"/expenses/arrangements/{world.sa.reference}").get_data(as_text=True)
+    assert listing.count("data-missing-receipt") == 1
+    assert 'data-missing-receipts="1"' in web.get("/").get_data(as_text=True)
+    _attach(world, PDF)
+    listing = web.get(f"/expenses/arrangements/{world.sa.reference}").get_data(as_text=True)
+    assert "data-missing-receipt" not in listing
+    assert "data-missing-receipts" not in web.get("/").get_data(as_text=True)

@@ -3,7 +3,9 @@
 Services take plain data, check everything first and raise one DomainError naming every field
 (every file), flush, never commit, and write an audit row per change (the SHA-256 in it).
 Who may see a document is decided by :mod:`jointprojects.auth.policy` (``can_see_document``,
-``visible_documents_clause``); these functions take the acting user and ask it.
+``visible_documents_clause``); these functions take the acting user and ask it. A document's
+audit rows belong to the document itself (``parent``), not to its arrangement, so that the
+arrangement's History panel never shows a document its reader may not see.
 """
 
 from __future__ import annotations
@@ -244,7 +246,7 @@ def _create(owner: Owner, target: Target, c: _CheckedFile, title: str | None, la
     document.readers = [DocumentReader(organization=o) for o in readers]
     db.session.add(document)
     db.session.flush()
-    audit.record("upload", document, parent=owner.record, after=document_snapshot(document),
+    audit.record("upload", document, parent=document, after=document_snapshot(document),
                  user=user)
     return document
 
@@ -271,7 +273,7 @@ def add_version(document: Document, upload: Upload, user: Any, title: str | None
                   document.label, readers, user, version=document.version + 1)
     before = document_snapshot(document)
     document.superseded_by_id, document.superseded_at = new.id, utcnow()
-    audit.record("supersede", document, parent=_owner(document).record, before=before,
+    audit.record("supersede", document, parent=document, before=before,
                  after=document_snapshot(document), user=user)
     return new
 
@@ -298,7 +300,7 @@ def change_label(document: Document, label: str | None, organizations: Sequence[
         version.label = new_label
         version.readers = [DocumentReader(organization=o) for o in readers]
         db.session.flush()
-        audit.record("relabel", version, parent=_owner(version).record, before=before,
+        audit.record("relabel", version, parent=version, before=before,
                      after={**document_snapshot(version), "reason": text}, user=user)
     return document
 
@@ -313,8 +315,7 @@ def delete_document(document: Document, user: Any) -> None:
         raise Conflict("Only the latest version of a document can be deleted.", "id")
     if reason := records.lock_reason(document):
         raise Conflict(reason, "id")
-    owner = _owner(document)
-    audit.record("delete", document, parent=owner.record, before=document_snapshot(document),
+    audit.record("delete", document, parent=document, before=document_snapshot(document),
                  after=None, user=user)
     previous = db.session.scalar(select(Document).where(Document.superseded_by_id == document.id))
     if previous is not None:
@@ -364,7 +365,7 @@ def content(document: Document, user: Any) -> Iterator[bytes]:
     """The document's bytes, a chunk at a time; the download is audited (who, which
     document and its SHA-256, when, from where)."""
     policy.ensure_sees_document(user, document)
-    audit.record("download", document, parent=_owner(document).record,
+    audit.record("download", document, parent=document,
                  after={"title": document.title, "filename": document.filename,
                         "sha256": document.sha256}, user=user)
     blob = db.session.get(DocumentBlob, document.sha256)

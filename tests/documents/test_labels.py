@@ -81,6 +81,7 @@ def test_the_done_when_of_issue_13(world: Any, clients: dict[str, Any], login: A
         html = web.get(url).get_data(as_text=True)
         assert "Bank advice UN" not in html and "advice.pdf" not in html, url
         assert advice["sha256"] not in html, url
+        assert "Document upload" not in html, url  # not even a History line
     assert "Hotel receipt" in web.get(f"/expenses/{world.expense.id}").get_data(as_text=True)
     assert web.get(f"/documents/{advice['id']}").status_code == 404
     assert web.get(f"/documents/{advice['id']}/content").status_code == 404

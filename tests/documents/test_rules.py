@@ -318,3 +318,18 @@ def test_missing_receipts_are_marked_on_the_expense_list_and_counted_on_the_dash
     listing = web.get(f"/expenses/arrangements/{world.sa.reference}").get_data(as_text=True)
     assert "data-missing-receipt" not in listing
     assert "data-missing-receipts" not in web.get("/").get_data(as_text=True)
+
+
+def test_a_draft_arrangement_with_documents_can_still_be_deleted(world: Any,
+                                                                make_arrangement: Any) -> None:
+    from jointprojects.special_arrangements import services as sa_services
+
+    draft = make_arrangement(signed=False, reference="SA-GONE")
+    d = services.attach_documents(Owner(arrangement=draft), DocumentData(), [
+        Upload(io.BytesIO(PDF), "draft.pdf")], world.users["un"])[0]
+    db.session.commit()
+    document_id = d.id
+    sa_services.delete_arrangement(draft, world.users["un"])
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Document, document_id) is None

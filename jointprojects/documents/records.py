@@ -45,6 +45,8 @@ record_locked = _signals.signal("document-record-locked")
 #: Kinds that need a key, and the word the key is (an id or a number).
 KEYS = {"expense": "id", "amendment": "number", "consent": "id", "signature": "id",
         "statement": "number", "payment": "id"}
+#: Ids and numbers beyond this are not ours (jointprojects.web.MAX_INT).
+MAX_KEY = 2**31 - 1
 ARRANGEMENT_KINDS = ("arrangement", "signature", "amendment", "consent", "notice", "expense",
                      "statement", "payment")
 
@@ -85,6 +87,8 @@ def resolve(sa: SpecialArrangement | None, exchange: PersonnelExchange | None, k
         if key is None:
             raise NotFound(f"Name the {DOCUMENT_RECORD_LABELS[kind].lower()} ({KEYS[kind]}).",
                            kind)
+        if not 0 < key <= MAX_KEY:  # no record has it (and no column could hold it)
+            raise NotFound(f"{sa.reference} has no {kind} {key}.", kind)
     else:
         key = None
     if kind == "expense":

@@ -333,3 +333,11 @@ def test_a_draft_arrangement_with_documents_can_still_be_deleted(world: Any,
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Document, document_id) is None
+
+
+def test_a_record_key_no_column_could_hold_is_unknown(world: Any, clients: dict[str, Any]
+                                                      ) -> None:
+    for field in ("expense", "statement", "signature"):
+        response = upload(clients["un"], world.sa.reference, PDF, **{field: 2**40})
+        assert response.status_code == 404, (field, response.get_json())
+        assert response.get_json()["errors"][0]["field"] == field

@@ -33,6 +33,13 @@ class Config:
     #: Login anti-automation (jointprojects/auth/throttle.py): failed logins per e-mail and
     #: per source address, counted in Redis when JOINTPROJECTS_REDIS_URL is set.
     LOGIN_THROTTLE_STORAGE = os.environ.get("JOINTPROJECTS_REDIS_URL", "") or "memory://"
+    #: Supporting documents (issue 13): kept in the database unless a directory is named
+    #: (a shared volume); the largest file, and the largest upload request (several files).
+    DOCUMENTS_DIR = os.environ.get("JOINTPROJECTS_DOCUMENTS_DIR", "")
+    DOCUMENTS_MAX_FILE_BYTES = int(os.environ.get("JOINTPROJECTS_DOCUMENTS_MAX_FILE_BYTES",
+                                                  "25000000"))
+    DOCUMENTS_MAX_REQUEST_BYTES = int(os.environ.get(
+        "JOINTPROJECTS_DOCUMENTS_MAX_REQUEST_BYTES", "110000000"))
     LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
     LOGIN_ADDRESS_LIMIT = "50 per 15 minutes"
     #: How many reverse proxies stand in front of the application (0: none, the default).

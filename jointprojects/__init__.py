@@ -114,12 +114,16 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.access import guard_web
 
     app.before_request(guard_web)
+    from jointprojects.documents.transfer import raise_upload_cap
+
+    app.url_value_preprocessor(raise_upload_cap)
     from jointprojects.api import bp as api_bp
     from jointprojects.audit.views import bp as audit_bp
     from jointprojects.auth.admin import bp as users_bp
     from jointprojects.auth.views import bp as auth_bp
     from jointprojects.budgets.views import bp as budgets_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
+    from jointprojects.documents.views import bp as documents_bp
     from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
     from jointprojects.organizations.views import bp as organizations_bp
@@ -141,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reporting_bp)
     app.register_blueprint(personnel_exchanges_bp)
     app.register_blueprint(statements_bp)
+    app.register_blueprint(documents_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)

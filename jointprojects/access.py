@@ -1,5 +1,6 @@
 """Whose records, at the door: every request whose URL names an arrangement, an expense, a
-project or a personnel exchange asks :mod:`jointprojects.auth.policy` before its view runs.
+project, a personnel exchange or a document asks :mod:`jointprojects.auth.policy` before its
+view runs.
 
 This is the one pattern (docs/ARCHITECTURE.md "The boundaries"): the factory registers
 :func:`guard_web` for the pages and the API blueprint registers :func:`guard_api` after its
@@ -19,6 +20,7 @@ from flask import abort, g, request
 from flask_login import current_user
 
 from jointprojects.auth import policy
+from jointprojects.documents.services import get_document
 from jointprojects.errors import Forbidden
 from jointprojects.expenses.services import get_expense
 from jointprojects.personnel_exchanges.services import get_exchange
@@ -48,6 +50,11 @@ def check(user: Any, endpoint: str, rule: str, values: dict[str, Any], method: s
         exchange_id = values.get("id")
     if exchange_id is not None:
         policy.ensure_sees_exchange(user, get_exchange(exchange_id))
+    document_id = values.get("document_id")
+    if document_id is None and "/documents/<" in rule:
+        document_id = values.get("id")
+    if document_id is not None:
+        policy.ensure_sees_document(user, get_document(document_id))
     if "code" in values and endpoint.split(".")[0] in {"projects", "api"} \
             and "/projects/" in rule:
         project = get_project(values["code"])

@@ -4,6 +4,13 @@ from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import ApiToken, User
 from jointprojects.budgets.models import Budget
 from jointprojects.dashboard.models import PortfolioBudget, PortfolioTotal
+from jointprojects.documents.models import (
+    Document,
+    DocumentBlob,
+    DocumentChunk,
+    DocumentReader,
+    ReceiptRule,
+)
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import (
     Expense,
@@ -56,6 +63,10 @@ __all__ = [
     "Budget",
     "Ceiling",
     "Consent",
+    "Document",
+    "DocumentBlob",
+    "DocumentChunk",
+    "DocumentReader",
     "ExchangeApproval",
     "ExchangeCostItem",
     "ExchangeExtension",
@@ -70,6 +81,7 @@ __all__ = [
     "PortfolioBudget",
     "PortfolioTotal",
     "Project",
+    "ReceiptRule",
     "Share",
     "ShareVersion",
     "Signature",

@@ -28,6 +28,10 @@ __all__ = [
     "AWAITED_LABELS",
     "COST_ITEM_CATEGORIES",
     "COST_ITEM_LABELS",
+    "DOCUMENT_LABELS",
+    "DOCUMENT_LABEL_NAMES",
+    "DOCUMENT_RECORD_KINDS",
+    "DOCUMENT_RECORD_LABELS",
     "EXCHANGE_DISPLAY_STATUSES",
     "EXCHANGE_STATUSES",
     "EXPENSE_CATEGORIES",
@@ -86,6 +90,30 @@ COST_ITEM_LABELS: dict[str, str] = {
     "other": "Other",
 }
 COST_ITEM_CATEGORIES: tuple[str, ...] = tuple(COST_ITEM_LABELS)
+
+# -- supporting documents (DOMAIN.md rule 14) ---------------------------------------------------
+
+#: Confidentiality label of a document -> label people read.
+DOCUMENT_LABEL_NAMES: dict[str, str] = {
+    "parties": "Parties",
+    "restricted": "Restricted",
+    "public": "Public",
+}
+DOCUMENT_LABELS: tuple[str, ...] = tuple(DOCUMENT_LABEL_NAMES)
+
+#: The kind of record a document is attached to -> label people read.
+DOCUMENT_RECORD_LABELS: dict[str, str] = {
+    "arrangement": "Arrangement",
+    "signature": "Signature",
+    "amendment": "Amendment",
+    "consent": "Consent",
+    "notice": "Termination notice",
+    "expense": "Expense",
+    "statement": "Statement",
+    "payment": "Payment",
+    "personnel_exchange": "Personnel exchange",
+}
+DOCUMENT_RECORD_KINDS: tuple[str, ...] = tuple(DOCUMENT_RECORD_LABELS)
 
 # -- kinds of special arrangement ---------------------------------------------------------------
 

@@ -160,10 +160,10 @@ def register_input_bounds(app: Flask) -> None:
                                    message=problem), 400
         for source in (request.args, request.form):
             for name, value in source.items(multi=True):
-                problem = bounds.text_problem(name) or bounds.text_problem(value)
+                problem = bounds.text_problem(name or "") or bounds.text_problem(value or "")
                 if problem is None:
                     continue
-                message = f"{name} {problem}." if bounds.text_problem(name) is None else \
+                message = f"{name} {problem}." if bounds.text_problem(name or "") is None else \
                     f"A field name {problem}."
                 if wants_json():
                     return error_response(422, name, message)

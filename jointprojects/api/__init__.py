@@ -89,6 +89,7 @@ def page_params(values: dict[str, Any] | None = None) -> tuple[int, int]:
 from jointprojects.api import openapi  # noqa: E402,F401 - routes
 from jointprojects.budgets import api as _budgets  # noqa: E402,F401
 from jointprojects.dashboard import api as _dashboard  # noqa: E402,F401
+from jointprojects.documents import api as _documents  # noqa: E402,F401
 from jointprojects.exchange_rates import api as _exchange_rates  # noqa: E402,F401
 from jointprojects.expenses import api as _expenses  # noqa: E402,F401
 from jointprojects.organizations import api as _organizations  # noqa: E402,F401

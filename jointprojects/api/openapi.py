@@ -41,6 +41,7 @@ class ErrorSchema(OutputSchema):
 _ERRORS = {
     400: "The body is not a JSON object",
     401: "No or bad token",
+    413: "A file or the request is larger than the cap",
     403: "Your role does not allow this action",
     404: "Unknown reference",
     409: "Duplicate reference, or a state that forbids the action",
@@ -57,7 +58,9 @@ class Operation:
     query: type[Schema] | None = None
     response: type[Schema] | Schema | None = None
     many: bool = False
-    content_type: str = "application/json"
+    content_type: str | tuple[str, ...] = "application/json"
+    #: ``multipart/form-data`` for an upload (the body schema lists its parts).
+    body_content_type: str = "application/json"
     description: str = ""
     errors: tuple[int, ...] = field(default=())
 
@@ -72,8 +75,10 @@ class Operation:
                     schema = {"type": "array", "items": schema}
                 success["content"] = {"application/json": {"schema": schema}}
             else:
-                success["content"] = {self.content_type: {
-                    "schema": {"type": "string", "format": "binary"}}}
+                types = (self.content_type,) if isinstance(self.content_type, str) \
+                    else self.content_type
+                success["content"] = {t: {"schema": {"type": "string", "format": "binary"}}
+                                      for t in types}
         if self.many:
             success["headers"] = {"X-Total-Count": {
                 "description": "How many items the whole list has",
@@ -104,7 +109,7 @@ class Operation:
             operation["parameters"] = parameters
         if self.body is not None:
             operation["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": self.body}}}
+                self.body_content_type: {"schema": self.body}}}
         return operation
 
 

@@ -13,9 +13,10 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
+from jointprojects.documents.models import Document, DocumentReader
 from jointprojects.errors import Forbidden, NotFound
 from jointprojects.expenses.models import Expense
 from jointprojects.personnel_exchanges.models import PersonnelExchange
@@ -41,6 +42,7 @@ STATEMENT_ACKNOWLEDGE = "statement.acknowledge"
 PAYMENT_WRITE = "payment.write"
 ORGANIZATION_WRITE = "organization.write"
 USER_ADMIN = "user.admin"
+DOCUMENT_WRITE = "document.write"
 
 _PROGRAMME = {
     READ,
@@ -54,9 +56,10 @@ _PROGRAMME = {
     PERSONNEL_WRITE,
     PERSONNEL_APPROVE,
     REPORT_DOWNLOAD,
+    DOCUMENT_WRITE,
 }
 _FINANCE = {READ, EXPENSE_WRITE, RATE_WRITE, BUDGET_WRITE, IMPORT, REPORT_DOWNLOAD,
-            STATEMENT_ISSUE, STATEMENT_ACKNOWLEDGE, PAYMENT_WRITE}
+            STATEMENT_ISSUE, STATEMENT_ACKNOWLEDGE, PAYMENT_WRITE, DOCUMENT_WRITE}
 _LEADERSHIP = {READ, REPORT_DOWNLOAD}
 
 RIGHTS: dict[str, frozenset[str]] = {
@@ -268,6 +271,70 @@ def visible_exchanges_clause(user: Any) -> Any:
         return false()
     return or_(PersonnelExchange.home_organization_id == user.organization_id,
                PersonnelExchange.host_organization_id == user.organization_id)
+
+
+# --- documents and their confidentiality labels (DOMAIN.md rule 14) -------------------------
+#
+# ``parties``: the users of the arrangement's parties (of an exchange's home and host
+# organizations); ``restricted``: the users of the organizations named on the document;
+# ``public``: every user. Admins see every document. To anyone else a document does not exist:
+# a 404, and no list, count or search of theirs includes it (``visible_documents_clause``).
+
+
+def _owner_organization_ids(document: Document) -> set[int]:
+    if document.arrangement is not None:
+        return {p.organization_id for p in document.arrangement.parties}
+    if document.exchange is not None:
+        return {document.exchange.home_organization_id, document.exchange.host_organization_id}
+    return set()
+
+
+def can_see_document(user: Any, document: Document) -> bool:
+    if not _signed_in(user):
+        return False
+    if _is_admin(user) or document.label == "public":
+        return True
+    if document.label == "restricted":
+        return any(r.organization_id == user.organization_id for r in document.readers)
+    return user.organization_id in _owner_organization_ids(document)
+
+
+def ensure_sees_document(user: Any, document: Document) -> None:
+    if not can_see_document(user, document):
+        raise _hidden("document")
+
+
+def visible_documents_clause(user: Any) -> Any:
+    """SQL condition on ``document`` matching :func:`can_see_document`."""
+    if _is_admin(user):
+        return true()
+    if not _signed_in(user):
+        return false()
+    party, reader = aliased(ArrangementParty), aliased(DocumentReader)
+    org = user.organization_id
+    of_parties = or_(
+        exists().where(party.arrangement_id == Document.arrangement_id,
+                       party.organization_id == org),
+        and_(Document.arrangement_id.is_(None), Document.exchange_id.in_(
+            select(PersonnelExchange.id).where(or_(
+                PersonnelExchange.home_organization_id == org,
+                PersonnelExchange.host_organization_id == org)))),
+    )
+    return or_(
+        Document.label == "public",
+        and_(Document.label == "parties", of_parties),
+        and_(Document.label == "restricted",
+             exists().where(reader.document_id == Document.id, reader.organization_id == org)),
+    )
+
+
+def ensure_manages_document(user: Any, document: Document) -> None:
+    """A document's label is changed, and the document deleted, only by a user of the
+    uploader's organization (with the right to upload) or an admin."""
+    ensure(user, DOCUMENT_WRITE)
+    if not _is_admin(user) and user.organization_id != document.organization_id:
+        raise Forbidden(f"Only a user of {document.organization.code} (which uploaded it) or an "
+                        "administrator can change or delete this document.")
 
 
 P = ParamSpec("P")

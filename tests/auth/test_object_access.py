@@ -11,6 +11,7 @@ an entry in :data:`URLS` or :data:`NO_RECORD_IN_URL` fails the matrix.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import pytest
 from flask import g
 
 from jointprojects.budgets.services import set_budget
+from jointprojects.documents import services as documents
 from jointprojects.expenses import recording
 from jointprojects.expenses.checks import ExpenseData
 from jointprojects.extensions import db
@@ -50,6 +52,7 @@ class World:
     cost: Any
     admin: Any
     amendment: int
+    document: Any = None
     users: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Callable[[], Any]] = field(default_factory=dict)
     #: An arrangement with statement 1 issued and a payment recorded against it.
@@ -61,6 +64,12 @@ def _expense(sa: Any, admin: Any, amount: str = "100.00") -> Any:
     return recording.record_expense(sa, ExpenseData(
         date=date(2025, 2, 3), category="travel", description="Mission", amount=amount,
         currency="USD", paid_by="UN"), admin)
+
+
+def _document(owner: Any, admin: Any, kind: str = "expense", key: int | None = None) -> Any:
+    """A receipt (label ``parties``) of the record."""
+    return documents.attach_documents(owner, documents.DocumentData(kind=kind, key=key), [
+        documents.Upload(io.BytesIO(b"%PDF-1.4\n%receipt\n"), "receipt.pdf")], admin)[0]
 
 
 def _exchange(admin: Any, staff_id: str, sa: Any = None) -> Any:
@@ -84,9 +93,10 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
     exchange = _exchange(admin, "UN-1", sa)
     version = amendments.propose_amendment(sa, date(2025, 3, 1), [ShareData("UN", "30"),
                                  ShareData("INTERPOL", "70")], [], "More for INTERPOL", admin)
+    document = _document(documents.Owner(arrangement=sa), admin, "expense", expense.id)
     db.session.commit()
     w = World(sa, project, expense, budget, exchange, exchange.cost_items[0], admin,
-              version.amendment_number)
+              version.amendment_number, document)
     for role in ROLES:
         w.users[f"party {role}"] = make_user(role, "UN")
         w.users[f"third {role}"] = make_user(role, "WCO")
@@ -116,6 +126,12 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
     def new_draft() -> Any:
         return make_arrangement(project="P-UN", signed=False, reference=f"SA-D-{next(counter)}")
 
+    def new_document() -> Any:
+        e = _expense(sa, admin, "2.00")
+        d = _document(documents.Owner(arrangement=sa), admin, "expense", e.id)
+        db.session.commit()
+        return d
+
     def settle() -> Any:
         if w.settled is None:
             w.settled = make_arrangement(project="P-UN", reference="SA-M-ST")
@@ -127,7 +143,8 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
         return w.settled
 
     w.new.update(expense=new_expense, budget=new_budget, exchange=new_exchange,
-                 project=new_project, draft=new_draft, settled=settle)
+                 project=new_project, draft=new_draft, settled=settle,
+                 document=new_document)
     return w
 
 
@@ -379,6 +396,29 @@ URLS: dict[str, Build] = {
                                      "/statements/1/payments"),
     "api.put_payment_term": lambda w: f"/api/v1/arrangements/{_st(w)}/payment-term",
     "api.confirm_receipt": lambda w: f"/api/v1/payments/{_payment(w)}/receipt",
+    # documents (issue 13): the label matrix is tests/documents/test_labels.py
+    "documents.arrangement": lambda w: f"/documents/arrangements/{w.sa.reference}",
+    "documents.upload": lambda w: f"/documents/arrangements/{w.sa.reference}/upload",
+    "documents.receipt_rule": lambda w: (f"/documents/arrangements/{w.sa.reference}"
+                                         "/receipt-rule"),
+    "documents.exchange_upload": lambda w: (f"/documents/personnel-exchanges/{w.exchange.id}"
+                                            "/upload"),
+    "documents.detail": lambda w: f"/documents/{w.document.id}",
+    "documents.content": lambda w: f"/documents/{w.document.id}/content",
+    "documents.new_version": lambda w: f"/documents/{w.new['document']().id}/versions",
+    "documents.relabel": lambda w: f"/documents/{w.document.id}/label",
+    "documents.delete": lambda w: f"/documents/{w.new['document']().id}/delete",
+    "api.create_document": lambda w: f"/api/v1/arrangements/{w.sa.reference}/documents",
+    "api.list_documents": lambda w: f"/api/v1/arrangements/{w.sa.reference}/documents",
+    "api.create_exchange_document": lambda w: (f"/api/v1/personnel-exchanges/{w.exchange.id}"
+                                               "/documents"),
+    "api.list_exchange_documents": lambda w: (f"/api/v1/personnel-exchanges/{w.exchange.id}"
+                                              "/documents"),
+    "api.get_document": lambda w: f"/api/v1/documents/{w.document.id}",
+    "api.get_document_content": lambda w: f"/api/v1/documents/{w.document.id}/content",
+    "api.add_document_version": lambda w: f"/api/v1/documents/{w.new['document']().id}/versions",
+    "api.change_document_label": lambda w: f"/api/v1/documents/{w.document.id}/label",
+    "api.delete_document": lambda w: f"/api/v1/documents/{w.new['document']().id}",
 }
 
 #: Endpoints whose URL names no arrangement, project or exchange, and why they are not in the
@@ -438,7 +478,8 @@ def test_every_route_has_an_entry(app: Any) -> None:
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     missing = endpoints - set(URLS) - NO_RECORD_IN_URL
     assert not missing, f"add these endpoints to URLS or NO_RECORD_IN_URL: {sorted(missing)}"
-    names = re.compile(r"<(?:int:)?(reference|expense_id|exchange_id|code|id|budget_id)>")
+    names = re.compile(
+        r"<(?:int:)?(reference|expense_id|exchange_id|code|id|budget_id|document_id)>")
     for rule in app.url_map.iter_rules():
         if names.search(rule.rule) and rule.endpoint not in {"api.put_exchange_rate"}:
             assert rule.endpoint in URLS, rule.rule
@@ -467,7 +508,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 72 * len(order)  # 72 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 90 * len(order)  # 90 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

@@ -24,8 +24,9 @@ from jointprojects.dates import months_of_year_in
 from jointprojects.extensions import db
 from jointprojects.money import round_money
 from jointprojects.organizations.models import Area, Organization
-from jointprojects.personnel_exchanges import services as personnel
+from jointprojects.personnel_exchanges import queries as personnel
 from jointprojects.personnel_exchanges.models import PersonnelExchange
+from jointprojects.personnel_exchanges.services import ENDING_SOON_DAYS
 from jointprojects.projects.models import Project, project_area
 from jointprojects.special_arrangements import queries as arrangements
 from jointprojects.special_arrangements.models import (
@@ -461,7 +462,7 @@ def _month_range(first: str, last: str) -> list[str]:
 def _personnel(filters: Filters, today: date) -> PersonnelFigures:
     """Exchanges on-going today, ending soon (60 days), and awaiting approval.
 
-    Built on ``personnel_exchanges.services.exchange_query`` (the query its ``ending_within``
+    Built on ``personnel_exchanges.queries.exchange_query`` (the query its ``ending_within``
     and ``awaiting_approval`` use) so that counts and the short list are filtered and limited
     in SQL rather than loaded whole.
     """
@@ -477,7 +478,7 @@ def _personnel(filters: Filters, today: date) -> PersonnelFigures:
         return int(db.session.scalar(
             select(func.count()).select_from(filtered(query).order_by(None).subquery())) or 0)
 
-    figures = PersonnelFigures(personnel.ENDING_SOON_DAYS)
+    figures = PersonnelFigures(ENDING_SOON_DAYS)
     active = filtered(personnel.exchange_query(status="active", organization=organization,
                                                on=today)).order_by(None).subquery()
     figures.on_exchange_by_host = [

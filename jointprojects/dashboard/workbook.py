@@ -17,7 +17,7 @@ from jointprojects.dashboard.filters import Filters, _arrangement_where, _projec
 from jointprojects.expenses.models import ExpenseTotal
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
-from jointprojects.personnel_exchanges import services as personnel
+from jointprojects.personnel_exchanges import queries as personnel
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
 from jointprojects.projects.models import Project, project_area
 from jointprojects.special_arrangements import queries as arrangements

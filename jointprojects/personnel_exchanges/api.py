@@ -18,7 +18,7 @@ from jointprojects.api.schemas import read, read_query
 from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.money import to_json
-from jointprojects.personnel_exchanges import schemas, services
+from jointprojects.personnel_exchanges import queries, schemas, services
 from jointprojects.personnel_exchanges.costs import (
     OrganizationCostTotal,
     PersonnelCostRow,
@@ -85,7 +85,7 @@ def exchange_json(exchange: PersonnelExchange, on: date | None = None,
         ],
         "awaiting_approval_from": (services.missing_approvals(exchange)
                                    if exchange.status == "proposed" else []),
-        "ending_soon": services.is_ending_soon(exchange, on),
+        "ending_soon": queries.is_ending_soon(exchange, on),
         "extensions": [
             {"old_end_date": _iso(e.old_end_date), "new_end_date": _iso(e.new_end_date),
              "reason": e.reason, "recorded_at": e.recorded_at.isoformat() + "Z"}
@@ -115,7 +115,7 @@ def list_exchanges():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
     args = read_query(schemas.ExchangeQuery)
     page, per_page = page_params(args)
-    query = services.exchange_query(
+    query = queries.exchange_query(
         active_on=args["active_on"], status=args["status"],
         ending_within=args["ending_within"], organization=args["organization"],
         arrangement=args["arrangement"],

@@ -21,7 +21,8 @@ from sqlalchemy.orm import selectinload
 from jointprojects.exchange_rates.services import RateBook, convert_amount
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
-from jointprojects.personnel_exchanges.services import _with_relations, current_day
+from jointprojects.personnel_exchanges.queries import with_relations
+from jointprojects.personnel_exchanges.services import current_day
 
 # --- money: reporting currency ----------------------------------------------------------------
 
@@ -167,5 +168,5 @@ def personnel_cost_rows(arrangement_id: int | None = None,
         query = query.where(PersonnelExchange.arrangement_id == arrangement_id)
     if visible is not None:
         query = query.where(visible)
-    exchanges = list(db.session.scalars(_with_relations(query)))
+    exchanges = list(db.session.scalars(with_relations(query)))
     return cost_lines(exchanges, on)

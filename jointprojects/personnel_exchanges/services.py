@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, and_, case, exists, func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects import bounds
@@ -60,7 +59,7 @@ from jointprojects.personnel_exchanges.models import (
 )
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.vocabulary import COST_ITEM_CATEGORIES as COST_CATEGORIES
-from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES, phrase
+from jointprojects.vocabulary import phrase
 
 ARTICLE = "Art. 8"
 DEFAULT_MAX_MONTHS = 24
@@ -487,22 +486,9 @@ def approve(exchange: PersonnelExchange, organization_code: str | None, on: date
     return approval
 
 
-def awaiting_approval_clause(organization: str) -> Any:
-    """SQL twin of :func:`missing_approvals`: proposed exchanges whose home or host is
-    ``organization`` (a code) and that it has not approved yet."""
-    org = select(Organization.id).where(Organization.code == organization).scalar_subquery()
-    return and_(
-        PersonnelExchange.status == "proposed",
-        or_(PersonnelExchange.home_organization_id == org,
-            PersonnelExchange.host_organization_id == org),
-        ~exists().where(ExchangeApproval.exchange_id == PersonnelExchange.id,
-                        ExchangeApproval.organization_id == org),
-    )
-
-
 def missing_approvals(exchange: PersonnelExchange) -> list[str]:
     """Codes of the organizations (home, host) that have not approved yet (proposed
-    exchanges; :func:`awaiting_approval_clause` in SQL)."""
+    exchanges; ``queries.awaiting_approval_clause`` in SQL)."""
     approved = {a.organization_id for a in exchange.approvals}
     return [o.code for o in (exchange.home_organization, exchange.host_organization)
             if o.id not in approved]
@@ -596,117 +582,9 @@ def _period(item: ExchangeCostItem) -> str:
     return f"{start} to {end}"
 
 
-# --- reading ----------------------------------------------------------------------------------
-
-def _with_relations(query: Select[PersonnelExchange]) -> Select[PersonnelExchange]:
-    return query.options(
-        selectinload(PersonnelExchange.home_organization),
-        selectinload(PersonnelExchange.host_organization),
-        selectinload(PersonnelExchange.arrangement),
-        selectinload(PersonnelExchange.approvals).selectinload(ExchangeApproval.organization),
-    )
-
-
-def exchange_query(*, active_on: date | None = None, organization: str | None = None,
-                   status: str | None = None, ending_within: int | None = None,
-                   arrangement: str | None = None, search: str = "",
-                   on: date | None = None,
-                   waiting_on: str | None = None) -> Select[PersonnelExchange]:
-    """Exchanges filtered as the list page and the API do, ordered by start date then
-    recording order.
-
-    * ``active_on``: exchanges that are not cancelled and cover that day (proposed ones
-      included: the register shows who is planned to be away, approved or not);
-    * ``organization``: the home or the host organization;
-    * ``status``: one of :data:`EXCHANGE_DISPLAY_STATUSES`, as read on ``on`` (default today);
-    * ``ending_within``: approved exchanges whose end date is from ``on`` to ``on`` + days;
-    * ``waiting_on``: proposed exchanges still awaiting the approval of that organization (a
-      code), their home or host (:func:`awaiting_approval_clause`).
-    """
-    on = on or current_day()
-    query = select(PersonnelExchange)
-    if active_on is not None:
-        query = query.where(PersonnelExchange.status != "cancelled",
-                            PersonnelExchange.start_date <= active_on,
-                            PersonnelExchange.end_date >= active_on)
-    if organization:
-        ids = select(Organization.id).where(Organization.code == organization).scalar_subquery()
-        query = query.where(or_(PersonnelExchange.home_organization_id == ids,
-                                PersonnelExchange.host_organization_id == ids))
-    if status:
-        if status not in EXCHANGE_DISPLAY_STATUSES:
-            raise DomainError(
-                f"Status must be one of {', '.join(EXCHANGE_DISPLAY_STATUSES)}.", "status")
-        approved = PersonnelExchange.status == "approved"
-        query = query.where({
-            "proposed": PersonnelExchange.status == "proposed",
-            "cancelled": PersonnelExchange.status == "cancelled",
-            "approved": and_(approved, PersonnelExchange.start_date > on),
-            "active": and_(approved, PersonnelExchange.start_date <= on,
-                           PersonnelExchange.end_date >= on),
-            "completed": and_(approved, PersonnelExchange.end_date < on),
-        }[status])
-    if ending_within is not None:
-        query = query.where(PersonnelExchange.status == "approved",
-                            PersonnelExchange.end_date >= on,
-                            PersonnelExchange.end_date <= on + timedelta(days=ending_within))
-    if waiting_on:
-        query = query.where(awaiting_approval_clause(waiting_on))
-    if arrangement:
-        query = query.join(SpecialArrangement).where(SpecialArrangement.reference == arrangement)
-    if search:
-        like = f"%{search}%"
-        query = query.where(or_(PersonnelExchange.person_name.ilike(like),
-                                PersonnelExchange.staff_id.ilike(like),
-                                PersonnelExchange.position.ilike(like)))
-    return _with_relations(query.order_by(PersonnelExchange.start_date, PersonnelExchange.id))
-
-
-def ending_within(days: int = ENDING_SOON_DAYS,
-                  today: date | None = None) -> list[PersonnelExchange]:
-    """Approved exchanges ending from ``today`` to ``today + days`` (who comes back soon),
-    soonest first. For the dashboard; a constant number of queries."""
-    on = today or current_day()
-    query = exchange_query(ending_within=days, on=on).order_by(None).order_by(
-        PersonnelExchange.end_date, PersonnelExchange.id)
-    return list(db.session.scalars(query))
-
-
-def awaiting_approval(today: date | None = None) -> list[PersonnelExchange]:
-    """Proposed exchanges that have not ended yet and still lack the approval of their home
-    or host organization (see :func:`missing_approvals`), earliest start first."""
-    on = today or current_day()
-    query = exchange_query(status="proposed", on=on).where(PersonnelExchange.end_date >= on)
-    return list(db.session.scalars(query))
-
-
-def is_ending_soon(exchange: PersonnelExchange, on: date | None = None,
-                   days: int = ENDING_SOON_DAYS) -> bool:
-    on = on or current_day()
-    return exchange.status == "approved" and on <= exchange.end_date <= on + timedelta(days=days)
-
-
-def status_counts(on: date | None = None) -> dict[str, int]:
-    """Number of exchanges per status as read on ``on`` (one query)."""
-    on = on or current_day()
-    phase = case(
-        (PersonnelExchange.status != "approved", PersonnelExchange.status),
-        (PersonnelExchange.end_date < on, "completed"),
-        (PersonnelExchange.start_date <= on, "active"),
-        else_="approved",
-    ).label("phase")
-    inner = select(phase).subquery()
-    counts = dict.fromkeys(EXCHANGE_DISPLAY_STATUSES, 0)
-    for status, n in db.session.execute(
-            select(inner.c.phase, func.count()).group_by(inner.c.phase)):
-        counts[status] = n
-    return counts
-
-
 __all__ = [
     "ARTICLE", "CostData", "DomainError", "ExchangeData",
-    "add_cost", "approve", "awaiting_approval", "awaiting_approval_clause", "cancel",
-    "create_exchange",
-    "ending_within", "exchange_query", "extend", "get_exchange", "latest_end_date",
+    "add_cost", "approve", "cancel", "create_exchange",
+    "extend", "get_exchange", "latest_end_date",
     "missing_approvals", "remove_cost", "update_exchange",
 ]

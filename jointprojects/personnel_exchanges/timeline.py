@@ -11,7 +11,7 @@ from typing import Any
 from jointprojects.dates import add_months
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import PersonnelExchange
-from jointprojects.personnel_exchanges.services import exchange_query
+from jointprojects.personnel_exchanges.queries import exchange_query
 
 # --- timeline ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from jointprojects.auth.policy import PERSONNEL_APPROVE, PERSONNEL_WRITE, READ, 
 from jointprojects.dates import add_months
 from jointprojects.errors import Forbidden, NotFound
 from jointprojects.extensions import db
-from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges import queries, services
 from jointprojects.personnel_exchanges import timeline as geometry
 from jointprojects.personnel_exchanges.costs import cost_lines, personnel_cost_rows
 from jointprojects.personnel_exchanges.forms import (
@@ -113,7 +113,7 @@ def index():  # type: ignore[no-untyped-def]
                           "YYYY-MM-DD; the list below is not filtered by date.")
     status = args["status"] if args["status"] in EXCHANGE_DISPLAY_STATUSES else None
     today = services.current_day()
-    page = paginate(services.exchange_query(
+    page = paginate(queries.exchange_query(
         active_on=on, organization=args["organization"] or None, status=status,
         ending_within=services.ENDING_SOON_DAYS if args["ending"] else None,
         arrangement=args["arrangement"] or None, search=args["q"], on=today,
@@ -122,7 +122,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "personnel_exchanges/index.html", page=page, args=args, problems=problems,
         statuses=EXCHANGE_DISPLAY_STATUSES, organizations=_party_choices(), today=today,
-        ending_soon=services.is_ending_soon, missing_approvals=services.missing_approvals,
+        ending_soon=queries.is_ending_soon, missing_approvals=services.missing_approvals,
         ending_days=services.ENDING_SOON_DAYS, my_organization=current_user.organization.code,
     )
 
@@ -267,7 +267,7 @@ def _render_detail(exchange: PersonnelExchange, **forms: Any) -> Any:
         extension_form=extension_form, cancel_form=cancel_form, costs=costs,
         lines={r.cost_item_id: r for r in costs.rows},
         missing=services.missing_approvals(exchange),
-        ending_soon=services.is_ending_soon(exchange, today),
+        ending_soon=queries.is_ending_soon(exchange, today),
         latest_end=services.latest_end_date(exchange.start_date, services.max_months()),
         max_months=services.max_months(), history=history(exchange),
     ), _status_code(*forms.values())

@@ -3,7 +3,7 @@
 from datetime import date
 
 from jointprojects.extensions import db
-from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges import queries
 from jointprojects.personnel_exchanges.demo import load_demo_exchanges
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 
@@ -16,5 +16,5 @@ def test_demo_exchanges_cover_each_situation_and_load_once(app, admin, make_arra
     exchanges = list(db.session.scalars(db.select(PersonnelExchange)))
     assert len(exchanges) == 5 and all(x.arrangement is sa for x in exchanges)
     assert {x.status_on(on) for x in exchanges} == {"active", "proposed", "completed"}
-    assert len(services.ending_within(60, today=on)) == 1
-    assert len(services.awaiting_approval(today=on)) == 2
+    assert len(queries.ending_within(60, today=on)) == 1
+    assert len(queries.awaiting_approval(today=on)) == 2

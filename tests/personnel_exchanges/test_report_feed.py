@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.extensions import db
-from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges import queries, services
 from jointprojects.personnel_exchanges.costs import personnel_cost_rows
 from jointprojects.personnel_exchanges.services import CostData
 from jointprojects.personnel_exchanges.timeline import bar_geometry, timeline
@@ -74,8 +74,8 @@ def test_query_counts_stay_constant(app, make_exchange, admin):
 
     def counts() -> tuple[int, ...]:
         result = []
-        for fn in (lambda: services.ending_within(60), services.awaiting_approval,
-                   personnel_cost_rows, services.status_counts,
+        for fn in (lambda: queries.ending_within(60), queries.awaiting_approval,
+                   personnel_cost_rows, queries.status_counts,
                    lambda: timeline("UN", date.today().replace(day=1), 6)):
             db.session.expire_all()
             with count_queries() as statements:

@@ -11,7 +11,7 @@ from jointprojects.audit.models import AuditEntry
 from jointprojects.errors import Conflict, DomainError, Forbidden
 from jointprojects.extensions import db
 from jointprojects.organizations.services import create_organization
-from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges import queries, services
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.personnel_exchanges.services import CostData, latest_end_date
 from tests.personnel_exchanges.conftest import exchange_data
@@ -414,14 +414,14 @@ def test_ending_within_and_awaiting_approval(app, make_exchange, admin):
     over = make_exchange(staff_id="UN-4", start_date=date(2024, 1, 1),
                          end_date=date(2024, 6, 30))
     on = date(2025, 7, 2)  # 60 days before 31 August
-    assert services.ending_within(60, today=on) == [soon]
-    assert services.ending_within(59, today=on) == []
-    assert services.ending_within(200, today=on) == [soon, later]
-    assert services.ending_within(60, today=date(2025, 9, 1)) == []
-    assert services.awaiting_approval(today=on) == [waiting]
-    assert over not in services.awaiting_approval(today=on)
+    assert queries.ending_within(60, today=on) == [soon]
+    assert queries.ending_within(59, today=on) == []
+    assert queries.ending_within(200, today=on) == [soon, later]
+    assert queries.ending_within(60, today=date(2025, 9, 1)) == []
+    assert queries.awaiting_approval(today=on) == [waiting]
+    assert over not in queries.awaiting_approval(today=on)
     assert services.missing_approvals(waiting) == ["UN"]
-    assert services.is_ending_soon(soon, on) and not services.is_ending_soon(later, on)
+    assert queries.is_ending_soon(soon, on) and not queries.is_ending_soon(later, on)
 
 
 def test_status_counts_read_the_dates(app, make_exchange, admin):
@@ -431,7 +431,7 @@ def test_status_counts_read_the_dates(app, make_exchange, admin):
     make_exchange(staff_id="UN-3")
     cancelled = make_exchange(staff_id="UN-4")
     services.cancel(cancelled, "", admin, on=date(2025, 1, 1))
-    counts = services.status_counts(date(2025, 7, 2))
+    counts = queries.status_counts(date(2025, 7, 2))
     assert counts == {"proposed": 1, "approved": 0, "active": 1, "completed": 1,
                       "cancelled": 1}
 

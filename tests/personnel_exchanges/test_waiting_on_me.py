@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from jointprojects.extensions import db
-from jointprojects.personnel_exchanges import services
+from jointprojects.personnel_exchanges import queries, services
 
 
 def test_the_filter_returns_exactly_the_exchanges_awaiting_my_approval(make_exchange, admin,
@@ -21,7 +21,7 @@ def test_the_filter_returns_exactly_the_exchanges_awaiting_my_approval(make_exch
 
     def waiting(code: str) -> set[str]:
         return {x.person_name for x in db.session.scalars(
-            services.exchange_query(waiting_on=code))}
+            queries.exchange_query(waiting_on=code))}
 
     assert waiting("INTERPOL") == {none.person_name, home_only.person_name}
     assert waiting("UN") == {none.person_name}

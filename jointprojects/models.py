@@ -10,6 +10,7 @@ from jointprojects.expenses.models import (
     ExpensePart,
     ExpenseTotal,
 )
+from jointprojects.jobs.models import Job
 from jointprojects.organizations.models import (
     Agreement,
     AgreementAmendment,
@@ -55,6 +56,7 @@ __all__ = [
     "Expense",
     "ExpensePart",
     "ExpenseTotal",
+    "Job",
     "Organization",
     "PendingImport",
     "PersonnelExchange",

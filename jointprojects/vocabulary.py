@@ -27,6 +27,10 @@ __all__ = [
     "EXCHANGE_STATUSES",
     "EXPENSE_CATEGORIES",
     "EXPENSE_CATEGORY_LABELS",
+    "JOB_KINDS",
+    "JOB_KIND_LABELS",
+    "JOB_STATUSES",
+    "JOB_STATUS_LABELS",
     "KINDS",
     "KIND_ARTICLES",
     "PROJECT_STATUSES",
@@ -125,6 +129,23 @@ EXCHANGE_STATUSES: tuple[str, ...] = ("proposed", "approved", "cancelled")
 EXCHANGE_DISPLAY_STATUSES: tuple[str, ...] = (
     "proposed", "approved", "active", "completed", "cancelled",
 )
+
+#: A job (long work off the request path, issue 15): waiting in the queue, being done by a
+#: worker, then one of the three ends.
+JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled")
+#: The word a job's status reads as (a job that is "done" reads "Ready", its result waits).
+JOB_STATUS_LABELS: dict[str, str] = {
+    "queued": "Waiting for a worker",
+    "running": "Running",
+    "done": "Ready",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+#: What a job does -> label (``My jobs`` and the job page name it).
+JOB_KIND_LABELS: dict[str, str] = {
+    "cost_report": "Cost report",
+}
+JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 
 #: Every status -> label (one status word reads the same wherever it appears).
 STATUS_LABELS: dict[str, str] = {

@@ -254,6 +254,7 @@ NAV: list[tuple[str, str, str]] = [
     ("reporting.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
     ("organizations.index", "Organizations", "read"),
+    ("jobs.index", "My jobs", "read"),
     ("users.index", "Users", "user.admin"),
     ("audit.index", "Audit trail", "user.admin"),
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -36,6 +37,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from jointprojects.money import minor_units
 from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_rows
 from reports.data import EXPENSE_CATEGORIES, CostSplitReport
+from reports.progress import Progress, counted
 from reports.sheets import RowWriter, prepare_sheet
 
 __all__ = ["PERSONNEL_NOTE", "RATE_MISSING", "RULES", "build_cost_split", "expense_columns",
@@ -112,12 +114,18 @@ def build_cost_split(data: CostSplitReport) -> bytes:
     return buffer.getvalue()
 
 
-def write_cost_split(data: CostSplitReport, stream: IO[bytes]) -> None:
+def write_cost_split(data: CostSplitReport, stream: IO[bytes], *,
+                     progress: Progress | None = None) -> None:
     """Write the cost-split workbook (.xlsx) of ``data`` to the binary ``stream``.
 
     Consumes ``data.expenses`` once. Raises :class:`jointprojects.money.MoneyError` for an
     unknown currency and ``TypeError`` for a float amount in the Summary figures.
+    ``progress`` (reports.progress) hears the expense rows written, then the saving.
     """
+    if progress is not None:
+        data = replace(data, expenses=counted(
+            data.expenses, progress, "writing the Expenses sheet", data.cost_split.expense_count,
+            then="writing the other sheets and saving the workbook"))
     _CostSplitWriter(data).write(stream)
 
 

@@ -29,6 +29,8 @@ CHECKED_COLUMNS = {
     ("agreement", "status"): vocabulary.AGREEMENT_STATUSES,
     ("personnel_exchange", "status"): vocabulary.EXCHANGE_STATUSES,
     ("exchange_cost_item", "category"): vocabulary.COST_ITEM_CATEGORIES,
+    ("job", "status"): vocabulary.JOB_STATUSES,
+    ("job", "kind"): vocabulary.JOB_KINDS,
 }
 
 
@@ -200,7 +202,8 @@ def test_the_api_document_enumerates_the_vocabulary(api):
              vocabulary.ARRANGEMENT_KINDS, vocabulary.AREA_CODES,
              vocabulary.ARRANGEMENT_STATUSES, vocabulary.AMENDMENT_STATUSES,
              vocabulary.PROJECT_STATUSES, vocabulary.AGREEMENT_STATUSES,
-             vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES]
+             vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES,
+             vocabulary.JOB_STATUSES, vocabulary.JOB_KINDS]
     codes = {code for codes in lists for code in codes}
     spec = api("admin", "UN").get("/api/v1/openapi.json").get_json()
     domain_enums = [enum for enum in _enums(spec) if codes & set(enum)]

@@ -47,7 +47,7 @@ def test_a_feature_never_imports_the_features_that_follow_it(feature: str) -> No
 
 #: The features' services in the order they may import each other (docs/ARCHITECTURE.md).
 ORDER = (
-    "organizations", "auth", "audit", "projects", "special_arrangements", "exchange_rates",
+    "organizations", "auth", "audit", "jobs", "projects", "special_arrangements", "exchange_rates",
     "expenses", "budgets", "personnel_exchanges", "reporting", "dashboard",
 )
 #: Modules that are not services: models name each other's classes, entry points show

@@ -42,6 +42,8 @@ class Config:
     JOBS_QUEUE_NAME = os.environ.get("JOINTPROJECTS_QUEUE_NAME", "")
     JOBS_KEEP_DAYS = float(os.environ.get("JOINTPROJECTS_JOBS_KEEP_DAYS", "7"))
     JOBS_REPORT_SECONDS = 0.5
+    #: The dashboard's figures cache: shared through Redis when set, per process otherwise.
+    DASHBOARD_CACHE_REDIS_URL = os.environ.get("JOINTPROJECTS_REDIS_URL", "")
     REPORT_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_REPORT_JOB_THRESHOLD", "20000"))
 
 
@@ -60,6 +62,7 @@ class TestingConfig(Config):
     LOGIN_THROTTLE_STORAGE = "memory://"
     # The tests name the queue they use (tests/jobs); none by default.
     JOBS_REDIS_URL = ""
+    DASHBOARD_CACHE_REDIS_URL = ""
 
 
 class ProductionConfig(Config):

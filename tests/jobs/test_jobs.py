@@ -79,8 +79,11 @@ def test_progress_is_reported_row_by_row_in_words(sa: Any, finance: Any,
 
     def spy(job_id: int, **values: Any) -> bool:
         ok = write(job_id, **values)
-        row = _reload(job_id)
-        seen.append((row.phase, row.progress, row.done_count, row.total_count))
+        # read as another process would (the report's own session reads one snapshot)
+        with db.engine.connect() as connection:
+            seen.append(tuple(connection.execute(db.select(
+                Job.phase, Job.progress, Job.done_count, Job.total_count).where(
+                Job.id == job_id)).one()))
         return ok
 
     monkeypatch.setattr(services, "_write", spy)

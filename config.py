@@ -48,6 +48,16 @@ class Config:
     #: audit trail. Leave 0 unless a proxy you run sets those headers: otherwise any client
     #: could pick the address it is counted and audited under.
     TRUSTED_PROXIES = os.environ.get("JOINTPROJECTS_TRUSTED_PROXIES", "0")
+    #: Jobs (issue 15): the queue is Redis when set, else embedded (a SQLite file beside the
+    #: database); results are purged this many days after the job ended; the page builds
+    #: a cost report of more expenses than the threshold as a job.
+    JOBS_REDIS_URL = os.environ.get("JOINTPROJECTS_REDIS_URL", "")
+    JOBS_QUEUE_NAME = os.environ.get("JOINTPROJECTS_QUEUE_NAME", "")
+    JOBS_KEEP_DAYS = float(os.environ.get("JOINTPROJECTS_JOBS_KEEP_DAYS", "7"))
+    JOBS_REPORT_SECONDS = 0.5
+    #: The dashboard's figures cache: shared through Redis when set, per process otherwise.
+    DASHBOARD_CACHE_REDIS_URL = os.environ.get("JOINTPROJECTS_REDIS_URL", "")
+    REPORT_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_REPORT_JOB_THRESHOLD", "20000"))
 
 
 class DevelopmentConfig(Config):
@@ -63,6 +73,9 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method; fast in tests
     # Each test starts with empty counters (tests/conftest.py resets them); memory by default.
     LOGIN_THROTTLE_STORAGE = "memory://"
+    # The tests name the queue they use (tests/jobs); none by default.
+    JOBS_REDIS_URL = ""
+    DASHBOARD_CACHE_REDIS_URL = ""
 
 
 class ProductionConfig(Config):

@@ -486,11 +486,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def start_server(env: dict[str, str], port: int, log: Path,
+                 workers: int | None = None) -> subprocess.Popen:
     script = Path(sys.executable).with_name("jointprojects")
+    extra = ["--workers", str(workers)] if workers else []
     process = subprocess.Popen(
         [str(script) if script.exists() else "jointprojects", "serve", "--host", "127.0.0.1",
-         "--port", str(port)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+         "--port", str(port), *extra], env=env, stdout=log.open("w"),
+        stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -659,6 +662,8 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     env.update(JOINTPROJECTS_DATABASE_URL=url.replace("postgresql+psycopg://", "postgresql://"),
                JOINTPROJECTS_SECRET_KEY=secrets.token_hex(24),
                JOINTPROJECTS_CONFIG="production", JOINTPROJECTS_INSECURE_COOKIES="1")
+    if args.redis:
+        env["JOINTPROJECTS_REDIS_URL"] = args.redis
     server = None
     try:
         print(f"\n== {kind}: loading {args.arrangements:,} arrangements, "
@@ -674,7 +679,10 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log = Path(tempfile.gettempdir()) / f"bench_dashboard_{kind}.log"
-        server = start_server(env, port, log)
+        server = start_server(env, port, log, args.workers)
+        print(f"   serve: {log.read_text().strip().splitlines()[-1] if log.exists() else ''}"
+              f" ({args.workers or 'default'} web processes"
+              f"{', Redis ' + args.redis if args.redis else ''})", flush=True)
         cookie = {"Cookie": log_in(base, LEADERSHIP)}
         token = run_cli(env, "create-token", LEADERSHIP).strip().splitlines()[-1]
         bearer = {"Authorization": f"Bearer {token}"}
@@ -735,6 +743,10 @@ def main() -> None:
     parser.add_argument("--exchanges", type=int, default=5_000)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="web processes of serve (default: serve's, the cores in production)")
+    parser.add_argument("--redis", default="",
+                        help="JOINTPROJECTS_REDIS_URL for the server (shared dashboard cache)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the SQLite file and the PostgreSQL database")
     args = parser.parse_args()

@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.documents.views import bp as documents_bp
     from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
+    from jointprojects.jobs.views import bp as jobs_bp
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
     from jointprojects.projects.views import bp as projects_bp
@@ -147,6 +148,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(statements_bp)
     app.register_blueprint(documents_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
 
@@ -158,6 +160,8 @@ def register_compositions(app: Flask) -> None:
     expenses are re-allocated."""
     from jointprojects.expenses.recording import reallocate_on_amendment
     from jointprojects.expenses.views import finance_context
+    from jointprojects.jobs import runner
+    from jointprojects.reporting import tasks  # noqa: F401 - registers the report jobs
     from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
     from jointprojects.statements.views import statements_context
@@ -165,6 +169,9 @@ def register_compositions(app: Flask) -> None:
     arrangement_detail_context.connect(finance_context, sender=app)
     arrangement_detail_context.connect(statements_context, sender=app)
     amendment_in_force.connect(reallocate_on_amendment, sender=app)
+    # Jobs: the queue's task runs what each kind of job does (reporting.tasks registers the
+    # cost report).
+    runner.install()
 
 
 def register_page_transactions(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """Whose records, at the door: every request whose URL names an arrangement, an expense, a
-project, a personnel exchange or a document asks :mod:`jointprojects.auth.policy` before its
-view runs.
+project, a personnel exchange, a document or a job asks :mod:`jointprojects.auth.policy` before
+its view runs.
 
 This is the one pattern (docs/ARCHITECTURE.md "The boundaries"): the factory registers
 :func:`guard_web` for the pages and the API blueprint registers :func:`guard_api` after its
@@ -23,6 +23,7 @@ from jointprojects.auth import policy
 from jointprojects.documents.services import get_document
 from jointprojects.errors import Forbidden
 from jointprojects.expenses.services import get_expense
+from jointprojects.jobs.services import get_job
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.projects.services import get_project
 from jointprojects.special_arrangements.services import get_arrangement
@@ -55,6 +56,8 @@ def check(user: Any, endpoint: str, rule: str, values: dict[str, Any], method: s
         document_id = values.get("id")
     if document_id is not None:
         policy.ensure_sees_document(user, get_document(document_id))
+    if "job_id" in values:
+        policy.ensure_sees_job(user, get_job(values["job_id"]))
     if "code" in values and endpoint.split(".")[0] in {"projects", "api"} \
             and "/projects/" in rule:
         project = get_project(values["code"])

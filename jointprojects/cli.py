@@ -19,8 +19,11 @@ from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
+from jointprojects.jobs import queue
+from jointprojects.jobs.cli import COMMANDS as jobs_commands
 from jointprojects.organizations.services import load_reference_data
 from jointprojects.reporting.cli import COMMANDS as reporting_commands
+from jointprojects.server import run_gunicorn
 from jointprojects.statements.cli import COMMANDS as statement_commands
 
 
@@ -116,20 +119,49 @@ def demo() -> None:
         click.echo(f"  {role:<18} {org:<9} {email}")
 
 
+def default_workers() -> int:
+    """Web processes by default: the number of cores in production, one otherwise."""
+    if os.environ.get("JOINTPROJECTS_CONFIG") == "production":
+        return os.cpu_count() or 1
+    return 1
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the application with the production WSGI server (waitress)."""
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Threads per web process")
+@click.option("--workers", default=None, type=click.IntRange(1, 256),
+              help="Web processes (gunicorn on POSIX; default: the number of cores in "
+                   "production, else 1)")
+@click.option("--jobs/--no-jobs", "consume", default=None,
+              help="Run jobs inside the server (default: yes with the embedded queue, no "
+                   "with Redis, where `jointprojects worker` runs them)")
+def serve(host: str, port: int, threads: int, workers: int | None,
+          consume: bool | None) -> None:
+    """Serve the application: waitress for one process, gunicorn for several (POSIX)."""
     app = _create_app()
+    workers = workers or default_workers()
+    if consume is None:
+        consume = not app.config.get("JOBS_REDIS_URL")
+    where = queue.describe(app)
     click.echo(f"Serving jointprojects on http://{host}:{port}")
+    click.echo(f"Jobs: {where}, " + ("run by this server" if consume else
+                                     "run by `jointprojects worker` processes"))
+    if workers > 1 and os.name == "posix":
+        click.echo(f"{workers} web processes (gunicorn), {threads} threads each")
+        run_gunicorn(host=host, port=port, workers=workers, threads=threads, consume=consume)
+        return
+    if workers > 1:
+        click.echo("Several processes need gunicorn (POSIX): serving one with waitress.")
+    if consume:
+        queue.start_embedded_consumer(app)
     waitress_serve(app, host=host, port=port, threads=threads, ident="jointprojects")
 
 
 def register_commands(app: Flask) -> None:
     for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands,
-                    *statement_commands, *document_commands):
+                    *statement_commands, *document_commands, *jobs_commands):
         app.cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ from jointprojects.expenses.models import (
     ExpensePart,
     ExpenseTotal,
 )
+from jointprojects.jobs.models import Job
 from jointprojects.organizations.models import (
     Agreement,
     AgreementAmendment,
@@ -74,6 +75,7 @@ __all__ = [
     "Expense",
     "ExpensePart",
     "ExpenseTotal",
+    "Job",
     "Organization",
     "Payment",
     "PendingImport",

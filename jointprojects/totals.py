@@ -55,6 +55,18 @@ Why the roll-ups stay trigger-kept rather than joining the Python refresh:
 * Bulk loads that bypass the services (the benchmarks) drop the triggers
   (:func:`drop_triggers`), load, then :func:`install_triggers` and :func:`rebuild_rollups`.
 
+4. ``portfolio_version.version`` (one row): a counter raised in the same transaction as
+   every write to a table the dashboard's figures read (:data:`VERSIONED_TABLES`: the
+   roll-ups above and the projects, arrangements, signatures, consents, exchanges... they
+   count), by triggers generated here (:func:`version_trigger_statements`). The dashboard
+   caches its figures under (version, filters, the viewer's scope, the day): a committed
+   write has raised the version every process reads next, so no process serves figures of
+   before it. On SQLite a row trigger (writers take turns on the database anyway); on
+   PostgreSQL a deferred constraint trigger that raises the counter once per transaction,
+   at its commit: the counter's row lock is the last lock a writer takes, held for the
+   commit only, so it never waits for another lock while holding it (no deadlock) and
+   writers of different arrangements serialize only for that instant.
+
 Changing the triggers: migrations never import this module; each carries the SQL it installed,
 frozen (:func:`trigger_statements` and :func:`drop_statements`, run once per dialect, pasted
 in). A change here therefore needs a new migration with the new output;
@@ -498,3 +510,51 @@ def drop_triggers(connection: Connection) -> None:
 def rebuild_rollups(connection: Connection, facts: tuple[Fact, ...] = FACTS) -> None:
     """Recompute the roll-ups from scratch (after a bulk load with the triggers off)."""
     _execute(connection, rebuild_statements(facts))
+
+
+# --- portfolio_version (kept by triggers) -------------------------------------------------------
+
+#: The tables whose writes may move a dashboard figure (jointprojects.dashboard.figures reads
+#: them, or the roll-ups it reads are kept from them).
+VERSIONED_TABLES: tuple[str, ...] = (
+    "organization", "area", "project", "project_area", "special_arrangement",
+    "arrangement_party", "share_version", "share", "ceiling", "signature", "consent",
+    "personnel_exchange", "exchange_approval", "exchange_extension", "exchange_cost_item",
+    "expense_total", "budget", "portfolio_total", "portfolio_budget",
+)
+
+_BUMP = "UPDATE portfolio_version SET version = version + 1 WHERE id = 1"
+_PG_BUMP_FUNCTION = (
+    "CREATE FUNCTION jp_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+    "  IF current_setting('jointprojects.version_bumped', true) = "
+    "txid_current()::text THEN\n    RETURN NULL;\n  END IF;\n"
+    "  PERFORM set_config('jointprojects.version_bumped', txid_current()::text, true);\n"
+    f"  {_BUMP};\n  RETURN NULL;\nEND\n$$"
+)
+
+
+def version_trigger_statements(dialect: str) -> list[str]:
+    """The DDL of the triggers raising ``portfolio_version`` on every write to
+    :data:`VERSIONED_TABLES` (migrations carry it frozen)."""
+    if dialect == "postgresql":
+        return [_PG_BUMP_FUNCTION, *(
+            f"CREATE CONSTRAINT TRIGGER jp_version_{table} AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            "EXECUTE FUNCTION jp_version_bump()" for table in VERSIONED_TABLES)]
+    return [f"CREATE TRIGGER jp_version_{table}_{op.lower()} AFTER {op} ON {table}\n"
+            f"BEGIN\n{_BUMP};\nEND"
+            for table in VERSIONED_TABLES for op in ("INSERT", "UPDATE", "DELETE")]
+
+
+def version_trigger_names(dialect: str) -> set[str]:
+    if dialect == "postgresql":
+        return {f"jp_version_{table}" for table in VERSIONED_TABLES}
+    return {f"jp_version_{table}_{op}" for table in VERSIONED_TABLES
+            for op in ("insert", "update", "delete")}
+
+
+def portfolio_version(connection: Connection | None = None) -> int:
+    """The counter as this transaction sees it (0 before the first write)."""
+    query = text("SELECT version FROM portfolio_version WHERE id = 1")
+    value = connection.scalar(query) if connection is not None else db.session.scalar(query)
+    return int(value or 0)

@@ -37,6 +37,10 @@ __all__ = [
     "EXPENSE_CATEGORIES",
     "EXPENSE_CATEGORY_LABELS",
     "EXPENSE_FIELD_LABELS",
+    "JOB_KINDS",
+    "JOB_KIND_LABELS",
+    "JOB_STATUSES",
+    "JOB_STATUS_LABELS",
     "KINDS",
     "KIND_ARTICLES",
     "PAYMENT_STATUSES",
@@ -195,6 +199,22 @@ PAYMENT_STATUSES: tuple[str, ...] = ("sent", "received")
 TRANSFER_STATUSES: tuple[str, ...] = ("outstanding", "partly_paid", "paid")
 #: A transfer as read on a day: ``overdue`` past the statement's due date, something unpaid.
 TRANSFER_DISPLAY_STATUSES: tuple[str, ...] = (*TRANSFER_STATUSES, "overdue")
+#: A job (long work off the request path, issue 15): waiting in the queue, being done by a
+#: worker, then one of the three ends.
+JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "cancelled")
+#: The word a job's status reads as (a job that is "done" reads "Ready", its result waits).
+JOB_STATUS_LABELS: dict[str, str] = {
+    "queued": "Waiting for a worker",
+    "running": "Running",
+    "done": "Ready",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+#: What a job does -> label (``My jobs`` and the job page name it).
+JOB_KIND_LABELS: dict[str, str] = {
+    "cost_report": "Cost report",
+}
+JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 
 #: Every status -> label (one status word reads the same wherever it appears).
 STATUS_LABELS: dict[str, str] = {

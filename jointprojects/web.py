@@ -252,13 +252,14 @@ NAV: list[tuple[str, str, str]] = [
     ("projects.index", "Projects", "read"),
     ("arrangements.index", "Arrangements", "read"),
     ("expenses.index", "Expenses", "read"),
-    ("exchange_rates.rates", "Exchange rates", "read"),
+    ("exchange_rates.rates", "Rates", "read"),
     ("reporting.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
     ("statements.settlement", "Settlement", "payment.write"),
     ("organizations.index", "Organizations", "read"),
+    ("jobs.index", "Jobs", "read"),
     ("users.index", "Users", "user.admin"),
-    ("audit.index", "Audit trail", "user.admin"),
+    ("audit.index", "Audit", "user.admin"),
 ]
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -42,6 +43,7 @@ from jointprojects.vocabulary import (
 )
 from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_rows
 from reports.data import BudgetLine, CostSplitReport
+from reports.progress import Progress, counted
 from reports.sheets import (
     CLASSIFICATION,
     LINE_HEIGHT,
@@ -149,13 +151,19 @@ def build_cost_split(data: CostSplitReport) -> bytes:
 
 
 def write_cost_split(data: CostSplitReport, stream: IO[bytes], *,
-                     front: Callable[[Workbook, Styles], None] | None = None) -> None:
+                     front: Callable[[Workbook, Styles], None] | None = None,
+                     progress: Progress | None = None) -> None:
     """Write the cost-split workbook (.xlsx) of ``data`` to the binary ``stream``.
 
     Consumes ``data.expenses`` once. Raises :class:`jointprojects.money.MoneyError` for an
     unknown currency and ``TypeError`` for a float amount in the Summary figures. ``front``
-    adds sheets before the report's own (a statement's sheet, :mod:`reports.statement`).
+    adds sheets before the report's own (a statement's sheet, :mod:`reports.statement`);
+    ``progress`` (reports.progress) hears the expense rows written, then the saving.
     """
+    if progress is not None:
+        data = replace(data, expenses=counted(
+            data.expenses, progress, "writing the Expenses sheet", data.cost_split.expense_count,
+            then="writing the other sheets and saving the workbook"))
     _CostSplitWriter(data, front).write(stream)
 
 

@@ -32,6 +32,8 @@ CHECKED_COLUMNS = {
     ("statement", "status"): vocabulary.STATEMENT_STATUSES,
     ("statement_acknowledgement", "decision"): vocabulary.STATEMENT_DECISIONS,
     ("payment", "status"): vocabulary.PAYMENT_STATUSES,
+    ("job", "status"): vocabulary.JOB_STATUSES,
+    ("job", "kind"): vocabulary.JOB_KINDS,
 }
 
 
@@ -208,7 +210,9 @@ def test_the_api_document_enumerates_the_vocabulary(api):
              vocabulary.PROJECT_STATUSES, vocabulary.AGREEMENT_STATUSES,
              vocabulary.EXCHANGE_STATUSES, vocabulary.EXCHANGE_DISPLAY_STATUSES,
              vocabulary.STATEMENT_STATUSES, vocabulary.STATEMENT_DECISIONS,
-             vocabulary.PAYMENT_STATUSES, vocabulary.TRANSFER_STATUSES]
+             vocabulary.PAYMENT_STATUSES, vocabulary.TRANSFER_STATUSES,
+             vocabulary.JOB_STATUSES, vocabulary.JOB_KINDS,
+             vocabulary.DOCUMENT_LABELS, vocabulary.DOCUMENT_RECORD_KINDS]
     codes = {code for codes in lists for code in codes}
     spec = api("admin", "UN").get("/api/v1/openapi.json").get_json()
     domain_enums = [enum for enum in _enums(spec) if codes & set(enum)]

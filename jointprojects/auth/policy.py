@@ -337,6 +337,17 @@ def ensure_manages_document(user: Any, document: Document) -> None:
                         "administrator can change or delete this document.")
 
 
+def can_see_job(user: Any, job: Any) -> bool:
+    """A job (issue 15) is its owner's: it may hold a report of what they alone may see.
+    Admins see every job; to anyone else it does not exist."""
+    return _signed_in(user) and (_is_admin(user) or job.owner_id == user.id)
+
+
+def ensure_sees_job(user: Any, job: Any) -> None:
+    if not can_see_job(user, job):
+        raise _hidden("job")
+
+
 P = ParamSpec("P")
 R = TypeVar("R")
 

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    session,
+)
 from flask_login import current_user, login_required
+from flask_wtf import csrf
+from markupsafe import Markup
 
 from jointprojects.auth.policy import READ, REPORT_DOWNLOAD, requires
-from jointprojects.dashboard.figures import portfolio_figures
+from jointprojects.dashboard.cache import cached_figures, cached_text, figures_key
+from jointprojects.dashboard.etags import not_modified, revalidate
 from jointprojects.dashboard.filters import for_viewer, read_filters
 from jointprojects.dashboard.serialize import figures_json
 from jointprojects.dashboard.workbook import portfolio_data
+from jointprojects.documents import receipts
 from jointprojects.errors import DomainError
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.statements.overview import outstanding_by_party
@@ -33,12 +47,40 @@ def index():  # type: ignore[no-untyped-def]
     try:
         filters = for_viewer(read_filters(request.args, organizations, areas), current_user)
     except DomainError as exc:
-        return render_template("dashboard/index.html", figures=None, errors=exc.errors,
-                               **context), 400
-    figures = portfolio_figures(filters)
-    return render_template("dashboard/index.html", figures=figures, errors=[],
-                           data=figures_json(figures),
-                           settlement=outstanding_by_party(current_user), **context)
+        html = render_template("dashboard/_figures.html", figures=None, errors=exc.errors,
+                               **context)
+        return render_template("dashboard/index.html", figures=None,
+                               figures_html=Markup(html)), 400  # noqa: S704 - our template
+    key = figures_key(filters, date.today())
+    # Read on every request, outside the cached figures (their tables do not move the
+    # portfolio version): what is outstanding between the user's parties, and the expenses
+    # missing a required receipt in what the user may see.
+    settlement = outstanding_by_party(current_user)
+    receipts_missing = receipts.count_missing_receipts(current_user)
+    # The page also shows who is signed in (and their form token): its ETag is the figures'
+    # key, those two figures and this session's; a page with a message to show is never
+    # "not modified".
+    etag = hashlib.sha256(f"{key}:{settlement!r}:{receipts_missing}:{current_user.id}:"
+                          f"{csrf.generate_csrf()}".encode()).hexdigest()[:40]
+    flashes = "_flashes" in session
+    if not flashes and etag in request.if_none_match:
+        return not_modified(etag)
+    def figures_html() -> str:
+        figures, _ = cached_figures(filters)
+        return render_template("dashboard/_figures.html", figures=figures, errors=[],
+                               data=figures_json(figures), **context)
+
+    # The figures' part of the page depends on them, the query as typed and the role's
+    # rights (its links), nothing of the session: rendered once per such key.
+    query = sorted(request.args.items(multi=True))
+    html = cached_text(f"{key}:{current_user.role}:{query}", figures_html)
+    response = make_response(render_template(
+        "dashboard/index.html", figures=True, settlement=settlement,
+        receipts_missing=receipts_missing,
+        figures_html=Markup(html)))  # noqa: S704 - our own template, rendered above
+    if not flashes:
+        revalidate(response, etag)
+    return response
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

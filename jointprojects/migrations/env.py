@@ -76,6 +76,15 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+#: Tables kept by triggers alone, outside the models (the tests empty every model's table;
+#: this counter must only ever grow): autogenerate leaves them alone.
+UNMODELLED_TABLES = {"portfolio_version"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "table" and name in UNMODELLED_TABLES)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,6 +105,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

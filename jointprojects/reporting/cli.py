@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from tqdm import tqdm
 
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
@@ -44,15 +45,45 @@ def report() -> None:
     """Write reports (Excel workbooks)."""
 
 
+class ProgressBar:
+    """A progress callback (reports.progress) drawing one tqdm bar per phase on stderr."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm[None] | None = None
+        self.phase: str | None = None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self.close()
+            self.phase = phase
+            counted = {"unit": " rows", "unit_scale": True} if total else {
+                "bar_format": "{desc} ({elapsed})"}
+            self.bar = tqdm(total=total or None, desc=phase, file=sys.stderr, leave=True,
+                            dynamic_ncols=True, **counted)
+        if self.bar is not None:
+            self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 @report.command("cost-split")
 @click.argument("reference")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .xlsx file to write")
 @click.option("--from", "date_from", default="", help="First day, YYYY-MM-DD (default: the start)")
 @click.option("--to", "date_to", default="", help="Last day, YYYY-MM-DD (default: to date)")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="A progress bar on stderr (default: when stderr is a terminal)")
 @with_appcontext
-def cost_split(reference: str, out: Path, date_from: str, date_to: str) -> None:
+def cost_split(reference: str, out: Path, date_from: str, date_to: str,
+               show_progress: bool | None) -> None:
     """Write the Excel cost report of arrangement REFERENCE to --out."""
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    bar = ProgressBar() if show_progress else None
     sa = _arrangement(reference)
     try:
         start, end = cost_report.parse_period(date_from, date_to)
@@ -66,11 +97,15 @@ def cost_split(reference: str, out: Path, date_from: str, date_to: str) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             cost_report.write_cost_report(sa, start, end, stream,
-                                          generated_by="command line (jointprojects report)")
+                                          generated_by="command line (jointprojects report)",
+                                          progress=bar)
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        if bar is not None:
+            bar.close()
     db.session.rollback()  # read only
     click.echo(f"Wrote {out} ({cost_report.report_filename(sa, start, end)}).")
 

@@ -52,6 +52,7 @@ from reports.data import (
     RateUsed,
     ShareVersion,
 )
+from reports.progress import Progress
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Expenses read per query while a report is written.
@@ -165,13 +166,27 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
 
 def write_cost_report(sa: SpecialArrangement, date_from: date | None, date_to: date | None,
                       stream: IO[bytes], *, generated_by: str = "",
-                      page_size: int = PAGE_SIZE) -> None:
+                      page_size: int = PAGE_SIZE, progress: Progress | None = None) -> None:
     """Write the cost-split workbook to the binary ``stream`` (a file, a spooled temporary
     file): the expense rows go from the paged query to openpyxl's temporary file, page by
-    page."""
+    page. ``progress(phase, done, total)`` hears how far it is (a job, a terminal)."""
     begin_snapshot()
+    if progress is not None:
+        progress("reading the figures", 0, 0)
     write_cost_split(cost_report(sa, date_from, date_to, generated_by=generated_by,
-                                 page_size=page_size), stream)
+                                 page_size=page_size), stream, progress=progress)
+
+
+def expense_count(sa: SpecialArrangement, date_from: date | None = None,
+                  date_to: date | None = None) -> int:
+    """How many expenses the report of the period holds (one indexed count)."""
+    condition = [Expense.arrangement_id == sa.id]
+    if date_from is not None:
+        condition.append(Expense.date >= date_from)
+    if date_to is not None:
+        condition.append(Expense.date <= date_to)
+    return int(db.session.scalar(select(func.count()).select_from(Expense)
+                                 .where(*condition)) or 0)
 
 
 def _filters(count: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jointprojects.api.schemas import Query, QuerySchema
+from jointprojects.api.schemas import Day, InputSchema, Query, QuerySchema
 
 
 class ReportPeriod(QuerySchema):
@@ -11,3 +11,10 @@ class ReportPeriod(QuerySchema):
 
     date_from = Query(data_key="from", metadata={"format": "date"})
     date_to = Query(data_key="to", metadata={"format": "date"})
+
+
+class ReportJobIn(InputSchema):
+    """``{from?, to?}``: the period of the report (inclusive, absent for open)."""
+
+    date_from = Day(data_key="from")
+    date_to = Day(data_key="to")

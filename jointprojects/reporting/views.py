@@ -28,7 +28,7 @@ from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting import imports as importer
-from jointprojects.reporting import uploads
+from jointprojects.reporting import tasks, uploads
 from jointprojects.reporting.cost_report import XLSX_MIMETYPE, file_part, parse_period
 from jointprojects.reporting.download import cost_report_response
 from jointprojects.reporting.forms import ConfirmForm, ImportForm
@@ -54,6 +54,13 @@ def cost_report(reference: str):  # type: ignore[no-untyped-def]
     except DomainError as exc:
         flash("No report: " + " ".join(e.message for e in exc.errors), "danger")
         return redirect(url_for("arrangements.detail", reference=reference) + "#finance")
+    if tasks.needs_job(sa, date_from, date_to):
+        # Too big for a request: built by a worker, followed on the job's page.
+        job = tasks.start_cost_report_job(sa, date_from, date_to, current_user)
+        flash(f"The cost report of {sa.reference} has more than {tasks.job_threshold():,} "
+              "expenses: it is being built as a job. Download it here when it is ready.",
+              "info")
+        return redirect(url_for("jobs.detail", job_id=job.id))
     return cost_report_response(sa, date_from, date_to, current_user)
 
 

@@ -47,9 +47,9 @@ def test_a_feature_never_imports_the_features_that_follow_it(feature: str) -> No
 
 #: The features' services in the order they may import each other (docs/ARCHITECTURE.md).
 ORDER = (
-    "organizations", "auth", "audit", "projects", "special_arrangements", "exchange_rates",
-    "expenses", "budgets", "personnel_exchanges", "documents", "reporting", "statements",
-    "dashboard",
+    "organizations", "auth", "audit", "jobs", "projects", "special_arrangements",
+    "exchange_rates", "expenses", "budgets", "personnel_exchanges", "documents", "reporting",
+    "statements", "dashboard",
 )
 #: Modules that are not services: models name each other's classes, entry points show
 #: several features at once.

@@ -354,6 +354,7 @@ URLS: dict[str, Build] = {
     "api.list_budgets": lambda w: f"/api/v1/arrangements/{w.sa.reference}/budgets",
     "api.put_budget": lambda w: f"/api/v1/arrangements/{w.sa.reference}/budgets",
     "api.get_cost_report": lambda w: f"/api/v1/arrangements/{w.sa.reference}/cost-report.xlsx",
+    "api.post_cost_report_job": lambda w: f"/api/v1/arrangements/{w.sa.reference}/cost-report-jobs",
     "api.get_cost_split": lambda w: f"/api/v1/arrangements/{w.sa.reference}/cost-split",
     "api.create_expense": lambda w: f"/api/v1/arrangements/{w.sa.reference}/expenses",
     "api.list_expenses": lambda w: f"/api/v1/arrangements/{w.sa.reference}/expenses",
@@ -445,6 +446,10 @@ NO_RECORD_IN_URL = {
     # an upload is its uploader's own (PendingImport.user_id), the arrangement checked again
     "reporting.imports", "reporting.import_confirm", "reporting.import_cancel",
     "reporting.import_template",
+    # a job is its owner's (and admins'): anyone else's is 404, a party's user included
+    # (tests/jobs/test_jobs.py, test_only_the_owner_and_admins_see_a_job)
+    "jobs.index", "jobs.detail", "jobs.status", "jobs.result", "jobs.cancel",
+    "api.get_job", "api.get_job_result",
 }
 
 
@@ -508,7 +513,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 90 * len(order)  # 90 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 91 * len(order)  # 91 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

@@ -1,0 +1,234 @@
+"""Jobs: create, read, cancel and purge them; what a worker writes while it runs one.
+
+A request creates a job (:func:`create_job`, in its own transaction, audited) and the queue
+receives the job's id once that transaction commits (:func:`jointprojects.jobs.queue.
+enqueue_after_commit`). A worker then claims it (:func:`claim`: one ``UPDATE ... WHERE
+status = 'queued'``, so two workers never run the same job), reports its progress
+(:class:`Reporter`, each report committed at once on a connection of its own, so that every
+process sees it while the work's own transaction goes on), and ends it (:func:`finish`,
+:func:`fail`, :func:`mark_cancelled`). Flushes, never commits, except the worker's writes,
+which are the worker's own boundary.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from jointprojects.audit import services as audit
+from jointprojects.auth.models import utcnow
+from jointprojects.errors import Conflict, NotFound
+from jointprojects.extensions import db
+from jointprojects.jobs import queue
+from jointprojects.jobs.models import FINISHED, Job
+from jointprojects.vocabulary import JOB_KINDS
+
+#: How many jobs "My jobs" lists.
+LIST_LIMIT = 50
+#: A running job whose worker has not reported for this long is taken as lost.
+LOST_AFTER = timedelta(minutes=30)
+#: A queued job not taken within this long is handed to the queue again (a lost message).
+REQUEUE_AFTER = timedelta(minutes=5)
+
+
+class JobCancelled(Exception):
+    """Raised inside a job's work when its owner pressed cancel."""
+
+
+def job_snapshot(job: Job) -> dict[str, Any]:
+    return {"id": job.id, "kind": job.kind, "status": job.status,
+            "arrangement_id": job.arrangement_id, "params": job.params,
+            "owner_id": job.owner_id}
+
+
+def create_job(kind: str, owner: Any, *, arrangement: Any = None,
+               params: dict[str, Any] | None = None) -> Job:
+    """A queued job of ``kind`` for ``owner``; sent to the queue when the transaction
+    commits (never before: a worker must find its row)."""
+    if kind not in JOB_KINDS:
+        raise ValueError(f"unknown job kind {kind!r}")
+    job = Job(kind=kind, owner_id=owner.id,
+              arrangement_id=arrangement.id if arrangement is not None else None,
+              params=dict(params or {}), status="queued", progress=0, phase="")
+    db.session.add(job)
+    db.session.flush()
+    audit.record("create", job, after=job_snapshot(job), parent=arrangement or job,
+                 user=owner)
+    queue.enqueue_after_commit(job.id)
+    return job
+
+
+def get_job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("Unknown job.", "id")
+    return job
+
+
+def jobs_of(user: Any, limit: int = LIST_LIMIT) -> list[Job]:
+    """The user's own jobs, newest first ("My jobs")."""
+    return list(db.session.scalars(
+        select(Job).where(Job.owner_id == user.id)
+        .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)))
+
+
+def cancel_job(job: Job, user: Any) -> Job:
+    """Cancel a queued job at once; a running one stops at its worker's next report."""
+    if job.finished:
+        raise Conflict(f"This job is {job.status} already: there is nothing to cancel.",
+                       "status")
+    before = job_snapshot(job)
+    if job.status == "queued":
+        job.status = "cancelled"
+        job.finished_at = utcnow()
+        job.phase = "cancelled before it started"
+    else:
+        job.cancel_requested = True
+        job.phase = "stopping at the next step (cancel requested)"
+    db.session.flush()
+    audit.record("cancel", job, before=before, after=job_snapshot(job),
+                 parent=job.arrangement or job, user=user)
+    return job
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Elapsed and estimated time left of a job, in seconds (None where unknown)."""
+
+    elapsed: float | None
+    remaining: float | None
+
+
+def timing(job: Job, now: datetime | None = None) -> Timing:
+    """Elapsed since it started (or until it ended); time left from its rate so far."""
+    now = now or utcnow()
+    if job.started_at is None:
+        return Timing(None, None)
+    end = job.finished_at or now
+    elapsed = max(0.0, (end - job.started_at).total_seconds())
+    remaining = None
+    if job.status == "running" and job.progress > 0 and elapsed > 0:
+        remaining = elapsed * (100 - job.progress) / job.progress
+    return Timing(elapsed, remaining)
+
+
+def phase_text(job: Job) -> str:
+    """The phase in words: "writing the Expenses sheet: 412,000 of 1,000,000"."""
+    if job.status == "queued":
+        return "waiting for a worker"
+    text = job.phase or ""
+    if job.status == "running" and job.total_count and job.done_count is not None:
+        text += f": {job.done_count:,} of {job.total_count:,}"
+    return text
+
+
+# --- the worker's side: each write commits on its own connection ----------------------------
+
+
+def claim(job_id: int) -> bool:
+    """Mark a queued job running; False when it was cancelled or another worker took it."""
+    now = utcnow()
+    with db.engine.begin() as conn:
+        result = conn.execute(
+            update(Job.__table__).where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", started_at=now, updated_at=now,
+                    phase="starting", progress=0))
+        return bool(result.rowcount == 1)
+
+
+def _write(job_id: int, **values: Any) -> bool:
+    with db.engine.begin() as conn:
+        result = conn.execute(update(Job.__table__).where(
+            Job.id == job_id, Job.status == "running").values(updated_at=utcnow(), **values))
+        return bool(result.rowcount == 1)
+
+
+def finish(job_id: int, content: bytes, name: str, mimetype: str) -> bool:
+    return _write(job_id, status="done", progress=100, phase="done", result=content,
+                  result_name=name, result_mimetype=mimetype, result_size=len(content),
+                  finished_at=utcnow())
+
+
+def fail(job_id: int, message: str) -> bool:
+    return _write(job_id, status="failed", error=message[:2000], phase="failed",
+                  finished_at=utcnow())
+
+
+def mark_cancelled(job_id: int) -> bool:
+    return _write(job_id, status="cancelled", phase="cancelled", finished_at=utcnow())
+
+
+def cancel_requested(job_id: int) -> bool:
+    with db.engine.connect() as conn:
+        return bool(conn.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+
+class Reporter:
+    """What a job's work calls with its progress: ``reporter(phase, done, total)``. Writes
+    at most every ``interval`` seconds (and at each new phase); raises :class:`JobCancelled`
+    once the owner has asked to cancel."""
+
+    def __init__(self, job_id: int, *, interval: float = 0.5,
+                 clock: Any = time.monotonic) -> None:
+        self.job_id = job_id
+        self.interval = interval
+        self.clock = clock
+        self._last = float("-inf")
+        self._phase: str | None = None
+
+    def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
+        now = self.clock()
+        if phase == self._phase and now - self._last < self.interval:
+            return
+        self._phase, self._last = phase, now
+        progress = min(99, int(done * 100 / total)) if total > 0 else 0
+        if cancel_requested(self.job_id):
+            raise JobCancelled()
+        _write(self.job_id, phase=phase[:200], done_count=done if total else None,
+               total_count=total or None, progress=progress)
+
+
+def purge_old_jobs(keep_days: float, now: datetime | None = None) -> int:
+    """Delete the jobs (and their results) that ended more than ``keep_days`` ago."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    result = db.session.execute(delete(Job).where(
+        Job.status.in_(FINISHED), Job.finished_at < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's CursorResult
+
+
+def lost_jobs(now: datetime | None = None) -> int:
+    """Running jobs whose worker stopped reporting (it died): failed, in plain words."""
+    now = now or utcnow()
+    result = db.session.execute(update(Job).where(
+        Job.status == "running", Job.updated_at < now - LOST_AFTER).values(
+        status="failed", finished_at=now, phase="failed",
+        error="The worker running this job stopped (it was restarted or it crashed). "
+              "Nothing was kept; start the job again."))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def forgotten_jobs(now: datetime | None = None) -> list[int]:
+    """Queued jobs not taken for a while: their queue message may be lost (the queue was
+    down when they were created). Sending them again is harmless: :func:`claim` runs a job
+    once."""
+    now = now or utcnow()
+    return list(db.session.scalars(select(Job.id).where(
+        Job.status == "queued", Job.created_at < now - REQUEUE_AFTER)))
+
+
+def duration_text(seconds: float | None) -> str:
+    """``75`` -> ``"1 min 15 s"``; ``""`` when unknown (``static/jobs.js`` writes the same)."""
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"

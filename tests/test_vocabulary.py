@@ -44,6 +44,10 @@ def _allowed_values(sqltext: str, column: str) -> tuple[str, ...] | None:
     match = re.search(rf"\b{column}\b.*=\s*ANY\s*\(.*ARRAY\[(.*)\]", sqltext, re.IGNORECASE)
     if match:  # PostgreSQL: ((status)::text = ANY ((ARRAY['a'::character varying, ...])::text[]))
         return tuple(re.findall(r"'([^']*)'", match.group(1)))
+    match = re.fullmatch(rf"\(*\(?{column}\)?(?:::text)?\s*=\s*'([^']*)'(?:::[a-z ]+)?\)*",
+                         sqltext.strip(), re.IGNORECASE)
+    if match:  # PostgreSQL writes a list of one as an equality: ((kind)::text = 'a'::text)
+        return (match.group(1),)
     return None
 
 

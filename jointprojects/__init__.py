@@ -158,12 +158,17 @@ def register_compositions(app: Flask) -> None:
     changes, the factory connects them: the arrangement page asks for extra context (a
     signal), the finance feature answers; an amendment coming into force (a signal), the
     expenses are re-allocated."""
+    from jointprojects.documents.records import record_exists, record_locked
     from jointprojects.expenses.recording import reallocate_on_amendment
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
     from jointprojects.reporting import tasks  # noqa: F401 - registers the report jobs
     from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
+    from jointprojects.statements.attachments import (
+        statement_or_payment_exists,
+        statement_or_payment_locked,
+    )
     from jointprojects.statements.views import statements_context
 
     arrangement_detail_context.connect(finance_context, sender=app)
@@ -172,6 +177,10 @@ def register_compositions(app: Flask) -> None:
     # Jobs: the queue's task runs what each kind of job does (reporting.tasks registers the
     # cost report).
     runner.install()
+    # A document of a statement or a payment names one the arrangement has, and stays once
+    # the statement is agreed or the payment received (documents/records.py).
+    record_exists.connect(statement_or_payment_exists, sender=app)
+    record_locked.connect(statement_or_payment_locked, sender=app)
 
 
 def register_page_transactions(app: Flask) -> None:

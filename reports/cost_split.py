@@ -133,13 +133,14 @@ def expense_columns(data: CostSplitReport) -> list[str]:
         "Recorded by",
         "Recorded at (UTC)",
         "Month key",
+        "Documents",
     ]
 
 
 def expense_widths(parties: int) -> list[float]:
     """The Expenses sheet's column widths (``parties`` part columns)."""
     return [8, 10.5, 18, 26, 15, 9, 12, 8.5, 15, 13, 13, *([12] * parties), 11.5, 7.5, 16,
-            15.5, 9]
+            15.5, 9, 40]
 
 
 def build_cost_split(data: CostSplitReport) -> bytes:
@@ -198,7 +199,7 @@ class _CostSplitWriter:
         names = ["id", "date", "category", "description", "document", "paid_by", "amount",
                  "currency", "rate", "rate_source", "reporting"]
         names += [f"part:{code}" for code in self.parties]
-        names += ["unallocated", "version", "recorded_by", "recorded_at", "month"]
+        names += ["unallocated", "version", "recorded_by", "recorded_at", "month", "documents"]
         for index, name in enumerate(names, 1):
             self.col[name] = get_column_letter(index)
         self.last_col = get_column_letter(len(names))
@@ -249,7 +250,7 @@ class _CostSplitWriter:
         """One row per expense; the hot loop of the report, kept lean: plain values where no
         format is needed, one reused styled cell per numeric column."""
         widths = expense_widths(len(self.parties))
-        month_index = len(widths)
+        month_index = len(widths) - 1  # the hidden Month key, before Documents
         prepare_sheet(ws, widths, freeze="C2", title_rows="1:1", hidden=[month_index],
                       page=self.page)
         f = CellFactory(ws, self.styles)
@@ -329,7 +330,11 @@ class _CostSplitWriter:
             if e.recorded_at is not None:
                 recorded_cell._value = excel_datetime(e.recorded_at)  # type: ignore[assignment]  # a date cell (data type "d")
                 recorded = recorded_cell
-            row += (unallocated, e.version, recorder, recorded, month)
+            documents = None
+            if e.documents:
+                documents = text("\n".join(f"{d.title} (SHA-256 {d.sha256})"
+                                           for d in e.documents))
+            row += (unallocated, e.version, recorder, recorded, month, documents)
             append(row)
             categories.add(e.category)
             months.add(month)

@@ -87,6 +87,15 @@ class ArrangementInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A document of an expense that the report's reader may see (DOMAIN.md rule 14): its
+    title and the SHA-256 of its bytes. A document the reader may not see is never given."""
+
+    title: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class ExpenseLine:
     """One expense as allocated by the application (rules 2, 4-6).
 
@@ -98,7 +107,8 @@ class ExpenseLine:
     currency (1 when the same); ``reporting_amount`` = amount / rate rounded half-up;
     ``parts``: org code -> part in the reporting currency (parties without a part may be
     left out, they read as 0); ``unallocated``: what no party could take under its ceiling;
-    ``version``: the number of the share version applied.
+    ``version``: the number of the share version applied. ``documents``: the current
+    documents of the expense its reader may see (the "Documents" column).
     """
 
     date: date
@@ -117,6 +127,7 @@ class ExpenseLine:
     rate_source: str = ""
     recorded_by: str = ""
     recorded_at: datetime | None = None
+    documents: tuple[DocumentRef, ...] = ()
 
     def __post_init__(self) -> None:
         # Floats never reach a workbook (DOMAIN.md rule 1); checked here, once per expense,

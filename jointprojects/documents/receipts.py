@@ -63,19 +63,22 @@ def set_receipt_rule(sa: SpecialArrangement, threshold: str | Decimal | None, us
 
 
 def _missing_query(sa: SpecialArrangement, threshold: Decimal, up_to: date | None,
-                   viewer: Any | None) -> Any:
+                   viewer: Any | None, since: date | None = None) -> Any:
     query = select(Expense).where(
         Expense.arrangement_id == sa.id, Expense.reporting_amount >= threshold,
         not_(has_document_clause(Expense.id, viewer)))
     if up_to is not None:
         query = query.where(Expense.date <= up_to)
+    if since is not None:
+        query = query.where(Expense.date >= since)
     return query
 
 
 def missing_receipts(sa: SpecialArrangement, up_to: date | None = None,
-                     viewer: Any | None = None) -> list[Expense]:
-    """The expenses of ``sa`` dated on or before ``up_to`` (all when None) that the receipt
-    rule requires a receipt for and that have no current document, dates ascending.
+                     viewer: Any | None = None, since: date | None = None) -> list[Expense]:
+    """The expenses of ``sa`` dated on or before ``up_to`` (all when None; from ``since``
+    when given: a statement's period) that the receipt rule requires a receipt for and that
+    have no current document, dates ascending.
 
     ``viewer`` None (the statement check) counts every document; with a user, only the
     documents that user may see count (a page never reveals a document its reader may not
@@ -83,7 +86,7 @@ def missing_receipts(sa: SpecialArrangement, up_to: date | None = None,
     threshold = receipt_threshold(sa)
     if threshold is None:
         return []
-    return list(db.session.scalars(_missing_query(sa, threshold, up_to, viewer)
+    return list(db.session.scalars(_missing_query(sa, threshold, up_to, viewer, since)
                                    .order_by(Expense.date, Expense.id)))
 
 

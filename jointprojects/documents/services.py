@@ -385,9 +385,17 @@ class DocumentFilter:
 
 def document_query(owner: Owner, user: Any, filters: DocumentFilter | None = None
                    ) -> Select[Document]:
-    """The owner's documents ``user`` may see, oldest first (then recording order)."""
+    """The owner's documents ``user`` may see, oldest first (then recording order).
+
+    ``user`` None is the operator (the command line, a statement issued there): every
+    document, as :func:`has_document_clause` counts them. Pages and the API always pass the
+    signed-in user. A caller wanting a few columns of many records (the cost report's
+    Documents column) narrows the query with ``.where(...)`` and
+    ``.with_only_columns(...)``: one query for a page of records, never one per record."""
     filters = filters or DocumentFilter()
-    query = select(Document).where(policy.visible_documents_clause(user))
+    query = select(Document)
+    if user is not None:
+        query = query.where(policy.visible_documents_clause(user))
     if owner.arrangement is not None:
         query = query.where(Document.arrangement_id == owner.arrangement.id)
     elif owner.exchange is not None:

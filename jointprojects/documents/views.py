@@ -24,10 +24,12 @@ from jointprojects.documents.models import Document
 from jointprojects.documents.services import DocumentData, DocumentFilter, Owner, Upload
 from jointprojects.documents.transfer import accepts_uploads, download_response
 from jointprojects.expenses.models import Expense
+from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.statements.models import Payment
 from jointprojects.transaction import flashed_errors
 from jointprojects.vocabulary import DOCUMENT_LABEL_NAMES, DOCUMENT_RECORD_LABELS
 from jointprojects.web import paginate
@@ -57,6 +59,13 @@ def record_url(document_or_owner: Document | Owner, kind: str, key: int | None) 
         return url_for("arrangements.amendment", reference=ref, number=key)
     if kind in ("arrangement", "notice", "signature"):
         return url_for("arrangements.detail", reference=ref)
+    if kind == "statement" and key is not None:
+        return url_for("statements.detail", reference=ref, number=key)
+    if kind == "payment" and key is not None:
+        payment = db.session.get(Payment, key)
+        if payment is not None and payment.arrangement_id == owner.arrangement.id:
+            return url_for("statements.detail", reference=ref,
+                           number=payment.statement.number) + f"#payment-{payment.id}"
     return url_for(".arrangement", reference=ref)
 
 

@@ -26,6 +26,8 @@ from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import User
 from jointprojects.budgets import services as budgets
 from jointprojects.database import restart_transaction
+from jointprojects.documents.models import Document
+from jointprojects.documents.services import DocumentFilter, Owner, document_query
 from jointprojects.errors import Collector
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses import figures as expense_figures
@@ -44,6 +46,7 @@ from reports.data import (
     ArrangementInfo,
     BudgetLine,
     CostSplitReport,
+    DocumentRef,
     ExpenseChange,
     ExpenseLine,
     FieldChange,
@@ -132,11 +135,15 @@ def begin_snapshot() -> None:
 
 def cost_report(sa: SpecialArrangement, date_from: date | None = None,
                 date_to: date | None = None, *, generated_by: str = "",
-                now: datetime | None = None, page_size: int = PAGE_SIZE) -> CostSplitReport:
+                now: datetime | None = None, page_size: int = PAGE_SIZE,
+                reader: Any | None = None) -> CostSplitReport:
     """The plain data of the cost-split workbook of ``sa`` for the period (inclusive; None
     for open). ``expenses`` is a generator reading the database while the workbook is
     written: consume it in the same transaction. Raises DomainError when the period ends
-    before it starts."""
+    before it starts.
+
+    ``reader`` is the user the workbook is for: each expense lists the documents that user
+    may see (DOMAIN.md rule 14); None is the operator (every document)."""
     split = expense_figures.cost_split(sa, date_from, date_to)
     currency = sa.currency
     info = ArrangementInfo(
@@ -150,7 +157,7 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
     return CostSplitReport(
         arrangement=info,
         cost_split=split,
-        expenses=expense_lines(sa, date_from, date_to, page_size=page_size),
+        expenses=expense_lines(sa, date_from, date_to, page_size=page_size, reader=reader),
         versions=tuple(_versions(sa, date_from, date_to)),
         period_from=date_from,
         period_to=date_to,
@@ -166,15 +173,18 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
 
 def write_cost_report(sa: SpecialArrangement, date_from: date | None, date_to: date | None,
                       stream: IO[bytes], *, generated_by: str = "",
-                      page_size: int = PAGE_SIZE, progress: Progress | None = None) -> None:
+                      page_size: int = PAGE_SIZE, progress: Progress | None = None,
+                      reader: Any | None = None) -> None:
     """Write the cost-split workbook to the binary ``stream`` (a file, a spooled temporary
     file): the expense rows go from the paged query to openpyxl's temporary file, page by
-    page. ``progress(phase, done, total)`` hears how far it is (a job, a terminal)."""
+    page. ``progress(phase, done, total)`` hears how far it is (a job, a terminal);
+    ``reader``: whose view of the documents (None: the operator's)."""
     begin_snapshot()
     if progress is not None:
         progress("reading the figures", 0, 0)
     write_cost_split(cost_report(sa, date_from, date_to, generated_by=generated_by,
-                                 page_size=page_size), stream, progress=progress)
+                                 page_size=page_size, reader=reader), stream,
+                     progress=progress)
 
 
 def expense_count(sa: SpecialArrangement, date_from: date | None = None,
@@ -212,13 +222,33 @@ def _scaled(raw: int, scale: int, places: int) -> Decimal:
     return Decimal(whole).scaleb(-places)
 
 
+def expense_documents(sa: SpecialArrangement, expense_ids: list[int], reader: Any | None
+                      ) -> dict[int, tuple[DocumentRef, ...]]:
+    """The current documents of the expenses ``expense_ids`` that ``reader`` may see (None:
+    the operator, every one), grouped by expense, oldest first: one query
+    (:func:`jointprojects.documents.services.document_query`, the documents' own rule of who
+    sees what), never one per expense. An expense without any is absent."""
+    if not expense_ids:
+        return {}
+    query = (document_query(Owner(arrangement=sa), reader, DocumentFilter(kind="expense"))
+             .where(Document.expense_id.in_(expense_ids))
+             .with_only_columns(Document.expense_id, Document.title, Document.sha256))
+    found: dict[int, list[DocumentRef]] = {}
+    for expense_id, title, sha256 in db.session.execute(query):
+        if expense_id is not None:
+            found.setdefault(expense_id, []).append(DocumentRef(title, sha256))
+    return {k: tuple(v) for k, v in found.items()}
+
+
 def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
                   date_to: date | None = None, *,
-                  page_size: int = PAGE_SIZE) -> Iterator[ExpenseLine]:
+                  page_size: int = PAGE_SIZE, reader: Any | None = None
+                  ) -> Iterator[ExpenseLine]:
     """The expenses of the period in the order of rule 6 (date, then recording order), as
     the application allocated them, read in pages of ``page_size``: keyset pagination on
     ``(date, id)`` (the index ``ix_expense_arrangement_date_id``), each page's parts in one
-    more query over the same key range. Two queries a page, memory of one page."""
+    more query over the same key range, its documents that ``reader`` may see in a third
+    (:func:`expense_documents`). Three queries a page, memory of one page."""
     codes: dict[int, str] = dict(
         db.session.execute(select(Organization.id, Organization.code)).all())
     users = user_names()
@@ -261,6 +291,7 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
         ):
             parts.setdefault(expense_id, {})[codes[organization_id]] = _scaled(
                 raw, scale, places)
+        documents = expense_documents(sa, [row[0] for row in rows], reader)
         for (expense_id, day, category, description, reference, paid_by_id, amount,
              expense_currency, rate, reporting, unallocated, version, rate_source,
              created_by_id, created_at) in rows:
@@ -278,6 +309,7 @@ def expense_lines(sa: SpecialArrangement, date_from: date | None = None,
                 recorded_by=users.get(created_by_id, COMMAND_LINE) if created_by_id
                 else COMMAND_LINE,
                 recorded_at=created_at,
+                documents=documents.get(expense_id, ()),
             )
         if len(rows) < page_size:
             return

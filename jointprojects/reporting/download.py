@@ -36,7 +36,8 @@ def cost_report_response(sa: SpecialArrangement, date_from: date | None,
     name = cost_report.report_filename(sa, date_from, date_to)
     stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - sent below
     try:
-        cost_report.write_cost_report(sa, date_from, date_to, stream, generated_by=author(user))
+        cost_report.write_cost_report(sa, date_from, date_to, stream, generated_by=author(user),
+                                      reader=user)
         size = stream.tell()
         stream.seek(0)
     except BaseException:

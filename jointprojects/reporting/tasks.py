@@ -57,7 +57,8 @@ def build_cost_report(job: Job, reporter: jobs.Reporter) -> runner.Result:
                                                   job.params.get("to"))
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as stream:
         cost_report.write_cost_report(sa, date_from, date_to, stream,
-                                      generated_by=author(job.owner), progress=reporter)
+                                      generated_by=author(job.owner), progress=reporter,
+                                      reader=job.owner)
         stream.seek(0)
         content = stream.read()
     return runner.Result(content, cost_report.report_filename(sa, date_from, date_to),

@@ -72,8 +72,10 @@ def statement_json(sa: SpecialArrangement, st: Statement,
 @operation("Issue the next statement up to `to`: its figures and workbook frozen, the "
            "period closed (rules 10-11)", status=201, body=schemas.StatementIn,
            response=schemas.StatementOut,
-           description="422 for `to` before the period starts or after today; 409 when the "
-                       "day is already closed (another statement was just issued).")
+           description="422 for `to` before the period starts or after today, or while an "
+                       "expense of the period misses the receipt the arrangement's rule "
+                       "requires (field `receipts`, naming them); 409 when the day is "
+                       "already closed (another statement was just issued).")
 def issue_statement(reference: str):  # type: ignore[no-untyped-def]
     ensure(policy.STATEMENT_ISSUE)
     sa = get_arrangement(reference)
@@ -113,6 +115,11 @@ def preview_statement(reference: str):  # type: ignore[no-untyped-def]
         "organizations": [party_json(line, c) for line in figures.parties],
         "settlements": [{"from": t.from_org, "to": t.to_org, "amount": to_json(t.amount, c)}
                         for t in figures.transfers],
+        "missing_receipts": [{
+            "id": e.id, "date": e.date.isoformat(),
+            "reporting_amount": to_json(e.reporting_amount, c),
+            "description": e.description or ""}
+            for e in services.missing_receipts(sa, figures.date_from, figures.date_to)],
     }
 
 

@@ -159,6 +159,13 @@ class PreviewTransfer(OutputSchema):
     amount = fields.String(required=True)
 
 
+class MissingReceipt(OutputSchema):
+    id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    reporting_amount = fields.String(required=True)
+    description = fields.String(required=True)
+
+
 class PreviewOut(OutputSchema):
     date_from = fields.Date(data_key="from", required=True)
     date_to = fields.Date(data_key="to", required=True)
@@ -168,3 +175,6 @@ class PreviewOut(OutputSchema):
     share_versions = fields.List(fields.Integer(), required=True)
     organizations = fields.List(fields.Nested(PartyLine), required=True)
     settlements = fields.List(fields.Nested(PreviewTransfer), required=True)
+    missing_receipts = fields.List(fields.Nested(MissingReceipt), required=True, metadata={
+        "description": "Expenses of the period the receipt rule requires a receipt for "
+                       "that have none: the statement cannot be issued while any is left."})

@@ -26,6 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
+from jointprojects.documents import receipts
 from jointprojects.errors import Collector, Conflict, DomainError, Forbidden, NotFound
 from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
@@ -34,6 +35,7 @@ from jointprojects.extensions import db
 from jointprojects.money import (
     MAX_AMOUNT,
     MoneyError,
+    format_money,
     minor_units,
     parse_decimal,
     quantum,
@@ -202,6 +204,31 @@ def _period(sa: SpecialArrangement, to: date | None, today: date) -> tuple[date,
     return start, to
 
 
+#: How many expenses a refusal names one by one (the rest are counted).
+NAMED_EXPENSES = 20
+
+
+def missing_receipts(sa: SpecialArrangement, date_from: date, date_to: date) -> list[Expense]:
+    """The expenses of the period that the arrangement's receipt rule requires a receipt for
+    and that have none (issue 13, item 5): every current document counts, whoever may see
+    it, so that a statement is not blocked by a receipt its issuer may not see."""
+    return receipts.missing_receipts(sa, date_to, since=date_from)
+
+
+def missing_receipts_message(sa: SpecialArrangement, expenses: list[Expense]) -> str:
+    """The sentence naming the expenses that block a statement."""
+    named = [f"expense {e.id} of {e.date.isoformat()} "
+             f"({format_money(e.reporting_amount, sa.currency)} {sa.currency})"
+             for e in expenses[:NAMED_EXPENSES]]
+    more = len(expenses) - len(named)
+    if more:
+        named.append(f"and {more} more")
+    noun = "expense" if len(expenses) == 1 else "expenses"
+    return (f"A receipt is required for {len(expenses)} {noun} of the period that "
+            f"{'has' if len(expenses) == 1 else 'have'} none: {', '.join(named)}. Attach "
+            "the receipts before issuing the statement.")
+
+
 def preview(sa: SpecialArrangement, to: date | None = None,
             today: date | None = None) -> PeriodFigures | None:
     """The figures of the next statement if it were issued up to ``to`` (default today);
@@ -263,7 +290,10 @@ def statement_filename(sa: SpecialArrangement, number: int) -> str:
 
 
 def _workbook(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
-              issued_by: str) -> bytes:
+              issued_by: str, reader: Any | None) -> bytes:
+    """The frozen workbook: the cost report of the period with the Statement sheet in
+    front; each expense lists the documents ``reader`` (the issuer; None: the operator) may
+    see when it is issued."""
     names = {p.organization.code: p.organization.name for p in sa.parties}
     sheet = StatementSheet(
         reference=sa.reference, title=sa.title, number=st.number, date_from=st.date_from,
@@ -283,7 +313,7 @@ def _workbook(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
     )
     buffer = io.BytesIO()
     write_cost_split(cost_report(sa, st.date_from, st.date_to, generated_by=issued_by,
-                                 now=st.issued_at.replace(tzinfo=UTC)),
+                                 now=st.issued_at.replace(tzinfo=UTC), reader=reader),
                      buffer, front=statement_front(sheet))
     return buffer.getvalue()
 
@@ -293,12 +323,16 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     """Issue the next statement of ``sa`` up to ``to`` (rule 10): its figures and workbook
     frozen, the period closed (rule 11). Takes the arrangement's lock first, so an expense
     written at the same moment either commits before (and is counted) or is refused; a
-    second issuer waiting on the lock finds the period closed (409)."""
+    second issuer waiting on the lock finds the period closed (409). Refused (422, field
+    ``receipts``, naming them) while an expense of the period misses the receipt the
+    arrangement's rule requires."""
     if user is not None:  # None: the operator, on the command line
         policy.ensure(user, policy.STATEMENT_ISSUE)
     today = today or date.today()
     expense_recording.lock_arrangement(sa)  # reads closed_through afresh, under the lock
     date_from, date_to = _period(sa, to, today)
+    if missing := missing_receipts(sa, date_from, date_to):
+        raise DomainError(missing_receipts_message(sa, missing), "receipts")
     if due_date is None:
         due_date = today + timedelta(days=sa.statement_due_days)
     elif due_date < today:
@@ -328,7 +362,7 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
         st.transfers.append(StatementTransfer(
             position=position, from_organization=orgs[t.from_org],
             to_organization=orgs[t.to_org], amount=t.amount))
-    content = _workbook(sa, st, figures, getattr(user, "email", "") or OPERATOR)
+    content = _workbook(sa, st, figures, getattr(user, "email", "") or OPERATOR, user)
     st.sha256 = hashlib.sha256(content).hexdigest()
     db.session.add(st)
     db.session.flush()

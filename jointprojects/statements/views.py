@@ -61,8 +61,11 @@ def statements_extras(sa: SpecialArrangement, form: IssueForm | None = None) -> 
     if form is None:
         form = IssueForm(formdata=None)
         form.to.data = figures.date_to if figures else None
+    missing = (services.missing_receipts(sa, figures.date_from, figures.date_to)
+               if figures is not None else [])
     return {"statements": {
         "items": services.statements_of(sa), "preview": figures, "problems": problems,
+        "missing_receipts": missing,
         "next_start": services.next_period_start(sa), "form": form,
     }}
 

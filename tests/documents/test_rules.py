@@ -268,8 +268,11 @@ def test_unknown_records_are_refused(world: Any) -> None:
         _attach(world, PDF, kind="amendment", key=7)
     with pytest.raises(DomainError, match="No notice"):
         _attach(world, PDF, kind="notice")
-    statement = _attach(world, PDF, kind="statement", key=1)  # the statements feature wires it
-    assert statement.record_kind == "statement" and statement.record_key == 1
+    # the statements feature answers for statements and payments (statements/attachments.py)
+    with pytest.raises(DomainError, match="no statement 1"):
+        _attach(world, PDF, kind="statement", key=1)
+    with pytest.raises(DomainError, match="no payment 1"):
+        _attach(world, PDF, kind="payment", key=1)
 
 
 # --- the receipt rule ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ import openpyxl
 import pytest
 
 from reports.cost_split import build_cost_split, expense_columns, write_cost_split
-from reports.data import BudgetLine, ExpenseLine
+from reports.data import BudgetLine, DocumentRef, ExpenseLine
 from reports.sheets import RowWriter, page_capacity
 
 
@@ -51,17 +52,17 @@ def test_expenses_sheet_layout(make_report, sample_rows) -> None:
                            "Reporting amount (USD)"]
     assert header[11:14] == ["UN part (USD)", "INTERPOL part (USD)", "UNODC part (USD)"]
     assert header[14:] == ["Unallocated (USD)", "Version", "Recorded by", "Recorded at (UTC)",
-                           "Month key"]
+                           "Month key", "Documents"]
     assert ws.freeze_panes == "C2"
     assert ws.max_row == 1 + len(sample_rows())
     # An Excel table with a style (autofilter included) over every expense row.
     assert list(ws.tables) == ["ExpenseRows"]
     table = ws.tables["ExpenseRows"]
-    assert table.ref == f"A1:S{ws.max_row}"
+    assert table.ref == f"A1:T{ws.max_row}"
     assert table.tableStyleInfo.name.startswith("TableStyle")
     assert table.autoFilter.ref == table.ref
     assert [c.name for c in table.tableColumns] == header
-    assert ws.column_dimensions["S"].hidden
+    assert ws.column_dimensions["S"].hidden and not ws.column_dimensions["T"].hidden
     assert ws.column_dimensions["D"].width >= 25
     assert ws.print_title_rows in ("1:1", "$1:$1")
     assert ws.page_setup.orientation == "landscape"
@@ -90,6 +91,7 @@ def test_expense_rows_hold_real_dates_numbers_and_formats(make_report, formula_t
     assert flights[17].value == datetime(2024, 1, 16, 9, 30, tzinfo=UTC).replace(tzinfo=None)
     assert flights[17].number_format == "yyyy-mm-dd hh:mm"
     assert flights[18].value == 202401
+    assert flights[19].value is None  # no document
     jpy = rows[formula_texts[0]]
     assert jpy[6].number_format == "#,##0"
     assert jpy[7].value == "JPY"
@@ -268,7 +270,7 @@ def test_empty_period_still_builds(make_report) -> None:
     ws = wb["Summary"]
     r = _find(ws, "UN")
     assert ws.cell(r, 3).value == "=ROUND(SUM(Expenses!$L$2:$L$2),2)"
-    assert wb["Expenses"].tables["ExpenseRows"].ref == "A1:S2"
+    assert wb["Expenses"].tables["ExpenseRows"].ref == "A1:T2"
     assert _find(ws, "No transfer: the balances are settled.")
 
 
@@ -407,3 +409,19 @@ def test_summary_page_breaks_fall_before_a_section_title(make_report) -> None:
     for row in breaks:
         after = str(ws.cell(row + 1, 1).value or "")
         assert any(after.startswith(s) for s in sections) or not after, after
+
+
+def test_documents_column_lists_each_document_with_its_sha256(make_report, sample_rows) -> None:
+    rows = sample_rows("USD")
+    sha = "ab" * 32
+    rows[0] = replace(rows[0], documents=(DocumentRef("Hotel receipt", sha),
+                                          DocumentRef("=HYPERLINK(1)", "cd" * 32)))
+    ws = _load(build_cost_split(make_report(expenses=rows)))["Expenses"]
+    header = [c.value for c in ws[1]]
+    column = header.index("Documents")
+    cells = {r[0].value: r[column] for r in ws.iter_rows(min_row=2)}
+    first = cells[rows[0].id]
+    assert first.value.split("\n") == [f"Hotel receipt (SHA-256 {sha})",
+                                       f"=HYPERLINK(1) (SHA-256 {'cd' * 32})"]
+    assert first.data_type == "s"  # text, never a formula
+    assert all(cells[r.id].value is None for r in rows[1:])

@@ -131,7 +131,7 @@ def _write_statement(ws: Any, styles: Styles, data: StatementSheet) -> None:
     out.append([f.label("Share versions in force"),
                 f.text(", ".join(str(n) for n in data.share_versions))])
     out.blank()
-    out.append([f.section("Parties (DOMAIN.md rules 7 and 13)")])
+    out.append([f.section("Parties")])
     out.append(f.header(_HEADERS))
     first = out.next_row
     for p in data.parties:

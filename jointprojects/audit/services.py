@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import insert, inspect, select
+from sqlalchemy import and_, insert, inspect, or_, select
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import utcnow
@@ -128,6 +128,18 @@ def record_many(
          "address": address, "user_agent": agent}
         for entity, entity_id, after in rows
     ])
+
+
+def records_history(records: Sequence[Any], limit: int = 200) -> list[AuditEntry]:
+    """Audit rows of the given records themselves, whatever record they are filed under,
+    newest first: a statement's events are filed under its arrangement (whose History shows
+    them) and its own page shows them too."""
+    conditions = [and_(AuditEntry.entity == r.__tablename__, AuditEntry.entity_id == r.id)
+                  for r in records if r.id is not None]
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(AuditEntry).where(or_(*conditions))
+                                   .order_by(AuditEntry.id.desc()).limit(limit)))
 
 
 def history(parent: Any, limit: int = 200) -> list[AuditEntry]:

@@ -87,6 +87,8 @@ class ArrangementFigures:
     #: The partly signed arrangements, each noting who is awaited ("Awaiting INTERPOL's
     #: signature"), at most LIST_LIMIT.
     partly_signed_items: list[ArrangementItem] = field(default_factory=list)
+    #: Every arrangement awaiting a signature (partly or not signed), with who is awaited.
+    awaiting_signature_items: list[ArrangementItem] = field(default_factory=list)
 
     @property
     def awaiting_signature(self) -> int:
@@ -282,12 +284,20 @@ def _arrangement_figures(filters: Filters, today: date) -> ArrangementFigures:
         select(sa.id, sa.reference, sa.title)
         .where(arrangements.due_clause("signatures", today), *_arrangement_where(filters))
         .order_by(sa.reference).limit(LIST_LIMIT)))
-    awaited = arrangements.awaited_by_arrangement([i for i, _, _ in partly])
-    figures.partly_signed_items = [
-        ArrangementItem(ref, title, None, "; ".join(
+    unsigned = list(db.session.execute(
+        select(sa.id, sa.reference, sa.title)
+        .where(sa.status == "draft", ~signed, *_arrangement_where(filters))
+        .order_by(sa.reference).limit(LIST_LIMIT)))
+    awaited = arrangements.awaited_by_arrangement([i for i, _, _ in partly + unsigned])
+
+    def item(i: int, ref: str, title: str) -> ArrangementItem:
+        return ArrangementItem(ref, title, None, "; ".join(
             a.sentence for a in awaited[i] if a.what == "signature"))
-        for i, ref, title in partly
-    ]
+
+    figures.partly_signed_items = [item(*row) for row in partly]
+    figures.awaiting_signature_items = sorted(
+        figures.partly_signed_items + [item(*row) for row in unsigned],
+        key=lambda i: i.reference)[:LIST_LIMIT]
     figures.under_notice_items = [
         ArrangementItem(ref, title, effective,
                         f"notice by {by} on {notice.isoformat()}" if notice else "")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from jointprojects.audit.services import history
+from jointprojects.audit.services import records_history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import (
     PAYMENT_WRITE,
@@ -36,6 +36,7 @@ from jointprojects.statements.forms import (
 )
 from jointprojects.statements.models import Statement
 from jointprojects.transaction import flashed_errors, form_errors
+from jointprojects.vocabulary import label
 
 bp = Blueprint("statements", __name__, url_prefix="/statements")
 
@@ -121,7 +122,8 @@ def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
             prefix="withdrawal"),
         payment_form=pay, receipt_form=forms.get("receipt_form") or ReceiptForm(
             prefix="receipt"),
-        latest=services.latest_statement(sa), history=history(st),
+        latest=services.latest_statement(sa),
+        history=records_history([st, *st.acknowledgements, *st.payments]),
     ), status
 
 
@@ -153,8 +155,9 @@ def acknowledge(reference: str, number: int):  # type: ignore[no-untyped-def]
         with form_errors(form) as outcome:
             services.acknowledge(sa, st, form.organization.data, form.decision.data,
                                  form.reason.data, current_user)
-            flash(f"{form.organization.data}'s decision recorded: statement {st.number} is "
-                  f"{st.status}.", "success")
+            verb = "accepted" if form.decision.data == "accept" else "disputed"
+            flash(f"{form.organization.data} {verb} statement {st.number}. The statement is now: "
+                  f"{label(st.status)}.", "success")
             return redirect(url_for(".detail", reference=reference, number=number))
         if isinstance(outcome.error, Forbidden):
             abort(403)

@@ -288,6 +288,9 @@ def test_the_dashboard_names_who_is_awaited_on_the_partly_signed(login, make_use
     html = html.replace("&#39;", "'")
     assert re.search(r'href="/arrangements/PART">PART</a>: Awaiting INTERPOL\'s signature', html)
     assert re.search(r'href="/arrangements/\?due=signatures[^"]*"[^>]*>1<', html)
+    # the arrangement nobody signed yet is named too, with every party awaited
+    assert re.search(r'href="/arrangements/NONE">NONE</a>: Awaiting UN\'s signature', html)
+    assert "INTERPOL's signature" in html[html.index('href="/arrangements/NONE">'):][:200]
 
 
 def test_the_api_lists_who_is_awaited(api, partly):

@@ -119,6 +119,11 @@ def test_issue_accept_pay_and_confirm_through_the_pages(app, quarter, finance, m
     assert db.session.get(Payment, payment.id).status == "received"
     html = un.get("/statements/arrangements/SA-Q/1").get_data(as_text=True)
     assert "Partly paid" in html and 'data-figure="outstanding">40.00' in html
+    # the statement's own History: issued, accepted, the payment and its receipt
+    history = html[html.index("History"):]
+    assert "No changes recorded yet" not in history
+    for line in ("issued", "accepted", "Payment", "receipt confirmed"):
+        assert line in history, line
 
 
 def test_withdraw_through_the_page(quarter, finance, login):

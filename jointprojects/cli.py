@@ -18,6 +18,7 @@ from jointprojects.auth import sessions as auth_sessions
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
+from jointprojects.evidence.cli import verify
 from jointprojects.extensions import db
 from jointprojects.organizations.services import load_reference_data
 from jointprojects.reporting.cli import COMMANDS as reporting_commands
@@ -139,6 +140,7 @@ cli = FlaskGroup(
     help="jointprojects: joint projects and cost sharing under special arrangements.",
 )
 cli.add_command(serve)
+cli.add_command(verify)  # on the group itself: a bundle is checked without any application
 
 
 def main() -> None:

@@ -1,0 +1,49 @@
+"""``jointprojects verify FILE.zip | --database`` and ``jointprojects evidence REF --out FILE``
+(API.md "Command line"). ``verify FILE.zip`` needs no application, database nor
+configuration: it is :func:`reports.evidence.verify_bundle` alone."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import ScriptInfo
+
+from jointprojects.evidence import services
+from reports.evidence import verify_bundle
+
+
+def _result(ok: bool, message: str) -> None:
+    if ok:
+        click.echo(message)
+        return
+    click.echo(f"Error: not verified: {message}", err=True)
+    sys.exit(1)
+
+
+@click.command("verify")
+@click.argument("bundle", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--database", is_flag=True,
+              help="Check the live database (configured as for serve) instead of a bundle")
+@click.pass_context
+def verify(ctx: click.Context, bundle: Path | None, database: bool) -> None:
+    """Check an evidence bundle offline, or with --database the live database: every hash
+    and link of the audit chain, and the records against the replay of the log."""
+    if database == (bundle is not None):
+        click.echo("Error: give either a bundle FILE.zip or --database.", err=True)
+        sys.exit(2)
+    if bundle is not None:
+        try:
+            data = bundle.read_bytes()
+        except OSError as exc:
+            click.echo(f"Error: cannot read {bundle}: {exc.strerror}", err=True)
+            sys.exit(1)
+        _result(*verify_bundle(data))
+        return
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        _result(*services.verify_database())
+
+
+COMMANDS = ()

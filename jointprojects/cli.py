@@ -18,6 +18,7 @@ from jointprojects.auth import sessions as auth_sessions
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
+from jointprojects.evidence.cli import COMMANDS as evidence_commands
 from jointprojects.evidence.cli import verify
 from jointprojects.extensions import db
 from jointprojects.organizations.services import load_reference_data
@@ -130,7 +131,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands,
-                    *statement_commands, *document_commands):
+                    *statement_commands, *document_commands, *evidence_commands):
         app.cli.add_command(command)
 
 

@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 GENESIS = "0" * 64
+#: Actions that change no record (a download is logged, the record stays as it was).
+NOT_CHANGES = frozenset({"download"})
 #: The fields of an audit row that its hash covers.
 FIELDS = ("action", "address", "after", "at", "before", "entity", "entity_id",
           "parent_entity", "parent_id", "user_agent", "user_id")
@@ -124,7 +126,7 @@ def replay(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict[str,
     state: dict[tuple[str, int], dict[str, Any] | None] = {}
     for row in rows:
         key = (row["entity"], int(row["entity_id"]))
-        if row["entity"] == "user" or not key[1]:
+        if row["entity"] == "user" or not key[1] or row["action"] in NOT_CHANGES:
             continue
         current = state.get(key)
         if row["action"] == "delete":
@@ -164,12 +166,40 @@ def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
     return None
 
 
+def check_statements(records: Mapping[str, list[dict[str, Any]]]) -> Problem | None:
+    """Each statement still standing, recomputed from the bundle's expenses: the parties'
+    shares (the sum of their parts of the period's expenses), what each paid and the number
+    of expenses, to the cent."""
+    expenses = records.get("expense", [])
+    for st in records.get("statement", []):
+        if st.get("status") == "withdrawn":
+            continue
+        period = [e for e in expenses if st["date_from"] <= e["date"] <= st["date_to"]]
+        share: dict[str, Decimal] = {}
+        paid: dict[str, Decimal] = {}
+        for e in period:
+            for code, amount in (e.get("allocation") or {}).items():
+                share[code] = share.get(code, Decimal(0)) + Decimal(amount)
+            paid[e["paid_by"]] = paid.get(e["paid_by"], Decimal(0)) + Decimal(e["reporting_amount"])
+        name = f"statement #{st['id']} (number {st['number']})"
+        if int(st.get("expense_count", len(period))) != len(period):
+            return Problem(f"{name}: froze {st['expense_count']} expenses but the bundle has "
+                           f"{len(period)} in its period")
+        for code, line in sorted((st.get("parties") or {}).items()):
+            for figure, expected in (("share", share), ("paid", paid)):
+                if Decimal(line[figure]) != expected.get(code, Decimal(0)):
+                    return Problem(f"{name}: {code}'s {figure} {line[figure]} does not "
+                                   f"recompute from the expenses ({expected.get(code, 0)})")
+    return None
+
+
 # --- the bundle --------------------------------------------------------------------------------
 
 
-def verify_bundle(data: bytes) -> tuple[bool, str]:
+def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, str]:
     """Check an evidence bundle (the bytes of the zip): ``(True, "verified: ...")`` or
-    ``(False, what does not hold)``."""
+    ``(False, what does not hold)``. ``trusted_key`` (PEM) is the instance's public key as
+    the organization keeps it: the bundle's own key must be that one."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -179,6 +209,8 @@ def verify_bundle(data: bytes) -> tuple[bool, str]:
         if needed not in names:
             return False, f"{needed} is missing from the bundle"
     manifest_bytes = archive.read(MANIFEST)
+    if trusted_key is not None and archive.read(PUBLIC_KEY).strip() != trusted_key.strip():
+        return False, f"{PUBLIC_KEY}: not the key you trust (signed by another key)"
     key = load_pem_public_key(archive.read(PUBLIC_KEY))
     if not isinstance(key, Ed25519PublicKey):
         return False, f"{PUBLIC_KEY}: not an Ed25519 key"
@@ -222,6 +254,9 @@ def verify_bundle(data: bytes) -> tuple[bool, str]:
     problem = compare(replay(rows), live, records)
     if problem:
         return False, problem.message
+    problem = check_statements(records)
+    if problem:
+        return False, problem.message
     statements = manifest.get("statements", [])
     for statement in statements:
         workbook = statement.get("workbook")
@@ -230,6 +265,7 @@ def verify_bundle(data: bytes) -> tuple[bool, str]:
             return False, f"statement #{statement['id']}: its workbook's SHA-256 differs"
     n_records = sum(len(recs) for recs in records.values())
     signer = manifest.get("signed_by", "the instance")
+    fingerprint = sha256(archive.read(PUBLIC_KEY))[:16]
     return True, (f"verified: {n_records} records, {len(rows)} log rows, "
                   f"{len(statements)} statements, chain of {len(links)} rows, "
-                  f"signature by {signer}")
+                  f"signature by {signer} (key {fingerprint})")

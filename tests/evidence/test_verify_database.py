@@ -4,46 +4,14 @@ append-only triggers got past as the table's owner could) and named by the verif
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
-from sqlalchemy import text
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.evidence.cli import verify
 from jointprojects.evidence.services import verify_database
-from jointprojects.expenses import recording
 from jointprojects.extensions import db
-from jointprojects.special_arrangements.models import Signature
-from jointprojects.statements import services as statements
-from tests.append_only import triggers_off
-from tests.expenses.conftest import expense
-
-
-@pytest.fixture()
-def books(make_arrangement: Any, finance: Any) -> dict[str, Any]:
-    sa = make_arrangement()
-    first = recording.record_expense(sa, expense(), finance)
-    second = recording.record_expense(sa, expense(amount="40.00", paid_by="INTERPOL"), finance)
-    db.session.commit()
-    recording.update_expense(first, expense(amount="120.00"), first.version, finance)
-    st = statements.issue_statement(sa, date(2025, 3, 31), None, finance)
-    db.session.commit()
-    signature = db.session.scalar(db.select(Signature).filter_by(arrangement_id=sa.id))
-    return {"sa": sa, "first": first.id, "second": second.id, "statement": st.id,
-            "signature": signature.id}
-
-
-def _tamper(*statements_sql: str, **params: Any) -> None:
-    conn = db.session.connection()
-    with triggers_off(conn):
-        for sql in statements_sql:
-            conn.execute(text(sql), params)
-    db.session.commit()
-    db.session.expire_all()
+from tests.evidence.conftest import _rows, _tamper
 
 
 def _fails_naming(what: str) -> str:
@@ -100,10 +68,6 @@ def test_an_expense_added_behind_the_application_is_named(books):
             " share_version_number, created_by_id, 1, created_at, updated_at FROM expense"
             " WHERE id = :i", i=books["first"])
     _fails_naming("not in the log")
-
-
-def _rows() -> list[int]:
-    return list(db.session.scalars(db.select(AuditEntry.id).order_by(AuditEntry.id)))
 
 
 def test_an_audit_row_changed_is_named(books):

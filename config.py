@@ -16,6 +16,8 @@ DEFAULT_SECRET = "dev-not-secret"  # noqa: S105 - the marker production refuses
 class Config:
     SECRET_KEY = os.environ.get("JOINTPROJECTS_SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("JOINTPROJECTS_DATABASE_URL", "")
+    #: The instance's Ed25519 signing key (PEM file); default: generated into the instance folder.
+    SIGNING_KEY = os.environ.get("JOINTPROJECTS_SIGNING_KEY", "")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

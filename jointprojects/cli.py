@@ -18,6 +18,8 @@ from jointprojects.auth import sessions as auth_sessions
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
+from jointprojects.evidence.cli import COMMANDS as evidence_commands
+from jointprojects.evidence.cli import verify
 from jointprojects.extensions import db
 from jointprojects.jobs import queue
 from jointprojects.jobs.cli import COMMANDS as jobs_commands
@@ -161,7 +163,8 @@ def serve(host: str, port: int, threads: int, workers: int | None,
 
 def register_commands(app: Flask) -> None:
     for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands,
-                    *statement_commands, *document_commands, *jobs_commands):
+                    *statement_commands, *document_commands, *jobs_commands,
+                    *evidence_commands):
         app.cli.add_command(command)
 
 
@@ -171,6 +174,7 @@ cli = FlaskGroup(
     help="jointprojects: joint projects and cost sharing under special arrangements.",
 )
 cli.add_command(serve)
+cli.add_command(verify)  # on the group itself: a bundle is checked without any application
 
 
 def main() -> None:

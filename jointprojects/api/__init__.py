@@ -90,6 +90,7 @@ from jointprojects.api import openapi  # noqa: E402,F401 - routes
 from jointprojects.budgets import api as _budgets  # noqa: E402,F401
 from jointprojects.dashboard import api as _dashboard  # noqa: E402,F401
 from jointprojects.documents import api as _documents  # noqa: E402,F401
+from jointprojects.evidence import api as _evidence  # noqa: E402,F401
 from jointprojects.exchange_rates import api as _exchange_rates  # noqa: E402,F401
 from jointprojects.expenses import api as _expenses  # noqa: E402,F401
 from jointprojects.jobs import api as _jobs  # noqa: E402,F401

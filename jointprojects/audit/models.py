@@ -33,5 +33,20 @@ class AuditEntry(Model):
     #: Where the request came from (None outside a request, e.g. the command line).
     address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    #: The hash chain (DOMAIN.md rule 15, docs/EVIDENCE.md): the hash of the row before and
+    #: SHA-256 over it and this row's canonical content. Filled on insert (services.py).
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship("User")
+
+
+class AuditChainHead(Model):
+    """The one row (id 1) holding the hash of the newest audit row: every append locks it
+    (SELECT ... FOR UPDATE) in its transaction, so concurrent writers never fork the chain.
+    The verifier never trusts it; it only serializes appends."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))

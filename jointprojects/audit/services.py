@@ -9,11 +9,56 @@ from typing import Any
 
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import and_, insert, inspect, or_, select
+from sqlalchemy import Connection, and_, event, insert, inspect, or_, select, update
+from sqlalchemy.orm import Mapper
 
-from jointprojects.audit.models import AuditEntry
+from jointprojects.audit.models import AuditChainHead, AuditEntry
 from jointprojects.auth.models import utcnow
 from jointprojects.extensions import db
+from reports.evidence import FIELDS, GENESIS, row_hash
+
+_HEAD = AuditChainHead.__table__
+_ENTRY = AuditEntry.__table__
+
+
+def chain_head(connection: Connection) -> str:
+    """The hash of the newest audit row, the chain-head row locked until the transaction
+    ends (FOR UPDATE on PostgreSQL; SQLite serializes writers already). A database without
+    the head row (a fresh one, or emptied tables) gets it from the newest audit row."""
+    head = connection.execute(
+        select(_HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()).scalar_one_or_none()
+    if head is not None:
+        return str(head)
+    last = connection.execute(
+        select(_ENTRY.c.hash).order_by(_ENTRY.c.id.desc()).limit(1)).scalar_one_or_none()
+    head = str(last) if last else GENESIS
+    connection.execute(insert(_HEAD).values(id=1, hash=head))
+    return head
+
+
+def _move_head(connection: Connection, new: str) -> None:
+    connection.execute(update(_HEAD).where(_HEAD.c.id == 1).values(hash=new))
+
+
+def link(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Give each of ``rows`` (about to be inserted in this order) its ``prev_hash`` and
+    ``hash``, and move the chain head past them."""
+    prev = chain_head(connection)
+    for row in rows:
+        row["prev_hash"] = prev
+        row["hash"] = prev = row_hash(prev, row)
+    _move_head(connection, prev)
+
+
+@event.listens_for(AuditEntry, "before_insert")
+def _chain_entry(_mapper: Mapper[AuditEntry], connection: Connection,
+                 entry: AuditEntry) -> None:
+    """Every ORM insert of an audit row joins the chain, in flush order (= id order)."""
+    if entry.at is None:
+        entry.at = utcnow()
+    row = {name: getattr(entry, name) for name in FIELDS}
+    link(connection, [row])
+    entry.prev_hash, entry.hash = row["prev_hash"], row["hash"]
 
 
 def jsonable(value: Any) -> Any:
@@ -117,17 +162,20 @@ def record_many(
     write one by one (``before`` empty), without a flush per row."""
     if not rows:
         return
+    db.session.flush()  # rows added before these come first in the chain
     parent_id = inspect(parent).identity[0] if inspect(parent).identity else None
     user_id = user.id if user is not None else _current_user_id()
     at = utcnow()
     address, agent = request_origin()
-    db.session.execute(insert(AuditEntry.__table__), [
+    values = [
         {"at": at, "user_id": user_id, "action": action, "entity": entity,
          "entity_id": entity_id, "parent_entity": parent.__tablename__,
          "parent_id": parent_id, "before": None, "after": after,
          "address": address, "user_agent": agent}
         for entity, entity_id, after in rows
-    ])
+    ]
+    link(db.session.connection(), values)
+    db.session.execute(insert(AuditEntry.__table__), values)
 
 
 def records_history(records: Sequence[Any], limit: int = 200) -> list[AuditEntry]:

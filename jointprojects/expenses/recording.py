@@ -497,12 +497,38 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
         _write_parts(part_inserts, part_updates, expense_updates)
         if changed_ids:
             _expire(changed_ids)
+            _audit_reallocation(sa, changed_ids - set(expense_ids or ()))
         changed = len(changed_ids)
     refresh_totals(sa.id, months)
     return changed
 
 
 _WRITE_BATCH = 20_000
+
+
+def _audit_reallocation(sa: SpecialArrangement, expense_ids: set[int]) -> None:
+    """One audit row per expense whose derived figures moved without an edit of its own (an
+    amendment in force, a ceiling reached by another expense): its new allocation, so that
+    the replay of the log equals the live parts (DOMAIN.md rule 15)."""
+    ids = sorted(expense_ids)
+    code_of = {p.organization_id: p.organization.code for p in sa.parties}
+    for lo in range(0, len(ids), 500):
+        batch = ids[lo:lo + 500]
+        after: dict[int, dict[str, Any]] = {}
+        for expense_id, unallocated, number, updated_at in db.session.execute(
+                select(Expense.id, Expense.unallocated, Expense.share_version_number,
+                       Expense.updated_at)
+                .where(Expense.id.in_(batch))):
+            after[expense_id] = {"unallocated": to_json(unallocated, sa.currency),
+                                 "share_version_number": number,
+                                 "updated_at": audit.jsonable(updated_at), "allocation": {}}
+        for expense_id, organization_id, amount in db.session.execute(
+                select(ExpensePart.expense_id, ExpensePart.organization_id, ExpensePart.amount)
+                .where(ExpensePart.expense_id.in_(batch))
+                .order_by(ExpensePart.expense_id, ExpensePart.organization_id)):
+            after[expense_id]["allocation"][code_of[organization_id]] = to_json(
+                amount, sa.currency)
+        audit.record_many("reallocate", [("expense", i, after[i]) for i in batch], parent=sa)
 
 
 def _write_parts(part_inserts: list[dict[str, int]], part_updates: list[dict[str, int]],
@@ -538,7 +564,7 @@ def _expire(expense_ids: set[int]) -> None:
     """Objects already in the session must not show the figures just replaced."""
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Expense) and obj.id in expense_ids:
-            db.session.expire(obj, ["unallocated", "share_version_number", "parts"])
+            db.session.expire(obj, ["unallocated", "share_version_number", "updated_at", "parts"])
         elif isinstance(obj, ExpensePart) and obj.expense_id in expense_ids:
             db.session.expire(obj, ["amount"])
 

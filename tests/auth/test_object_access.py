@@ -397,6 +397,8 @@ URLS: dict[str, Build] = {
                                      "/statements/1/payments"),
     "api.put_payment_term": lambda w: f"/api/v1/arrangements/{_st(w)}/payment-term",
     "api.confirm_receipt": lambda w: f"/api/v1/payments/{_payment(w)}/receipt",
+    # evidence (issue 14)
+    "api.arrangement_evidence": lambda w: f"/api/v1/arrangements/{w.sa.reference}/evidence.zip",
     # documents (issue 13): the label matrix is tests/documents/test_labels.py
     "documents.arrangement": lambda w: f"/documents/arrangements/{w.sa.reference}",
     "documents.upload": lambda w: f"/documents/arrangements/{w.sa.reference}/upload",
@@ -513,7 +515,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 91 * len(order)  # 91 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 92 * len(order)  # 92 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

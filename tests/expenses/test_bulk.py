@@ -49,8 +49,9 @@ def _stored(sa: Any) -> list[tuple[Any, ...]]:
     for e in expenses:
         parts = {p.organization.code: p.amount for p in db.session.scalars(
             db.select(ExpensePart).filter_by(expense_id=e.id))}
+        # The create row; a reallocation of a recorded expense has rows of its own.
         entries = db.session.scalars(db.select(AuditEntry).filter_by(
-            entity="expense", entity_id=e.id)).all()
+            entity="expense", entity_id=e.id, action="create")).all()
         assert len(entries) == 1 and entries[0].parent_id == sa.id
         after = {k: v for k, v in entries[0].after.items() if k not in VOLATILE}
         result.append((e.date, e.category, e.amount, e.currency, e.exchange_rate,

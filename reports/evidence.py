@@ -1,0 +1,271 @@
+"""The evidence scheme (DOMAIN.md rule 15, docs/EVIDENCE.md): canonical form of an audit row,
+its hash chain, and the offline verifier of an evidence bundle.
+
+This module imports neither Flask nor SQLAlchemy nor anything of ``jointprojects``: the
+verifier runs with nothing but the standard library and ``cryptography`` (no database, no
+configuration, no network).
+
+Canonical form of an audit row: the JSON object of its fields ``action``, ``address``,
+``after``, ``at``, ``before``, ``entity``, ``entity_id``, ``parent_entity``, ``parent_id``,
+``user_agent``, ``user_id`` (not ``id``, ``prev_hash`` nor ``hash``), keys sorted at every
+level, separators ``,`` and ``:`` without spaces, UTF-8 (non-ASCII kept as is), ``at`` as UTC
+``YYYY-MM-DDTHH:MM:SS.ffffffZ``; decimals are strings already (``snapshot``), a float that
+slipped in is written as the string of its ``repr``; no float ever appears in the bytes.
+``hash = SHA-256(prev_hash + "\\n" + canonical)`` in lowercase hex; the first row's
+``prev_hash`` is 64 zeros (:data:`GENESIS`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+GENESIS = "0" * 64
+#: Actions that change no record (a download is logged, the record stays as it was).
+NOT_CHANGES = frozenset({"download"})
+#: The fields of an audit row that its hash covers.
+FIELDS = ("action", "address", "after", "at", "before", "entity", "entity_id",
+          "parent_entity", "parent_id", "user_agent", "user_id")
+#: Bundle layout (docs/EVIDENCE.md).
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+PUBLIC_KEY = "public_key.pem"
+
+
+def timestamp(value: datetime | str) -> str:
+    """``at`` in the canonical form: naive UTC (as stored) or aware, microseconds always."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.removesuffix("Z"))
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def plain(value: Any) -> Any:
+    """``value`` with JSON types only and no floats (decimals and floats as strings)."""
+    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+        return value
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    raise TypeError(f"not canonical: {type(value).__name__}")
+
+
+def canonical(row: Mapping[str, Any]) -> bytes:
+    """The canonical JSON bytes of an audit row (the fields of :data:`FIELDS`)."""
+    data = {name: plain(row.get(name)) for name in FIELDS}
+    data["at"] = timestamp(row["at"])
+    return json.dumps(data, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def row_hash(prev_hash: str, row: Mapping[str, Any]) -> str:
+    """The hash of an audit row that follows ``prev_hash``."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(row)).hexdigest()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The first thing that does not hold, named for a person."""
+
+    message: str
+
+
+def check_chain(rows: Iterable[Mapping[str, Any]], *, start: str = GENESIS) -> Problem | None:
+    """The first broken row of a chain given in id order (each with ``id``, ``prev_hash``,
+    ``hash`` and the fields of :data:`FIELDS`), or None when every link and hash holds."""
+    prev = start
+    for row in rows:
+        if row["prev_hash"] != prev:
+            return Problem(f"audit row #{row['id']}: its link does not follow the row before "
+                           "it (a row before it was deleted, inserted or moved)")
+        if row_hash(prev, row) != row["hash"]:
+            return Problem(f"audit row #{row['id']}: its content does not match its hash "
+                           f"({row['entity']} #{row['entity_id']}, {row['action']})")
+        prev = row["hash"]
+    return None
+
+
+def check_links(links: Iterable[Mapping[str, Any]], *, start: str = GENESIS) -> Problem | None:
+    """The first broken link of a chain of ``{id, prev_hash, hash}`` (content not shown)."""
+    prev = start
+    for link in links:
+        if link["prev_hash"] != prev:
+            return Problem(f"audit row #{link['id']}: its link does not follow the row before it")
+        prev = link["hash"]
+    return None
+
+
+def replay(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict[str, Any] | None]:
+    """The state of every record the log speaks of: the ``after`` snapshots merged in order
+    (a create starts afresh, a delete leaves None)."""
+    state: dict[tuple[str, int], dict[str, Any] | None] = {}
+    for row in rows:
+        key = (row["entity"], int(row["entity_id"]))
+        if row["entity"] == "user" or not key[1] or row["action"] in NOT_CHANGES:
+            continue
+        current = state.get(key)
+        if row["action"] == "delete":
+            state[key] = None
+        elif row["action"] == "create" or current is None:
+            state[key] = dict(row.get("after") or {})
+        else:
+            current.update(row.get("after") or {})
+    return state
+
+
+def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
+            live: Mapping[tuple[str, int], Mapping[str, Any]],
+            kinds: Iterable[str]) -> Problem | None:
+    """The first record of ``kinds`` whose live state differs from the replay of the log
+    (changed, deleted or added behind the application's back); only the columns the log
+    holds are compared."""
+    kinds = set(kinds)
+    for key in sorted(k for k in replayed if k[0] in kinds):
+        state = replayed[key]
+        record = live.get(key)
+        name = f"{key[0]} #{key[1]}"
+        if state is None:
+            if record is not None:
+                return Problem(f"{name}: exists although the log says it was deleted")
+            continue
+        if record is None:
+            return Problem(f"{name}: deleted behind the application's back (the log holds it)")
+        for column in sorted(state):
+            if column in record and plain(record[column]) != plain(state[column]):
+                return Problem(f"{name}: {column} is {plain(record[column])!r} but the log "
+                               f"says {plain(state[column])!r}")
+    for key in sorted(k for k in live if k[0] in kinds):
+        if key not in replayed:
+            return Problem(f"{key[0]} #{key[1]}: not in the log (added behind the "
+                           "application's back)")
+    return None
+
+
+def check_statements(records: Mapping[str, list[dict[str, Any]]]) -> Problem | None:
+    """Each statement still standing, recomputed from the bundle's expenses: the parties'
+    shares (the sum of their parts of the period's expenses), what each paid and the number
+    of expenses, to the cent."""
+    expenses = records.get("expense", [])
+    for st in records.get("statement", []):
+        if st.get("status") == "withdrawn":
+            continue
+        period = [e for e in expenses if st["date_from"] <= e["date"] <= st["date_to"]]
+        share: dict[str, Decimal] = {}
+        paid: dict[str, Decimal] = {}
+        for e in period:
+            for code, amount in (e.get("allocation") or {}).items():
+                share[code] = share.get(code, Decimal(0)) + Decimal(amount)
+            paid[e["paid_by"]] = paid.get(e["paid_by"], Decimal(0)) + Decimal(e["reporting_amount"])
+        name = f"statement #{st['id']} (number {st['number']})"
+        if int(st.get("expense_count", len(period))) != len(period):
+            return Problem(f"{name}: froze {st['expense_count']} expenses but the bundle has "
+                           f"{len(period)} in its period")
+        for code, line in sorted((st.get("parties") or {}).items()):
+            for figure, expected in (("share", share), ("paid", paid)):
+                if Decimal(line[figure]) != expected.get(code, Decimal(0)):
+                    return Problem(f"{name}: {code}'s {figure} {line[figure]} does not "
+                                   f"recompute from the expenses ({expected.get(code, 0)})")
+    return None
+
+
+# --- the bundle --------------------------------------------------------------------------------
+
+
+def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, str]:
+    """Check an evidence bundle (the bytes of the zip): ``(True, "verified: ...")`` or
+    ``(False, what does not hold)``. ``trusted_key`` (PEM) is the instance's public key as
+    the organization keeps it: the bundle's own key must be that one."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return False, "not a zip file"
+    names = set(archive.namelist())
+    for needed in (MANIFEST, SIGNATURE, PUBLIC_KEY):
+        if needed not in names:
+            return False, f"{needed} is missing from the bundle"
+    manifest_bytes = archive.read(MANIFEST)
+    if trusted_key is not None and archive.read(PUBLIC_KEY).strip() != trusted_key.strip():
+        return False, f"{PUBLIC_KEY}: not the key you trust (signed by another key)"
+    key = load_pem_public_key(archive.read(PUBLIC_KEY))
+    if not isinstance(key, Ed25519PublicKey):
+        return False, f"{PUBLIC_KEY}: not an Ed25519 key"
+    try:
+        key.verify(bytes.fromhex(archive.read(SIGNATURE).decode("ascii").strip()),
+                   manifest_bytes)
+    except (InvalidSignature, ValueError):
+        return False, f"{SIGNATURE}: the signature of the manifest does not hold"
+    manifest = json.loads(manifest_bytes)
+    files: dict[str, str] = manifest["files"]
+    if files.get(PUBLIC_KEY) is not None and files[PUBLIC_KEY] != sha256(archive.read(PUBLIC_KEY)):
+        return False, f"{PUBLIC_KEY}: its SHA-256 differs from the manifest"
+    for name, digest in sorted(files.items()):
+        if name not in names:
+            return False, f"{name}: listed in the manifest but missing"
+        if sha256(archive.read(name)) != digest:
+            return False, f"{name}: its SHA-256 differs from the manifest"
+    extra = names - set(files) - {MANIFEST, SIGNATURE, PUBLIC_KEY}
+    if extra:
+        return False, f"{sorted(extra)[0]}: not listed in the manifest"
+
+    links: list[dict[str, Any]] = json.loads(archive.read("chain.json"))
+    rows: list[dict[str, Any]] = json.loads(archive.read("log.json"))
+    records: dict[str, list[dict[str, Any]]] = json.loads(archive.read("records.json"))
+    problem = check_links(links)
+    if problem:
+        return False, problem.message
+    by_id = {int(link["id"]): link for link in links}
+    for row in rows:
+        link = by_id.get(int(row["id"]))
+        if link is None:
+            return False, f"audit row #{row['id']}: not in the chain"
+        if link["prev_hash"] != row["prev_hash"] or link["hash"] != row["hash"]:
+            return False, f"audit row #{row['id']}: its link differs from the chain"
+        if row_hash(row["prev_hash"], row) != row["hash"]:
+            return False, (f"audit row #{row['id']}: its content does not match its hash "
+                           f"({row['entity']} #{row['entity_id']}, {row['action']})")
+    if manifest.get("head") is not None and links and links[-1]["hash"] != manifest["head"]:
+        return False, "chain.json: its last hash is not the signed chain head"
+    live = {(kind, int(rec["id"])): rec for kind, recs in records.items() for rec in recs}
+    problem = compare(replay(rows), live, records)
+    if problem:
+        return False, problem.message
+    problem = check_statements(records)
+    if problem:
+        return False, problem.message
+    statements = manifest.get("statements", [])
+    for statement in statements:
+        workbook = statement.get("workbook")
+        if workbook and statement.get("workbook_sha256") and \
+                sha256(archive.read(workbook)) != statement["workbook_sha256"]:
+            return False, f"statement #{statement['id']}: its workbook's SHA-256 differs"
+    n_records = sum(len(recs) for recs in records.values())
+    signer = manifest.get("signed_by", "the instance")
+    fingerprint = sha256(archive.read(PUBLIC_KEY))[:16]
+    return True, (f"verified: {n_records} records, {len(rows)} log rows, "
+                  f"{len(statements)} statements, chain of {len(links)} rows, "
+                  f"signature by {signer} (key {fingerprint})")

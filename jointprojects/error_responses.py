@@ -9,14 +9,17 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from jointprojects.errors import DomainError
+from jointprojects.i18n import translate
 
 
 def error_response(status: int, field: str | None, message: str) -> tuple[Response, int]:
-    return jsonify({"errors": [{"field": field, "message": message}]}), status
+    """``message`` (an English message id) in the request's language (Accept-Language)."""
+    return jsonify({"errors": [{"field": field, "message": translate(message)}]}), status
 
 
 def domain_error_response(error: DomainError) -> tuple[Response, int]:
-    return jsonify({"errors": [e.as_dict() for e in error.errors]}), error.status
+    errors = [{"field": e.field, "message": translate(e.message)} for e in error.errors]
+    return jsonify({"errors": errors}), error.status
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:

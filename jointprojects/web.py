@@ -17,15 +17,15 @@ from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from jointprojects import bounds, vocabulary
+from jointprojects import bounds, locales, vocabulary
 from jointprojects.audit import lines as audit_lines
 from jointprojects.auth import policy
 from jointprojects.auth.models import ROLE_LABELS
-from jointprojects.dates import long_date
 from jointprojects.error_responses import domain_error_response, error_response, http_error_response
 from jointprojects.errors import NotFound
 from jointprojects.extensions import db
-from jointprojects.money import format_money
+from jointprojects.i18n import current_language, translate
+from jointprojects.vocabulary import N_
 
 log = logging.getLogger(__name__)
 
@@ -247,50 +247,70 @@ def register_error_pages(app: Flask) -> None:
 
 
 #: The navigation bar: (endpoint, label, right). Items of features not registered are skipped.
+#: Labels are English message ids (``N_``), shown in the reader's language.
 NAV: list[tuple[str, str, str]] = [
-    ("dashboard.index", "Dashboard", "read"),
-    ("projects.index", "Projects", "read"),
-    ("arrangements.index", "Arrangements", "read"),
-    ("expenses.index", "Expenses", "read"),
-    ("exchange_rates.rates", "Rates", "read"),
-    ("reporting.imports", "Imports", "import"),
-    ("personnel_exchanges.index", "Personnel", "read"),
-    ("statements.settlement", "Settlement", "payment.write"),
-    ("organizations.index", "Organizations", "read"),
-    ("jobs.index", "Jobs", "read"),
-    ("users.index", "Users", "user.admin"),
-    ("audit.index", "Audit", "user.admin"),
+    ("dashboard.index", N_("Dashboard"), "read"),
+    ("projects.index", N_("Projects"), "read"),
+    ("arrangements.index", N_("Arrangements"), "read"),
+    ("expenses.index", N_("Expenses"), "read"),
+    ("exchange_rates.rates", N_("Rates"), "read"),
+    ("reporting.imports", N_("Imports"), "import"),
+    ("personnel_exchanges.index", N_("Personnel"), "read"),
+    ("statements.settlement", N_("Settlement"), "payment.write"),
+    ("organizations.index", N_("Organizations"), "read"),
+    ("jobs.index", N_("Jobs"), "read"),
+    ("users.index", N_("Users"), "user.admin"),
+    ("audit.index", N_("Audit"), "user.admin"),
 ]
 
 
+class TranslatedLabels(dict[str, str]):
+    """Code -> English label (the message id), read in the reader's language."""
+
+    def __getitem__(self, code: str) -> str:
+        return translate(super().__getitem__(code))
+
+    def get(self, code: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self[code] if code in self.keys() else default
+
+
 def register_template_helpers(app: Flask) -> None:
+    # Numbers and dates in the reader's language (jointprojects.locales; English as before).
     @app.template_filter("money")
     def money_filter(amount: Decimal | None, currency: str | None = None) -> str:
-        if amount is None:
-            return ""
-        text = format_money(amount, currency)
-        return f"{text} {currency}" if currency else text
+        return locales.format_money(amount, currency, current_language())
 
     @app.template_filter("amount")
     def amount_filter(amount: Decimal | None, currency: str | None = None) -> str:
-        return format_money(amount, currency) if amount is not None else ""
+        return locales.format_amount(amount, currency, current_language())
 
     @app.template_filter("percent")
     def percent_filter(value: Decimal | None) -> str:
-        if value is None:
-            return ""
-        return f"{value.normalize():f} %"
+        return locales.format_percent(value, current_language())
 
     @app.template_filter("day")
     def day_filter(value: date | None) -> str:
-        """A date as people read it: "6 January 2025"."""
-        return long_date(value)
+        """A date as people read it: "6 January 2025", "6 janvier 2025"."""
+        return locales.long_date(value, current_language())
+
+    @app.template_filter("month")
+    def month_filter(value: str | None) -> str:
+        """``"2025-03"`` -> "March 2025", "mars 2025"."""
+        return locales.month_label(value, current_language()) if value else ""
 
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
         return value.isoformat() if value else ""
 
-    app.add_template_filter(vocabulary.label, "label")
+    @app.template_filter("tr")
+    def tr_filter(message: str | None) -> str:
+        """An English message id kept as data (a vocabulary label, a service's message) in
+        the reader's language."""
+        return translate(message)
+
+    @app.template_filter("label")
+    def label_filter(code: str | None) -> str:
+        return translate(vocabulary.label(code))
 
     def can(action: str, organization: str | None = None) -> bool:
         return policy.can(current_user, action, organization)
@@ -300,7 +320,8 @@ def register_template_helpers(app: Flask) -> None:
         return url_for(request.endpoint or "dashboard.index", **args)
 
     def nav_items() -> list[tuple[str, str, str]]:
-        return [item for item in NAV if item[0] in current_app.view_functions and can(item[2])]
+        return [(endpoint, translate(label), right) for endpoint, label, right in NAV
+                if endpoint in current_app.view_functions and can(right)]
 
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals.update(
@@ -310,7 +331,9 @@ def register_template_helpers(app: Flask) -> None:
         audit_lines=audit_lines.lines,
         security_actions=audit_lines.SECURITY_LABELS,
         policy=policy,
-        role_labels=ROLE_LABELS,
+        role_labels=TranslatedLabels(ROLE_LABELS),
+        languages=locales.LANGUAGE_NAMES,
+        current_language=current_language,
     )
 
     @app.context_processor

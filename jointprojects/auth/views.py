@@ -13,7 +13,7 @@ from jointprojects.auth.forms import LoginForm
 from jointprojects.auth.policy import READ, requires
 from jointprojects.auth.throttle import throttle
 from jointprojects.extensions import login_manager
-from jointprojects.transaction import keep_changes
+from jointprojects.transaction import flashed_errors, keep_changes
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(sessions.check_session)
@@ -113,6 +113,17 @@ def end_session(session_id: str):  # type: ignore[no-untyped-def]
         return redirect(url_for("auth.login"))
     flash("The session has ended; that browser is logged out.", "success")
     return redirect(url_for("auth.sessions_list"))
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+@requires(READ)
+def language():  # type: ignore[no-untyped-def]
+    """The switch in the navigation (a form with its CSRF token, no script needed): the
+    user's language from now on, then back to the page it was chosen on."""
+    with flashed_errors():
+        services.set_language(current_user._get_current_object(), request.form.get("language", ""))
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/health")

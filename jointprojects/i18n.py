@@ -21,12 +21,12 @@ uses ``--lang`` or the locale (``LANG``) through :func:`language_scope`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale, lazy_gettext, ngettext, refresh
+from flask_babel import Babel, LazyString, force_locale, get_locale, lazy_gettext, ngettext, refresh
 from flask_babel import gettext as _gettext
 from flask_login import current_user
 
@@ -40,7 +40,9 @@ __all__ = [
     "gettext",
     "init_app",
     "language_scope",
+    "lazy_choices",
     "lazy_gettext",
+    "lazy_translate",
     "ngettext",
     "translate",
 ]
@@ -65,6 +67,17 @@ def translate(message: str | None) -> str:
     if not message:
         return ""
     return str(_gettext(message))  # no variables: a literal % is left alone
+
+
+def lazy_translate(message: str) -> LazyString:
+    """A message id translated when it is shown (a form's label, help text or option)."""
+    return LazyString(translate, message)
+
+
+def lazy_choices(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """``(code, English label)`` pairs for a select field, labels read in the reader's
+    language when the form is drawn."""
+    return [(code, lazy_translate(label)) for code, label in pairs]
 
 
 def current_language() -> str:

@@ -13,6 +13,7 @@ from jointprojects.auth.forms import LoginForm
 from jointprojects.auth.policy import READ, requires
 from jointprojects.auth.throttle import throttle
 from jointprojects.extensions import login_manager
+from jointprojects.i18n import _
 from jointprojects.transaction import flashed_errors, keep_changes
 
 bp = Blueprint("auth", __name__)
@@ -83,7 +84,7 @@ def logout():  # type: ignore[no-untyped-def]
     audit.security_event("logout", current_user._get_current_object())
     logout_user()
     sessions.forget()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -109,9 +110,9 @@ def end_session(session_id: str):  # type: ignore[no-untyped-def]
     if this_one:
         logout_user()
         sessions.forget()
-        flash("This session has ended; please log in again.", "info")
+        flash(_("This session has ended; please log in again."), "info")
         return redirect(url_for("auth.login"))
-    flash("The session has ended; that browser is logged out.", "success")
+    flash(_("The session has ended; that browser is logged out."), "success")
     return redirect(url_for("auth.sessions_list"))
 
 

@@ -20,6 +20,7 @@ from jointprojects.expenses import checks, figures, recording, services
 from jointprojects.expenses.forms import DeleteForm, ExpenseForm
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.money import format_money, to_json
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -213,7 +214,7 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
                 return redirect(url_for(".detail", expense_id=expense.id))
         current = db.session.get(Expense, expense_id)
         if current is None:
-            flash("Someone else deleted this expense while you were editing it.", "danger")
+            flash(_("Someone else deleted this expense while you were editing it."), "danger")
             return redirect(url_for(".arrangement", reference=reference))
         expense, sa = current, current.arrangement
         if isinstance(outcome.error, Conflict):

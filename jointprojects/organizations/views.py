@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 
 from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, READ, can, requires
 from jointprojects.forms import DateField
+from jointprojects.i18n import _
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations import services
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
@@ -110,7 +111,7 @@ def agreement_act():  # type: ignore[no-untyped-def]
                 services.give_agreement_notice(agreement, form.organization.data, form.date.data)
             else:
                 services.record_notification(agreement, form.organization.data, form.date.data)
-            flash("Recorded.", "success")
+            flash(_("Recorded."), "success")
             return redirect(url_for(".index"))
     return _page(OrganizationForm(), form, 422)
 
@@ -127,7 +128,8 @@ def propose_amendment():  # type: ignore[no-untyped-def]
                 agreement, form.title.data, form.text.data, current_user
             )
             flash(
-                "Amendment proposed; it is adopted once every party consents in writing.", "success"
+                _("Amendment proposed; it is adopted once every party consents in writing."),
+                "success",
             )
             return redirect(url_for(".index"))
     return _page(OrganizationForm(), AgreementActForm(), 422, amendment_form=form)
@@ -156,5 +158,5 @@ def consent(amendment_id: int):  # type: ignore[no-untyped-def]
                 "success",
             )
     else:
-        flash("Give the date of the written consent.", "danger")
+        flash(_("Give the date of the written consent."), "danger")
     return redirect(url_for(".index"))

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
+from jointprojects.i18n import _
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.projects import services
 from jointprojects.projects.forms import ProjectForm
@@ -126,7 +127,7 @@ def edit(code: str):  # type: ignore[no-untyped-def]
 def delete(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
     if not FlaskForm().validate_on_submit():
-        flash("The form expired; try again.", "danger")
+        flash(_("The form expired; try again."), "danger")
         return redirect(url_for(".detail", code=code))
     with flashed_errors():
         services.delete_project(project)

@@ -25,6 +25,7 @@ from jointprojects.auth import policy
 from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_DOWNLOAD, requires
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting import imports as importer
@@ -218,7 +219,7 @@ def _duplicates_not_confirmed(token: str, kind: str, filename: str, data: bytes,
 def import_cancel(token: str):  # type: ignore[no-untyped-def]
     ConfirmForm().validate_on_submit()
     uploads.discard_upload(token, current_user)
-    flash("Import cancelled; nothing was stored.", "info")
+    flash(_("Import cancelled; nothing was stored."), "info")
     return redirect(url_for(".imports"))
 
 

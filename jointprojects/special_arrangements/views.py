@@ -16,6 +16,7 @@ from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import ARRANGEMENT_WRITE, READ, requires
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.money import MoneyError, parse_decimal
 from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
@@ -252,7 +253,7 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
         abort(403)
     if sa.status != "draft" or sa.signatures:
         flash(
-            "A signed arrangement cannot be edited: propose an amendment of its shares instead.",
+            _("A signed arrangement cannot be edited: propose an amendment of its shares instead."),
             "warning",
         )
         return redirect(url_for(".detail", reference=reference))

@@ -156,7 +156,7 @@ def register_input_bounds(app: Flask) -> None:
         if request.is_json and (problem := bounds.json_problem(request.get_data(cache=True))):
             if wants_json():
                 return error_response(400, None, problem)
-            return render_template("errors/error.html", code=400, title="Request refused",
+            return render_template("errors/error.html", code=400, title=N_("Request refused"),
                                    message=problem), 400
         for source in (request.args, request.form):
             for name, value in source.items(multi=True):
@@ -167,7 +167,7 @@ def register_input_bounds(app: Flask) -> None:
                     f"A field name {problem}."
                 if wants_json():
                     return error_response(422, name, message)
-                return render_template("errors/error.html", code=422, title="Input refused",
+                return render_template("errors/error.html", code=422, title=N_("Input refused"),
                                        message=message), 422
         return None
 
@@ -178,9 +178,9 @@ def register_error_pages(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             code=400,
-            title="Form expired",
-            message="The form was missing its security token or it expired. "
-            "Go back, reload the page and try again.",
+            title=N_("Form expired"),
+            message=N_("The form was missing its security token or it expired. "
+                       "Go back, reload the page and try again."),
         ), 400
 
     @app.errorhandler(StaleDataError)
@@ -189,13 +189,13 @@ def register_error_pages(app: Flask) -> None:
         409 rather than silently overwriting the first (no lost updates)."""
         db.session.rollback()
         message = (
-            "Someone else changed this record while you were editing it, so your change was "
-            "not saved. Reload the page to see their version, then apply your change again."
+            N_("Someone else changed this record while you were editing it, so your change was "
+               "not saved. Reload the page to see their version, then apply your change again.")
         )
         if wants_json():
             return error_response(409, "version", message)
         return render_template(
-            "errors/error.html", code=409, title="Changed by someone else", message=message
+            "errors/error.html", code=409, title=N_("Changed by someone else"), message=message
         ), 409
 
     @app.errorhandler(NotFound)
@@ -212,16 +212,16 @@ def register_error_pages(app: Flask) -> None:
         if wants_json():
             return http_error_response(error)
         titles = {
-            403: "Not allowed",
-            404: "Not found",
-            405: "Not allowed here",
-            413: "File too large",
+            403: N_("Not allowed"),
+            404: N_("Not found"),
+            405: N_("Not allowed here"),
+            413: N_("File too large"),
         }
         messages = {
-            403: "Your role does not allow this page or action. Ask an administrator if you "
-            "need it.",
-            404: "There is nothing at this address. It may have been deleted or mistyped.",
-            413: "The file is larger than the application accepts.",
+            403: N_("Your role does not allow this page or action. Ask an administrator if you "
+                    "need it."),
+            404: N_("There is nothing at this address. It may have been deleted or mistyped."),
+            413: N_("The file is larger than the application accepts."),
         }
         code = error.code or 500
         return render_template(
@@ -240,9 +240,9 @@ def register_error_pages(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             code=500,
-            title="Something went wrong",
-            message="An internal error occurred and nothing was stored. "
-            "Please try again; if it persists, tell an administrator.",
+            title=N_("Something went wrong"),
+            message=N_("An internal error occurred and nothing was stored. "
+                       "Please try again; if it persists, tell an administrator."),
         ), 500
 
 

@@ -29,6 +29,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, LazyString, force_locale, get_locale, lazy_gettext, ngettext, refresh
 from flask_babel import gettext as _gettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from jointprojects.locales import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 
@@ -61,12 +62,15 @@ def gettext(message: str, **variables: Any) -> str:
 _ = gettext
 
 
-def translate(message: str | None) -> str:
+def translate(message: object) -> str:
     """A message id (an English text kept in the pure layer or a ``DomainError``) in the
-    current language; a text the catalog does not hold is returned as it is."""
-    if not message:
+    current language; a text the catalog does not hold is returned as it is, and so is
+    markup (already drawn) or what is not text."""
+    if message is None or message == "":
         return ""
-    return str(_gettext(message))  # no variables: a literal % is left alone
+    if isinstance(message, Markup) or not isinstance(message, str | LazyString):
+        return message  # type: ignore[return-value]
+    return str(_gettext(str(message)))  # no variables: a literal % is left alone
 
 
 def lazy_translate(message: str) -> LazyString:

@@ -10,44 +10,46 @@ from wtforms.validators import DataRequired, Length
 
 from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, READ, can, requires
 from jointprojects.forms import DateField
-from jointprojects.i18n import _
+from jointprojects.i18n import _, lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations import services
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
+from jointprojects.vocabulary import N_
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
 
 class OrganizationForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=20)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    currency = SelectField("Reporting currency", choices=sorted(MINOR_UNITS), default="USD")
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    currency = SelectField(_l("Reporting currency"), choices=sorted(MINOR_UNITS), default="USD")
 
 
 class AgreementActForm(FlaskForm):
     """A party's written notification (Art. 10.1) or notice of termination (Art. 10.3)."""
 
     act = SelectField(
-        "Act",
-        choices=[
-            ("notification", "Written notification (Art. 10.1)"),
-            ("notice", "Notice of termination (Art. 10.3)"),
-        ],
+        _l("Act"),
+        choices=lazy_choices([
+            ("notification", N_("Written notification (Art. 10.1)")),
+            ("notice", N_("Notice of termination (Art. 10.3)")),
+        ]),
     )
-    organization = SelectField("Party", choices=[], validate_choice=False)
-    date = DateField("Date", validators=[DataRequired()])
+    organization = SelectField(_l("Party"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
 
 
 class AmendmentForm(FlaskForm):
     """Art. 10.2: an amendment of the agreement, proposed for mutual written consent."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    text = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
 
 
 class ConsentForm(FlaskForm):
-    organization = SelectField("Consent for", choices=[], validate_choice=False)
-    date = DateField("Date", validators=[DataRequired()])
+    organization = SelectField(_l("Consent for"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
 
 
 def _page(  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 # it into the French catalog (new strings arrive untranslated; the i18n tests say which),
 # compile.
 translations: $(BIN)/jointprojects
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l -k add:2 -k conflict:2 \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l -k add:2 -k conflict:2 -k t \
 		-k DomainError -k NotFound -k Conflict -k Forbidden -k error_response:3 \
 		--no-wrap --sort-by-file --project=jointprojects -o $(TRANSLATIONS)/messages.pot . >/dev/null
 	test -f $(TRANSLATIONS)/fr/LC_MESSAGES/messages.po || \

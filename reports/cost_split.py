@@ -114,27 +114,30 @@ PERSONNEL_NOTE = (
 
 
 def expense_columns(data: CostSplitReport) -> list[str]:
-    """The Expenses sheet's header row (also the table's column names)."""
+    """The Expenses sheet's header row (also the table's column names), in the report's
+    language."""
     currency = data.arrangement.currency
+    t = data.translate
     return [
-        "Expense",
-        "Date",
-        "Category",
-        "Description",
-        "Document reference",
-        "Paid by",
-        "Amount",
-        "Currency",
-        "Rate",
-        "Rate source",
-        f"Reporting amount ({currency})",
-        *(f"{code} part ({currency})" for code in data.arrangement.party_codes),
-        f"Unallocated ({currency})",
-        "Version",
-        "Recorded by",
-        "Recorded at (UTC)",
-        "Month key",
-        "Documents",
+        t("Expense"),
+        t("Date"),
+        t("Category"),
+        t("Description"),
+        t("Document reference"),
+        t("Paid by"),
+        t("Amount"),
+        t("Currency"),
+        t("Rate"),
+        t("Rate source"),
+        f"{t('Reporting amount')} ({currency})",
+        *(t("%(party)s part") % {"party": code} + f" ({currency})"
+          for code in data.arrangement.party_codes),
+        f"{t('Unallocated')} ({currency})",
+        t("Version"),
+        t("Recorded by"),
+        t("Recorded at (UTC)"),
+        t("Month key"),
+        t("Documents"),
     ]
 
 

@@ -34,6 +34,7 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.extensions import db
+from jointprojects.i18n import current_language, translate
 from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.costs import personnel_cost_rows
@@ -168,6 +169,9 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
         generated_by=generated_by,
         filters=_filters(split.expense_count),
         changes=tuple(expense_changes(sa, date_from, date_to)),
+        # In the reader's language (a download's ?lang=, the user's, a job's or --lang).
+        language=current_language(),
+        translate=translate,
     )
 
 

@@ -12,6 +12,10 @@ from babel.messages.pofile import read_po
 
 import jointprojects
 
+# The workbook tests reuse the reports' sample data and LibreOffice (fixtures).
+from tests.libreoffice import libreoffice, soffice  # noqa: F401
+from tests.reports.conftest import make_report, sample_rows  # noqa: F401
+
 TRANSLATIONS = Path(jointprojects.__file__).parent / "translations"
 PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 POT = TRANSLATIONS / "messages.pot"

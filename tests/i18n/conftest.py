@@ -14,6 +14,7 @@ import jointprojects
 
 # The workbook tests reuse the reports' sample data and LibreOffice (fixtures).
 from tests.libreoffice import libreoffice, soffice  # noqa: F401
+from tests.reporting.conftest import arrangement, finance, rates  # noqa: F401
 from tests.reports.conftest import make_report, sample_rows  # noqa: F401
 
 TRANSLATIONS = Path(jointprojects.__file__).parent / "translations"

@@ -19,6 +19,7 @@ __all__ = [
     "AMENDMENT_STATUSES",
     "AREAS",
     "AREA_CODES",
+    "AREA_TEXTS",
     "ARRANGEMENT_DISPLAY_STATUSES",
     "ARRANGEMENT_KINDS",
     "ARRANGEMENT_STATUSES",
@@ -162,6 +163,45 @@ AREAS: dict[str, str] = {
     "f": N_("Common or linked computerized databases"),
 }
 AREA_CODES: tuple[str, ...] = tuple(AREAS)
+
+#: Area code -> the paragraph of Art. 1 (the seed's ``reference.json`` holds the same text,
+#: ``tests/i18n`` checks it): message ids, so that pages show the French working translation.
+AREA_TEXTS: dict[str, str] = {
+    "a": N_(
+        "Responding to the needs of the international community in the face of both "
+        "national and transnational crime;"),
+    "b": N_(
+        "Assisting the international community in achieving the goals of preventing "
+        "crime within and among States and improving the response to crime, in "
+        "particular, through police training and public awareness campaigns aimed at "
+        "alerting the public to the considerable threat posed by certain types of "
+        "crime;"),
+    "c": N_(
+        "Assisting States, in particular in their efforts to combat organized criminal "
+        "groups involved in such forms of crime as money-laundering, illicit traffic in "
+        "human beings, offenses against minors, drug trafficking, as well as violations "
+        "of international environmental and humanitarian laws;"),
+    "d": N_(
+        "Cooperating, where appropriate, in the implementation of the mandates of "
+        "international judicial institutions such as the International Tribunal for the "
+        "Prosecution of Persons Responsible for Serious Violations of International "
+        "Humanitarian Law Committed in the Territory of the Former Yugoslavia since "
+        "1991 and the International Criminal Tribunal for the Prosecution of Persons "
+        "Responsible for Genocide and Other Serious Violations of International "
+        "Humanitarian Law Committed in the Territory of Rwanda and Rwandan Citizens "
+        "Responsible for Genocide and Other Such Violations Committed in the Territory "
+        "of Neighbouring States between 1 January and 31 December 1994, which have been "
+        "or may be established by the United Nations;"),
+    "e": N_(
+        "Cooperating, when requested by the United Nations and as appropriate, in "
+        "respect of carrying out investigations and any other police-related matters in "
+        "the context of peace-keeping and similar operations;"),
+    "f": N_(
+        "Examining the possibility of establishing through special arrangements with "
+        "Offices and Programmes concerned common or linked computerized databases "
+        "relating to penal law, to avoid undesirable duplication between them with "
+        "respect to the collection and analysis of such information."),
+}
 
 # -- statuses -----------------------------------------------------------------------------------
 

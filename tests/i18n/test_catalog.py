@@ -69,3 +69,19 @@ def test_each_translation_keeps_the_placeholders_of_its_message() -> None:
         if not french <= english or english - plural_s - french:
             problems.append((message.id, message.string))
     assert not problems, problems[:10]
+
+
+def test_the_areas_paragraphs_are_the_seeds_and_read_in_french() -> None:
+    """Art. 1 (a)-(f): the message ids are the seed's text (the English kept as it is), each
+    with its French working translation in the catalog."""
+    import json
+
+    from jointprojects import vocabulary
+    from jointprojects.organizations.services import REFERENCE_FILE
+
+    seed = {a["code"]: a["text"] for a in json.loads(Path(REFERENCE_FILE).read_text())["areas"]}
+    assert vocabulary.AREA_TEXTS == seed
+    french = {m.id: m.string for m in _catalog(PO) if m.id}
+    for code, text in seed.items():
+        assert french[text] and french[text] != text, code
+        assert french[vocabulary.AREAS[code]] != vocabulary.AREAS[code], code

@@ -12,7 +12,7 @@ from jointprojects.auth import services, sessions
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
 from jointprojects.extensions import db
-from jointprojects.i18n import lazy_choices
+from jointprojects.i18n import _, lazy_choices
 from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.organizations.services import list_organizations
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
@@ -52,7 +52,7 @@ def index():  # type: ignore[no-untyped-def]
                 acting=current_user,
             )
             if valid:
-                flash(f"User {user.email} created.", "success")
+                flash(_("User %(email)s created.", email=user.email), "success")
                 return redirect(url_for(".index"))
     return render_template("auth/users.html", users=services.list_users(), form=form), (
         422 if form.errors or getattr(form, "form_errors", None) else 200)

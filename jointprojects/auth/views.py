@@ -70,7 +70,7 @@ def login():  # type: ignore[no-untyped-def]
         sessions.start(user)  # a new session: the old one's CSRF token is gone
         login_user(user)
         audit.security_event("login", user)
-        flash(f"Welcome, {user.display_name}.", "success")
+        flash(_("Welcome, %(name)s.", name=user.display_name), "success")
         return redirect(_safe_next(form.next.data))
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 

@@ -235,8 +235,8 @@ def delete(expense_id: int):  # type: ignore[no-untyped-def]
     expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
     with flashed_errors():
         recording.delete_expense(expense, expected, current_user)
-        flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are "
-              "updated.", "success")
+        flash(_("Expense %(id)s deleted; the parts and totals of %(reference)s are updated.",
+                id=expense_id, reference=reference), "success")
         return redirect(url_for(".arrangement", reference=reference))
     if db.session.get(Expense, expense_id) is None:
         return redirect(url_for(".arrangement", reference=reference))

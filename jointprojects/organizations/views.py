@@ -93,7 +93,7 @@ def create():  # type: ignore[no-untyped-def]
     with form_errors(form), rehearsal(form) as valid:
         org = services.create_organization(form.code.data, form.name.data, form.currency.data)
         if valid:
-            flash(f"Organization {org.code} added.", "success")
+            flash(_("Organization %(code)s added.", code=org.code), "success")
             return redirect(url_for(".index"))
     return _page(form, AgreementActForm(), 422)
 

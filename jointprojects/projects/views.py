@@ -85,7 +85,7 @@ def create():  # type: ignore[no-untyped-def]
             policy.ensure_leads(current_user, data.lead_organization)
             project = services.create_project(data)
             if valid:
-                flash(f"Project {project.code} created.", "success")
+                flash(_("Project %(code)s created.", code=project.code), "success")
                 return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=None), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
@@ -114,7 +114,7 @@ def edit(code: str):  # type: ignore[no-untyped-def]
             policy.ensure_leads(current_user, data.lead_organization)
             services.update_project(project, data, expected)
             if valid:
-                flash(f"Project {project.code} saved.", "success")
+                flash(_("Project %(code)s saved.", code=project.code), "success")
                 return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=project), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
@@ -131,6 +131,6 @@ def delete(code: str):  # type: ignore[no-untyped-def]
         return redirect(url_for(".detail", code=code))
     with flashed_errors():
         services.delete_project(project)
-        flash(f"Project {code} deleted.", "success")
+        flash(_("Project %(code)s deleted.", code=code), "success")
         return redirect(url_for(".index"))
     return redirect(url_for(".detail", code=code))

@@ -80,7 +80,7 @@ def test_the_areas_paragraphs_are_the_seeds_and_read_in_french() -> None:
     from jointprojects.organizations.services import REFERENCE_FILE
 
     seed = {a["code"]: a["text"] for a in json.loads(Path(REFERENCE_FILE).read_text())["areas"]}
-    assert vocabulary.AREA_TEXTS == seed
+    assert seed == vocabulary.AREA_TEXTS
     french = {m.id: m.string for m in _catalog(PO) if m.id}
     for code, text in seed.items():
         assert french[text] and french[text] != text, code

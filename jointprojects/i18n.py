@@ -45,6 +45,7 @@ __all__ = [
     "lazy_gettext",
     "lazy_translate",
     "ngettext",
+    "refresh_language",
     "translate",
 ]
 
@@ -114,6 +115,11 @@ def language_scope(language: str | None) -> Iterator[str]:
         or DEFAULT_LANGUAGE
     with force_locale(chosen):
         yield chosen
+
+
+def refresh_language() -> None:
+    """Choose the language again in this request (the user just logged in)."""
+    refresh()
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,7 @@ from jointprojects.auth.forms import LoginForm
 from jointprojects.auth.policy import READ, requires
 from jointprojects.auth.throttle import throttle
 from jointprojects.extensions import login_manager
-from jointprojects.i18n import _
+from jointprojects.i18n import _, refresh_language
 from jointprojects.transaction import flashed_errors, keep_changes
 
 bp = Blueprint("auth", __name__)
@@ -69,6 +69,7 @@ def login():  # type: ignore[no-untyped-def]
         sessions.prune()  # opportunistic housekeeping: the rows that no longer hold
         sessions.start(user)  # a new session: the old one's CSRF token is gone
         login_user(user)
+        refresh_language()  # from now on the user's own language, if chosen
         audit.security_event("login", user)
         flash(_("Welcome, %(name)s.", name=user.display_name), "success")
         return redirect(_safe_next(form.next.data))

@@ -25,7 +25,7 @@ from jointprojects.errors import DomainError, Forbidden
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.statements import overview as settlement_overview
-from jointprojects.statements import services
+from jointprojects.statements import payments, services
 from jointprojects.statements.download import statement_workbook_response
 from jointprojects.statements.forms import (
     AcknowledgementForm,
@@ -108,7 +108,7 @@ def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
     for_choices = parties if current_user.role == "admin" else [c for c in parties if c == own]
     ack = forms.get("ack_form") or AcknowledgementForm(prefix="ack")
     ack.organization.choices = [(c, c) for c in for_choices]
-    states = services.transfer_states(st)
+    states = payments.transfer_states(st)
     pay = forms.get("payment_form") or PaymentForm(prefix="payment")
     pay.transfer.choices = [
         (f"{s.transfer.from_organization.code}>{s.transfer.to_organization.code}",
@@ -191,7 +191,7 @@ def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         payer, _, payee = (form.transfer.data or "").partition(">")
         with form_errors(form, aliases={"from": "transfer", "to": "transfer"}) as outcome:
-            payment = services.record_payment(sa, st, services.PaymentData(
+            payment = payments.record_payment(sa, st, payments.PaymentData(
                 from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
                 reference=form.reference.data), current_user)
             flash(f"Payment of {payment.amount} {st.currency} from {payer} to {payee} "
@@ -209,13 +209,13 @@ def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
 def receipt(reference: str, number: int, payment_id: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
-    payment = services.get_payment(payment_id)
+    payment = payments.get_payment(payment_id)
     if payment.statement_id != st.id:
         abort(404)
     form = ReceiptForm(prefix="receipt")
     if form.validate_on_submit():
         with flashed_errors() as outcome:
-            services.confirm_receipt(payment, payment.to_organization.code, form.date.data,
+            payments.confirm_receipt(payment, payment.to_organization.code, form.date.data,
                                      current_user)
             flash(f"Receipt of payment {payment.id} confirmed.", "success")
         if isinstance(outcome.error, Forbidden):

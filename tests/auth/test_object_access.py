@@ -32,6 +32,7 @@ from jointprojects.personnel_exchanges.services import CostData, ExchangeData
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
+from jointprojects.statements import payments
 from jointprojects.statements import services as statements
 from tests.conftest import PASSWORD, csrf_from
 
@@ -137,7 +138,7 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
             w.settled = make_arrangement(project="P-UN", reference="SA-M-ST")
             _expense(w.settled, admin)
             statement = statements.issue_statement(w.settled, date(2025, 2, 28), None, admin)
-            w.payment = statements.record_payment(w.settled, statement, statements.PaymentData(
+            w.payment = payments.record_payment(w.settled, statement, payments.PaymentData(
                 "INTERPOL", "UN", "1.00", date(2025, 3, 5), "BANK-1"), admin)
             db.session.commit()
         return w.settled

@@ -5,11 +5,13 @@ finance Settlement page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from jointprojects.audit.services import records_history
 from jointprojects.auth import policy
@@ -143,6 +145,23 @@ def workbook(reference: str, number: int):  # type: ignore[no-untyped-def]
     return statement_workbook_response(services.get_statement(sa, number), current_user)
 
 
+def _submit(sa: SpecialArrangement, st: Statement, form: FlaskForm, action: Callable[[], str],
+            *, form_name: str | None = None, aliases: dict[str, str] | None = None) -> Any:
+    """The shape of every form posted from a statement page: a valid form runs ``action`` (the
+    service call, returning what the success flash says) and goes back to the statement; a
+    right refused is a 403. Otherwise, with ``form_name``, the statement page again (422) with
+    the form's errors beside its fields; without, the errors flashed above the page."""
+    back = redirect(url_for(".detail", reference=sa.reference, number=st.number))
+    if form.validate_on_submit():
+        guard = form_errors(form, aliases=aliases) if form_name else flashed_errors()
+        with guard as outcome:
+            flash(action(), "success")
+            return back
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return _detail(sa, st, 422, **{form_name: form}) if form_name else back
+
+
 @bp.route("/arrangements/<reference>/<int:number>/acknowledge", methods=["POST"])
 @login_required
 @requires(STATEMENT_ACKNOWLEDGE)
@@ -151,17 +170,14 @@ def acknowledge(reference: str, number: int):  # type: ignore[no-untyped-def]
     st = services.get_statement(sa, number)
     form = AcknowledgementForm(prefix="ack")
     form.organization.choices = [(c, c) for c in sa.party_codes]
-    if form.validate_on_submit():
-        with form_errors(form) as outcome:
-            services.acknowledge(sa, st, form.organization.data, form.decision.data,
-                                 form.reason.data, current_user)
-            verb = "accepted" if form.decision.data == "accept" else "disputed"
-            flash(f"{form.organization.data} {verb} statement {st.number}. The statement is now: "
-                  f"{label(st.status)}.", "success")
-            return redirect(url_for(".detail", reference=reference, number=number))
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return _detail(sa, st, 422, ack_form=form)
+
+    def action() -> str:
+        services.acknowledge(sa, st, form.organization.data, form.decision.data,
+                             form.reason.data, current_user)
+        verb = "accepted" if form.decision.data == "accept" else "disputed"
+        return (f"{form.organization.data} {verb} statement {st.number}. The statement is "
+                f"now: {label(st.status)}.")
+    return _submit(sa, st, form, action, form_name="ack_form")
 
 
 @bp.route("/arrangements/<reference>/<int:number>/withdraw", methods=["POST"])
@@ -171,14 +187,11 @@ def withdraw(reference: str, number: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
     form = WithdrawalForm(prefix="withdrawal")
-    if form.validate_on_submit():
-        with form_errors(form) as outcome:
-            services.withdraw_statement(sa, st, form.reason.data, current_user)
-            flash(f"Statement {st.number} withdrawn: its period is open again.", "success")
-            return redirect(url_for(".detail", reference=reference, number=number))
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return _detail(sa, st, 422, withdrawal_form=form)
+
+    def action() -> str:
+        services.withdraw_statement(sa, st, form.reason.data, current_user)
+        return f"Statement {st.number} withdrawn: its period is open again."
+    return _submit(sa, st, form, action, form_name="withdrawal_form")
 
 
 @bp.route("/arrangements/<reference>/<int:number>/payments", methods=["POST"])
@@ -188,18 +201,16 @@ def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
     form = PaymentForm(prefix="payment")
-    if form.validate_on_submit():
-        payer, _, payee = (form.transfer.data or "").partition(">")
-        with form_errors(form, aliases={"from": "transfer", "to": "transfer"}) as outcome:
-            payment = payments.record_payment(sa, st, payments.PaymentData(
-                from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
-                reference=form.reference.data), current_user)
-            flash(f"Payment of {payment.amount} {st.currency} from {payer} to {payee} "
-                  "recorded; the receiving party confirms its receipt.", "success")
-            return redirect(url_for(".detail", reference=reference, number=number))
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return _detail(sa, st, 422, payment_form=form)
+    payer, _, payee = (form.transfer.data or "").partition(">")
+
+    def action() -> str:
+        payment = payments.record_payment(sa, st, payments.PaymentData(
+            from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
+            reference=form.reference.data), current_user)
+        return (f"Payment of {payment.amount} {st.currency} from {payer} to {payee} "
+                "recorded; the receiving party confirms its receipt.")
+    return _submit(sa, st, form, action, form_name="payment_form",
+                   aliases={"from": "transfer", "to": "transfer"})
 
 
 @bp.route("/arrangements/<reference>/<int:number>/payments/<int:payment_id>/receipt",
@@ -213,14 +224,12 @@ def receipt(reference: str, number: int, payment_id: int):  # type: ignore[no-un
     if payment.statement_id != st.id:
         abort(404)
     form = ReceiptForm(prefix="receipt")
-    if form.validate_on_submit():
-        with flashed_errors() as outcome:
-            payments.confirm_receipt(payment, payment.to_organization.code, form.date.data,
-                                     current_user)
-            flash(f"Receipt of payment {payment.id} confirmed.", "success")
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return redirect(url_for(".detail", reference=reference, number=number))
+
+    def action() -> str:
+        payments.confirm_receipt(payment, payment.to_organization.code, form.date.data,
+                                 current_user)
+        return f"Receipt of payment {payment.id} confirmed."
+    return _submit(sa, st, form, action)
 
 
 @bp.get("/")

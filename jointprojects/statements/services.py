@@ -362,7 +362,8 @@ def set_payment_term(sa: SpecialArrangement, days: int | None, user: Any) -> Non
     """How many days after its issue a statement of ``sa`` is due (default 30)."""
     policy.ensure(user, policy.STATEMENT_ISSUE)
     if days is None or not 1 <= days <= 366:
-        raise DomainError("days must be a whole number of days from 1 to 366.", "days")
+        raise DomainError("Enter the payment term: a whole number of days from 1 to 366.",
+                          "days")
     before = {"statement_due_days": sa.statement_due_days}
     db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
                        .values(statement_due_days=days))

@@ -24,6 +24,7 @@ from jointprojects.auth.policy import (
     requires,
 )
 from jointprojects.errors import DomainError, Forbidden
+from jointprojects.money import format_money
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.statements import overview as settlement_overview
@@ -33,6 +34,7 @@ from jointprojects.statements.forms import (
     AcknowledgementForm,
     IssueForm,
     PaymentForm,
+    PaymentTermForm,
     ReceiptForm,
     WithdrawalForm,
 )
@@ -66,10 +68,12 @@ def statements_extras(sa: SpecialArrangement, form: IssueForm | None = None) -> 
         form.to.data = figures.date_to if figures else None
     missing = (services.missing_receipts(sa, figures.date_from, figures.date_to)
                if figures is not None else [])
+    term = PaymentTermForm(formdata=None)
+    term.days.data = str(sa.statement_due_days)
     return {"statements": {
         "items": services.statements_of(sa), "preview": figures, "problems": problems,
         "missing_receipts": missing,
-        "next_start": services.next_period_start(sa), "form": form,
+        "next_start": services.next_period_start(sa), "form": form, "term_form": term,
     }}
 
 
@@ -103,6 +107,26 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
                     + "#statements")
 
 
+@bp.route("/arrangements/<reference>/payment-term", methods=["POST"])
+@login_required
+@requires(STATEMENT_ISSUE)
+def payment_term(reference: str):  # type: ignore[no-untyped-def]
+    """How many days after its issue a statement is due: the API's PUT payment-term, on the
+    arrangement page's Statements section."""
+    sa = get_arrangement(reference)
+    form = PaymentTermForm()
+    if form.validate_on_submit():
+        text = (form.days.data or "").strip()
+        with flashed_errors() as outcome:
+            services.set_payment_term(sa, int(text) if text.isdigit() and len(text) < 6
+                                      else None, current_user)
+            flash(f"Payment term saved: a statement of {sa.reference} is due "
+                  f"{sa.statement_due_days} days after its issue.", "success")
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return redirect(url_for("arrangements.detail", reference=reference) + "#statements")
+
+
 def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
             **forms: Any) -> Any:
     parties = sa.party_codes
@@ -115,7 +139,7 @@ def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
     pay.transfer.choices = [
         (f"{s.transfer.from_organization.code}>{s.transfer.to_organization.code}",
          f"{s.transfer.from_organization.code} pays {s.transfer.to_organization.code} "
-         f"(outstanding {s.outstanding} {st.currency})")
+         f"(outstanding {format_money(s.outstanding, st.currency)} {st.currency})")
         for s in states if s.outstanding > 0 and not s.superseded
         and (current_user.role == "admin" or s.transfer.from_organization.code == own)]
     return render_template(
@@ -207,8 +231,8 @@ def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
         payment = payments.record_payment(sa, st, payments.PaymentData(
             from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
             reference=form.reference.data), current_user)
-        return (f"Payment of {payment.amount} {st.currency} from {payer} to {payee} "
-                "recorded; the receiving party confirms its receipt.")
+        return (f"Payment of {format_money(payment.amount, st.currency)} {st.currency} from "
+                f"{payer} to {payee} recorded; the receiving party confirms its receipt.")
     return _submit(sa, st, form, action, form_name="payment_form",
                    aliases={"from": "transfer", "to": "transfer"})
 

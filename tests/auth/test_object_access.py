@@ -375,6 +375,7 @@ URLS: dict[str, Build] = {
     "api.get_project": lambda w: f"/api/v1/projects/{w.project.code}",
     # statements and payments (issue 12): the settled arrangement's statement 1
     "statements.issue": lambda w: f"/statements/arrangements/{_st(w)}/issue",
+    "statements.payment_term": lambda w: f"/statements/arrangements/{_st(w)}/payment-term",
     "statements.detail": lambda w: f"/statements/arrangements/{_st(w)}/1",
     "statements.workbook": lambda w: f"/statements/arrangements/{_st(w)}/1.xlsx",
     "statements.acknowledge": lambda w: (f"/statements/arrangements/{_st(w)}"
@@ -516,7 +517,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 92 * len(order)  # 92 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 93 * len(order)  # 93 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

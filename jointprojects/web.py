@@ -256,7 +256,7 @@ NAV: list[tuple[str, str, str]] = [
     ("exchange_rates.rates", N_("Rates"), "read"),
     ("reporting.imports", N_("Imports"), "import"),
     ("personnel_exchanges.index", N_("Personnel"), "read"),
-    ("statements.settlement", N_("Settlement"), "payment.write"),
+    ("statements.settlement", N_("Settlement"), "read"),
     ("organizations.index", N_("Organizations"), "read"),
     ("jobs.index", N_("Jobs"), "read"),
     ("users.index", N_("Users"), "user.admin"),

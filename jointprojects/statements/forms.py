@@ -20,7 +20,7 @@ class IssueForm(FlaskForm):
 
 
 class PaymentTermForm(FlaskForm):
-    days = StringField("Payment term (days after issue)",
+    days = StringField(_l("Payment term (days after issue)"),
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 

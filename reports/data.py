@@ -417,6 +417,10 @@ class PortfolioData:
     #: Area code -> its name as the pages show it ("(a) National and transnational crime");
     #: codes left out read as "(code) " + the vocabulary's short title.
     area_names: Mapping[str, str] = field(default_factory=dict)
+    #: The workbook's language and its words in it (English message id -> text), as for
+    #: :class:`CostSplitReport`.
+    language: str = "en"
+    translate: Callable[[str], str] = field(default=str, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("projects", "arrangements", "areas", "personnel", "organizations"):

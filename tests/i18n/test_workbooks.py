@@ -52,3 +52,25 @@ def test_libreoffice_recalculates_the_french_cost_report_to_the_cent(make_report
     by_category = _rows_by_label(values["Par catégorie"].iter_rows(values_only=True))
     assert _exact(by_category["Total"][2], "USD") == split.total
     assert split.total != Decimal(0)
+
+
+def test_the_portfolio_workbook_downloads_in_the_language_asked_for(app, client) -> None:
+    """``?lang=fr`` on the download: French sheets and labels, the language recorded;
+    without it the reader's language (here an English browser)."""
+    from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from jointprojects.extensions import db
+    from tests.conftest import csrf_from
+
+    load_demo()
+    db.session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    client.post("/login", data={"csrf_token": csrf_from(page), "email": DEMO_USERS[5][0],
+                                "password": DEMO_PASSWORD})
+    french = client.get("/portfolio.xlsx?lang=fr")
+    assert french.status_code == 200
+    book = openpyxl.load_workbook(BytesIO(french.data))
+    assert book.properties.language == "fr"
+    assert "Par domaine" in book.sheetnames and "Projets" in book.sheetnames
+    english = openpyxl.load_workbook(BytesIO(client.get("/portfolio.xlsx").data))
+    assert english.properties.language == "en"
+    assert "By area" in english.sheetnames

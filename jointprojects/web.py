@@ -264,6 +264,24 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 
+#: The dashboard charts' words (static/dashboard.js), in the page's language.
+CHART_WORDS: tuple[str, ...] = (
+    N_("Projects"), N_("In force"), N_("Signed, not yet in force"), N_("Partly signed"),
+    N_("Not signed"), N_("Under notice"), N_("Terminated"), N_("Expired"), N_("Arrangements"),
+    N_("Budget"), N_("Share"), N_("Paid"), N_("Spend in the month"), N_("Cumulative"),
+    N_("Ending ≤ %(days)s days"), N_("%(currency)s per month"),
+)
+
+
+def chart_words() -> dict[str, Any]:
+    """What dashboard.js needs to draw its charts in the reader's language."""
+    language = current_language()
+    words: dict[str, Any] = {"messages": {w: translate(w) for w in CHART_WORDS}}
+    if language != "en":
+        words["months"] = [locales.month_name(m, language) for m in range(1, 13)]
+    return words
+
+
 class TranslatedLabels(dict[str, str]):
     """Code -> English label (the message id), read in the reader's language."""
 
@@ -334,6 +352,7 @@ def register_template_helpers(app: Flask) -> None:
         role_labels=TranslatedLabels(ROLE_LABELS),
         languages=locales.LANGUAGE_NAMES,
         current_language=current_language,
+        chart_words=chart_words,
     )
 
     @app.context_processor

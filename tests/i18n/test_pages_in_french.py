@@ -153,3 +153,17 @@ def test_french_pages_write_numbers_and_dates_as_french_readers_do(app, client) 
     assert re.search(rf"\b\d{{1,2}} ({months}) 20\d\d\b", detail), "no French date"
     assert not re.search(r"\b\d{1,2} (January|February|March|April|June|July|August|"
                          r"September|October|November|December) 20\d\d\b", detail)
+
+
+def test_the_dashboard_names_months_and_chart_words_in_french(app, client) -> None:
+    import json
+
+    load_demo()
+    db.session.commit()
+    _log_in(client, DEMO_USERS[5][0])  # leadership
+    html = client.get("/").get_data(as_text=True)
+    words = json.loads(re.search(r'id="dashboard-words">(.*?)</script>', html).group(1))
+    assert words["months"][0] == "janvier" and words["messages"]["Cumulative"] == "Cumul"
+    months = ("janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
+              "décembre")
+    assert re.search(rf">({months}) 20\d\d</", html), "no month name in the burn table"

@@ -286,6 +286,8 @@ AUDIT_ENTITY_LABELS: dict[str, str] = {
     "statement": "Statement",
     "statement_acknowledgement": "Decision on the statement",
     "payment": "Payment",
+    "inbox_read": "Read mark",
+    "calendar_feed": "Calendar feed",
 }
 
 #: Action -> what happened (``{}`` is the record's word where the phrase names it).
@@ -307,6 +309,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "accept": "accepted",
     "dispute": "disputed",
     "receive": "receipt confirmed",
+    "read": "marked as read",
+    "revoke": "revoked",
 }
 
 #: Security events (``audit.security_event``): the whole phrase.

@@ -135,16 +135,17 @@ class _Scope:
         self.viewer = viewer
         self.organization_id: int | None = (
             int(viewer.organization_id) if viewer is not None else None)
+        # Built once per computation (an expression is immutable, so every query may share
+        # it): making the policy's clause costs more than running a query on a small portfolio.
+        self._arrangements = ([] if viewer is None
+                              else [policy.visible_arrangements_clause(viewer)])
+        self._exchanges = [] if viewer is None else [policy.visible_exchanges_clause(viewer)]
 
     def arrangements(self) -> list[Any]:
-        if self.viewer is None:
-            return []
-        return [policy.visible_arrangements_clause(self.viewer)]
+        return self._arrangements
 
     def exchanges(self) -> list[Any]:
-        if self.viewer is None:
-            return []
-        return [policy.visible_exchanges_clause(self.viewer)]
+        return self._exchanges
 
     def organization(self, column: Any) -> list[Any]:
         return [] if self.organization_id is None else [column == self.organization_id]

@@ -42,9 +42,10 @@ def read_keys(user: Any, keys: list[str]) -> set[str]:
         InboxRead.user_id == user.id, InboxRead.item_key.in_(keys))))
 
 
-def inbox(user: Any, today: date | None = None) -> Inbox:
-    """``user``'s inbox: to do, for information (unread), read."""
-    items = awaited_for(user, today)
+def inbox(user: Any, today: date | None = None, items: list[Item] | None = None) -> Inbox:
+    """``user``'s inbox: to do, for information (unread), read (``items``: the user's
+    :func:`~jointprojects.inbox.awaited.awaited_for`, when the caller has them already)."""
+    items = awaited_for(user, today) if items is None else items
     info = [i for i in items if not i.action]
     read = read_keys(user, [i.key for i in info])
     return Inbox(to_do=[i for i in items if i.action],

@@ -12,7 +12,7 @@ from wtforms import HiddenField
 from jointprojects.auth.policy import READ, requires
 from jointprojects.errors import NotFound
 from jointprojects.inbox import calendar, services
-from jointprojects.inbox.awaited import count_to_do
+from jointprojects.inbox.awaited import Item, awaited_for
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.statements.services import get_statement
@@ -23,6 +23,7 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 calendar_bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 ICS = "text/calendar; charset=utf-8"
+_ITEMS = "jointprojects.inbox_items"
 
 
 class ReadForm(FlaskForm):
@@ -33,19 +34,29 @@ class FeedForm(FlaskForm):
     pass
 
 
+def _awaited() -> list[Item]:
+    """The signed-in user's items, computed once per request (the page and its badge)."""
+    # in the request's environ, not on g: an app context may outlive a request (tests)
+    if _ITEMS not in request.environ:
+        request.environ[_ITEMS] = awaited_for(current_user)
+    items: list[Item] = request.environ[_ITEMS]
+    return items
+
+
 @bp.app_template_global("inbox_count")
 def inbox_count() -> int:
     """The badge: how many items the signed-in user has to do."""
     if not getattr(current_user, "is_authenticated", False):
         return 0
-    return count_to_do(current_user)
+    return sum(1 for item in _awaited() if item.action)
 
 
 @bp.route("/")
 @login_required
 @requires(READ)
 def index():  # type: ignore[no-untyped-def]
-    return render_template("inbox/index.html", inbox=services.inbox(current_user),
+    return render_template("inbox/index.html",
+                           inbox=services.inbox(current_user, items=_awaited()),
                            form=ReadForm(), kind_labels=AWAITED_KIND_LABELS)
 
 

@@ -60,6 +60,7 @@ What is awaited, and from whom:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -435,14 +436,28 @@ def _sort_key(item: Item) -> tuple[bool, date, str]:
     return (not item.action, item.due or date.max, item.key)
 
 
-def _compute(scope: _Scope, today: date) -> list[Item]:
+#: Each kind's query and the roles its items can be for: a user's inbox runs only the queries
+#: that can give items for the user's role (an admin's, every one).
+_QUERIES: tuple[tuple[frozenset[str], Callable[[_Scope, dict[int, str], date], list[Item]]],
+                ...] = (
+    (PROGRAMME, lambda scope, codes, today: _signatures(scope, codes)),
+    (PROGRAMME, lambda scope, codes, today: _consents(scope, codes)),
+    (PROGRAMME, lambda scope, codes, today: _approvals(scope, codes)),
+    (FINANCE, lambda scope, codes, today: _statements(scope, codes)),
+    (FINANCE, lambda scope, codes, today: _payments(scope, codes)),
+    (FINANCE_AND_LEADERSHIP, _overdue),
+    (EVERYONE, _notices),
+    (EVERYONE, _ending),
+    (FINANCE, lambda scope, codes, today: _missing_rates(scope, codes)),
+    (FINANCE, lambda scope, codes, today: _missing_receipts(scope, codes)),
+)
+
+
+def _compute(scope: _Scope, today: date, role: str | None = None) -> list[Item]:
     codes = _codes()
-    items = [
-        *_signatures(scope, codes), *_consents(scope, codes), *_approvals(scope, codes),
-        *_statements(scope, codes), *_payments(scope, codes), *_overdue(scope, codes, today),
-        *_notices(scope, codes, today), *_ending(scope, codes, today),
-        *_missing_rates(scope, codes), *_missing_receipts(scope, codes),
-    ]
+    items = [item for roles, query in _QUERIES
+             if role is None or role == "admin" or role in roles
+             for item in query(scope, codes, today)]
     return sorted(items, key=_sort_key)
 
 
@@ -464,7 +479,7 @@ def awaited_for(user: Any, today: date | None = None) -> list[Item]:
     (nothing for a user who is not signed in or not active)."""
     if not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
         return []
-    return for_role(_compute(_Scope(user), today or date.today()), user)
+    return for_role(_compute(_Scope(user), today or date.today(), user.role), user)
 
 
 def count_to_do(user: Any, today: date | None = None) -> int:

@@ -18,6 +18,7 @@ Not a test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -87,11 +88,9 @@ def measure(kind: str, portfolio: str, url: str, env: dict[str, str],
 
 def _users(env: dict[str, str]) -> None:
     for email, role in ((PM, "programme_manager"), (FIN, "finance")):
-        try:
+        with contextlib.suppress(SystemExit):  # there already (the large portfolio's finance)
             run_cli(env, "create-user", email, "--role", role, "--organization", "UN",
                     "--password", PASSWORD)
-        except SystemExit:
-            pass  # already there (the large portfolio makes the finance user)
 
 
 def bench(kind: str, args: argparse.Namespace) -> None:

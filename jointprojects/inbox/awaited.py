@@ -52,8 +52,9 @@ What is awaited, and from whom:
   effect) or an approved personnel exchange ending within 60, 30 or 7 days (every role of
   its parties, home and host; the key names the threshold). For information.
 - ``missing_rate``: no rate in the table for a currency and a month in which an
-  arrangement of the organization has expenses in that currency, or reports in it (finance
-  of its parties). To do.
+  arrangement of the organization has expenses in that currency, or reports in it, converted
+  with a rate typed by hand (``rate_source`` "given": a "table" rate was in the table when
+  the expense was recorded, a "same" currency needs none) (finance of its parties). To do.
 - ``missing_receipt``: expenses of an arrangement with a receipt rule that miss their
   receipt, per paying organization (its finance). To do.
 """
@@ -67,7 +68,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, func, not_, or_, select
+from sqlalchemy import exists, func, literal_column, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from jointprojects.auth import policy
@@ -123,9 +124,16 @@ class Item:
 
 
 def _path(endpoint: str, anchor: str = "", **values: Any) -> str:
-    """The path of ``endpoint`` (built without a request: mail and the worker call it too)."""
-    path = str(current_app.url_map.bind("localhost").build(endpoint, values))
+    """The path of ``endpoint`` (built without a request: mail and the worker call it too;
+    one adapter per application: a large portfolio has thousands of items)."""
+    adapter = current_app.extensions.get(_URLS)
+    if adapter is None:
+        adapter = current_app.extensions[_URLS] = current_app.url_map.bind("localhost")
+    path = str(adapter.build(endpoint, values))
     return f"{path}#{anchor}" if anchor else path
+
+
+_URLS = "jointprojects_inbox_urls"
 
 
 class _Scope:
@@ -395,7 +403,10 @@ def _missing_rates(scope: _Scope, codes: dict[int, str]) -> list[Item]:
             select(currency, month, party.organization_id).distinct()
             .join(sa, sa.id == Expense.arrangement_id)
             .join(party, party.arrangement_id == sa.id)
-            .where(currency != RATE_BASE_CURRENCY, Expense.currency != sa.currency,
+            # "table": the rate was there when it was recorded; "same": none is needed. The
+            # literal lets both databases use the partial index ix_expense_rate_given.
+            .where(Expense.rate_source == literal_column("'given'"),
+                   currency != RATE_BASE_CURRENCY, Expense.currency != sa.currency,
                    ~exists().where(ExchangeRate.currency == currency,
                                    ExchangeRate.month == month),
                    *scope.arrangements(), *scope.organization(party.organization_id)))

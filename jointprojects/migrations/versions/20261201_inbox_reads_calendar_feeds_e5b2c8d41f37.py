@@ -2,7 +2,9 @@
 
 Issue 16: ``inbox_read`` (a user has read an information item, by its key),
 ``calendar_feed`` (the SHA-256 of a user's secret feed address; revocable) and
-``calendar_event`` (what a user's feed published: day, summary, sequence, cancelled).
+``calendar_event`` (what a user's feed published: day, summary, sequence, cancelled), and
+the partial index ``ix_expense_rate_given`` (expenses converted with a typed rate: the
+months whose rate is missing from the table are found without reading every expense).
 
 Revision ID: e5b2c8d41f37
 Revises: c91e4b7a2f05
@@ -57,9 +59,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_calendar_event_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'uid', name=op.f('pk_calendar_event'))
     )
+    op.create_index('ix_expense_rate_given', 'expense', ['arrangement_id', 'currency', 'date'],
+                    unique=False, sqlite_where=sa.text("rate_source = 'given'"),
+                    postgresql_where=sa.text("rate_source = 'given'"))
 
 
 def downgrade():
+    op.drop_index('ix_expense_rate_given', table_name='expense')
     op.drop_table('calendar_event')
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.drop_index('ix_calendar_feed_user')

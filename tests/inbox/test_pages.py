@@ -122,3 +122,27 @@ def test_the_api_twin_gives_the_same_items(make_arrangement: Callable[..., Any],
 
 def test_the_api_requires_a_token(client: Any) -> None:
     assert client.get("/api/v1/inbox").status_code == 401
+
+
+def test_the_dashboard_is_not_served_as_not_modified_once_the_badge_changed(
+        make_arrangement: Callable[..., Any], make_user: Callable[..., Any],
+        login: Callable[..., Any]) -> None:
+    from jointprojects.expenses import recording
+    from jointprojects.statements import services as statements
+    from tests.statements.conftest import expense
+
+    sa = make_arrangement()
+    fin = make_user("finance", "UN")
+    recording.record_expense(sa, expense(date(2025, 2, 10), "1000.00", "UN"), fin)
+    st = statements.issue_statement(sa, date(2025, 3, 31), None, fin, today=date(2025, 4, 5))
+    db.session.commit()
+    web = login(fin)
+    web.get("/")  # the welcome message (a page with a message is never "not modified")
+    first = web.get("/")
+    assert _badge(first.get_data(as_text=True)) == 1 and first.headers.get("ETag")
+    again = web.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304  # nothing changed
+    statements.acknowledge(sa, st, "UN", "accept", None, fin)
+    db.session.commit()
+    after = web.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and _badge(after.get_data(as_text=True)) is None

@@ -249,6 +249,7 @@ def register_error_pages(app: Flask) -> None:
 #: The navigation bar: (endpoint, label, right). Items of features not registered are skipped.
 NAV: list[tuple[str, str, str]] = [
     ("dashboard.index", "Dashboard", "read"),
+    ("inbox.index", "Inbox", "read"),
     ("projects.index", "Projects", "read"),
     ("arrangements.index", "Arrangements", "read"),
     ("expenses.index", "Expenses", "read"),

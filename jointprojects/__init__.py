@@ -130,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.documents.views import bp as documents_bp
     from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
+    from jointprojects.inbox.views import bp as inbox_bp
+    from jointprojects.inbox.views import calendar_bp
     from jointprojects.jobs.views import bp as jobs_bp
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
@@ -153,6 +155,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
 

@@ -17,6 +17,7 @@ from jointprojects.expenses.models import (
     ExpensePart,
     ExpenseTotal,
 )
+from jointprojects.inbox.models import CalendarEvent, CalendarFeed, InboxRead
 from jointprojects.jobs.models import Job
 from jointprojects.organizations.models import (
     Agreement,
@@ -62,6 +63,8 @@ __all__ = [
     "ArrangementParty",
     "AuditEntry",
     "Budget",
+    "CalendarEvent",
+    "CalendarFeed",
     "Ceiling",
     "Consent",
     "Document",
@@ -75,6 +78,7 @@ __all__ = [
     "Expense",
     "ExpensePart",
     "ExpenseTotal",
+    "InboxRead",
     "Job",
     "Organization",
     "Payment",

@@ -26,6 +26,8 @@ __all__ = [
     "AUDIT_ACTION_LABELS",
     "AUDIT_ENTITY_LABELS",
     "AWAITED_ACTS",
+    "AWAITED_KINDS",
+    "AWAITED_KIND_LABELS",
     "AWAITED_LABELS",
     "COST_ITEM_CATEGORIES",
     "COST_ITEM_LABELS",
@@ -235,6 +237,21 @@ AWAITED_LABELS: dict[str, str] = {
     "approval": N_("approval"),
 }
 AWAITED_ACTS: tuple[str, ...] = tuple(AWAITED_LABELS)
+#: What an organization's inbox holds (issue 16, ``inbox.awaited``): things to do and things
+#: to know, computed from the records -> the heading people read.
+AWAITED_KIND_LABELS: dict[str, str] = {
+    "signature": N_("Signature awaited"),
+    "consent": N_("Consent to an amendment awaited"),
+    "approval": N_("Approval of a personnel exchange awaited"),
+    "statement_acceptance": N_("Statement to accept or dispute"),
+    "payment_confirmation": N_("Payment to confirm"),
+    "transfer_overdue": N_("Transfer overdue"),
+    "notice_given": N_("Notice of termination given"),
+    "ending": N_("Ending soon"),
+    "missing_rate": N_("Exchange rate missing"),
+    "missing_receipt": N_("Receipt missing"),
+}
+AWAITED_KINDS: tuple[str, ...] = tuple(AWAITED_KIND_LABELS)
 #: A statement of a period (DOMAIN.md rules 10-12): issued, then agreed once every party
 #: accepted, disputed as soon as one disputes; withdrawn by its issuer (the period opens again).
 STATEMENT_STATUSES: tuple[str, ...] = ("issued", "agreed", "disputed", "withdrawn")
@@ -317,6 +334,8 @@ AUDIT_ENTITY_LABELS: dict[str, str] = {
     "statement": N_("Statement"),
     "statement_acknowledgement": N_("Decision on the statement"),
     "payment": N_("Payment"),
+    "inbox_read": N_("Read mark"),
+    "calendar_feed": N_("Calendar feed"),
 }
 
 #: Action -> what happened (``{}`` is the record's word where the phrase names it).
@@ -338,6 +357,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "accept": N_("accepted"),
     "dispute": N_("disputed"),
     "receive": N_("receipt confirmed"),
+    "read": N_("marked as read"),
+    "revoke": N_("revoked"),
 }
 
 #: Security events (``audit.security_event``): the whole phrase.

@@ -250,6 +250,7 @@ def register_error_pages(app: Flask) -> None:
 #: Labels are English message ids (``N_``), shown in the reader's language.
 NAV: list[tuple[str, str, str]] = [
     ("dashboard.index", N_("Dashboard"), "read"),
+    ("inbox.index", N_("Inbox"), "read"),
     ("projects.index", N_("Projects"), "read"),
     ("arrangements.index", N_("Arrangements"), "read"),
     ("expenses.index", N_("Expenses"), "read"),

@@ -216,7 +216,8 @@ def test_the_api_document_enumerates_the_vocabulary(api):
              vocabulary.STATEMENT_STATUSES, vocabulary.STATEMENT_DECISIONS,
              vocabulary.PAYMENT_STATUSES, vocabulary.TRANSFER_STATUSES,
              vocabulary.JOB_STATUSES, vocabulary.JOB_KINDS,
-             vocabulary.DOCUMENT_LABELS, vocabulary.DOCUMENT_RECORD_KINDS]
+             vocabulary.DOCUMENT_LABELS, vocabulary.DOCUMENT_RECORD_KINDS,
+             vocabulary.AWAITED_KINDS]
     codes = {code for codes in lists for code in codes}
     spec = api("admin", "UN").get("/api/v1/openapi.json").get_json()
     domain_enums = [enum for enum in _enums(spec) if codes & set(enum)]

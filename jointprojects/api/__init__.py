@@ -93,6 +93,7 @@ from jointprojects.documents import api as _documents  # noqa: E402,F401
 from jointprojects.evidence import api as _evidence  # noqa: E402,F401
 from jointprojects.exchange_rates import api as _exchange_rates  # noqa: E402,F401
 from jointprojects.expenses import api as _expenses  # noqa: E402,F401
+from jointprojects.inbox import api as _inbox  # noqa: E402,F401
 from jointprojects.jobs import api as _jobs  # noqa: E402,F401
 from jointprojects.organizations import api as _organizations  # noqa: E402,F401
 from jointprojects.personnel_exchanges import api as _personnel_exchanges  # noqa: E402,F401

@@ -29,6 +29,7 @@ from jointprojects.dashboard.workbook import portfolio_data
 from jointprojects.documents import receipts
 from jointprojects.errors import DomainError
 from jointprojects.i18n import current_language
+from jointprojects.inbox.views import inbox_count
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.statements.overview import outstanding_by_party
 from reports.portfolio import build_portfolio
@@ -61,9 +62,10 @@ def index():  # type: ignore[no-untyped-def]
     # The page also shows who is signed in (and their form token): its ETag is the figures'
     # key, those two figures and this session's; a page with a message to show is never
     # "not modified".
+    # The navigation's inbox badge (issue 16) is part of the page too.
     etag = hashlib.sha256(f"{key}:{settlement!r}:{receipts_missing}:{current_user.id}:"
                           f"{current_language()}:"
-                          f"{csrf.generate_csrf()}".encode()).hexdigest()[:40]
+                          f"{csrf.generate_csrf()}:{inbox_count()}".encode()).hexdigest()[:40]
     flashes = "_flashes" in session
     if not flashes and etag in request.if_none_match:
         return not_modified(etag)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
@@ -28,6 +28,10 @@ class Expense(Model):
     __tablename__ = "expense"
     __table_args__ = (
         Index("ix_expense_arrangement_date_id", "arrangement_id", "date", "id"),
+        # the expenses converted with a typed rate (inbox: months whose rate is missing)
+        Index("ix_expense_rate_given", "arrangement_id", "currency", "date",
+              sqlite_where=text("rate_source = 'given'"),
+              postgresql_where=text("rate_source = 'given'")),
         CheckConstraint("exchange_rate > 0", name="rate_positive"),
         NEVER_REUSED,
     )

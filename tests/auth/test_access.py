@@ -4,7 +4,8 @@ import pytest
 
 from jointprojects.auth import policy
 
-PUBLIC = {"auth.login", "static", "auth.health"}
+# the calendar feed: its secret is the key (tests/inbox/test_calendar.py)
+PUBLIC = {"auth.login", "static", "auth.health", "calendar.feed"}
 
 
 def test_every_endpoint_except_login_static_and_health_requires_authentication(app, client):

@@ -424,6 +424,10 @@ URLS: dict[str, Build] = {
     "api.add_document_version": lambda w: f"/api/v1/documents/{w.new['document']().id}/versions",
     "api.change_document_label": lambda w: f"/api/v1/documents/{w.document.id}/label",
     "api.delete_document": lambda w: f"/api/v1/documents/{w.new['document']().id}",
+    # calendars (issue 16): a deadline page's single .ics
+    "calendar.arrangement_ics": lambda w: f"/calendar/arrangements/{w.sa.reference}.ics",
+    "calendar.exchange_ics": lambda w: f"/calendar/personnel-exchanges/{w.exchange.id}.ics",
+    "calendar.statement_ics": lambda w: f"/calendar/statements/{_st(w)}/1.ics",
 }
 
 #: Endpoints whose URL names no arrangement, project or exchange, and why they are not in the
@@ -455,6 +459,10 @@ NO_RECORD_IN_URL = {
     # (tests/jobs/test_jobs.py, test_only_the_owner_and_admins_see_a_job)
     "jobs.index", "jobs.detail", "jobs.status", "jobs.result", "jobs.cancel",
     "api.get_job", "api.get_job_result",
+    # the inbox is the user's own, computed from what the user sees (tests/inbox); the feed
+    # is named by its secret, and shows only what its user sees (tests/inbox/test_calendar.py)
+    "inbox.index", "inbox.read", "api.inbox", "calendar.settings", "calendar.regenerate",
+    "calendar.revoke", "calendar.feed",
 }
 
 
@@ -518,7 +526,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 93 * len(order)  # 93 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 96 * len(order)  # 96 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

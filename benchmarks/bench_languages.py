@@ -19,10 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from flask_migrate import upgrade
+
 import config
 from jointprojects import create_app
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.extensions import db
+from jointprojects.organizations.services import load_reference_data
 
 PAGES = ["/", "/arrangements/", "/arrangements/SA-2024-001", "/expenses/",
          "/expenses/arrangements/SA-2024-001", "/personnel-exchanges/", "/organizations/"]
@@ -49,7 +52,8 @@ def main() -> None:
                          SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/bench.db",
                          WTF_CSRF_ENABLED=False)
         with app.app_context():
-            db.create_all()
+            upgrade(directory=app.extensions["migrate"].directory)
+            load_reference_data()
             load_demo()
             db.session.commit()
         results: dict[str, dict[str, float]] = {}

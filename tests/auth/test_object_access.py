@@ -452,6 +452,7 @@ NO_RECORD_IN_URL = {
     # (tests/jobs/test_jobs.py, test_only_the_owner_and_admins_see_a_job)
     "jobs.index", "jobs.detail", "jobs.status", "jobs.result", "jobs.cancel",
     "api.get_job", "api.get_job_result",
+    "api.list_jobs", "api.cancel_job", "reporting.import_job_preview",
 }
 
 

@@ -189,6 +189,12 @@ class Reporter:
         self._last = float("-inf")
         self._phase: str | None = None
 
+    @property
+    def blocks_while_writing(self) -> bool:
+        """Whether a report would wait for the work's own write transaction (SQLite has one
+        writer at a time): work that writes then reports only before and after."""
+        return db.engine.dialect.name == "sqlite"
+
     def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
         now = self.clock()
         if phase == self._phase and now - self._last < self.interval:

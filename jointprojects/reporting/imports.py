@@ -267,9 +267,14 @@ def _record(sa: SpecialArrangement, rows: Sequence[sheet.ExpenseRow], user: Any,
     naming the rows the services refuse."""
     items = [_item(r) for r in rows]
     summary = _Summary(sa)
+    if progress is not None:
+        progress("recording", 0, len(items))
+    # A job's reports are written by another connection, which SQLite would make wait for
+    # this transaction's write lock: there they resume once the rows are recorded.
+    live = None if getattr(progress, "blocks_while_writing", False) else progress
     for start in range(0, len(items), CHUNK_ROWS):
-        if progress is not None:
-            progress("recording", start, len(items))
+        if live is not None and start:
+            live("recording", start, len(items))
         chunk = slice(start, start + CHUNK_ROWS)
         try:
             stored = expense_recording.record_expense_batch(sa, items[chunk], user,
@@ -282,8 +287,8 @@ def _record(sa: SpecialArrangement, rows: Sequence[sheet.ExpenseRow], user: Any,
             problems += _validate(sa, items[later], rows[later], user)
             raise ImportFailed(problems, duplicates=duplicates) from None
         summary.add(stored, rows[chunk])
-    if progress is not None:
-        progress("recording", len(items), len(items))
+    if live is not None:
+        live("recording", len(items), len(items))
     return summary
 
 
@@ -319,10 +324,10 @@ def check_expense_file(sa: SpecialArrangement, filename: str, data: bytes, user:
     Raises :class:`ImportFailed` as :func:`import_expenses` does (with the good rows'
     preview). Stores nothing."""
     stamp = fingerprint(sa)
+    rows, duplicates = _checked_rows(sa, filename, data, user, preview_good_rows=True,
+                                     progress=progress)
     savepoint = db.session.begin_nested()
     try:
-        rows, duplicates = _checked_rows(sa, filename, data, user, preview_good_rows=True,
-                                         progress=progress)
         summary = _record(sa, rows, user, duplicates, progress)
     finally:
         savepoint.rollback()

@@ -192,7 +192,6 @@ def record_import(job: Job, reporter: jobs.Reporter) -> runner.Result:
     except jobs.JobCancelled:
         _set_status(pending_id, "ready")
         raise
-    reporter("recorded", result.count, result.count)
     db.session.commit()  # the worker's own boundary: every row or none
     text = (f"{result.count:,} expense{'s' if result.count != 1 else ''} from {filename} "
             f"recorded in {sa.reference}.")

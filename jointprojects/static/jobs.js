@@ -27,7 +27,9 @@
     error.textContent = job.error || "";
     error.classList.toggle("d-none", job.status !== "failed");
     document.getElementById("job-done").classList.toggle("d-none", job.status !== "done");
-    if (job.result_name) text("job-download", `Download ${job.result_name}`);
+    if (job.result_name && document.getElementById("job-download")) {
+      text("job-download", `Download ${job.result_name}`);
+    }
     box.dataset.status = job.status;
     if (finished.includes(job.status)) {
       const cancel = document.getElementById("job-cancel");

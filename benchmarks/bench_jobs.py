@@ -43,6 +43,7 @@ from jointprojects.extensions import db
 
 BIN = Path(sys.executable).parent
 PASSWORD = "bench-password-123"  # noqa: S105 - bench_cost_split.setup's user
+SECRET = "bench-secret-key-0123"  # noqa: S105 - a throwaway database
 FLOOR = r"""
 import sys
 from datetime import date, timedelta
@@ -63,7 +64,7 @@ wb.save(out)
 
 def child_env(url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(JOINTPROJECTS_DATABASE_URL=url, JOINTPROJECTS_SECRET_KEY="bench-secret-key-0123",
+    env.update(JOINTPROJECTS_DATABASE_URL=url, JOINTPROJECTS_SECRET_KEY=SECRET,
                JOINTPROJECTS_CONFIG="development", JOINTPROJECTS_REDIS_URL="",
                PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     return env
@@ -84,7 +85,7 @@ def timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def make_app(url: str) -> Any:
     return create_app(config.DevelopmentConfig, SQLALCHEMY_DATABASE_URI=url,
-                      SECRET_KEY="bench-secret-key-0123")
+                      SECRET_KEY=SECRET)
 
 
 def prepare(url: str, count: int) -> None:

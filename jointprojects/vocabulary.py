@@ -230,6 +230,10 @@ JOB_STATUS_LABELS: dict[str, str] = {
 #: What a job does -> label (``My jobs`` and the job page name it).
 JOB_KIND_LABELS: dict[str, str] = {
     "cost_report": "Cost report",
+    "import_preview": "Import check",
+    "import_expenses": "Import of expenses",
+    "portfolio_workbook": "Portfolio workbook",
+    "statement": "Statement",
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
@@ -69,11 +69,20 @@ def get_job(job_id: int) -> Job:
     return job
 
 
-def jobs_of(user: Any, limit: int = LIST_LIMIT) -> list[Job]:
-    """The user's own jobs, newest first ("My jobs")."""
+def jobs_of(user: Any, limit: int = LIST_LIMIT, offset: int = 0, *,
+            arrangement: Any = None) -> list[Job]:
+    """The user's own jobs, newest first ("My jobs"); only those about ``arrangement`` when
+    given (the arrangement page's panel)."""
+    query = select(Job).where(Job.owner_id == user.id)
+    if arrangement is not None:
+        query = query.where(Job.arrangement_id == arrangement.id)
     return list(db.session.scalars(
-        select(Job).where(Job.owner_id == user.id)
-        .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)))
+        query.order_by(Job.created_at.desc(), Job.id.desc()).offset(offset).limit(limit)))
+
+
+def count_jobs_of(user: Any) -> int:
+    return int(db.session.scalar(select(func.count(Job.id)).where(Job.owner_id == user.id))
+               or 0)
 
 
 def cancel_job(job: Job, user: Any) -> Job:
@@ -179,6 +188,12 @@ class Reporter:
         self.clock = clock
         self._last = float("-inf")
         self._phase: str | None = None
+
+    @property
+    def blocks_while_writing(self) -> bool:
+        """Whether a report would wait for the work's own write transaction (SQLite has one
+        writer at a time): work that writes then reports only before and after."""
+        return db.engine.dialect.name == "sqlite"
 
     def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
         now = self.clock()

@@ -60,6 +60,9 @@ class Config:
     #: The dashboard's figures cache: shared through Redis when set, per process otherwise.
     DASHBOARD_CACHE_REDIS_URL = os.environ.get("JOINTPROJECTS_REDIS_URL", "")
     REPORT_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_REPORT_JOB_THRESHOLD", "20000"))
+    #: Above this many expenses to re-allocate, an amendment in force re-allocates as a job.
+    REALLOCATION_JOB_THRESHOLD = int(
+        os.environ.get("JOINTPROJECTS_REALLOCATION_JOB_THRESHOLD", "20000"))
 
 
 class DevelopmentConfig(Config):

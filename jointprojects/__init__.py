@@ -159,7 +159,7 @@ def register_compositions(app: Flask) -> None:
     signal), the finance feature answers; an amendment coming into force (a signal), the
     expenses are re-allocated."""
     from jointprojects.documents.records import record_exists, record_locked
-    from jointprojects.expenses.recording import reallocate_on_amendment
+    from jointprojects.expenses.tasks import reallocate_on_amendment  # registers its job
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
     from jointprojects.reporting import tasks  # noqa: F401 - registers the report jobs

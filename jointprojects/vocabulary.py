@@ -213,6 +213,7 @@ JOB_STATUS_LABELS: dict[str, str] = {
 #: What a job does -> label (``My jobs`` and the job page name it).
 JOB_KIND_LABELS: dict[str, str] = {
     "cost_report": "Cost report",
+    "reallocation": "Re-allocation",
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 

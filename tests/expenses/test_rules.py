@@ -357,11 +357,11 @@ def test_reallocation_writes_only_the_parts_that_change(make_arrangement, financ
 
     def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         if statement.startswith("UPDATE expense_part"):
-            written.append(len(parameters) if executemany else 1)
+            written.append(cursor.rowcount)  # the rows the statement changed
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    event.listen(db.engine, "after_cursor_execute", count)
     try:
         amendments.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(db.engine, "after_cursor_execute", count)
     assert sum(written) == 2  # the April expense's two parts; February and March unchanged

@@ -211,8 +211,8 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     import numpy as np  # lazily: numpy is needed by the bulk paths only
 
     report = progress or _silent
-    # On SQLite (no WAL) an open cursor holds a shared lock that a progress report, written
-    # on a connection of its own, would wait for: report between statements only there.
+    # On SQLite (no WAL) an open cursor holds a shared lock that a job's progress report,
+    # written on a connection of its own, would wait for: report between statements there.
     streaming = _dialect() == "postgresql"
     seen = fingerprint(sa)
     versions = engine_versions(sa)
@@ -349,14 +349,12 @@ def swap(sa: SpecialArrangement, planned: Plan, progress: Progress | None = None
         report(PHASE_WRITING, 0, changed)
         if _dialect() == "postgresql":
             _write_postgresql(planned, now)
-            report(PHASE_WRITING, changed // 2, changed)
         else:
-            # SQLite: this transaction now holds the database's write lock, which a progress
-            # report (another connection) would wait for until the commit.
-            report = _silent
             _write_sqlite(planned, now)
+        report(PHASE_WRITING, changed // 2, changed)
         _audit(sa, planned, now, user, report)
         expire_expenses(set(planned.ids.tolist()))
+        report(PHASE_WRITING, changed, changed)
     refresh_totals(sa.id, planned.months)
 
 

@@ -33,21 +33,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    BigInteger,
-    DateTime,
-    String,
-    bindparam,
     func,
-    insert,
     select,
-    text,
-    type_coerce,
 )
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from jointprojects.audit import services as audit
-from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
 from jointprojects.errors import DomainError
@@ -203,6 +195,33 @@ def expense_count(sa: SpecialArrangement, from_date: date | None = None) -> int:
                or 0)
 
 
+def _raw_cursor() -> Any:
+    """A DBAPI cursor on the session's connection (same transaction): the bulk reads and
+    writes skip SQLAlchemy's per-row work."""
+    return db.session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def _fetch(sql: str, params: Sequence[Any], report: Callable[[int], None] | None = None
+           ) -> list[Any]:
+    """All rows of ``sql`` (``?`` placeholders), fetched in batches; ``report(rows so far)``
+    between batches on PostgreSQL only (on SQLite, without WAL, an open cursor holds a
+    shared lock that a job's progress report, written on a connection of its own, would
+    wait for)."""
+    postgresql = _dialect() == "postgresql"
+    cursor = _raw_cursor()
+    try:
+        cursor.execute(sql.replace("?", "%s") if postgresql else sql, tuple(params))
+        if not postgresql or report is None:
+            return list(cursor.fetchall())
+        rows: list[Any] = []
+        while batch := cursor.fetchmany(_BATCH):
+            rows.extend(batch)
+            report(len(rows))
+        return rows
+    finally:
+        cursor.close()
+
+
 def plan(sa: SpecialArrangement, from_date: date | None = None,
          progress: Progress | None = None) -> Plan:
     """Allocate ``sa``'s expenses dated ``from_date`` or later (all if None, and all under
@@ -211,9 +230,6 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     import numpy as np  # lazily: numpy is needed by the bulk paths only
 
     report = progress or _silent
-    # On SQLite (no WAL) an open cursor holds a shared lock that a job's progress report,
-    # written on a connection of its own, would wait for: report between statements there.
-    streaming = _dialect() == "postgresql"
     seen = fingerprint(sa)
     versions = engine_versions(sa)
     ceilings = any(v.ceilings for v in versions)
@@ -223,42 +239,47 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     places = minor_units(sa.currency)
     scale = 10 ** (STORAGE_SCALE - places)
     closed = seen.closed_through
+    sqlite = _dialect() != "postgresql"
 
-    condition = [Expense.arrangement_id == sa.id]
+    def day_param(day: date) -> Any:
+        return day.isoformat() if sqlite else day
+
+    where = "e.arrangement_id = ?"
+    params: list[Any] = [sa.id]
     if not ceilings:
         if from_date is not None:
-            condition.append(Expense.date >= from_date)
-        if closed is not None:
-            condition.append(Expense.date > closed)  # a closed period never changes (rule 11)
-    total = int(db.session.scalar(select(func.count()).select_from(Expense).where(*condition))
-                or 0)
+            where += " AND e.date >= ?"
+            params.append(day_param(from_date))
+        if closed is not None:  # a closed period never changes (rule 11)
+            where += " AND e.date > ?"
+            params.append(day_param(closed))
+    total = int(_fetch(f"SELECT count(*) FROM expense e WHERE {where}",  # noqa: S608
+                       params)[0][0])
     report(PHASE_READING, 0, total)
-    ids_list: list[int] = []
-    days: list[date] = []
-    categories: list[str] = []
-    amounts_list: list[int] = []
-    old_unallocated: list[int] = []
-    old_numbers: list[int] = []
-    result = db.session.execute(
-        select(Expense.id, Expense.date, Expense.category,
-               type_coerce(Expense.reporting_amount, BigInteger),
-               type_coerce(Expense.unallocated, BigInteger), Expense.share_version_number)
-        .where(*condition).order_by(Expense.date, Expense.id)
-        .execution_options(yield_per=_BATCH))
-    for chunk in result.partitions():
-        for expense_id, day, category, amount, unallocated, number in chunk:
-            ids_list.append(expense_id)
-            days.append(day)
-            categories.append(category)
-            amounts_list.append(amount)
-            old_unallocated.append(unallocated)
-            old_numbers.append(number)
-        if streaming:
-            report(PHASE_READING, len(ids_list), total)
-    report(PHASE_READING, len(ids_list), total)
-    count = len(ids_list)
-    ids = np.array(ids_list, dtype=np.int64)
-    amounts = np.array(amounts_list, dtype=np.int64) // scale
+    rows = _fetch(
+        "SELECT e.id, e.date, e.category, e.reporting_amount, e.unallocated, "  # noqa: S608 - the WHERE is ours, values bound
+        f"e.share_version_number FROM expense e WHERE {where} "
+        "ORDER BY e.date, e.id",
+        params, lambda done: report(PHASE_READING, done, total))
+    count = len(rows)
+    report(PHASE_READING, count, total)
+    if count:
+        id_col, day_col, category_col, amount_col, unallocated_col, number_col = zip(
+            *rows, strict=True)
+    else:
+        id_col = day_col = category_col = amount_col = unallocated_col = number_col = ()
+    del rows
+    # Dates as SQLite gives them (text) or PostgreSQL (date): each distinct one once.
+    as_date = {d: (date.fromisoformat(d) if isinstance(d, str) else d) for d in set(day_col)}
+    days = [as_date[d] for d in day_col]
+    categories = list(category_col)
+    ids = np.array(id_col, dtype=np.int64)
+    amounts = np.array(amount_col, dtype=np.int64) // scale
+    old_unallocated = np.array(unallocated_col, dtype=np.int64)
+    old_numbers = np.array(number_col, dtype=np.int64)
+    del id_col, category_col, amount_col, unallocated_col, number_col
+    ordinals = {d: d.toordinal() for d in as_date.values()}
+    day_ordinal = np.fromiter((ordinals[d] for d in days), dtype=np.int64, count=count)
     report(PHASE_ALLOCATING, 0, count)
     try:
         if ceilings:
@@ -273,8 +294,7 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
             del results
         else:
             numbers, new_parts = allocation.allocate_expenses_many_minor(
-                np.fromiter((d.toordinal() for d in days), dtype=np.int64, count=count),
-                categories, amounts, versions, sa.currency, codes)
+                day_ordinal, categories, amounts, versions, sa.currency, codes)
             new_parts *= scale
             unallocated_new = np.zeros(count, dtype=np.int64)
     except ValueError as exc:
@@ -282,43 +302,45 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
             from None
     report(PHASE_ALLOCATING, count, count)
 
-    # The stored parts, into a matrix of the same shape (-1 marks a part that is missing:
-    # a stored part is never negative for a positive expense, and for refunds the test
-    # below also compares the missing mask).
+    # The stored parts, into a matrix of the same shape (``present`` marks the parts that
+    # exist: an expense may lack a party's part so far).
     old_parts = np.zeros((count, len(codes)), dtype=np.int64)
     present = np.zeros((count, len(codes)), dtype=np.bool_)
     if count:
-        order = np.argsort(ids, kind="stable")
-        sorted_ids = ids[order]
-        column_of = {organization_id: i for i, organization_id in enumerate(org_ids)}
-        part_condition = list(condition)
+        part_where, part_params = where, list(params)
         if ceilings and closed is not None:
-            part_condition.append(Expense.date > closed)
-        parts_result = db.session.execute(
-            select(ExpensePart.expense_id, ExpensePart.organization_id,
-                   type_coerce(ExpensePart.amount, BigInteger))
-            .join(Expense, Expense.id == ExpensePart.expense_id)
-            .where(*part_condition).execution_options(yield_per=_BATCH * 3))
-        for part_chunk in parts_result.partitions():
-            rows = np.array([(e, column_of.get(o, -1), a) for e, o, a in part_chunk],
-                            dtype=np.int64).reshape(-1, 3)
-            rows = rows[rows[:, 1] >= 0]
-            at = order[np.searchsorted(sorted_ids, rows[:, 0])]
-            old_parts[at, rows[:, 1]] = rows[:, 2]
-            present[at, rows[:, 1]] = True
+            part_where += " AND e.date > ?"
+            part_params.append(day_param(closed))
+        stored = np.array(_fetch(
+            "SELECT p.expense_id, p.organization_id, p.amount FROM expense_part p "  # noqa: S608 - the WHERE is ours, values bound
+            f"JOIN expense e ON e.id = p.expense_id WHERE {part_where}",
+            part_params),
+            dtype=np.int64).reshape(-1, 3)
+        column = np.full(max(org_ids) + 1, -1, dtype=np.int64)
+        column[org_ids] = np.arange(len(org_ids))
+        known = stored[:, 1] <= max(org_ids)
+        stored = stored[known]
+        columns = column[stored[:, 1]]
+        stored, columns = stored[columns >= 0], columns[columns >= 0]
+        order = np.argsort(ids, kind="stable")
+        at = order[np.searchsorted(ids[order], stored[:, 0])]
+        old_parts[at, columns] = stored[:, 2]
+        present[at, columns] = True
+        del stored, columns, at, order
     changed = ((old_parts != new_parts) | ~present).any(axis=1)
-    changed |= np.array(old_unallocated, dtype=np.int64).reshape(-1) != unallocated_new
-    changed |= np.array(old_numbers, dtype=np.int64).reshape(-1) != numbers
+    changed |= old_unallocated != unallocated_new
+    changed |= old_numbers != numbers
     if ceilings and closed is not None and count:
-        ordinal = np.fromiter((d.toordinal() for d in days), dtype=np.int64, count=count)
-        changed &= ordinal > closed.toordinal()
-    where = np.flatnonzero(changed)
-    months = {month_of(day) for day in {days[i] for i in where.tolist()}}
+        changed &= day_ordinal > closed.toordinal()
+    where_changed = np.flatnonzero(changed)
+    # In id order: the writes and the audit rows' index then advance through their tables.
+    where_changed = where_changed[np.argsort(ids[where_changed], kind="stable")]
+    months = {month_of(day) for day in {days[i] for i in where_changed.tolist()}}
     return Plan(
         fingerprint=seen, considered=count, organization_ids=org_ids,
-        codes_by_organization=codes, ids=ids[where], parts=new_parts[where],
-        missing=~present[where], unallocated=unallocated_new[where], numbers=numbers[where],
-        months=months)
+        codes_by_organization=codes, ids=ids[where_changed], parts=new_parts[where_changed],
+        missing=~present[where_changed], unallocated=unallocated_new[where_changed],
+        numbers=numbers[where_changed], months=months)
 
 
 # --- step 2: the swap, under the lock --------------------------------------------------------
@@ -358,52 +380,70 @@ def swap(sa: SpecialArrangement, planned: Plan, progress: Progress | None = None
     refresh_totals(sa.id, planned.months)
 
 
-def _part_rows(planned: Plan) -> tuple[Any, Any]:
-    """``(expense, organization, amount, missing)`` of every changed part, as numpy arrays."""
+def _missing_parts(planned: Plan) -> list[tuple[int, int, int]]:
+    """``(expense, organization, amount)`` of the parts that are new rows (rare: an expense
+    without a party's part so far)."""
     import numpy as np
 
-    changed_parts = planned.parts.shape[1]
-    expense = np.repeat(planned.ids, changed_parts)
-    organization = np.tile(np.array(planned.organization_ids, dtype=np.int64), len(planned.ids))
-    return (np.column_stack([expense, organization, planned.parts.reshape(-1)]),
-            planned.missing.reshape(-1))
+    rows, columns = np.nonzero(planned.missing)
+    return [(int(planned.ids[r]), planned.organization_ids[c], int(planned.parts[r, c]))
+            for r, c in zip(rows.tolist(), columns.tolist(), strict=True)]
+
+
+def _swap_statements(planned: Plan) -> tuple[str, str, str]:
+    """The temporary table of the changed expenses (one row each: figures and parts) and
+    the two ``UPDATE ... FROM`` that write them. The organization ids are integers of the
+    arrangement's parties, never input."""
+    columns = ", ".join(f"p{i} BIGINT NOT NULL" for i in range(len(planned.organization_ids)))
+    create = ("CREATE TEMP TABLE jp_realloc (e BIGINT PRIMARY KEY, u BIGINT NOT NULL, "
+              f"v INTEGER NOT NULL, {columns})")
+    cases = " ".join(f"WHEN {int(o)} THEN t.p{i}" for i, o in enumerate(planned.organization_ids))
+    members = ", ".join(str(int(o)) for o in planned.organization_ids)
+    parts = (f"UPDATE expense_part SET amount = CASE expense_part.organization_id {cases} END "  # noqa: S608 - party ids, integers
+             "FROM jp_realloc AS t WHERE expense_part.expense_id = t.e "
+             f"AND expense_part.organization_id IN ({members})")
+    # Derived figures, not a user's edit: the version column does not move.
+    figures = ("UPDATE expense SET unallocated = t.u, share_version_number = t.v, "
+               "updated_at = ? FROM jp_realloc AS t WHERE expense.id = t.e")
+    return create, parts, figures
+
+
+def _swap_rows(planned: Plan) -> Any:
+    columns = [planned.ids.tolist(), planned.unallocated.tolist(), planned.numbers.tolist()]
+    columns += [planned.parts[:, i].tolist() for i in range(planned.parts.shape[1])]
+    return zip(*columns, strict=True)
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """A datetime as SQLAlchemy's SQLite ``DateTime`` stores it."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+#: The page cache of the connection while it writes a re-allocation (KiB, negative as
+#: SQLite takes it): the pages of the parts and expenses stay in memory until the commit.
+_SQLITE_CACHE = -262_144
 
 
 def _write_sqlite(planned: Plan, now: datetime) -> None:
-    session = db.session
-    rows, missing = _part_rows(planned)
-    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS jp_realloc_part "
-                         "(e INTEGER NOT NULL, o INTEGER NOT NULL, a INTEGER NOT NULL, "
-                         "PRIMARY KEY (e, o)) WITHOUT ROWID"))
-    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS jp_realloc_expense "
-                         "(e INTEGER PRIMARY KEY, u INTEGER NOT NULL, v INTEGER NOT NULL)"))
-    session.execute(text("DELETE FROM jp_realloc_part"))
-    session.execute(text("DELETE FROM jp_realloc_expense"))
-    raw: Any = session.connection().connection.dbapi_connection
-    cursor = raw.cursor()
+    create, parts, figures = _swap_statements(planned)
+    width = 3 + len(planned.organization_ids)
+    cursor = _raw_cursor()
     try:
-        cursor.executemany("INSERT INTO jp_realloc_part (e, o, a) VALUES (?, ?, ?)",
-                           rows[~missing].tolist())
-        session.execute(text(
-            "UPDATE expense_part SET amount = t.a FROM jp_realloc_part AS t "
-            "WHERE expense_part.expense_id = t.e AND expense_part.organization_id = t.o"))
-        if missing.any():
-            cursor.executemany(
-                "INSERT INTO expense_part (expense_id, organization_id, amount) "
-                "VALUES (?, ?, ?)", rows[missing].tolist())
-        cursor.executemany(
-            "INSERT INTO jp_realloc_expense (e, u, v) VALUES (?, ?, ?)",
-            zip(planned.ids.tolist(), planned.unallocated.tolist(), planned.numbers.tolist(),
-                strict=True))
+        cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {_SQLITE_CACHE}")
+        cursor.execute("DROP TABLE IF EXISTS temp.jp_realloc")
+        cursor.execute(create)
+        cursor.executemany(f"INSERT INTO jp_realloc VALUES ({', '.join('?' * width)})",  # noqa: S608 - placeholders only
+                           _swap_rows(planned))
+        cursor.execute(parts)
+        if planned.missing.any():
+            cursor.executemany("INSERT INTO expense_part (expense_id, organization_id, "
+                               "amount) VALUES (?, ?, ?)", _missing_parts(planned))
+        cursor.execute(figures, (_sqlite_datetime(now),))
+        cursor.execute("DROP TABLE temp.jp_realloc")
+        cursor.execute(f"PRAGMA cache_size = {int(cache)}")
     finally:
         cursor.close()
-    # Derived figures, not a user's edit: the version column does not move.
-    session.execute(text(
-        "UPDATE expense SET unallocated = t.u, share_version_number = t.v, updated_at = :now "
-        "FROM jp_realloc_expense AS t WHERE expense.id = t.e"
-    ).bindparams(bindparam("now", type_=DateTime)), {"now": now})
-    session.execute(text("DELETE FROM jp_realloc_part"))
-    session.execute(text("DELETE FROM jp_realloc_expense"))
 
 
 def _copy(raw: Any, statement: str, lines: Sequence[str]) -> None:
@@ -413,52 +453,37 @@ def _copy(raw: Any, statement: str, lines: Sequence[str]) -> None:
 
 
 def _write_postgresql(planned: Plan, now: datetime) -> None:
-    session = db.session
-    rows, missing = _part_rows(planned)
-    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS jp_realloc_part "
-                         "(e bigint NOT NULL, o bigint NOT NULL, a bigint NOT NULL, "
-                         "m boolean NOT NULL) ON COMMIT DELETE ROWS"))
-    session.execute(text("CREATE TEMP TABLE IF NOT EXISTS jp_realloc_expense "
-                         "(e bigint NOT NULL, u bigint NOT NULL, v integer NOT NULL) "
-                         "ON COMMIT DELETE ROWS"))
-    session.execute(text("TRUNCATE jp_realloc_part, jp_realloc_expense"))
-    raw = session.connection().connection.dbapi_connection
-    flags = missing.tolist()
-    _copy(raw, "COPY jp_realloc_part (e, o, a, m) FROM STDIN",
-          [f"{e}\t{o}\t{a}\t{'t' if m else 'f'}\n"
-           for (e, o, a), m in zip(rows.tolist(), flags, strict=True)])
-    _copy(raw, "COPY jp_realloc_expense (e, u, v) FROM STDIN",
-          [f"{e}\t{u}\t{v}\n" for e, u, v in zip(
-              planned.ids.tolist(), planned.unallocated.tolist(), planned.numbers.tolist(),
-              strict=True)])
-    session.execute(text("ANALYZE jp_realloc_part"))
-    session.execute(text("ANALYZE jp_realloc_expense"))
-    session.execute(text(
-        "UPDATE expense_part AS p SET amount = t.a FROM jp_realloc_part AS t "
-        "WHERE p.expense_id = t.e AND p.organization_id = t.o AND NOT t.m"))
-    if any(flags):
-        session.execute(text(
-            "INSERT INTO expense_part (expense_id, organization_id, amount) "
-            "SELECT e, o, a FROM jp_realloc_part WHERE m"))
-    session.execute(text(
-        "UPDATE expense AS x SET unallocated = t.u, share_version_number = t.v, "
-        "updated_at = :now FROM jp_realloc_expense AS t WHERE x.id = t.e"
-    ).bindparams(bindparam("now", type_=DateTime)), {"now": now})
-    session.execute(text("TRUNCATE jp_realloc_part, jp_realloc_expense"))
+    create, parts, figures = _swap_statements(planned)
+    raw = db.session.connection().connection.dbapi_connection
+    cursor = _raw_cursor()
+    try:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.jp_realloc")
+        cursor.execute(create + " ON COMMIT DROP")
+        _copy(raw, "COPY jp_realloc FROM STDIN",
+              ["\t".join(map(str, row)) + "\n" for row in _swap_rows(planned)])
+        cursor.execute("ANALYZE jp_realloc")
+        cursor.execute(parts)
+        if planned.missing.any():
+            cursor.executemany("INSERT INTO expense_part (expense_id, organization_id, "
+                               "amount) VALUES (%s, %s, %s)", _missing_parts(planned))
+        cursor.execute(figures.replace("?", "%s"), (now,))
+        cursor.execute("DROP TABLE pg_temp.jp_realloc")
+    finally:
+        cursor.close()
 
 
 # --- the audit rows --------------------------------------------------------------------------
 
-def _money_text(places: int) -> Callable[[int], str]:
-    """Minor units -> the string :func:`jointprojects.money.to_json` writes."""
-    if places == 0:
-        return str
+def _money_columns(units: npt.NDArray[np.int64], places: int) -> tuple[list[str], list[int],
+                                                                        list[int]]:
+    """Minor units as the pieces of the string :func:`jointprojects.money.to_json` writes:
+    sign, whole units, fraction."""
+    import numpy as np
 
-    def text_of(units: int) -> str:
-        whole, fraction = divmod(abs(units), 10 ** places)
-        return f"{'-' if units < 0 else ''}{whole}.{fraction:0{places}d}"
-
-    return text_of
+    magnitude = np.abs(units)
+    whole, fraction = np.divmod(magnitude, 10 ** places)
+    signs = np.where(units < 0, "-", "").tolist()
+    return signs, whole.tolist(), fraction.tolist()
 
 
 def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,
@@ -471,55 +496,55 @@ def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,
     db.session.flush()
     places = minor_units(sa.currency)
     scale = 10 ** (STORAGE_SCALE - places)
-    money = _money_text(places)
     user_id = user.id if user is not None else audit.current_user_id()
     address, agent = audit.request_origin()
     at = utcnow()
-    updated_at = audit.jsonable(now)
-    # The canonical form sorts the keys: the parts by organization code.
-    by_code = sorted(range(len(planned.organization_ids)),
-                     key=lambda i: planned.codes_by_organization[i])
-    sorted_keys = [json.dumps(planned.codes_by_organization[i], ensure_ascii=False)
-                   for i in by_code]
 
     def dump(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    head = f'{{"action":"reallocate","address":{dump(address)},"after":'
-    middle = (f',"at":{dump(timestamp(at))},"before":null,"entity":"expense",'
-              '"entity_id":')
-    tail = (f',"parent_entity":"special_arrangement","parent_id":{sa.id},'
-            f'"user_agent":{dump(agent)},"user_id":{dump(user_id)}}}')
-    updated_text = dump(updated_at)
-    parts = (planned.parts // scale).tolist()
+    # The canonical form sorts the keys: the parts by organization code, the amounts as
+    # sign, whole units and fraction ("%s%d.%02d"; "%s%d" without minor units).
+    by_code = sorted(range(len(planned.organization_ids)),
+                     key=lambda i: planned.codes_by_organization[i])
+    amount = f'"%s%d.%0{places}d"' if places else '"%s%d"'
+    shares = ",".join(f"{dump(planned.codes_by_organization[i]).replace('%', '%%')}:{amount}"
+                      for i in by_code)
+    after_format = ('{"allocation":{' + shares + '},'
+                    '"share_version_number":%d,"unallocated":' + amount + ','
+                    '"updated_at":' + dump(audit.jsonable(now)).replace("%", "%%") + '}')
+    columns: list[list[Any]] = []
+    for i in by_code:
+        columns.extend(_money_columns(planned.parts[:, i] // scale, places))
+    columns.append(planned.numbers.tolist())
+    columns.extend(_money_columns(planned.unallocated // scale, places))
+    if not places:  # no fraction in the format
+        columns = [c for k, c in enumerate(columns) if k % 3 != 2]
+    afters = [after_format % values for values in zip(*columns, strict=True)]
+    del columns
     ids = planned.ids.tolist()
-    unallocated = (planned.unallocated // scale).tolist()
-    numbers = planned.numbers.tolist()
-    afters: list[str] = []
-    canonicals: list[bytes] = []
-    for expense_id, amounts, unassigned, number in zip(ids, parts, unallocated, numbers,
-                                                       strict=True):
-        shares = ",".join(f'{key}:"{money(amounts[i])}"' for key, i in zip(
-            sorted_keys, by_code, strict=True))
-        after = (f'{{"allocation":{{{shares}}},"share_version_number":{number},'
-                 f'"unallocated":"{money(unassigned)}","updated_at":{updated_text}}}')
-        afters.append(after)
-        canonicals.append(f"{head}{after}{middle}{expense_id}{tail}".encode())
+    head = f'{{"action":"reallocate","address":{dump(address)},"after":'.encode()
+    middle = (f',"at":{dump(timestamp(at))},"before":null,"entity":"expense",'
+              '"entity_id":').encode()
+    tail = (f',"parent_entity":"special_arrangement","parent_id":{sa.id},'
+            f'"user_agent":{dump(agent)},"user_id":{dump(user_id)}}}').encode()
     first = {"action": "reallocate", "address": address, "after": json.loads(afters[0]),
              "at": at, "before": None, "entity": "expense", "entity_id": ids[0],
              "parent_entity": "special_arrangement", "parent_id": sa.id,
              "user_agent": agent, "user_id": user_id}
-    if canonical(first) != canonicals[0]:  # a programming error, never a user's
+    if canonical(first) != b"".join((head, afters[0].encode(), middle, str(ids[0]).encode(),
+                                     tail)):  # a programming error, never a user's
         raise RuntimeError("the re-allocation's audit rows differ from their canonical form")
     connection = db.session.connection()
     prev = audit.chain_head(connection)
-    hashes: list[tuple[str, str]] = []
+    prevs: list[str] = []
+    hashes: list[str] = []
     sha = hashlib.sha256
-    for content in canonicals:
-        digest = sha(prev.encode("ascii") + b"\n" + content).hexdigest()
-        hashes.append((prev, digest))
-        prev = digest
-    del canonicals
+    for expense_id, after in zip(ids, afters, strict=True):
+        prevs.append(prev)
+        prev = sha(b"".join((prev.encode(), b"\n", head, after.encode(), middle,
+                             str(expense_id).encode(), tail))).hexdigest()
+        hashes.append(prev)
     audit.move_chain_head(connection, prev)
     report(PHASE_WRITING, len(ids) * 3 // 4, len(ids))
     if _dialect() == "postgresql":
@@ -530,23 +555,21 @@ def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,
         client = "\t".join((_copy_text(address), _copy_text(agent)))
         _copy(raw, "COPY audit_entry (at, user_id, action, entity, entity_id, parent_entity, "
                    "parent_id, before, after, address, user_agent, prev_hash, hash) FROM STDIN",
-              [f"{fixed}\t{expense_id}\t{parent}\t{_copy_text(after)}\t{client}\t{p}\t{h}\n"
-               for expense_id, after, (p, h) in zip(ids, afters, hashes, strict=True)])
+              [f"{fixed}\t{expense_id}\t{parent}\t{after}\t{client}\t{p}\t{h}\n"
+               for expense_id, after, p, h in zip(ids, afters, prevs, hashes, strict=True)])
     else:
-        table = AuditEntry.__table__
-        stmt = insert(table).values(
-            at=bindparam("at"), user_id=bindparam("user_id"), action="reallocate",
-            entity="expense", entity_id=bindparam("entity_id"),
-            parent_entity="special_arrangement", parent_id=sa.id,
-            after=bindparam("after", type_=String), address=address, user_agent=agent,
-            prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
-        for lo in range(0, len(ids), _BATCH * 4):
-            db.session.execute(stmt, [
-                {"at": at, "user_id": user_id, "entity_id": expense_id, "after": after,
-                 "prev_hash": p, "hash": h}
-                for expense_id, after, (p, h) in zip(
-                    ids[lo:lo + _BATCH * 4], afters[lo:lo + _BATCH * 4],
-                    hashes[lo:lo + _BATCH * 4], strict=True)])
+        stamp = _sqlite_datetime(at)
+        cursor = _raw_cursor()
+        try:
+            cursor.executemany(
+                "INSERT INTO audit_entry (at, user_id, action, entity, entity_id, "
+                "parent_entity, parent_id, before, after, address, user_agent, prev_hash, "
+                "hash) VALUES (?, ?, 'reallocate', 'expense', ?, 'special_arrangement', ?, "
+                "NULL, ?, ?, ?, ?, ?)",
+                ((stamp, user_id, expense_id, sa.id, after, address, agent, p, h)
+                 for expense_id, after, p, h in zip(ids, afters, prevs, hashes, strict=True)))
+        finally:
+            cursor.close()
 
 
 def _copy_text(value: Any) -> str:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -41,9 +42,18 @@ from sqlalchemy.exc import OperationalError
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import config
-from bench_cost_split import CATEGORIES, PG_URL, START, STORAGE, bulk_load, database, generate, setup
+from bench_cost_split import (
+    CATEGORIES,
+    PG_URL,
+    START,
+    STORAGE,
+    bulk_load,
+    database,
+    generate,
+    setup,
+)
 
+import config
 from jointprojects import create_app
 from jointprojects.extensions import db
 from jointprojects.special_arrangements.allocation import allocate_many_minor
@@ -136,7 +146,7 @@ def run(kind: str, count: int, pg_url: str) -> None:
             services.cancel_job(services.get_job(job_id), None)  # the command does it instead
             db.session.commit()
             env = dict(os.environ, JOINTPROJECTS_DATABASE_URL=url,
-                       JOINTPROJECTS_SECRET_KEY="bench-secret-key-not-for-production",
+                       JOINTPROJECTS_SECRET_KEY=secrets.token_hex(32),
                        JOINTPROJECTS_CONFIG="development")
             started = time.perf_counter()
             done = subprocess.run([COMMAND, "reallocate", "SA-BENCH"], env=env, cwd=instance,

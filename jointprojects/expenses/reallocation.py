@@ -395,7 +395,8 @@ def _swap_statements(planned: Plan) -> tuple[str, str, str]:
     the two ``UPDATE ... FROM`` that write them. The organization ids are integers of the
     arrangement's parties, never input."""
     columns = ", ".join(f"p{i} BIGINT NOT NULL" for i in range(len(planned.organization_ids)))
-    create = ("CREATE TEMP TABLE jp_realloc (e BIGINT PRIMARY KEY, u BIGINT NOT NULL, "
+    # INTEGER PRIMARY KEY: on SQLite the rowid itself (no second index to fill).
+    create = ("CREATE TEMP TABLE jp_realloc (e INTEGER PRIMARY KEY, u BIGINT NOT NULL, "
               f"v INTEGER NOT NULL, {columns})")
     cases = " ".join(f"WHEN {int(o)} THEN t.p{i}" for i, o in enumerate(planned.organization_ids))
     members = ", ".join(str(int(o)) for o in planned.organization_ids)

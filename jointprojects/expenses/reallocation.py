@@ -30,6 +30,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -54,6 +55,7 @@ from jointprojects.special_arrangements.models import (
     SpecialArrangement,
 )
 from jointprojects.totals import refresh_totals
+from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports.evidence import canonical, timestamp
 
 if TYPE_CHECKING:
@@ -256,36 +258,41 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     total = int(_fetch(f"SELECT count(*) FROM expense e WHERE {where}",  # noqa: S608
                        params)[0][0])
     report(PHASE_READING, 0, total)
+    # Integers only (the day as its ordinal, the category as its index), so that numpy
+    # takes the rows as they come.
+    names = sorted(set(EXPENSE_CATEGORIES) | {c for v in versions for c in v.categories})
+    category = "CASE e.category " + " ".join(
+        f"WHEN '{name}' THEN {i}" for i, name in enumerate(names) if "'" not in name) + \
+        " ELSE -1 END"
+    ordinal = ("CAST(julianday(e.date) - 1721424.5 AS INTEGER)" if sqlite
+               else "(e.date - DATE '0001-01-01' + 1)")
     rows = _fetch(
-        "SELECT e.id, e.date, e.category, e.reporting_amount, e.unallocated, "  # noqa: S608 - the WHERE is ours, values bound
-        f"e.share_version_number FROM expense e WHERE {where} "
-        "ORDER BY e.date, e.id",
+        f"SELECT e.id, {ordinal}, {category}, e.reporting_amount, e.unallocated, "  # noqa: S608
+        f"e.share_version_number FROM expense e WHERE {where} ORDER BY e.date, e.id",
         params, lambda done: report(PHASE_READING, done, total))
     count = len(rows)
     report(PHASE_READING, count, total)
-    if count:
-        id_col, day_col, category_col, amount_col, unallocated_col, number_col = zip(
-            *rows, strict=True)
-    else:
-        id_col = day_col = category_col = amount_col = unallocated_col = number_col = ()
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=6 * count).reshape(
+        count, 6)
     del rows
-    # Dates as SQLite gives them (text) or PostgreSQL (date): each distinct one once.
-    as_date = {d: (date.fromisoformat(d) if isinstance(d, str) else d) for d in set(day_col)}
-    days = [as_date[d] for d in day_col]
-    categories = list(category_col)
-    ids = np.array(id_col, dtype=np.int64)
-    amounts = np.array(amount_col, dtype=np.int64) // scale
-    old_unallocated = np.array(unallocated_col, dtype=np.int64)
-    old_numbers = np.array(number_col, dtype=np.int64)
-    del id_col, category_col, amount_col, unallocated_col, number_col
-    ordinals = {d: d.toordinal() for d in as_date.values()}
-    day_ordinal = np.fromiter((ordinals[d] for d in days), dtype=np.int64, count=count)
+    if count and int(table[:, 2].min()) < 0:
+        raise DomainError(f"The expenses of {sa.reference} name a category not known here.")
+    ids = table[:, 0].copy()
+    day_ordinal = table[:, 1].copy()
+    amounts = table[:, 3] // scale
+    old_unallocated = table[:, 4].copy()
+    old_numbers = table[:, 5].copy()
+    categories = [names[i] for i in table[:, 2].tolist()]
+    del table
+    as_date = {o: date.fromordinal(o) for o in set(day_ordinal.tolist())}
     report(PHASE_ALLOCATING, 0, count)
     try:
         if ceilings:
+            days = [as_date[o] for o in day_ordinal.tolist()]
             results = allocation.allocate_expenses_minor(
                 zip(days, categories, amounts.tolist(), strict=True), versions, sa.currency,
                 codes)
+            del days
             numbers = np.fromiter((r[0] for r in results), dtype=np.int64, count=count)
             unallocated_new = np.fromiter((r[2] for r in results), dtype=np.int64,
                                           count=count) * scale
@@ -311,11 +318,13 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
         if ceilings and closed is not None:
             part_where += " AND e.date > ?"
             part_params.append(day_param(closed))
-        stored = np.array(_fetch(
+        stored_rows = _fetch(
             "SELECT p.expense_id, p.organization_id, p.amount FROM expense_part p "  # noqa: S608 - the WHERE is ours, values bound
             f"JOIN expense e ON e.id = p.expense_id WHERE {part_where}",
-            part_params),
-            dtype=np.int64).reshape(-1, 3)
+            part_params)
+        stored = np.fromiter(chain.from_iterable(stored_rows), dtype=np.int64,
+                             count=3 * len(stored_rows)).reshape(-1, 3)
+        del stored_rows
         column = np.full(max(org_ids) + 1, -1, dtype=np.int64)
         column[org_ids] = np.arange(len(org_ids))
         known = stored[:, 1] <= max(org_ids)
@@ -335,7 +344,7 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     where_changed = np.flatnonzero(changed)
     # In id order: the writes and the audit rows' index then advance through their tables.
     where_changed = where_changed[np.argsort(ids[where_changed], kind="stable")]
-    months = {month_of(day) for day in {days[i] for i in where_changed.tolist()}}
+    months = {month_of(as_date[o]) for o in set(day_ordinal[where_changed].tolist())}
     return Plan(
         fingerprint=seen, considered=count, organization_ids=org_ids,
         codes_by_organization=codes, ids=ids[where_changed], parts=new_parts[where_changed],

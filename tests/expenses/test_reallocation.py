@@ -344,3 +344,30 @@ def test_the_reallocate_command_draws_a_bar_and_commits(make_arrangement: Any, m
     assert "re-allocating" not in again.stderr  # not a terminal: no bar unless asked
     bad = runner.invoke(args=["reallocate", "SA-NONE"])
     assert bad.exit_code == 1 and bad.stderr.count("\n") == 1
+
+
+def test_an_import_during_the_job_stores_nothing_and_says_why(big: Any, runner: Any,
+                                                             login: Any, make_user: Any,
+                                                             tmp_path: Any) -> None:
+    import io
+
+    from tests.reporting.conftest import csv_bytes
+
+    sa = big
+    job = _job_of(sa)
+    rows = [["2025-07-03", "travel", "Mission", "10.00", "USD", None, "UN", "T-1"]]
+    path = tmp_path / "july.csv"
+    path.write_bytes(csv_bytes(rows))
+    result = runner.invoke(args=["import-expenses", sa.reference, str(path)])
+    assert result.exit_code == 1
+    assert f"Re-allocation in progress (job {job.id})" in result.stderr
+    page = login(make_user("finance", "UN", email="importer@example.org"))
+    html = page.get("/expenses/imports").get_data(as_text=True)
+    answer = page.client.post("/expenses/imports", data={
+        "csrf_token": csrf_from(html), "kind": "expenses", "arrangement": sa.reference,
+        "file": (io.BytesIO(csv_bytes(rows)), "july.csv")}, content_type="multipart/form-data")
+    assert answer.status_code == 409
+    assert f"Re-allocation in progress (job {job.id})" in answer.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Expense)
+                             .filter_by(arrangement_id=sa.id)) == 120
+    assert runner.invoke(args=["reallocate", sa.reference]).exit_code == 1  # the job does it

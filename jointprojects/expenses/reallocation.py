@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -314,14 +315,11 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     old_parts = np.zeros((count, len(codes)), dtype=np.int64)
     present = np.zeros((count, len(codes)), dtype=np.bool_)
     if count:
-        part_where, part_params = where, list(params)
-        if ceilings and closed is not None:
-            part_where += " AND e.date > ?"
-            part_params.append(day_param(closed))
+        # By the span of the expenses' ids, no join: the parts come in the order of their
+        # primary key, and those of other arrangements in the span are dropped below.
         stored_rows = _fetch(
-            "SELECT p.expense_id, p.organization_id, p.amount FROM expense_part p "  # noqa: S608 - the WHERE is ours, values bound
-            f"JOIN expense e ON e.id = p.expense_id WHERE {part_where}",
-            part_params)
+            "SELECT expense_id, organization_id, amount FROM expense_part "
+            "WHERE expense_id BETWEEN ? AND ?", [int(ids.min()), int(ids.max())])
         stored = np.fromiter(chain.from_iterable(stored_rows), dtype=np.int64,
                              count=3 * len(stored_rows)).reshape(-1, 3)
         del stored_rows
@@ -332,7 +330,11 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
         columns = column[stored[:, 1]]
         stored, columns = stored[columns >= 0], columns[columns >= 0]
         order = np.argsort(ids, kind="stable")
-        at = order[np.searchsorted(ids[order], stored[:, 0])]
+        sorted_ids = ids[order]
+        place = np.minimum(np.searchsorted(sorted_ids, stored[:, 0]), count - 1)
+        ours = sorted_ids[place] == stored[:, 0]  # of these expenses (not closed, in range)
+        stored, columns, place = stored[ours], columns[ours], place[ours]
+        at = order[place]
         old_parts[at, columns] = stored[:, 2]
         present[at, columns] = True
         del stored, columns, at, order
@@ -378,15 +380,36 @@ def swap(sa: SpecialArrangement, planned: Plan, progress: Progress | None = None
     if changed:
         now = utcnow()
         report(PHASE_WRITING, 0, changed)
-        if _dialect() == "postgresql":
-            _write_postgresql(planned, now)
-        else:
-            _write_sqlite(planned, now)
-        report(PHASE_WRITING, changed // 2, changed)
-        _audit(sa, planned, now, user, report)
-        expire_expenses(set(planned.ids.tolist()))
+    with _sqlite_cache(changed > 0):
+        if changed:
+            if _dialect() == "postgresql":
+                _write_postgresql(planned, now)
+            else:
+                _write_sqlite(planned, now)
+            report(PHASE_WRITING, changed // 2, changed)
+            _audit(sa, planned, now, user, report)
+            expire_expenses(set(planned.ids.tolist()))
+        refresh_totals(sa.id, planned.months)
+    if changed:
         report(PHASE_WRITING, changed, changed)
-    refresh_totals(sa.id, planned.months)
+
+
+@contextmanager
+def _sqlite_cache(wanted: bool) -> Iterator[None]:
+    """On SQLite, a page cache big enough for the whole swap (writes, audit rows, the totals'
+    GROUP BY) while it runs: with the default 2 MB the transaction's dirty pages spill to the
+    file and are read again, several times over."""
+    if not wanted or _dialect() == "postgresql":
+        yield
+        return
+    cursor = _raw_cursor()
+    cache = int(cursor.execute("PRAGMA cache_size").fetchone()[0])
+    cursor.execute(f"PRAGMA cache_size = {_SQLITE_CACHE}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {cache}")
+        cursor.close()
 
 
 def _missing_parts(planned: Plan) -> list[tuple[int, int, int]]:
@@ -439,8 +462,6 @@ def _write_sqlite(planned: Plan, now: datetime) -> None:
     width = 3 + len(planned.organization_ids)
     cursor = _raw_cursor()
     try:
-        cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = {_SQLITE_CACHE}")
         cursor.execute("DROP TABLE IF EXISTS temp.jp_realloc")
         cursor.execute(create)
         cursor.executemany(f"INSERT INTO jp_realloc VALUES ({', '.join('?' * width)})",  # noqa: S608 - placeholders only
@@ -451,7 +472,6 @@ def _write_sqlite(planned: Plan, now: datetime) -> None:
                                "amount) VALUES (?, ?, ?)", _missing_parts(planned))
         cursor.execute(figures, (_sqlite_datetime(now),))
         cursor.execute("DROP TABLE temp.jp_realloc")
-        cursor.execute(f"PRAGMA cache_size = {int(cache)}")
     finally:
         cursor.close()
 

@@ -65,6 +65,9 @@ class Config:
     #: Above this many arrangements the portfolio workbook is built as a job.
     PORTFOLIO_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_PORTFOLIO_JOB_THRESHOLD",
                                                  "2000"))
+    #: Above this many expenses to re-allocate, an amendment in force re-allocates as a job.
+    REALLOCATION_JOB_THRESHOLD = int(
+        os.environ.get("JOINTPROJECTS_REALLOCATION_JOB_THRESHOLD", "20000"))
 
 
 class DevelopmentConfig(Config):

@@ -164,7 +164,7 @@ def register_compositions(app: Flask) -> None:
     expenses are re-allocated."""
     from jointprojects.dashboard import tasks as _portfolio_tasks  # noqa: F401 - its job
     from jointprojects.documents.records import record_exists, record_locked
-    from jointprojects.expenses.recording import reallocate_on_amendment
+    from jointprojects.expenses.tasks import reallocate_on_amendment  # registers its job
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
     from jointprojects.jobs.views import panel_context as jobs_panel_context

@@ -234,6 +234,7 @@ JOB_KIND_LABELS: dict[str, str] = {
     "import_expenses": "Import of expenses",
     "portfolio_workbook": "Portfolio workbook",
     "statement": "Statement",
+    "reallocation": "Re-allocation",
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 

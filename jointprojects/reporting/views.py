@@ -26,6 +26,7 @@ from jointprojects import transaction
 from jointprojects.auth import policy
 from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_DOWNLOAD, requires
 from jointprojects.errors import DomainError
+from jointprojects.expenses.checks import ensure_not_reallocating
 from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
@@ -118,6 +119,10 @@ def imports():  # type: ignore[no-untyped-def]
         if sa is None:
             form.arrangement.errors = ["Choose the arrangement the expenses belong to."]
             return _page(form, 422)
+        with transaction.flashed_errors("warning") as held:  # 409 while it is re-allocated
+            ensure_not_reallocating(sa)
+        if held.error is not None:
+            return _page(form, 409)
     upload = form.file.data
     filename = upload.filename or "upload"
     # Read at most one byte over the cap: the size check names the limit.
@@ -201,6 +206,14 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     if not _may_import(pending.kind):
         abort(403)
     sa = _pending_arrangement(pending)
+    if sa is not None:
+        with transaction.flashed_errors("warning") as held:  # 409 while it is re-allocated
+            ensure_not_reallocating(sa)
+        if held.error is not None:  # nothing stored, the upload kept for later
+            transaction.failed()
+            form = ImportForm(formdata=None, kind=pending.kind, arrangement=sa.reference)
+            _import_choices(form)
+            return _page(form, 409)
     filename, kind = pending.filename, pending.kind
     checked = import_state.checked_of(pending) if sa is not None else None
     if checked is not None and checked.preview.duplicates and not store_duplicates:

@@ -138,6 +138,34 @@ def replay(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict[str,
     return state
 
 
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, str) and value and value.lstrip("-").replace(".", "", 1).isdigit():
+        return Decimal(value)
+    return None
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether a live value equals the log's: as :func:`plain` writes them, a decimal
+    written with more or fewer trailing zeros (``"5000"``, ``"5000.0000"``) being the same
+    amount."""
+    a, b = plain(a), plain(b)
+    if a == b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    x, y = _number(a), _number(b)
+    return x is not None and y is not None and ("." in a or "." in b) and x == y
+
+
+def shown(value: Any) -> str:
+    """A value of a record as a message shows it: ``100.00``, ``2025-03-31``, ``None``."""
+    value = plain(value)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True,
+                                                           ensure_ascii=False)
+
+
 def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
             live: Mapping[tuple[str, int], Mapping[str, Any]],
             kinds: Iterable[str]) -> Problem | None:
@@ -156,9 +184,9 @@ def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
         if record is None:
             return Problem(f"{name}: deleted behind the application's back (the log holds it)")
         for column in sorted(state):
-            if column in record and plain(record[column]) != plain(state[column]):
-                return Problem(f"{name}: {column} is {plain(record[column])!r} but the log "
-                               f"says {plain(state[column])!r}")
+            if column in record and not same(record[column], state[column]):
+                return Problem(f"{name}: {column} {shown(state[column])} in the log, "
+                               f"{shown(record[column])} in the database")
     for key in sorted(k for k in live if k[0] in kinds):
         if key not in replayed:
             return Problem(f"{key[0]} #{key[1]}: not in the log (added behind the "

@@ -3,48 +3,159 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.audit.models import AuditEntry
+from jointprojects.budgets.models import Budget
+from jointprojects.documents.models import Document, DocumentReader
+from jointprojects.documents.services import document_snapshot
+from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.expenses.recording import expense_snapshot
 from jointprojects.extensions import db
-from jointprojects.special_arrangements.models import Signature, SpecialArrangement
-from jointprojects.statements.models import Statement, StatementParty
-from jointprojects.statements.services import statement_snapshot
+from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
+from jointprojects.personnel_exchanges.services import cost_snapshot, exchange_snapshot
+from jointprojects.special_arrangements.models import (
+    ArrangementParty,
+    Ceiling,
+    Consent,
+    Share,
+    ShareVersion,
+    Signature,
+    SpecialArrangement,
+)
+from jointprojects.special_arrangements.services import arrangement_snapshot, version_snapshot
+from jointprojects.statements.models import (
+    Payment,
+    Statement,
+    StatementAcknowledgement,
+    StatementParty,
+    StatementTransfer,
+)
+from jointprojects.statements.services import payment_snapshot, statement_snapshot
 from reports.evidence import check_chain, compare, replay
 
 _BATCH = 2000
 _ENTRY = AuditEntry.__table__
 
 
+def _none() -> list[Any]:
+    return []
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An audited kind whose live rows are compared with the replay of the log: the model,
+    the snapshot the log writes of it, the loader options that make it cheap, and how to
+    select the records of one arrangement (None: the kind belongs to no arrangement and a
+    bundle carries all of it)."""
+
+    model: Any
+    snapshot: Callable[[Any], dict[str, Any]]
+    options: Callable[[], list[Any]] = _none
+    of_arrangement: Callable[[Any, int], Any] | None = None
+    where: Callable[[], list[Any]] = _none
+
+
+def _by_column(model: Any) -> Callable[[Any, int], Any]:
+    return lambda query, sa_id: query.where(model.arrangement_id == sa_id)
+
+
+def _exchanges_of(sa_id: int) -> Any:
+    return select(PersonnelExchange.id).where(PersonnelExchange.arrangement_id == sa_id)
+
+
+def _documents_of(query: Any, sa_id: int) -> Any:
+    return query.where(or_(Document.arrangement_id == sa_id,
+                           Document.exchange_id.in_(_exchanges_of(sa_id))))
+
+
+def _statements_of(sa_id: int) -> Any:
+    return select(Statement.id).where(Statement.arrangement_id == sa_id)
+
+
+def _arrangement_options() -> list[Any]:
+    return [selectinload(SpecialArrangement.parties).joinedload(ArrangementParty.organization),
+            selectinload(SpecialArrangement.share_versions).options(
+                selectinload(ShareVersion.shares).joinedload(Share.organization),
+                selectinload(ShareVersion.ceilings).joinedload(Ceiling.organization))]
+
+
+def _version_options() -> list[Any]:
+    return [selectinload(ShareVersion.shares).joinedload(Share.organization),
+            selectinload(ShareVersion.ceilings).joinedload(Ceiling.organization)]
+
+
 def _statement_options() -> list[Any]:
     return [selectinload(Statement.parties).joinedload(StatementParty.organization),
-            selectinload(Statement.transfers), selectinload(Statement.acknowledgements)]
+            selectinload(Statement.transfers).options(
+                selectinload(StatementTransfer.from_organization),
+                selectinload(StatementTransfer.to_organization)),
+            selectinload(Statement.acknowledgements)
+            .joinedload(StatementAcknowledgement.organization)]
 
 
-#: The audited kinds whose live rows are compared with the replay of the log: the model,
-#: the snapshot the log writes of it, and the loader options that make it cheap.
-KINDS: dict[str, tuple[Any, Callable[[Any], dict[str, Any]], Callable[[], list[Any]]]] = {
-    "expense": (Expense, expense_snapshot, lambda: [
+#: Every record that carries money or obligations (DOMAIN.md rule 15, docs/EVIDENCE.md
+#: "Complete enough to replay"), by its table's name (the ``entity`` of its log rows). The
+#: parties and version 1's shares and ceilings are part of the arrangement's snapshot, an
+#: amendment's shares and ceilings of its share version's, an expense's parts of the
+#: expense's (``allocation``), a statement's lines and transfers of the statement's.
+KINDS: dict[str, Kind] = {
+    "special_arrangement": Kind(SpecialArrangement, arrangement_snapshot, _arrangement_options,
+                                lambda q, sa_id: q.where(SpecialArrangement.id == sa_id)),
+    # version 1 comes with the arrangement and is logged in its snapshot
+    "share_version": Kind(ShareVersion, version_snapshot, _version_options,
+                          _by_column(ShareVersion), lambda: [ShareVersion.number > 1]),
+    "consent": Kind(Consent, audit.snapshot, _none, lambda q, sa_id: q.where(
+        Consent.share_version_id.in_(select(ShareVersion.id)
+                                     .where(ShareVersion.arrangement_id == sa_id)))),
+    "signature": Kind(Signature, audit.snapshot, _none, _by_column(Signature)),
+    "expense": Kind(Expense, expense_snapshot, lambda: [
         selectinload(Expense.parts).joinedload(ExpensePart.organization),
-        selectinload(Expense.paid_by), selectinload(Expense.arrangement)]),
-    "signature": (Signature, audit.snapshot, list),
-    "statement": (Statement, statement_snapshot, _statement_options),
+        selectinload(Expense.paid_by), selectinload(Expense.arrangement)], _by_column(Expense)),
+    "exchange_rate": Kind(ExchangeRate, audit.snapshot),
+    "budget": Kind(Budget, audit.snapshot, _none, _by_column(Budget)),
+    "statement": Kind(Statement, statement_snapshot, _statement_options, _by_column(Statement)),
+    "statement_acknowledgement": Kind(
+        StatementAcknowledgement, audit.snapshot, _none,
+        lambda q, sa_id: q.where(StatementAcknowledgement.statement_id.in_(_statements_of(sa_id)))),
+    "payment": Kind(Payment, payment_snapshot, lambda: [
+        selectinload(Payment.statement), selectinload(Payment.from_organization),
+        selectinload(Payment.to_organization)], _by_column(Payment)),
+    "document": Kind(Document, document_snapshot, lambda: [
+        selectinload(Document.readers).joinedload(DocumentReader.organization),
+        selectinload(Document.organization)], _documents_of),
+    "personnel_exchange": Kind(PersonnelExchange, exchange_snapshot, lambda: [
+        selectinload(PersonnelExchange.home_organization),
+        selectinload(PersonnelExchange.host_organization),
+        selectinload(PersonnelExchange.arrangement)], _by_column(PersonnelExchange)),
+    "exchange_cost_item": Kind(
+        ExchangeCostItem, cost_snapshot, lambda: [selectinload(ExchangeCostItem.borne_by)],
+        lambda q, sa_id: q.where(ExchangeCostItem.exchange_id.in_(_exchanges_of(sa_id)))),
 }
 
 
 def log_rows(arrangement: SpecialArrangement | None = None) -> Iterator[dict[str, Any]]:
-    """The audit rows in id order (of one arrangement: those whose parent it is), as plain
-    dicts, read in batches."""
+    """The audit rows in id order, as plain dicts, read in batches. Of one arrangement: those
+    filed under it, under its documents and personnel exchanges, and the exchange rates'
+    (shared by every arrangement)."""
     query = select(_ENTRY).order_by(_ENTRY.c.id)
     if arrangement is not None:
-        query = query.where(_ENTRY.c.parent_entity == SpecialArrangement.__tablename__,
-                            _ENTRY.c.parent_id == arrangement.id)
+        sa_id = arrangement.id
+        query = query.where(or_(
+            (_ENTRY.c.parent_entity == SpecialArrangement.__tablename__)
+            & (_ENTRY.c.parent_id == sa_id),
+            (_ENTRY.c.parent_entity == Document.__tablename__)
+            & _ENTRY.c.parent_id.in_(_documents_of(select(Document.id), sa_id)),
+            (_ENTRY.c.parent_entity == PersonnelExchange.__tablename__)
+            & _ENTRY.c.parent_id.in_(_exchanges_of(sa_id)),
+            *[_ENTRY.c.entity == kind for kind, k in KINDS.items() if k.of_arrangement is None],
+        ))
     yield from _stream(query)
 
 
@@ -67,11 +178,12 @@ def live_records(arrangement: SpecialArrangement | None = None) -> dict[str, lis
     """The current state of the records of :data:`KINDS` (of one arrangement, or all), each
     as the log's snapshot of it."""
     records: dict[str, list[dict[str, Any]]] = {}
-    for kind, (model, snap, options) in KINDS.items():
-        query = select(model).options(*options()).order_by(model.id)
-        if arrangement is not None:
-            query = query.where(model.arrangement_id == arrangement.id)
-        records[kind] = [snap(obj) for obj in db.session.scalars(query)]
+    for name, kind in KINDS.items():
+        query = select(kind.model).options(*kind.options()).where(*kind.where())
+        if arrangement is not None and kind.of_arrangement is not None:
+            query = kind.of_arrangement(query, arrangement.id)
+        records[name] = [kind.snapshot(obj) for obj in
+                         db.session.scalars(query.order_by(kind.model.id))]
     return records
 
 

@@ -8,19 +8,23 @@ column for column."""
 from __future__ import annotations
 
 import io
+import json
+import zipfile
 from datetime import date
 from typing import Any
 
 from jointprojects.budgets import services as budgets
 from jointprojects.demo import load_demo
 from jointprojects.documents import services as documents
+from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.services import KINDS, live_records, log_rows, verify_database
 from jointprojects.expenses import recording
 from jointprojects.extensions import db
 from jointprojects.special_arrangements import amendments
+from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
 from jointprojects.statements import services as statements
-from reports.evidence import plain, replay, same
+from reports.evidence import replay, same, shown, verify_bundle
 from tests.expenses.conftest import expense
 
 
@@ -80,11 +84,30 @@ def test_the_log_replays_every_record_of_the_demo_exactly(app, make_arrangement,
             for column in sorted(set(record) | set(state)):
                 if not same(record.get(column), state.get(column)):
                     differences.append(f"{kind} #{record['id']}: {column} "
-                                       f"{plain(state.get(column))!r} in the log, "
-                                       f"{plain(record.get(column))!r} in the database")
+                                       f"{shown(state.get(column))} in the log, "
+                                       f"{shown(record.get(column))} in the database")
     gone = [key for key, state in replayed.items() if state is not None
             and not any(r["id"] == key[1] for r in live.get(key[0], []))]
     assert not differences, "\n".join(differences[:40])
     assert not gone
     ok, message = verify_database()
     assert ok, message
+
+
+def test_every_arrangements_bundle_of_the_demo_verifies(app, make_arrangement, make_user):
+    load_demo()
+    db.session.commit()
+    _more_changes(make_arrangement, make_user)
+    arrangements = db.session.scalars(db.select(SpecialArrangement)
+                                      .order_by(SpecialArrangement.id))
+    for sa in arrangements:
+        data = build_bundle(sa)
+        ok, message = verify_bundle(data)
+        assert ok, f"{sa.reference}: {message}"
+        records = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("records.json"))
+        assert set(records) == set(KINDS)
+        assert [r["reference"] for r in records["special_arrangement"]] == [sa.reference]
+    settled = records  # the last one made by _more_changes: a statement, a payment, documents
+    assert all(settled[k] for k in ("statement", "statement_acknowledgement", "payment",
+                                    "document", "budget", "expense", "share_version",
+                                    "signature")), {k: len(v) for k, v in settled.items()}

@@ -36,9 +36,10 @@ from jointprojects.statements.models import (
     StatementAcknowledgement,
     StatementParty,
     StatementTransfer,
+    StatementWorkbook,
 )
 from jointprojects.statements.services import payment_snapshot, statement_snapshot
-from reports.evidence import check_chain, compare, replay
+from reports.evidence import Problem, check_chain, compare, replay, sha256
 
 _BATCH = 2000
 _ENTRY = AuditEntry.__table__
@@ -187,6 +188,18 @@ def live_records(arrangement: SpecialArrangement | None = None) -> dict[str, lis
     return records
 
 
+def check_workbooks() -> Problem | None:
+    """The first statement whose stored workbook's bytes no longer hash to the SHA-256 the
+    statement froze (and the log holds)."""
+    frozen = select(Statement.id, Statement.sha256, StatementWorkbook.content).join(
+        StatementWorkbook, StatementWorkbook.statement_id == Statement.id).order_by(Statement.id)
+    for statement_id, digest, content in db.session.execute(frozen):
+        if sha256(content) != digest:
+            return Problem(f"statement #{statement_id}: its workbook's SHA-256 differs from "
+                           "the one the statement froze")
+    return None
+
+
 def verify_database() -> tuple[bool, str]:
     """Re-compute the whole chain and replay the log against the live records: ``(True,
     "verified: ...")`` or ``(False, the first thing that does not hold)``."""
@@ -204,7 +217,7 @@ def verify_database() -> tuple[bool, str]:
     replayed = replay(r for r in log_rows() if r["entity"] in KINDS)
     records = live_records()
     live = {(kind, int(rec["id"])): rec for kind, recs in records.items() for rec in recs}
-    problem = compare(replayed, live, KINDS)
+    problem = compare(replayed, live, KINDS) or check_workbooks()
     if problem:
         return False, problem.message
     return True, (f"verified: {len(live)} records, {count} log rows, "

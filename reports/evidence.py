@@ -37,6 +37,9 @@ NOT_CHANGES = frozenset({"download"})
 #: The fields of an audit row that its hash covers.
 FIELDS = ("action", "address", "after", "at", "before", "entity", "entity_id",
           "parent_entity", "parent_id", "user_agent", "user_id")
+#: Kinds loaded as reference data (``init-db``: the 1997 agreement) before any log row: a
+#: record of them is compared once the log holds it, not reported as "not in the log".
+REFERENCE_KINDS = frozenset({"agreement"})
 #: Bundle layout (docs/EVIDENCE.md).
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -168,11 +171,13 @@ def shown(value: Any) -> str:
 
 def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
             live: Mapping[tuple[str, int], Mapping[str, Any]],
-            kinds: Iterable[str]) -> Problem | None:
+            kinds: Iterable[str], *, unlogged: Iterable[str] = ()) -> Problem | None:
     """The first record of ``kinds`` whose live state differs from the replay of the log
     (changed, deleted or added behind the application's back); only the columns the log
-    holds are compared."""
+    holds are compared. A record of ``unlogged`` kinds (reference data, loaded before any
+    log row) is compared once the log holds it."""
     kinds = set(kinds)
+    unlogged = set(unlogged)
     for key in sorted(k for k in replayed if k[0] in kinds):
         state = replayed[key]
         record = live.get(key)
@@ -188,7 +193,7 @@ def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
                 return Problem(f"{name}: {column} {shown(state[column])} in the log, "
                                f"{shown(record[column])} in the database")
     for key in sorted(k for k in live if k[0] in kinds):
-        if key not in replayed:
+        if key not in replayed and key[0] not in unlogged:
             return Problem(f"{key[0]} #{key[1]}: not in the log (added behind the "
                            "application's back)")
     return None
@@ -279,7 +284,7 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, 
     if manifest.get("head") is not None and links and links[-1]["hash"] != manifest["head"]:
         return False, "chain.json: its last hash is not the signed chain head"
     live = {(kind, int(rec["id"])): rec for kind, recs in records.items() for rec in recs}
-    problem = compare(replay(rows), live, records)
+    problem = compare(replay(rows), live, records, unlogged=REFERENCE_KINDS)
     if problem:
         return False, problem.message
     problem = check_statements(records)

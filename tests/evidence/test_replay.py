@@ -20,6 +20,8 @@ from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.services import KINDS, live_records, log_rows, verify_database
 from jointprojects.expenses import recording
 from jointprojects.extensions import db
+from jointprojects.organizations import services as organizations
+from jointprojects.organizations.services import reference_agreement
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
@@ -62,6 +64,16 @@ def _more_changes(make_arrangement: Any, make_user: Any) -> None:
     db.session.commit()
     statements.confirm_receipt(payment, "UN", date(2025, 4, 6), admin)
     db.session.commit()
+    agreement = reference_agreement()
+    assert agreement is not None
+    organizations.record_notification(agreement, "UN", date(1997, 11, 3))
+    change = organizations.propose_agreement_amendment(agreement, "Annex", "Areas (g)", admin)
+    organizations.consent_to_agreement_amendment(agreement, change, "UN", date(2026, 1, 5),
+                                                 admin)
+    organizations.consent_to_agreement_amendment(agreement, change, "INTERPOL",
+                                                 date(2026, 1, 9), admin)
+    organizations.give_agreement_notice(agreement, "INTERPOL", date(2026, 11, 30))
+    db.session.commit()
 
 
 def test_the_log_replays_every_record_of_the_demo_exactly(app, make_arrangement, make_user):
@@ -73,6 +85,7 @@ def test_the_log_replays_every_record_of_the_demo_exactly(app, make_arrangement,
     replayed = replay(r for r in log_rows() if r["entity"] in KINDS)
     live = live_records()
     counts = {kind: len(records) for kind, records in live.items()}
+    assert counts["agreement"] == 1
     assert all(counts[k] > 0 for k in KINDS), counts  # the portfolio has every kind
     differences = []
     for kind, records in live.items():

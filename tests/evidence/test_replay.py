@@ -19,6 +19,8 @@ from jointprojects.documents import services as documents
 from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.services import KINDS, live_records, log_rows, verify_database
 from jointprojects.expenses import recording
+from jointprojects.expenses.models import Expense
+from jointprojects.expenses.recording import expense_snapshot
 from jointprojects.extensions import db
 from jointprojects.organizations import services as organizations
 from jointprojects.organizations.services import reference_agreement
@@ -124,3 +126,17 @@ def test_every_arrangements_bundle_of_the_demo_verifies(app, make_arrangement, m
     assert all(settled[k] for k in ("statement", "statement_acknowledgement", "payment",
                                     "document", "budget", "expense", "share_version",
                                     "signature")), {k: len(v) for k, v in settled.items()}
+
+
+def test_the_verifiers_plain_reading_of_expenses_equals_their_snapshots(
+        app, make_arrangement, make_user):
+    _more_changes(make_arrangement, make_user)
+    sa = make_arrangement(shares={"UN": "33.33", "INTERPOL": "66.67"})
+    recording.record_expense(sa, expense(amount="-10.01", currency="EUR", exchange_rate="0.9"),
+                             make_user("admin", "UN"))
+    db.session.commit()
+    bulk = KINDS["expense"].bulk
+    assert bulk is not None
+    expenses = db.session.scalars(db.select(Expense).order_by(Expense.id)).all()
+    assert bulk(None) == [expense_snapshot(e) for e in expenses]
+    assert bulk(sa.id) == [expense_snapshot(e) for e in expenses if e.arrangement_id == sa.id]

@@ -40,6 +40,7 @@ FIELDS = ("action", "address", "after", "at", "before", "entity", "entity_id",
 #: Kinds loaded as reference data (``init-db``: the 1997 agreement) before any log row: a
 #: record of them is compared once the log holds it, not reported as "not in the log".
 REFERENCE_KINDS = frozenset({"agreement"})
+_NOT_AT = tuple(name for name in FIELDS if name != "at")
 #: Bundle layout (docs/EVIDENCE.md).
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -52,11 +53,23 @@ def timestamp(value: datetime | str) -> str:
         value = datetime.fromisoformat(value.removesuffix("Z"))
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
+    if value.year >= 1000:  # what strftime below writes, without parsing a format
+        return value.isoformat(timespec="microseconds") + "Z"
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: The types written as they are (exactly these: a subclass goes the long way round).
+_AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def plain(value: Any) -> Any:
     """``value`` with JSON types only and no floats (decimals and floats as strings)."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:  # the snapshots: mostly strings and integers, converted without a call
+        return {k if type(k) is str else str(k): v if type(v) in _AS_IS else plain(v)
+                for k, v in value.items()}
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
@@ -76,7 +89,7 @@ def plain(value: Any) -> Any:
 
 def canonical(row: Mapping[str, Any]) -> bytes:
     """The canonical JSON bytes of an audit row (the fields of :data:`FIELDS`)."""
-    data = {name: plain(row.get(name)) for name in FIELDS}
+    data = {name: plain(row.get(name)) for name in _NOT_AT}
     data["at"] = timestamp(row["at"])
     return json.dumps(data, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode("utf-8")

@@ -50,6 +50,8 @@ PUBLIC_KEY = "public_key.pem"
 def timestamp(value: datetime | str) -> str:
     """``at`` in the canonical form: naive UTC (as stored) or aware, microseconds always."""
     if isinstance(value, str):
+        if len(value) == 27 and value[10] == "T" and value[19] == "." and value[26] == "Z":
+            return value  # canonical already (a bundle's log.json)
         value = datetime.fromisoformat(value.removesuffix("Z"))
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -271,18 +273,23 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, 
     files: dict[str, str] = manifest["files"]
     if files.get(PUBLIC_KEY) is not None and files[PUBLIC_KEY] != sha256(archive.read(PUBLIC_KEY)):
         return False, f"{PUBLIC_KEY}: its SHA-256 differs from the manifest"
+    content: dict[str, bytes] = {}  # each file read (decompressed) once
     for name, digest in sorted(files.items()):
         if name not in names:
             return False, f"{name}: listed in the manifest but missing"
-        if sha256(archive.read(name)) != digest:
+        content[name] = archive.read(name)
+        if sha256(content[name]) != digest:
             return False, f"{name}: its SHA-256 differs from the manifest"
     extra = names - set(files) - {MANIFEST, SIGNATURE, PUBLIC_KEY}
     if extra:
         return False, f"{sorted(extra)[0]}: not listed in the manifest"
 
-    links: list[dict[str, Any]] = json.loads(archive.read("chain.json"))
-    rows: list[dict[str, Any]] = json.loads(archive.read("log.json"))
-    records: dict[str, list[dict[str, Any]]] = json.loads(archive.read("records.json"))
+    for needed in ("chain.json", "log.json", "records.json"):
+        if needed not in content:
+            return False, f"{needed} is missing from the bundle"
+    links: list[dict[str, Any]] = json.loads(content.pop("chain.json"))
+    rows: list[dict[str, Any]] = json.loads(content.pop("log.json"))
+    records: dict[str, list[dict[str, Any]]] = json.loads(content.pop("records.json"))
     problem = check_links(links)
     if problem:
         return False, problem.message

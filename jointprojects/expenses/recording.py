@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -92,6 +93,29 @@ def expense_snapshot(expense: Expense) -> dict[str, Any]:
         "paid_by": expense.paid_by.code if expense.paid_by else None,
         "allocation": {p.organization.code: to_json(p.amount, reporting) for p in expense.parts},
     })
+
+
+def expense_row_snapshot(row: Any, paid_by: str, reporting: str,
+                         parts: dict[str, Decimal]) -> dict[str, Any]:
+    """:func:`expense_snapshot` of a row of the ``expense`` table read without the ORM
+    (``row`` a mapping by column name), its payer's code, its arrangement's currency and its
+    parts by organization code: the same dict, for the bulk paths (imports, the verifier)."""
+    snapshot = {key: audit.jsonable(row[column]) for key, column in _expense_columns()}
+    snapshot.update({
+        "amount": to_json(row["amount"], row["currency"]),
+        "exchange_rate": rate_to_json(row["exchange_rate"]),
+        "reporting_amount": to_json(row["reporting_amount"], reporting),
+        "unallocated": to_json(row["unallocated"], reporting),
+        "paid_by": paid_by,
+        "allocation": {code: to_json(amount, reporting) for code, amount in parts.items()},
+    })
+    return snapshot
+
+
+@cache
+def _expense_columns() -> tuple[tuple[str, str], ...]:
+    """(attribute, column) of every mapped column of an expense (the mapping never changes)."""
+    return tuple((attr.key, attr.columns[0].key) for attr in sa_inspect(Expense).column_attrs)
 
 
 def record_expense(sa: SpecialArrangement, data: ExpenseData, user: Any) -> Expense:
@@ -257,7 +281,6 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
         refresh_totals(sa.id, months)
     code_of = {p.organization_id: p.organization.code for p in sa.parties}
     reporting = sa.currency
-    attributes = [(attr.key, attr.columns[0].key) for attr in sa_inspect(Expense).column_attrs]
     recorded: list[RecordedExpense] = []
     snapshots: list[tuple[str, int, dict[str, Any]]] = []
     for lo in range(0, len(ids), _WRITE_BATCH):
@@ -277,15 +300,7 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
         for expense_id in batch:
             r = rows[expense_id]._mapping
             own = parts[expense_id]
-            snapshot = {key: audit.jsonable(r[column]) for key, column in attributes}
-            snapshot.update({
-                "amount": to_json(r["amount"], r["currency"]),
-                "exchange_rate": rate_to_json(r["exchange_rate"]),
-                "reporting_amount": to_json(r["reporting_amount"], reporting),
-                "unallocated": to_json(r["unallocated"], reporting),
-                "paid_by": code_of[r["paid_by_id"]],
-                "allocation": {code: to_json(amount, reporting) for code, amount in own.items()},
-            })
+            snapshot = expense_row_snapshot(r, code_of[r["paid_by_id"]], reporting, own)
             snapshots.append(("expense", expense_id, snapshot))
             recorded.append(RecordedExpense(
                 id=expense_id, date=r["date"], category=r["category"],

@@ -60,6 +60,14 @@ class Config:
     #: The dashboard's figures cache: shared through Redis when set, per process otherwise.
     DASHBOARD_CACHE_REDIS_URL = os.environ.get("JOINTPROJECTS_REDIS_URL", "")
     REPORT_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_REPORT_JOB_THRESHOLD", "20000"))
+    #: Above this many rows an import's check and its recording run as jobs (issue 15).
+    IMPORT_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_IMPORT_JOB_THRESHOLD", "5000"))
+    #: Above this many arrangements the portfolio workbook is built as a job.
+    PORTFOLIO_JOB_THRESHOLD = int(os.environ.get("JOINTPROJECTS_PORTFOLIO_JOB_THRESHOLD",
+                                                 "2000"))
+    #: Above this many expenses to re-allocate, an amendment in force re-allocates as a job.
+    REALLOCATION_JOB_THRESHOLD = int(
+        os.environ.get("JOINTPROJECTS_REALLOCATION_JOB_THRESHOLD", "20000"))
 
 
 class DevelopmentConfig(Config):

@@ -166,13 +166,16 @@ def register_compositions(app: Flask) -> None:
     changes, the factory connects them: the arrangement page asks for extra context (a
     signal), the finance feature answers; an amendment coming into force (a signal), the
     expenses are re-allocated."""
+    from jointprojects.dashboard import tasks as _portfolio_tasks  # noqa: F401 - its job
     from jointprojects.documents.records import record_exists, record_locked
-    from jointprojects.expenses.recording import reallocate_on_amendment
+    from jointprojects.expenses.tasks import reallocate_on_amendment  # registers its job
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
+    from jointprojects.jobs.views import panel_context as jobs_panel_context
     from jointprojects.reporting import tasks  # noqa: F401 - registers the report jobs
     from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
+    from jointprojects.statements import tasks as _statement_tasks  # noqa: F401 - its job
     from jointprojects.statements.attachments import (
         statement_or_payment_exists,
         statement_or_payment_locked,
@@ -181,6 +184,7 @@ def register_compositions(app: Flask) -> None:
 
     arrangement_detail_context.connect(finance_context, sender=app)
     arrangement_detail_context.connect(statements_context, sender=app)
+    arrangement_detail_context.connect(jobs_panel_context, sender=app)
     amendment_in_force.connect(reallocate_on_amendment, sender=app)
     # Jobs: the queue's task runs what each kind of job does (reporting.tasks registers the
     # cost report).

@@ -20,6 +20,7 @@ from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
 from jointprojects.evidence.cli import COMMANDS as evidence_commands
 from jointprojects.evidence.cli import verify
+from jointprojects.expenses.cli import COMMANDS as expense_commands
 from jointprojects.extensions import db
 from jointprojects.jobs import queue
 from jointprojects.jobs.cli import COMMANDS as jobs_commands
@@ -164,7 +165,7 @@ def serve(host: str, port: int, threads: int, workers: int | None,
 def register_commands(app: Flask) -> None:
     for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands,
                     *statement_commands, *document_commands, *jobs_commands,
-                    *evidence_commands):
+                    *evidence_commands, *expense_commands):
         app.cli.add_command(command)
 
 

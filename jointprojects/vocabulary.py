@@ -278,6 +278,11 @@ JOB_STATUS_LABELS: dict[str, str] = {
 #: What a job does -> label (``My jobs`` and the job page name it).
 JOB_KIND_LABELS: dict[str, str] = {
     "cost_report": N_("Cost report"),
+    "import_preview": N_("Import check"),
+    "import_expenses": N_("Import of expenses"),
+    "portfolio_workbook": N_("Portfolio workbook"),
+    "statement": N_("Statement"),
+    "reallocation": N_("Re-allocation"),
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 

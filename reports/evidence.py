@@ -37,6 +37,10 @@ NOT_CHANGES = frozenset({"download"})
 #: The fields of an audit row that its hash covers.
 FIELDS = ("action", "address", "after", "at", "before", "entity", "entity_id",
           "parent_entity", "parent_id", "user_agent", "user_id")
+#: Kinds loaded as reference data (``init-db``: the 1997 agreement) before any log row: a
+#: record of them is compared once the log holds it, not reported as "not in the log".
+REFERENCE_KINDS = frozenset({"agreement"})
+_NOT_AT = tuple(name for name in FIELDS if name != "at")
 #: Bundle layout (docs/EVIDENCE.md).
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -46,14 +50,28 @@ PUBLIC_KEY = "public_key.pem"
 def timestamp(value: datetime | str) -> str:
     """``at`` in the canonical form: naive UTC (as stored) or aware, microseconds always."""
     if isinstance(value, str):
+        if len(value) == 27 and value[10] == "T" and value[19] == "." and value[26] == "Z":
+            return value  # canonical already (a bundle's log.json)
         value = datetime.fromisoformat(value.removesuffix("Z"))
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
+    if value.year >= 1000:  # what strftime below writes, without parsing a format
+        return value.isoformat(timespec="microseconds") + "Z"
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+#: The types written as they are (exactly these: a subclass goes the long way round).
+_AS_IS = frozenset({str, int, bool, type(None)})
 
 
 def plain(value: Any) -> Any:
     """``value`` with JSON types only and no floats (decimals and floats as strings)."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:  # the snapshots: mostly strings and integers, converted without a call
+        return {k if type(k) is str else str(k): v if type(v) in _AS_IS else plain(v)
+                for k, v in value.items()}
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
@@ -73,7 +91,7 @@ def plain(value: Any) -> Any:
 
 def canonical(row: Mapping[str, Any]) -> bytes:
     """The canonical JSON bytes of an audit row (the fields of :data:`FIELDS`)."""
-    data = {name: plain(row.get(name)) for name in FIELDS}
+    data = {name: plain(row.get(name)) for name in _NOT_AT}
     data["at"] = timestamp(row["at"])
     return json.dumps(data, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode("utf-8")
@@ -138,13 +156,43 @@ def replay(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict[str,
     return state
 
 
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, str) and value and value.lstrip("-").replace(".", "", 1).isdigit():
+        return Decimal(value)
+    return None
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether a live value equals the log's: as :func:`plain` writes them, a decimal
+    written with more or fewer trailing zeros (``"5000"``, ``"5000.0000"``) being the same
+    amount."""
+    a, b = plain(a), plain(b)
+    if a == b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    x, y = _number(a), _number(b)
+    return x is not None and y is not None and ("." in a or "." in b) and x == y
+
+
+def shown(value: Any) -> str:
+    """A value of a record as a message shows it: ``100.00``, ``2025-03-31``, ``None``."""
+    value = plain(value)
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True,
+                                                           ensure_ascii=False)
+
+
 def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
             live: Mapping[tuple[str, int], Mapping[str, Any]],
-            kinds: Iterable[str]) -> Problem | None:
+            kinds: Iterable[str], *, unlogged: Iterable[str] = ()) -> Problem | None:
     """The first record of ``kinds`` whose live state differs from the replay of the log
     (changed, deleted or added behind the application's back); only the columns the log
-    holds are compared."""
+    holds are compared. A record of ``unlogged`` kinds (reference data, loaded before any
+    log row) is compared once the log holds it."""
     kinds = set(kinds)
+    unlogged = set(unlogged)
     for key in sorted(k for k in replayed if k[0] in kinds):
         state = replayed[key]
         record = live.get(key)
@@ -156,11 +204,13 @@ def compare(replayed: Mapping[tuple[str, int], dict[str, Any] | None],
         if record is None:
             return Problem(f"{name}: deleted behind the application's back (the log holds it)")
         for column in sorted(state):
-            if column in record and plain(record[column]) != plain(state[column]):
-                return Problem(f"{name}: {column} is {plain(record[column])!r} but the log "
-                               f"says {plain(state[column])!r}")
+            if column not in record or record[column] == state[column]:
+                continue  # the usual case, without converting either
+            if not same(record[column], state[column]):
+                return Problem(f"{name}: {column} {shown(state[column])} in the log, "
+                               f"{shown(record[column])} in the database")
     for key in sorted(k for k in live if k[0] in kinds):
-        if key not in replayed:
+        if key not in replayed and key[0] not in unlogged:
             return Problem(f"{key[0]} #{key[1]}: not in the log (added behind the "
                            "application's back)")
     return None
@@ -223,18 +273,23 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, 
     files: dict[str, str] = manifest["files"]
     if files.get(PUBLIC_KEY) is not None and files[PUBLIC_KEY] != sha256(archive.read(PUBLIC_KEY)):
         return False, f"{PUBLIC_KEY}: its SHA-256 differs from the manifest"
+    content: dict[str, bytes] = {}  # each file read (decompressed) once
     for name, digest in sorted(files.items()):
         if name not in names:
             return False, f"{name}: listed in the manifest but missing"
-        if sha256(archive.read(name)) != digest:
+        content[name] = archive.read(name)
+        if sha256(content[name]) != digest:
             return False, f"{name}: its SHA-256 differs from the manifest"
     extra = names - set(files) - {MANIFEST, SIGNATURE, PUBLIC_KEY}
     if extra:
         return False, f"{sorted(extra)[0]}: not listed in the manifest"
 
-    links: list[dict[str, Any]] = json.loads(archive.read("chain.json"))
-    rows: list[dict[str, Any]] = json.loads(archive.read("log.json"))
-    records: dict[str, list[dict[str, Any]]] = json.loads(archive.read("records.json"))
+    for needed in ("chain.json", "log.json", "records.json"):
+        if needed not in content:
+            return False, f"{needed} is missing from the bundle"
+    links: list[dict[str, Any]] = json.loads(content.pop("chain.json"))
+    rows: list[dict[str, Any]] = json.loads(content.pop("log.json"))
+    records: dict[str, list[dict[str, Any]]] = json.loads(content.pop("records.json"))
     problem = check_links(links)
     if problem:
         return False, problem.message
@@ -251,7 +306,7 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, 
     if manifest.get("head") is not None and links and links[-1]["hash"] != manifest["head"]:
         return False, "chain.json: its last hash is not the signed chain head"
     live = {(kind, int(rec["id"])): rec for kind, recs in records.items() for rec in recs}
-    problem = compare(replay(rows), live, records)
+    problem = compare(replay(rows), live, records, unlogged=REFERENCE_KINDS)
     if problem:
         return False, problem.message
     problem = check_statements(records)

@@ -200,3 +200,14 @@ def history(parent: Any, limit: int = 200) -> list[AuditEntry]:
             .limit(limit)
         )
     )
+
+
+def move_chain_head(connection: Connection, new: str) -> None:
+    """Move the chain head to ``new`` after rows whose links the caller computed under the
+    head's lock (:func:`chain_head`), e.g. a bulk re-allocation writing its rows by COPY."""
+    _move_head(connection, new)
+
+
+def current_user_id() -> int | None:
+    """The id of the user of the current request (page or API), None outside one."""
+    return _current_user_id()

@@ -10,17 +10,21 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     make_response,
+    redirect,
     render_template,
     request,
     send_file,
     session,
+    url_for,
 )
 from flask_login import current_user, login_required
 from flask_wtf import csrf
 from markupsafe import Markup
 
 from jointprojects.auth.policy import READ, REPORT_DOWNLOAD, requires
+from jointprojects.dashboard import tasks
 from jointprojects.dashboard.cache import cached_figures, cached_text, figures_key
 from jointprojects.dashboard.etags import not_modified, revalidate
 from jointprojects.dashboard.filters import for_viewer, read_filters
@@ -100,7 +104,13 @@ def portfolio_xlsx():  # type: ignore[no-untyped-def]
         filters = for_viewer(read_filters(request.args), current_user)
     except DomainError:
         abort(400)
+    if tasks.needs_job(filters):
+        # Too big for a request: built by a worker, followed on the job's page.
+        job = tasks.start_portfolio_job(filters, current_user)
+        flash(f"The portfolio holds more than {tasks.job_threshold():,} arrangements: its "
+              "workbook is being built as a job. Download it here when it is ready.", "info")
+        return redirect(url_for("jobs.detail", job_id=job.id))
     data = portfolio_data(filters, generated_by=current_user.display_name)
-    name = f"portfolio-{date.today().isoformat()}.xlsx"
+    name = tasks.workbook_name()
     return send_file(io.BytesIO(build_portfolio(data)), mimetype=XLSX, as_attachment=True,
                      download_name=name, max_age=0)

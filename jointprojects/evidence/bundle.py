@@ -7,6 +7,8 @@ import io
 import json
 import os
 import zipfile
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +61,17 @@ def public_key_pem() -> str:
         Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 
 
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (Decimal, date, datetime)):
+        return plain(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def _json(data: Any) -> bytes:
-    return json.dumps(plain(data), sort_keys=True, indent=1, ensure_ascii=False).encode("utf-8")
+    """Compact JSON (the C encoder: the files of an arrangement with 100,000 expenses are
+    written in about a second), keys sorted."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=_jsonable).encode("utf-8")
 
 
 def _log_row(row: dict[str, Any]) -> dict[str, Any]:

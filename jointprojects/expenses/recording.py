@@ -8,7 +8,9 @@ Derived data kept in the same transaction as every change:
   and ``expense.share_version_number``. Ceilings (rule 6) make a part depend on every earlier
   expense, so an arrangement with ceilings in any version is re-allocated from its first
   expense; only the rows whose figures change are written. When an amendment comes into
-  force (the ``amendment_in_force`` signal of special arrangements), :func:`reallocate`.
+  force (the ``amendment_in_force`` signal of special arrangements), :func:`reallocate`
+  (set-based: :mod:`jointprojects.expenses.reallocation`; as a job for a big arrangement:
+  :mod:`jointprojects.expenses.tasks`, during which writes answer 409).
 * ``expense_total`` (and through it the portfolio roll-ups): every write here ends with
   :func:`jointprojects.totals.refresh_totals` for the months it touched; that module says
   what the totals equal and keeps them.
@@ -23,8 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +41,6 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from jointprojects.audit import services as audit
@@ -46,22 +48,28 @@ from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
 from jointprojects.errors import Collector, Conflict, DomainError
 from jointprojects.exchange_rates.services import rate_to_json
+from jointprojects.expenses import reallocation
 from jointprojects.expenses.checks import (
     ExpenseData,
     _check,
     _check_all,
     _Checked,
     _ensure_in_force,
+    ensure_not_reallocating,
     ensure_open,
 )
 from jointprojects.expenses.models import Expense, ExpensePart
+from jointprojects.expenses.reallocation import (
+    engine_versions as engine_versions,  # re-exported: statements and reports read them
+)
+from jointprojects.expenses.reallocation import (
+    lock_arrangement as lock_arrangement,  # re-exported: budgets and statements lock with it
+)
 from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
 from jointprojects.money import STORAGE_SCALE, minor_units, to_json
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
-    Share,
-    ShareVersion,
     SpecialArrangement,
 )
 from jointprojects.totals import refresh_totals
@@ -87,6 +95,29 @@ def expense_snapshot(expense: Expense) -> dict[str, Any]:
     })
 
 
+def expense_row_snapshot(row: Any, paid_by: str, reporting: str,
+                         parts: dict[str, Decimal]) -> dict[str, Any]:
+    """:func:`expense_snapshot` of a row of the ``expense`` table read without the ORM
+    (``row`` a mapping by column name), its payer's code, its arrangement's currency and its
+    parts by organization code: the same dict, for the bulk paths (imports, the verifier)."""
+    snapshot = {key: audit.jsonable(row[column]) for key, column in _expense_columns()}
+    snapshot.update({
+        "amount": to_json(row["amount"], row["currency"]),
+        "exchange_rate": rate_to_json(row["exchange_rate"]),
+        "reporting_amount": to_json(row["reporting_amount"], reporting),
+        "unallocated": to_json(row["unallocated"], reporting),
+        "paid_by": paid_by,
+        "allocation": {code: to_json(amount, reporting) for code, amount in parts.items()},
+    })
+    return snapshot
+
+
+@cache
+def _expense_columns() -> tuple[tuple[str, str], ...]:
+    """(attribute, column) of every mapped column of an expense (the mapping never changes)."""
+    return tuple((attr.key, attr.columns[0].key) for attr in sa_inspect(Expense).column_attrs)
+
+
 def record_expense(sa: SpecialArrangement, data: ExpenseData, user: Any) -> Expense:
     """Record one expense (rules 1, 2, 5): validate, convert, allocate, update the totals.
 
@@ -104,6 +135,7 @@ def record_expenses(sa: SpecialArrangement, items: Sequence[ExpenseData], user: 
     ``prefix`` is None. The expenses are allocated once, after all are added, in the order
     of rule 6 (date, then recording order: the order of ``items`` within a date).
     """
+    ensure_not_reallocating(sa)
     _ensure_in_force(sa)
     if prefix is None:  # one expense: a closed period is a 409 naming the statement
         ensure_open(sa, [data.date for data in items])
@@ -167,6 +199,7 @@ def record_expense_batch(sa: SpecialArrangement, items: Sequence[ExpenseData], u
     """:func:`record_expenses` for big batches (imports): the same validation, stored rows,
     parts, totals and audit rows, all or none, but returning plain data instead of loading
     an ORM object per expense."""
+    ensure_not_reallocating(sa)
     _ensure_in_force(sa)
     checked = _check_all(sa, items, prefix)
     lock_arrangement(sa)
@@ -248,7 +281,6 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
         refresh_totals(sa.id, months)
     code_of = {p.organization_id: p.organization.code for p in sa.parties}
     reporting = sa.currency
-    attributes = [(attr.key, attr.columns[0].key) for attr in sa_inspect(Expense).column_attrs]
     recorded: list[RecordedExpense] = []
     snapshots: list[tuple[str, int, dict[str, Any]]] = []
     for lo in range(0, len(ids), _WRITE_BATCH):
@@ -268,15 +300,7 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
         for expense_id in batch:
             r = rows[expense_id]._mapping
             own = parts[expense_id]
-            snapshot = {key: audit.jsonable(r[column]) for key, column in attributes}
-            snapshot.update({
-                "amount": to_json(r["amount"], r["currency"]),
-                "exchange_rate": rate_to_json(r["exchange_rate"]),
-                "reporting_amount": to_json(r["reporting_amount"], reporting),
-                "unallocated": to_json(r["unallocated"], reporting),
-                "paid_by": code_of[r["paid_by_id"]],
-                "allocation": {code: to_json(amount, reporting) for code, amount in own.items()},
-            })
+            snapshot = expense_row_snapshot(r, code_of[r["paid_by_id"]], reporting, own)
             snapshots.append(("expense", expense_id, snapshot))
             recorded.append(RecordedExpense(
                 id=expense_id, date=r["date"], category=r["category"],
@@ -300,6 +324,7 @@ def update_expense(expense: Expense, data: ExpenseData, expected_version: int | 
     if expected_version is not None and expected_version != expense.version:
         raise Conflict(CONFLICT_MESSAGE, "version")
     sa = expense.arrangement
+    ensure_not_reallocating(sa)
     _ensure_in_force(sa)
     ensure_open(sa, [expense.date])
     ensure_open(sa, [data.date])
@@ -334,6 +359,7 @@ def delete_expense(expense: Expense, expected_version: int | None, user: Any) ->
     if expected_version is not None and expected_version != expense.version:
         raise Conflict(CONFLICT_MESSAGE, "version")
     sa = expense.arrangement
+    ensure_not_reallocating(sa)
     ensure_open(sa, [expense.date])
     lock_arrangement(sa)
     ensure_open(sa, [expense.date])
@@ -356,66 +382,18 @@ def _flush_or_conflict() -> None:
         raise Conflict(CONFLICT_MESSAGE, "version") from None
 
 
-def lock_arrangement(sa: SpecialArrangement) -> None:
-    """Serialize the writers of one arrangement's expenses (and its statements), across
-    processes. The closed-through day is read again under the lock: a statement issued by
-    another connection while this one waited closes its period for this writer too."""
-    db.session.flush()
-    closed_through, closed_by = db.session.execute(
-        select(SpecialArrangement.closed_through, SpecialArrangement.closed_by_statement)
-        .where(SpecialArrangement.id == sa.id)
-        .with_for_update(key_share=True)
-    ).one()
-    set_committed_value(sa, "closed_through", closed_through)
-    set_committed_value(sa, "closed_by_statement", closed_by)
-
 # --- allocation (rules 4-6) ---------------------------------------------------------------------
 
-def reallocate(sa: SpecialArrangement, from_date: date | None = None) -> int:
+def reallocate(sa: SpecialArrangement, from_date: date | None = None, *,
+               progress: reallocation.Progress | None = None, user: Any = None) -> int:
     """Re-derive the parts of ``sa``'s expenses dated ``from_date`` or later (all if None)
     from the versions in force, e.g. when an amendment comes into force. Under ceilings the
     running totals matter, so everything is re-allocated from the first expense. Only the
-    rows whose figures change are written; the monthly totals follow. Returns the number of
-    expenses whose allocation changed."""
-    lock_arrangement(sa)
-    return _synchronize(sa, from_date=from_date, expense_ids=None, months=set())
-
-
-def reallocate_on_amendment(_sender: Any, *, arrangement: SpecialArrangement,
-                            effective_date: date) -> None:
-    """Receiver of :data:`jointprojects.special_arrangements.signals.amendment_in_force`
-    (the factory connects it): the expenses the amendment covers are re-allocated, never
-    those of a closed period (rule 11)."""
-    closed = arrangement.closed_through
-    if closed is not None and effective_date <= closed:
-        effective_date = closed + timedelta(days=1)
-    reallocate(arrangement, from_date=effective_date)
-
-
-def engine_versions(sa: SpecialArrangement) -> list[allocation.ShareVersion]:
-    """The versions in force, read afresh from the database (another process may have
-    brought an amendment into force since ``sa`` was loaded)."""
-    versions = db.session.scalars(
-        select(ShareVersion)
-        .where(ShareVersion.arrangement_id == sa.id, ShareVersion.status == "in_force")
-        .options(selectinload(ShareVersion.shares).joinedload(Share.organization),
-                 selectinload(ShareVersion.ceilings))
-        .execution_options(populate_existing=True)
-        .order_by(ShareVersion.number)
-    ).all()
-    result = []
-    for v in versions:
-        default: dict[str, Decimal] = {}
-        categories: dict[str, dict[str, Decimal]] = {}
-        for s in v.shares:
-            target = default if s.category is None else categories.setdefault(s.category, {})
-            target[s.organization.code] = s.percent
-        result.append(allocation.ShareVersion(
-            number=v.number, effective_date=v.effective_date, default=default,
-            categories=categories,
-            ceilings={c.organization.code: c.amount for c in v.ceilings},
-        ))
-    return result
+    rows whose figures change are written (set-based, the lock held only for the writes:
+    :mod:`jointprojects.expenses.reallocation`); the monthly totals follow. Never changes
+    an expense of a closed period (rule 11). Returns the number of expenses whose
+    allocation changed."""
+    return reallocation.reallocate_arrangement(sa, from_date, progress=progress, user=user)
 
 
 def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
@@ -496,7 +474,7 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
             _write_parts(part_inserts, part_updates, expense_updates)
         _write_parts(part_inserts, part_updates, expense_updates)
         if changed_ids:
-            _expire(changed_ids)
+            reallocation.expire_expenses(changed_ids)
             _audit_reallocation(sa, changed_ids - set(expense_ids or ()))
         changed = len(changed_ids)
     refresh_totals(sa.id, months)
@@ -558,13 +536,3 @@ def _write_parts(part_inserts: list[dict[str, int]], part_updates: list[dict[str
     part_inserts.clear()
     part_updates.clear()
     expense_updates.clear()
-
-
-def _expire(expense_ids: set[int]) -> None:
-    """Objects already in the session must not show the figures just replaced."""
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Expense) and obj.id in expense_ids:
-            db.session.expire(obj, ["unallocated", "share_version_number", "updated_at", "parts"])
-        elif isinstance(obj, ExpensePart) and obj.expense_id in expense_ids:
-            db.session.expire(obj, ["amount"])
-

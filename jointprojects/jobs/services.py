@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
 from jointprojects.errors import Conflict, NotFound
 from jointprojects.extensions import db
+from jointprojects.i18n import current_language
 from jointprojects.jobs import queue
 from jointprojects.jobs.models import FINISHED, Job
 from jointprojects.vocabulary import JOB_KINDS
@@ -51,9 +52,11 @@ def create_job(kind: str, owner: Any, *, arrangement: Any = None,
     commits (never before: a worker must find its row)."""
     if kind not in JOB_KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    # The worker writes in the language of the request that asked (issue 17).
+    params = {"lang": current_language(), **(params or {})}
     job = Job(kind=kind, owner_id=owner.id,
               arrangement_id=arrangement.id if arrangement is not None else None,
-              params=dict(params or {}), status="queued", progress=0, phase="")
+              params=params, status="queued", progress=0, phase="")
     db.session.add(job)
     db.session.flush()
     audit.record("create", job, after=job_snapshot(job), parent=arrangement or job,
@@ -69,11 +72,20 @@ def get_job(job_id: int) -> Job:
     return job
 
 
-def jobs_of(user: Any, limit: int = LIST_LIMIT) -> list[Job]:
-    """The user's own jobs, newest first ("My jobs")."""
+def jobs_of(user: Any, limit: int = LIST_LIMIT, offset: int = 0, *,
+            arrangement: Any = None) -> list[Job]:
+    """The user's own jobs, newest first ("My jobs"); only those about ``arrangement`` when
+    given (the arrangement page's panel)."""
+    query = select(Job).where(Job.owner_id == user.id)
+    if arrangement is not None:
+        query = query.where(Job.arrangement_id == arrangement.id)
     return list(db.session.scalars(
-        select(Job).where(Job.owner_id == user.id)
-        .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)))
+        query.order_by(Job.created_at.desc(), Job.id.desc()).offset(offset).limit(limit)))
+
+
+def count_jobs_of(user: Any) -> int:
+    return int(db.session.scalar(select(func.count(Job.id)).where(Job.owner_id == user.id))
+               or 0)
 
 
 def cancel_job(job: Job, user: Any) -> Job:
@@ -179,6 +191,12 @@ class Reporter:
         self.clock = clock
         self._last = float("-inf")
         self._phase: str | None = None
+
+    @property
+    def blocks_while_writing(self) -> bool:
+        """Whether a report would wait for the work's own write transaction (SQLite has one
+        writer at a time): work that writes then reports only before and after."""
+        return db.engine.dialect.name == "sqlite"
 
     def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
         now = self.clock()

@@ -8,10 +8,14 @@ script: the CSP forbids them). Only its owner and admins see a job
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from jointprojects import transaction
+from jointprojects.auth.models import utcnow
 from jointprojects.auth.policy import READ, requires
 from jointprojects.jobs import schemas, services
 from jointprojects.jobs.download import result_response
@@ -33,6 +37,25 @@ def _helpers() -> dict[str, object]:
     return {"timing": services.timing, "phase_text": services.phase_text,
             "duration": services.duration_text, "status_labels": JOB_STATUS_LABELS,
             "kind_labels": JOB_KIND_LABELS}
+
+
+#: Jobs the arrangement page's panel shows.
+PANEL_JOBS = 5
+#: A finished job stays in the panel this long after it ended.
+PANEL_RECENT = timedelta(days=1)
+
+
+def panel_context(_app: Any, *, arrangement: Any) -> dict[str, Any]:
+    """Receiver of ``arrangement_detail_context`` (the factory connects it): the signed-in
+    user's running and recent jobs about this arrangement (``jobs/_panel.html``)."""
+    if not current_user.is_authenticated:
+        return {}
+    cutoff = utcnow() - PANEL_RECENT
+    jobs = [job for job in services.jobs_of(current_user, PANEL_JOBS, arrangement=arrangement)
+            if not job.finished or (job.finished_at or job.created_at) >= cutoff]
+    return {"jobs_panel": {"jobs": jobs, "kind_labels": JOB_KIND_LABELS,
+                           "status_labels": JOB_STATUS_LABELS,
+                           "phase_text": services.phase_text}}
 
 
 @bp.route("/")

@@ -118,14 +118,21 @@ def update_entry_into_force(agreement: Agreement) -> None:
             agreement.status = "in_force"
 
 
+def agreement_snapshot(agreement: Agreement) -> dict[str, Any]:
+    """Every column of the agreement and each party's notification (Art. 10.1), as the log
+    replays it (docs/EVIDENCE.md)."""
+    return audit.snapshot(agreement, extra={"parties": {
+        p.organization.code: audit.jsonable(p.notification_date) for p in agreement.parties}})
+
+
 def record_notification(agreement: Agreement, organization_code: str, on: date) -> None:
     party = next((p for p in agreement.parties if p.organization.code == organization_code), None)
     if party is None:
         raise DomainError(f"{organization_code} is not a party to this agreement.", "organization")
-    before = audit.snapshot(agreement)
+    before = agreement_snapshot(agreement)
     party.notification_date = on
     update_entry_into_force(agreement)
-    audit.record("notify", agreement, before=before)
+    audit.record("notify", agreement, before=before, after=agreement_snapshot(agreement))
 
 
 def give_agreement_notice(agreement: Agreement, organization_code: str, notice: date) -> None:
@@ -133,11 +140,11 @@ def give_agreement_notice(agreement: Agreement, organization_code: str, notice: 
     if agreement.termination_notice_date:
         raise Conflict("Notice of termination has already been given.", "notice_date")
     org = get_organization(organization_code)
-    before = audit.snapshot(agreement)
+    before = agreement_snapshot(agreement)
     agreement.termination_notice_date = notice
     agreement.termination_effective_date = termination_effective_date(notice)
     agreement.termination_notified_by_id = org.id
-    audit.record("notice", agreement, before=before)
+    audit.record("notice", agreement, before=before, after=agreement_snapshot(agreement))
 
 
 def propose_agreement_amendment(

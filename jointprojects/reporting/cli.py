@@ -152,20 +152,31 @@ def _refuse(exc: importer.ImportFailed, path: Path) -> None:
 @click.option("--allow-duplicates", is_flag=True, default=False,
               help="Store rows that repeat an expense already recorded (same date, amount, "
                    "currency, payer and document reference) or another row of the file")
+@click.option("--progress/--no-progress", "show_progress", default=None,
+              help="A progress bar on stderr (default: when stderr is a terminal)")
 @with_appcontext
-def import_expenses(reference: str, file: Path, allow_duplicates: bool) -> None:
+def import_expenses(reference: str, file: Path, allow_duplicates: bool,
+                    show_progress: bool | None) -> None:
     """Import the expenses of FILE (.xlsx or .csv) into arrangement REFERENCE: all rows or
     none; every bad row is listed. Rows repeating an expense already recorded, or another
     row, are refused unless --allow-duplicates."""
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    bar = ProgressBar() if show_progress else None
     sa = _arrangement(reference)
     data = _read(file)
     try:
         result = importer.import_expenses(sa, file.name, data, None,
-                                          allow_duplicates=allow_duplicates)
+                                          allow_duplicates=allow_duplicates, progress=bar)
         db.session.commit()
     except importer.ImportFailed as exc:
+        if bar is not None:
+            bar.close()
         _refuse(exc, file)
         return
+    finally:
+        if bar is not None:
+            bar.close()
     parts = "; ".join(f"{code} {format_money(result.shares[code], result.currency)}"
                       for code in result.parties)
     click.echo(f"Imported {result.count} expense{'s' if result.count != 1 else ''} into "

@@ -21,14 +21,16 @@ confirmation asks for an explicit "store them anyway", the command line for
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from jointprojects.errors import Conflict, DomainError, FieldError
 from jointprojects.exchange_rates import services as exchange_rates
@@ -40,9 +42,10 @@ from jointprojects.extensions import db
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting import uploads
-from jointprojects.special_arrangements.models import SpecialArrangement
+from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
 from jointprojects.vocabulary import EXPENSE_CATEGORIES
 from reports import imports as sheet
+from reports.progress import Progress
 from reports.xlsx_reader import ImportFileError
 
 #: Preview lines shown (every row is validated and computed; the page shows the first ones).
@@ -188,7 +191,8 @@ _SERVICE_FIELD = re.compile(r"^rows\[(\d+)\]\.(\w+)$")
 
 def import_expenses(sa: SpecialArrangement, filename: str, data: bytes, user: Any, *,
                     allow_duplicates: bool = False,
-                    preview_good_rows: bool = False) -> ExpenseImport:
+                    preview_good_rows: bool = False,
+                    progress: Progress | None = None) -> ExpenseImport:
     """Store every expense of the file into ``sa`` (converted, allocated, audited by
     :func:`~jointprojects.expenses.recording.record_expenses`), or none.
 
@@ -198,26 +202,79 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes, user: An
     ``preview_good_rows`` it carries what the good rows would store (recorded, so only for a
     caller that rolls back: the preview). Raises :class:`DuplicatesRefused` when rows repeat
     expenses (:func:`find_duplicates`) unless ``allow_duplicates``; the result lists them.
+    ``progress(phase, done, total)`` hears "checking the rows" and "recording" row by row.
     Flushes; the caller commits, or rolls back after a preview.
     """
+    rows, duplicates = _checked_rows(sa, filename, data, user,
+                                     preview_good_rows=preview_good_rows, progress=progress)
+    summary = _record(sa, rows, user, duplicates, progress)
+    if duplicates and not allow_duplicates:
+        raise DuplicatesRefused(duplicates)
+    return summary.result(duplicates)
+
+
+#: Rows read per step while checking a file (a progress report between two steps).
+CHECK_ROWS = 5_000
+
+
+def _ensure_importable(sa: SpecialArrangement) -> None:
     if sa.status == "draft" or sa.entry_into_force is None:
         raise ImportFailed([RowProblem(None, None, f"{sa.reference} is not in force yet: "
                                        "expenses can be recorded once every party signed it.")])
+
+
+def _checked_rows(sa: SpecialArrangement, filename: str, data: bytes, user: Any, *,
+                  preview_good_rows: bool, progress: Progress | None,
+                  ) -> tuple[list[sheet.ExpenseRow], list[DuplicateRow]]:
+    """The file read and every cell checked (the duplicates found): the rows ready to
+    record, or :class:`ImportFailed` naming every bad row."""
+    _ensure_importable(sa)
+    if progress is not None:
+        progress("reading the file", 0, 0)
     table = read_upload(filename, data)
-    rows, errors = sheet.parse_expense_rows(
-        table, categories=EXPENSE_CATEGORIES, currencies=MINOR_UNITS, parties=sa.party_codes)
+    rows: list[sheet.ExpenseRow] = []
+    errors: list[sheet.RowError] = []
+    total = len(table)
+    for start in range(0, max(total, 1), CHECK_ROWS):
+        if progress is not None:
+            progress("checking the rows", start, total)
+        chunk = sheet.Table(table[start:start + CHECK_ROWS], headers=table.headers)
+        good, bad = sheet.parse_expense_rows(
+            chunk, categories=EXPENSE_CATEGORIES, currencies=MINOR_UNITS,
+            parties=sa.party_codes)
+        rows += good
+        errors += bad
+        if any(e.row == 1 for e in bad):
+            break
     problems = _problems(errors)
     if any(p.row == 1 for p in problems):  # a column is missing: the rows cannot be read
         raise ImportFailed(problems)
-    items = [_item(r) for r in rows]
+    if progress is not None:
+        progress("looking for duplicates", 0, 0)
     duplicates = find_duplicates(sa, rows)
     if problems:
         # The file fails anyway: only the services' checks of the good rows are wanted.
+        items = [_item(r) for r in rows]
         problems += _validate(sa, items, rows, user)
         preview = _good_rows_preview(sa, rows, problems, user) if preview_good_rows else None
         raise ImportFailed(problems, preview=preview, duplicates=duplicates)
+    return rows, duplicates
+
+
+def _record(sa: SpecialArrangement, rows: Sequence[sheet.ExpenseRow], user: Any,
+            duplicates: Sequence[DuplicateRow], progress: Progress | None) -> _Summary:
+    """Record the checked rows in chunks (one transaction: the caller's); ImportFailed
+    naming the rows the services refuse."""
+    items = [_item(r) for r in rows]
     summary = _Summary(sa)
+    if progress is not None:
+        progress("recording", 0, len(items))
+    # A job's reports are written by another connection, which SQLite would make wait for
+    # this transaction's write lock: there they resume once the rows are recorded.
+    live = None if getattr(progress, "blocks_while_writing", False) else progress
     for start in range(0, len(items), CHUNK_ROWS):
+        if live is not None and start:
+            live("recording", start, len(items))
         chunk = slice(start, start + CHUNK_ROWS)
         try:
             stored = expense_recording.record_expense_batch(sa, items[chunk], user,
@@ -230,9 +287,85 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes, user: An
             problems += _validate(sa, items[later], rows[later], user)
             raise ImportFailed(problems, duplicates=duplicates) from None
         summary.add(stored, rows[chunk])
-    if duplicates and not allow_duplicates:
-        raise DuplicatesRefused(duplicates)
-    return summary.result(duplicates)
+    if live is not None:
+        live("recording", len(items), len(items))
+    return summary
+
+
+# --- the preview computed once, the confirmation recording what it showed -----------------
+
+
+@dataclass(frozen=True)
+class CheckedImport:
+    """A file read and checked once (the preview): what it would store, the rows the
+    confirmation records, and what the arrangement was when they were checked."""
+
+    preview: ExpenseImport
+    rows: list[sheet.ExpenseRow]
+    fingerprint: str
+
+
+def fingerprint(sa: SpecialArrangement) -> str:
+    """What the preview's figures depend on in the arrangement: its version and status, its
+    closed period, its share versions and its expenses (count and last id)."""
+    count, last = db.session.execute(
+        select(func.count(Expense.id), func.max(Expense.id))
+        .where(Expense.arrangement_id == sa.id)).one()
+    shares = db.session.scalar(select(func.count(ShareVersion.id)).where(
+        ShareVersion.arrangement_id == sa.id))
+    return (f"v{sa.version}|{sa.status}|{sa.closed_through or '-'}|s{shares}|"
+            f"e{count}|{last or 0}")
+
+
+def check_expense_file(sa: SpecialArrangement, filename: str, data: bytes, user: Any, *,
+                       progress: Progress | None = None) -> CheckedImport:
+    """The preview: the file read and checked once, every row recorded inside a savepoint
+    rolled back at once (the parts exactly as they would be stored), duplicates marked.
+    Raises :class:`ImportFailed` as :func:`import_expenses` does (with the good rows'
+    preview). Stores nothing."""
+    stamp = fingerprint(sa)
+    rows, duplicates = _checked_rows(sa, filename, data, user, preview_good_rows=True,
+                                     progress=progress)
+    savepoint = db.session.begin_nested()
+    try:
+        summary = _record(sa, rows, user, duplicates, progress)
+    finally:
+        savepoint.rollback()
+    return CheckedImport(summary.result(duplicates), rows, stamp)
+
+
+def record_checked(sa: SpecialArrangement, checked: CheckedImport, user: Any, *,
+                   allow_duplicates: bool = False,
+                   progress: Progress | None = None) -> ExpenseImport:
+    """The confirmation: record the rows the preview checked, without reading the file
+    again. Refuses (:class:`ImportFailed`, nothing stored) when the arrangement changed
+    since the preview, or when what would be stored differs from what the preview showed
+    (an exchange rate corrected meanwhile); :class:`DuplicatesRefused` unless
+    ``allow_duplicates`` when the preview marked duplicates."""
+    _ensure_importable(sa)
+    if fingerprint(sa) != checked.fingerprint:
+        raise ImportFailed([RowProblem(None, None, CHANGED.format(reference=sa.reference))])
+    expected = checked.preview
+    if expected.duplicates and not allow_duplicates:
+        raise DuplicatesRefused(expected.duplicates)
+    result = _record(sa, checked.rows, user, expected.duplicates, progress).result(
+        expected.duplicates)
+    if _figures(result) != _figures(expected):
+        raise ImportFailed([RowProblem(None, None, FIGURES_CHANGED.format(
+            reference=sa.reference))])
+    return result
+
+
+CHANGED = ("{reference} changed since the preview (an expense, an amendment or a closed "
+           "period): nothing was stored. Upload the file again to see what it would store "
+           "now.")
+FIGURES_CHANGED = ("What the file would store in {reference} changed since the preview (an "
+                   "exchange rate was corrected meanwhile): nothing was stored. Upload the "
+                   "file again to see what it would store now.")
+
+
+def _figures(result: ExpenseImport) -> tuple[Any, ...]:
+    return (result.count, result.total, result.unallocated, result.shares, result.paid)
 
 
 def _item(r: sheet.ExpenseRow) -> expense_checks.ExpenseData:
@@ -410,3 +543,30 @@ def import_rates(filename: str, data: bytes, user: Any) -> RateImport:
     replaced = sum(1 for line in lines if line.previous is not None)
     return RateImport(count=len(lines), created=len(lines) - replaced, replaced=replaced,
                       lines=lines[:PREVIEW_LINES])
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+#: Bytes of sheet XML per row when a workbook does not say its size (a rough floor).
+_XML_BYTES_PER_ROW = 120
+
+
+def estimated_rows(filename: str, data: bytes) -> int:
+    """About how many rows (header excluded) a file holds, without reading its cells: the
+    lines of a CSV, the dimension a workbook declares (else its sheet's size). Decides
+    whether its check runs in the request or as a job."""
+    if not data.startswith(b"PK"):
+        return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = sorted(n for n in archive.namelist()
+                            if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+            if not sheets:
+                return 0
+            with archive.open(sheets[0]) as stream:
+                head = stream.read(4096)
+            match = _DIMENSION.search(head)
+            if match is not None:
+                return max(0, int(match.group(1)) - 1)
+            return archive.getinfo(sheets[0]).file_size // _XML_BYTES_PER_ROW
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return 0  # not a workbook: the request's check says so at once

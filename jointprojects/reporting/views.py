@@ -4,10 +4,12 @@ The routes belong to the ``reporting`` blueprint (``reporting.cost_report``,
 ``reporting.imports``...), under the ``/expenses`` prefix the URLs have always had (API.md,
 the browser tests and bookmarks name them).
 
-Import flow: upload -> preview (the import run in full and undone, ``transaction.dry_run``:
-every row validated, converted and allocated exactly as it would be stored, the file kept as a
-:class:`~jointprojects.reporting.models.PendingImport`) -> confirm (the file read again and
-imported for real, in the request's one transaction) or cancel.
+Import flow: upload -> preview (the file read and checked once, every row converted and
+allocated exactly as it would be stored inside a savepoint rolled back; the checked rows and
+the preview kept as a :class:`~jointprojects.reporting.models.PendingImport`) -> confirm (the
+checked rows recorded, in the request's one transaction, refused when the arrangement
+changed meanwhile) or cancel. Above ``IMPORT_JOB_THRESHOLD`` rows the check and the
+recording are jobs (``reporting.tasks``), followed on the job's page.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from jointprojects import transaction
 from jointprojects.auth import policy
 from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_DOWNLOAD, requires
 from jointprojects.errors import DomainError
+from jointprojects.expenses.checks import ensure_not_reallocating
 from jointprojects.extensions import db
 from jointprojects.i18n import _
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
+from jointprojects.reporting import import_state, tasks, uploads
 from jointprojects.reporting import imports as importer
-from jointprojects.reporting import tasks, uploads
 from jointprojects.reporting.cost_report import XLSX_MIMETYPE, file_part, parse_period
 from jointprojects.reporting.download import cost_report_response
 from jointprojects.reporting.forms import ConfirmForm, ImportForm
@@ -117,26 +120,65 @@ def imports():  # type: ignore[no-untyped-def]
         if sa is None:
             form.arrangement.errors = ["Choose the arrangement the expenses belong to."]
             return _page(form, 422)
+        with transaction.flashed_errors("warning") as held:  # 409 while it is re-allocated
+            ensure_not_reallocating(sa)
+        if held.error is not None:
+            return _page(form, 409)
     upload = form.file.data
     filename = upload.filename or "upload"
     # Read at most one byte over the cap: the size check names the limit.
     data = upload.stream.read(uploads.MAX_UPLOAD_BYTES + 1)
+    if sa is not None and len(data) <= uploads.MAX_UPLOAD_BYTES \
+            and tasks.import_needs_job(filename, data):
+        # Too big for a request: checked by a worker, the preview shown when it is ready.
+        job = tasks.start_import_check(sa, filename, data, current_user)
+        flash(f"{filename} has more than {tasks.import_threshold():,} rows: it is being "
+              "checked as a job. Its preview opens from here when it is ready; nothing is "
+              "stored until you confirm it.", "info")
+        return redirect(url_for("jobs.detail", job_id=job.id))
     try:
-        with transaction.dry_run():  # the preview: computed in full, nothing of it kept
-            if sa is not None:
-                # Duplicates are marked, not refused: the confirmation asks about them.
-                preview: Any = importer.import_expenses(sa, filename, data, current_user,
-                                                        allow_duplicates=True,
-                                                        preview_good_rows=True)
-            else:
+        if sa is not None:
+            # Duplicates are marked, not refused: the confirmation asks about them. The
+            # file is read and checked once; its checked rows wait for the confirmation.
+            checked = importer.check_expense_file(sa, filename, data, current_user)
+            preview: Any = checked.preview
+        else:
+            with transaction.dry_run():  # the preview: computed in full, nothing of it kept
                 preview = importer.import_rates(filename, data, current_user)
     except importer.ImportFailed as exc:
         # Nothing stored; the rows without a problem are shown beside the problems.
         return _page(form, 422, problems=exc.problems, filename=filename, partial=exc.preview,
                      duplicates=exc.duplicates)
-    token = uploads.stash_upload(current_user, kind, sa, filename, data)
+    if sa is not None:
+        pending = uploads.stash(current_user, kind, sa, filename, b"")
+        import_state.keep_checked(pending, checked)
+        token = pending.token
+    else:
+        token = uploads.stash_upload(current_user, kind, sa, filename, data)
     return _page(form, preview=preview, token=token, filename=filename, sa=sa,
                  confirm=ConfirmForm())
+
+
+@bp.route("/imports/jobs/<int:job_id>")
+@login_required
+@requires(IMPORT)
+def import_job_preview(job_id: int):  # type: ignore[no-untyped-def]
+    """The preview a job computed for a large file, with its confirmation form."""
+    with transaction.flashed_errors("warning") as found:
+        pending = uploads.upload_of_job(job_id, current_user)
+    if found.error is not None:
+        return redirect(url_for(".imports"))
+    if pending.status == "recording":
+        return redirect(url_for("jobs.detail", job_id=job_id))
+    if pending.status != "ready":
+        flash("The file is still being checked, or its check failed: see its job.", "info")
+        return redirect(url_for("jobs.detail", job_id=job_id))
+    sa = _pending_arrangement(pending)
+    form = ImportForm(formdata=None, kind=pending.kind,
+                      arrangement=sa.reference if sa else "")
+    _import_choices(form)
+    return _page(form, preview=import_state.preview_of(pending), token=pending.token,
+                 filename=pending.filename, sa=sa, confirm=ConfirmForm())
 
 
 def _pending_arrangement(pending: PendingImport) -> SpecialArrangement | None:
@@ -153,28 +195,54 @@ def _pending_arrangement(pending: PendingImport) -> SpecialArrangement | None:
 @login_required
 @requires(IMPORT)
 def import_confirm(token: str):  # type: ignore[no-untyped-def]
-    """Store the previewed file, read and checked again: all rows or none."""
+    """Store the previewed rows, as the preview checked them: all rows or none. A large
+    file is recorded by a job."""
     confirm = ConfirmForm()
     confirm.validate_on_submit()  # CSRF is checked globally before the view runs
-    with transaction.flashed_errors("warning") as claim:
-        pending = uploads.take_upload(token, current_user)
-    if claim.error is not None:
+    store_duplicates = bool(confirm.store_duplicates.data)
+    with transaction.flashed_errors("warning") as found:
+        pending = uploads.pending_upload(token, current_user)
+    if found.error is not None:
         return redirect(url_for(".imports"))
     if not _may_import(pending.kind):
         abort(403)
     sa = _pending_arrangement(pending)
-    filename, data, kind = pending.filename, pending.content, pending.kind
+    if sa is not None:
+        with transaction.flashed_errors("warning") as held:  # 409 while it is re-allocated
+            ensure_not_reallocating(sa)
+        if held.error is not None:  # nothing stored, the upload kept for later
+            transaction.failed()
+            form = ImportForm(formdata=None, kind=pending.kind, arrangement=sa.reference)
+            _import_choices(form)
+            return _page(form, 409)
+    filename, kind = pending.filename, pending.kind
+    checked = import_state.checked_of(pending) if sa is not None else None
+    if checked is not None and checked.preview.duplicates and not store_duplicates:
+        # Not confirmed: nothing stored, the upload kept, the preview shown again.
+        return _duplicates_not_confirmed(token, kind, filename, checked.preview, sa)
+    if sa is not None and checked is not None \
+            and (pending.row_count or 0) > tasks.import_threshold():
+        with transaction.flashed_errors("warning") as started:
+            job = tasks.start_import_recording(pending, sa, current_user,
+                                               store_duplicates=store_duplicates)
+        if started.error is not None:
+            return redirect(url_for(".imports"))
+        flash(f"The {checked.preview.count:,} expenses of {filename} are being recorded as a "
+              "job: all of them or none.", "info")
+        return redirect(url_for("jobs.detail", job_id=job.id))
+    with transaction.flashed_errors("warning") as claim:
+        pending = uploads.take_upload(token, current_user)
+    if claim.error is not None:
+        return redirect(url_for(".imports"))
     try:
         if sa is not None:
-            result: Any = importer.import_expenses(
-                sa, filename, data, current_user,
-                allow_duplicates=bool(confirm.store_duplicates.data))
+            if checked is None:
+                raise importer.ImportFailed([importer.RowProblem(
+                    None, None, "This upload was not checked. Upload the file again.")])
+            result: Any = importer.record_checked(sa, checked, current_user,
+                                                  allow_duplicates=store_duplicates)
         else:
-            result = importer.import_rates(filename, data, current_user)
-    except importer.DuplicatesRefused:
-        # Not confirmed: nothing stored, the upload kept, the preview shown again.
-        transaction.failed()
-        return _duplicates_not_confirmed(token, kind, filename, data, sa)
+            result = importer.import_rates(filename, pending.content, current_user)
     except importer.ImportFailed as exc:
         # Something changed since the preview (a rate, the arrangement): nothing stored,
         # but the upload is used up.
@@ -194,17 +262,13 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
     return redirect(url_for("exchange_rates.rates"))
 
 
-def _duplicates_not_confirmed(token: str, kind: str, filename: str, data: bytes,
+def _duplicates_not_confirmed(token: str, kind: str, filename: str,
+                              preview: importer.ExpenseImport,
                               sa: SpecialArrangement | None):  # type: ignore[no-untyped-def]
-    """The preview again, the "store them anyway" box marked as the missing answer."""
+    """The preview again (as it was computed), the "store them anyway" box marked as the
+    missing answer."""
     form = ImportForm(formdata=None, kind=kind, arrangement=sa.reference if sa else "")
     _import_choices(form)
-    try:
-        with transaction.dry_run():
-            preview = importer.import_expenses(sa, filename, data, current_user,
-                                               allow_duplicates=True) if sa else None
-    except importer.ImportFailed as exc:
-        return _page(form, 422, problems=exc.problems, filename=filename)
     confirm = ConfirmForm(formdata=None)
     confirm.store_duplicates.errors = [
         "Nothing was stored: tick \u201cStore them anyway\u201d to record the rows marked "

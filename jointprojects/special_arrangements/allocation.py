@@ -10,7 +10,8 @@ It implements the money rules of ``DOMAIN.md``:
   :func:`allocate_minor` and, vectorized with numpy, :func:`allocate_many_minor`;
 * rule 5, the share version in force: :func:`version_in_force`;
 * rule 6, ceilings over the arrangement's life: :func:`allocate_expenses`
-  (and its integer core :func:`allocate_expenses_minor`);
+  (and its integer core :func:`allocate_expenses_minor`; without ceilings, vectorized:
+  :func:`allocate_expenses_many_minor`);
 * rule 7, settlement: :func:`balances` and :func:`settle`;
 * rule 8, calendar months (Art. 10.3 notice), lives in :mod:`jointprojects.dates`.
 
@@ -49,6 +50,7 @@ __all__ = [
     "Transfer",
     "allocate",
     "allocate_expenses",
+    "allocate_expenses_many_minor",
     "allocate_expenses_minor",
     "allocate_many_minor",
     "allocate_minor",
@@ -714,6 +716,67 @@ def allocate_expenses(
             )
             for item, (number, parts, unallocated) in zip(item_list, results, strict=True)
         ]
+
+
+def allocate_expenses_many_minor(
+    days: npt.ArrayLike,
+    categories: Sequence[str],
+    amounts_minor: npt.ArrayLike,
+    versions: Sequence[ShareVersion],
+    currency: str,
+    parties: Sequence[str],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`allocate_expenses_minor` vectorized with numpy, for versions without ceilings
+    (rule 6 does not apply, so an expense's parts depend on it alone and the order of the
+    expenses does not matter).
+
+    ``days`` are the expenses' dates as proleptic ordinals (``date.toordinal()``),
+    ``categories`` their categories and ``amounts_minor`` their amounts in minor units of
+    the reporting ``currency``, all of one length. Returns ``(numbers, parts)``: the number
+    of the version applied to each expense (rule 5) and an ``int64`` array of shape
+    ``(len(days), len(parties))``, columns in the order of ``sorted(parties)``; row ``i``
+    equals the parts :func:`allocate_expenses_minor` gives (nothing is unallocated without
+    ceilings).
+
+    Raises :class:`ValueError` as :func:`allocate_expenses_minor` does (no version in force
+    on the earliest date concerned, invalid shares), or if a version has ceilings.
+    """
+    import numpy as np  # lazily, as in allocate_many_minor
+
+    codes = sorted(parties)
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"a party appears twice in {list(parties)}")
+    places = minor_units(currency)
+    ordered = sorted(versions, key=lambda v: (v.effective_date, v.number))
+    compiled = [_CompiledVersion(v, codes, places) for v in ordered]
+    if any(c.capped for c in compiled):
+        raise ValueError("ceilings apply: the expenses must be allocated in order")
+    day = np.asarray(days, dtype=np.int64)
+    amounts = np.asarray(amounts_minor, dtype=np.int64)
+    count = len(day)
+    if len(amounts) != count or len(categories) != count:
+        raise ValueError("days, categories and amounts must have the same length")
+    numbers = np.zeros(count, dtype=np.int64)
+    parts = np.zeros((count, len(codes)), dtype=np.int64)
+    if not count:
+        return numbers, parts
+    effective = np.array([v.effective_date.toordinal() for v in ordered], dtype=np.int64)
+    position = np.searchsorted(effective, day, side="right") - 1
+    if not compiled or int(position.min()) < 0:
+        first = date.fromordinal(int(day[position < 0].min()))
+        raise ValueError(f"no share version is in force on {first.isoformat()}")
+    names = sorted(set(categories))
+    index = {name: i for i, name in enumerate(names)}
+    category = np.fromiter((index[c] for c in categories), dtype=np.int64, count=count)
+    group = position * len(names) + category
+    numbers[:] = np.array([c.number for c in compiled], dtype=np.int64)[position]
+    for key in np.unique(group).tolist():
+        version = compiled[key // len(names)]
+        share_set = version.sets.get(names[key % len(names)], version.default)
+        rows = group == key
+        parts[rows] = allocate_many_minor(
+            amounts[rows], tuple(zip(share_set.codes, share_set.hundredths, strict=True)))
+    return numbers, parts
 
 
 # ---------------------------------------------------------------------- settlement (rule 7)

@@ -140,6 +140,7 @@ def consent(
             current_app._get_current_object(),  # type: ignore[attr-defined]
             arrangement=sa,
             effective_date=version.effective_date,
+            user=user,
         )
     return record
 

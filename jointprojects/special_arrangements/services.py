@@ -263,6 +263,7 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
     )
     _fill_version(version, share_rows, ceiling_rows, orgs)
     sa.share_versions.append(version)
+    db.session.flush()  # the snapshot holds the ids and defaults the log replays
     audit.record("create", sa, after=arrangement_snapshot(sa), user=user)
     return sa
 
@@ -449,6 +450,7 @@ def give_notice(
     sa.termination_notice_date = notice_date
     sa.termination_effective_date = termination_effective_date(notice_date)  # type: ignore[arg-type]  # not None: _acting_party() raised otherwise
     sa.terminated_by = party.organization
+    db.session.flush()  # the snapshot holds the new version and terminated_by_id
     audit.record("notice", sa, before=before, after=arrangement_snapshot(sa), user=user)
     return sa
 
@@ -506,11 +508,11 @@ def arrangement_snapshot(sa: SpecialArrangement) -> dict[str, Any]:
 
 
 def version_snapshot(version: ShareVersion) -> dict[str, Any]:
+    """Every column of the share version (the log replays it, docs/EVIDENCE.md) with its
+    shares and ceilings."""
     return {
-        "number": version.number,
+        **audit.snapshot(version),
         "amendment": version.amendment_number,
-        "effective_date": version.effective_date.isoformat() if version.effective_date else None,
-        "status": version.status,
         "shares": [
             {
                 "organization": s.organization.code,

@@ -244,13 +244,17 @@ def statement_snapshot(st: Statement) -> dict[str, Any]:
     })
 
 
-def _set_closed(sa: SpecialArrangement, through: date | None, number: int | None) -> None:
+def _set_closed(sa: SpecialArrangement, through: date | None, number: int | None,
+                user: Any) -> None:
     """The closed-through day, written without moving the arrangement's version (closing a
     period is not an edit of the arrangement's terms)."""
     db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
                        .values(closed_through=through, closed_by_statement=number))
     set_committed_value(sa, "closed_through", through)
     set_committed_value(sa, "closed_by_statement", number)
+    # in the log too, so that its replay rebuilds the arrangement (docs/EVIDENCE.md)
+    audit.record("update", sa, after={"closed_through": audit.jsonable(through),
+                                      "closed_by_statement": number}, user=user)
 
 
 def _adjustments(sa: SpecialArrangement, date_from: date, date_to: date
@@ -353,7 +357,7 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     db.session.flush()
     db.session.add(StatementWorkbook(statement_id=st.id, filename=statement_filename(
         sa, number), content=content, sha256=st.sha256))
-    _set_closed(sa, date_to, number)
+    _set_closed(sa, date_to, number, user)
     audit.record("issue", st, parent=sa, after=statement_snapshot(st), user=user)
     return st
 
@@ -454,7 +458,7 @@ def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None
     db.session.flush()
     previous = latest_statement(sa)
     _set_closed(sa, previous.date_to if previous else None,
-                previous.number if previous else None)
+                previous.number if previous else None, user)
     audit.record("withdraw", st, parent=sa, before=before, after=statement_snapshot(st),
                  user=user)
     return st

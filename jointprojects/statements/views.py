@@ -28,7 +28,7 @@ from jointprojects.money import format_money
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.statements import overview as settlement_overview
-from jointprojects.statements import payments, services
+from jointprojects.statements import payments, services, tasks
 from jointprojects.statements.download import statement_workbook_response
 from jointprojects.statements.forms import (
     AcknowledgementForm,
@@ -93,6 +93,13 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
             form.confirm.errors = ["Tick the confirmation: issuing closes the period."]
         else:
             with form_errors(form) as outcome:
+                if tasks.needs_job(sa, form.to.data):
+                    # A workbook too big for a request: issued by a worker.
+                    job = tasks.start_issue_job(sa, form.to.data, form.due_date.data,
+                                                current_user)
+                    flash("The statement's period holds many expenses: it is being issued "
+                          "as a job. Its workbook opens from here when it is ready.", "info")
+                    return redirect(url_for("jobs.detail", job_id=job.id))
                 st = services.issue_statement(sa, form.to.data, form.due_date.data,
                                               current_user)
                 flash(f"Statement {st.number} issued: the period up to "

@@ -27,7 +27,9 @@
     error.textContent = job.error || "";
     error.classList.toggle("d-none", job.status !== "failed");
     document.getElementById("job-done").classList.toggle("d-none", job.status !== "done");
-    if (job.result_name) text("job-download", `Download ${job.result_name}`);
+    if (job.result_name && document.getElementById("job-download")) {
+      text("job-download", `Download ${job.result_name}`);
+    }
     box.dataset.status = job.status;
     if (finished.includes(job.status)) {
       const cancel = document.getElementById("job-cancel");
@@ -47,4 +49,38 @@
   }
 
   if (!finished.includes(box.dataset.status)) window.setTimeout(poll, 500);
+})();
+
+// The compact panel of the page that started a job (the arrangement page): each running
+// job's line polls its JSON and moves its bar.
+(function () {
+  const panel = document.getElementById("jobs-panel");
+  if (!panel) return;
+  const finished = ["done", "failed", "cancelled"];
+  const labels = JSON.parse(panel.dataset.labels || "{}");
+
+  function follow(line) {
+    async function poll() {
+      try {
+        const response = await fetch(line.dataset.statusUrl, {
+          headers: { Accept: "application/json" }, credentials: "same-origin" });
+        if (response.ok) {
+          const job = await response.json();
+          line.querySelector("progress").value = job.progress;
+          line.querySelector("[data-job-field=status]").textContent =
+            labels[job.status] || job.status;
+          line.querySelector("[data-job-field=message]").textContent = job.message || "";
+          line.dataset.status = job.status;
+        }
+      } catch (error) {
+        // the server is restarting: try again at the next tick
+      }
+      if (!finished.includes(line.dataset.status)) window.setTimeout(poll, 2000);
+    }
+    window.setTimeout(poll, 1000);
+  }
+
+  panel.querySelectorAll("[data-job-line]").forEach((line) => {
+    if (!finished.includes(line.dataset.status)) follow(line);
+  });
 })();

@@ -463,6 +463,7 @@ NO_RECORD_IN_URL = {
     # is named by its secret, and shows only what its user sees (tests/inbox/test_calendar.py)
     "inbox.index", "inbox.read", "api.inbox", "calendar.settings", "calendar.regenerate",
     "calendar.revoke", "calendar.feed",
+    "api.list_jobs", "api.cancel_job", "reporting.import_job_preview",
 }
 
 

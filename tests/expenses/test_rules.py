@@ -345,23 +345,20 @@ def test_record_expenses_is_all_or_nothing_naming_the_row(make_arrangement, fina
 
 
 def test_reallocation_writes_only_the_parts_that_change(make_arrangement, finance):
-    from sqlalchemy import event
-
     sa = make_arrangement(ceilings=[CeilingData("INTERPOL", "1000.00")])
-    for month in (2, 3, 4):
-        recording.record_expense(sa, expense(date=date(2025, month, 10)), finance)
+    recorded = [recording.record_expense(sa, expense(date=date(2025, month, 10)), finance)
+                for month in (2, 3, 4)]
+    db.session.commit()
+    stamps = {e.id: e.updated_at for e in recorded}
     version, admin_user = _amend(sa, date(2025, 4, 1), {"UN": "50", "INTERPOL": "50"},
                                  [("INTERPOL", "1000.00")])
     amendments.consent(sa, version, "UN", date(2025, 5, 1), admin_user)
-    written: list[int] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.startswith("UPDATE expense_part"):
-            written.append(len(parameters) if executemany else 1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        amendments.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert sum(written) == 2  # the April expense's two parts; February and March unchanged
+    amendments.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
+    db.session.commit()
+    db.session.expire_all()
+    rewritten = db.session.scalars(db.select(AuditEntry.entity_id).filter_by(
+        action="reallocate", entity="expense")).all()
+    assert rewritten == [recorded[2].id]  # the April expense; February and March unchanged
+    for e in recorded[:2]:
+        assert db.session.get(Expense, e.id).updated_at == stamps[e.id]
+    assert parts(recorded[2]) == {"UN": D("50.00"), "INTERPOL": D("50.00")}

@@ -121,3 +121,57 @@ def _status(browser: Browser, url: str) -> tuple[int, str]:
         return browser.get(url)
     except urllib.error.HTTPError as error:
         return error.code, ""
+
+
+@pytest.fixture()
+def realloc_shared(tmp_path: Path) -> Iterator[Instance]:
+    """One PostgreSQL database and one Redis, every amendment re-allocating as a job."""
+    url = redis_or_skip()
+    database, drop = _create_pg_database()
+    name = f"jp-realloc-{secrets.token_hex(6)}"
+    instance = Instance(tmp_path, JOINTPROJECTS_DATABASE_URL=database,
+                        JOINTPROJECTS_REDIS_URL=url, JOINTPROJECTS_QUEUE_NAME=name,
+                        JOINTPROJECTS_REALLOCATION_JOB_THRESHOLD="-1")
+    try:
+        yield instance
+    finally:
+        instance.remove()
+        drop()
+        client = redis.Redis.from_url(url)
+        client.delete(*(client.keys(f"huey.*.{name.replace('-', '')}*") or ["-"]))
+
+
+def test_a_reallocation_job_holds_the_writes_of_every_process(
+        realloc_shared: Instance) -> None:
+    shared = realloc_shared
+    shared.prepare()
+    first = shared.serve("--workers", "1", "--no-jobs")
+    second = shared.serve("--workers", "1", "--no-jobs")
+    base = f"/api/v1/arrangements/{REFERENCE}"
+    status, amendment = shared.call(first, "POST", f"{base}/amendments", {
+        "effective_date": "2025-03-01", "reason": "Revised contributions",
+        "shares": [{"organization": "UN", "percent": "50"},
+                   {"organization": "INTERPOL", "percent": "50"}]})
+    assert status == 201, amendment
+    for code in ("UN", "INTERPOL"):
+        status, body = shared.call(first, "POST",
+                                   f"{base}/amendments/{amendment['number']}/consents",
+                                   {"organization": code, "date": "2025-03-01"})
+        assert status == 201, body
+    # the last consent, through the first server, queued the re-allocation: a write through
+    # the second answers 409 naming the job; reads go on
+    status, body = shared.call(second, "POST", f"{base}/expenses", _expense(1))
+    assert status == 409, body
+    found = re.search(r"Re-allocation in progress \(job (\d+)\)", body["errors"][0]["message"])
+    assert found, body
+    assert shared.call(second, "GET", f"{base}/expenses")[0] == 200
+    # a worker, a process of its own, runs it; then both servers take writes again
+    shared.spawn("worker")
+    state = shared.wait_for_job(second, int(found.group(1)))
+    assert state["status"] == "done", state
+    for server in (first, second):
+        status, body = shared.call(server, "POST", f"{base}/expenses", _expense(2))
+        assert status == 201, body
+    status, split = shared.call(first, "GET", f"{base}/cost-split")
+    shares = sum(Decimal(o["share"]) for o in split["organizations"])
+    assert shares + Decimal(split["unallocated"]) == Decimal(split["total"])

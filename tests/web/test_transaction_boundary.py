@@ -158,14 +158,14 @@ def test_a_confirmation_that_fails_stores_no_expense_and_uses_up_the_upload(
         importer, make_arrangement, monkeypatch):
     sa = make_arrangement()
     preview = _preview(importer, sa)
-    real_import = reporting_imports.import_expenses
+    real_record = reporting_imports.record_checked  # what the confirmation calls
 
     def import_then_fail(*args, **kwargs):
-        real_import(*args, **kwargs)  # the rows flushed, then something changed since
+        real_record(*args, **kwargs)  # the rows flushed, then something changed since
         raise reporting_imports.ImportFailed(
             [reporting_imports.RowProblem(2, "date", "Changed since the preview.")])
 
-    monkeypatch.setattr(reporting_imports, "import_expenses", import_then_fail)
+    monkeypatch.setattr(reporting_imports, "record_checked", import_then_fail)
     response = _confirm(importer, preview)
     assert response.status_code == 422
     assert "Changed since the preview." in response.get_data(as_text=True)

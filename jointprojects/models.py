@@ -18,6 +18,12 @@ from jointprojects.expenses.models import (
     ExpenseTotal,
 )
 from jointprojects.jobs.models import Job
+from jointprojects.notifications.models import (
+    MailAnnouncement,
+    MailDigest,
+    MailMessage,
+    MailPreference,
+)
 from jointprojects.organizations.models import (
     Agreement,
     AgreementAmendment,
@@ -76,6 +82,10 @@ __all__ = [
     "ExpensePart",
     "ExpenseTotal",
     "Job",
+    "MailAnnouncement",
+    "MailDigest",
+    "MailMessage",
+    "MailPreference",
     "Organization",
     "Payment",
     "PendingImport",

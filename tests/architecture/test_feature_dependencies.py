@@ -50,6 +50,7 @@ ORDER = (
     "organizations", "auth", "audit", "jobs", "projects", "special_arrangements",
     "exchange_rates", "expenses", "budgets", "personnel_exchanges", "documents", "reporting",
     "statements", "dashboard", "evidence",
+    "notifications",  # after inbox once merged (issue 16)
 )
 #: Modules that are not services: models name each other's classes, entry points show
 #: several features at once.

@@ -452,6 +452,8 @@ NO_RECORD_IN_URL = {
     # (tests/jobs/test_jobs.py, test_only_the_owner_and_admins_see_a_job)
     "jobs.index", "jobs.detail", "jobs.status", "jobs.result", "jobs.cancel",
     "api.get_job", "api.get_job_result",
+    # a user's own mail preferences; the mail log is admin's (tests/notifications/test_pages.py)
+    "notifications.preferences", "notifications.mail_log", "notifications.mail_message",
 }
 
 

@@ -58,15 +58,15 @@ def awaited_all(today: date | None = None) -> list[Item]:
         return []
     references = dict(db.session.execute(
         select(Arrangement.id, Arrangement.reference).where(Arrangement.id.in_(candidates))
-    ).tuples().all())
+    ).all())
     titles = dict(db.session.execute(
         select(Arrangement.id, Arrangement.title).where(Arrangement.id.in_(candidates))
-    ).tuples().all())
+    ).all())
     org_ids = dict(db.session.execute(
         select(Organization.code, Organization.id)
         .join(ArrangementParty, ArrangementParty.organization_id == Organization.id)
         .where(ArrangementParty.arrangement_id.in_(candidates))
-    ).tuples().all())
+    ).all())
     items: list[Item] = []
     for arrangement_id in candidates:
         reference = references[arrangement_id]

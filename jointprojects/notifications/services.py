@@ -200,7 +200,7 @@ def _announced(keys: set[str]) -> set[tuple[str, int]]:
         return set()
     return {(k, u) for k, u in db.session.execute(
         select(MailAnnouncement.event_key, MailAnnouncement.user_id)
-        .where(MailAnnouncement.event_key.in_(keys))).tuples()}
+        .where(MailAnnouncement.event_key.in_(keys)))}
 
 
 # --- the messages -------------------------------------------------------------------------

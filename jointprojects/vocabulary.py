@@ -25,6 +25,8 @@ __all__ = [
     "AUDIT_ACTION_LABELS",
     "AUDIT_ENTITY_LABELS",
     "AWAITED_ACTS",
+    "AWAITED_KINDS",
+    "AWAITED_KIND_LABELS",
     "AWAITED_LABELS",
     "COST_ITEM_CATEGORIES",
     "COST_ITEM_LABELS",
@@ -187,6 +189,21 @@ AWAITED_LABELS: dict[str, str] = {
     "approval": "approval",
 }
 AWAITED_ACTS: tuple[str, ...] = tuple(AWAITED_LABELS)
+#: What an organization's inbox holds (issue 16, ``inbox.awaited``): things to do and things
+#: to know, computed from the records -> the heading people read.
+AWAITED_KIND_LABELS: dict[str, str] = {
+    "signature": "Signature awaited",
+    "consent": "Consent to an amendment awaited",
+    "approval": "Approval of a personnel exchange awaited",
+    "statement_acceptance": "Statement to accept or dispute",
+    "payment_confirmation": "Payment to confirm",
+    "transfer_overdue": "Transfer overdue",
+    "notice_given": "Notice of termination given",
+    "ending": "Ending soon",
+    "missing_rate": "Exchange rate missing",
+    "missing_receipt": "Receipt missing",
+}
+AWAITED_KINDS: tuple[str, ...] = tuple(AWAITED_KIND_LABELS)
 #: A statement of a period (DOMAIN.md rules 10-12): issued, then agreed once every party
 #: accepted, disputed as soon as one disputes; withdrawn by its issuer (the period opens again).
 STATEMENT_STATUSES: tuple[str, ...] = ("issued", "agreed", "disputed", "withdrawn")

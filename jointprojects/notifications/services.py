@@ -31,7 +31,7 @@ from jointprojects.auth.models import User, utcnow
 from jointprojects.errors import Collector, NotFound
 from jointprojects.extensions import db
 from jointprojects.notifications import transport
-from jointprojects.notifications.awaited import TO_DO, Item, awaited_all
+from jointprojects.notifications.awaited import Item, announceable, awaited_all
 from jointprojects.notifications.models import (
     MailAnnouncement,
     MailDigest,
@@ -39,32 +39,19 @@ from jointprojects.notifications.models import (
     MailPreference,
 )
 from jointprojects.organizations.models import Organization
-from jointprojects.vocabulary import MAIL_MODE_LABELS, MAIL_MODES
+from jointprojects.vocabulary import AWAITED_KIND_LABELS, MAIL_MODE_LABELS, MAIL_MODES
 
-#: The kinds of awaited items a user can choose for (issue 16 item 1), with whether they are
-#: "to do" (default: a mail at once) or "for information" (default: the digest).
-KINDS: dict[str, tuple[str, str]] = {
-    "signature": ("Signatures awaited from your organization", TO_DO),
-    "consent": ("Consents to amendments", TO_DO),
-    "approval": ("Personnel exchanges awaiting approval", TO_DO),
-    "statement": ("Statements to accept", TO_DO),
-    "payment": ("Payments to confirm", TO_DO),
-    "transfer_overdue": ("Transfers overdue", TO_DO),
-    "missing_rate": ("Missing exchange rates", TO_DO),
-    "missing_receipt": ("Expenses missing a required receipt", TO_DO),
-    "notice": ("Notices given by another party", "information"),
-    "ending": ("Arrangements and exchanges ending soon", "information"),
-}
+#: Kinds of awaited items that are news rather than work: the digest by default; every
+#: other kind (something to do) a mail at once (issue 16 item 3).
+INFORMATION_KINDS = frozenset({"notice_given", "ending"})
 PREFERENCES_PATH = "/account/notifications"
 #: A message held by a worker for longer than this is taken as lost and queued again.
 SENDING_LOST_AFTER = timedelta(minutes=15)
 
 
-def default_mode(kind: str, action: str | None = None) -> str:
+def default_mode(kind: str) -> str:
     """Immediate for "to do" kinds, the digest for information."""
-    if action is None:
-        action = KINDS.get(kind, ("", TO_DO))[1]
-    return "immediate" if action == TO_DO else "digest"
+    return "digest" if kind in INFORMATION_KINDS else "immediate"
 
 
 # --- preferences ------------------------------------------------------------------------------
@@ -81,9 +68,9 @@ class Preference:
 def preferences(user: User) -> list[Preference]:
     """The user's choice for every kind (the default where they made none)."""
     chosen = _chosen([user.id])
-    return [Preference(kind, label, chosen.get((user.id, kind), default_mode(kind, action)),
-                       default_mode(kind, action))
-            for kind, (label, action) in KINDS.items()]
+    return [Preference(kind, label, chosen.get((user.id, kind), default_mode(kind)),
+                       default_mode(kind))
+            for kind, label in AWAITED_KIND_LABELS.items()]
 
 
 def set_preferences(user: User, modes: Mapping[str, str | None]) -> int:
@@ -91,7 +78,7 @@ def set_preferences(user: User, modes: Mapping[str, str | None]) -> int:
     mode is refused at once. Returns how many changed (each audited)."""
     errors = Collector()
     for kind, mode in modes.items():
-        if kind not in KINDS:
+        if kind not in AWAITED_KIND_LABELS:
             errors.add(kind, "This is not a kind of item you can receive mail about.")
         elif mode not in MAIL_MODES:
             errors.add(kind, f"Choose one of: {', '.join(MAIL_MODE_LABELS.values())}.")
@@ -169,8 +156,7 @@ def announce(today: date | None = None, items: Sequence[Item] | None = None) -> 
     """Announce what is newly awaited: for every open item and every user of its
     organization and role not yet told, an announcement row and, when their preference is
     "immediate", a queued message. Returns the ids of the new messages."""
-    if items is None:
-        items = awaited_all(today)
+    items = announceable(awaited_all(today) if items is None else items)
     by_group = recipients(items)
     chosen = _chosen(u.id for users in by_group.values() for u in users)
     done = _announced({item.key for item in items})
@@ -179,7 +165,7 @@ def announce(today: date | None = None, items: Sequence[Item] | None = None) -> 
         for user in _users_of(item, by_group):
             if (item.key, user.id) in done:
                 continue
-            mode = chosen.get((user.id, item.kind), default_mode(item.kind, item.action))
+            mode = chosen.get((user.id, item.kind), default_mode(item.kind))
             announcement_id = _insert_once(MailAnnouncement, {
                 "event_key": item.key, "user_id": user.id, "item_kind": item.kind,
                 "mode": mode, "announced_at": utcnow()}, ["event_key", "user_id"])
@@ -230,8 +216,8 @@ def _organization_code(organization_id: int) -> str:
 
 
 def event_subject(item: Item) -> str:
-    if item.action == TO_DO:
-        return f"Awaited: {item.title}"
+    if item.action:
+        return item.title
     return f"For information: {item.title}"
 
 
@@ -239,9 +225,9 @@ def _event_message(item: Item, user: User) -> MailMessage:
     subject = event_subject(item)
     body = render_template(
         "notifications/mail/event.txt", user=user, item=item, subject=subject,
-        organization=_organization_code(item.organization_id), to_do=item.action == TO_DO,
+        organization=_organization_code(item.organization_id), to_do=item.action,
         link=absolute(item.url), preferences=absolute(PREFERENCES_PATH),
-        kind_label=KINDS.get(item.kind, (item.kind, ""))[0])
+        kind_label=AWAITED_KIND_LABELS.get(item.kind, item.kind))
     return _message_row(user, "event", item.key, subject, body)
 
 
@@ -287,7 +273,7 @@ def make_digests(today: date | None = None, items: Sequence[Item] | None = None)
     made: list[int] = []
     for user_id, user in sorted(users.items()):
         mine = [i for i in open_for.get(user_id, [])
-                if chosen.get((user_id, i.kind), default_mode(i.kind, i.action)) != "none"]
+                if chosen.get((user_id, i.kind), default_mode(i.kind)) != "none"]
         before = previous.get(user_id, {})
         current = {i.key: i.title for i in mine}
         new = [i for i in mine if i.key not in before]
@@ -317,18 +303,18 @@ def _previous_digests(today: date) -> dict[int, dict[str, str]]:
 
 
 def _line(item: Item) -> DigestLine:
-    return DigestLine(item.title, absolute(item.url), item.due, item.action == TO_DO)
+    return DigestLine(item.title, absolute(item.url), item.due, item.action)
 
 
 def _digest_message(user: User, today: date, mine: list[Item], new: list[Item],
                     gone: list[str]) -> MailMessage:
-    to_do = sum(1 for i in mine if i.action == TO_DO)
+    to_do = sum(1 for i in mine if i.action)
     subject = (f"Your daily digest, {today.strftime('%d %B %Y').lstrip('0')}: "
                f"{to_do} to do, {len(mine) - to_do} for information")
     body = render_template(
         "notifications/mail/digest.txt", user=user, today=today,
-        to_do=[_line(i) for i in mine if i.action == TO_DO],
-        information=[_line(i) for i in mine if i.action != TO_DO],
+        to_do=[_line(i) for i in mine if i.action],
+        information=[_line(i) for i in mine if not i.action],
         new=[_line(i) for i in new], gone=gone, preferences=absolute(PREFERENCES_PATH),
         inbox=absolute("/"))
     return _message_row(user, "digest", f"digest:{today.isoformat()}", subject, body)

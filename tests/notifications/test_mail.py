@@ -64,8 +64,8 @@ def test_un_signs_and_interpol_programme_managers_are_told_their_signature_is_aw
     for user in people.interpol_pms:
         mail = got[user.email]
         assert mail.message["To"] == user.email
-        assert mail.subject == f"Awaited: INTERPOL's signature of {sa.reference} (Training modules)"
-        assert "INTERPOL is awaited" in mail.text
+        assert mail.subject == f"INTERPOL's signature is awaited on {sa.reference}"
+        assert f"INTERPOL's signature is awaited on {sa.reference}." in mail.text
         link = f"http://127.0.0.1:5000/arrangements/{sa.reference}#sign-h"
         assert link in mail.text and PREFERENCES in mail.text
     # nobody of a third organization, nor UN (it signed), nor INTERPOL's finance officer
@@ -151,7 +151,7 @@ def test_preferences_none_sends_nothing_and_digest_keeps_it_for_the_digest(
     (digest,) = mail_to.received
     assert digest.recipients == [digest_only.email]
     assert digest.subject == "Your daily digest, 11 January 2025: 1 to do, 0 for information"
-    assert f"INTERPOL's signature of {sa.reference}" in digest.text
+    assert f"INTERPOL's signature is awaited on {sa.reference}" in digest.text
 
 
 def test_the_digest_lists_what_is_open_what_is_new_and_what_was_done(
@@ -193,7 +193,7 @@ def test_without_smtp_each_mail_is_an_eml_file_in_the_instance_folder(
         path = Path(message.location)
         assert path.parent == Path(app.instance_path) / "mail" and path.suffix == ".eml"
         text = path.read_text()
-        assert f"Subject: Awaited: INTERPOL's signature of {sa.reference}" in text
+        assert f"Subject: INTERPOL's signature is awaited on {sa.reference}" in text
         assert message.recipient in text
     assert "files in" in services.describe() and "/admin/mail" in services.describe()
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jointprojects.extensions import db
-from jointprojects.notifications import dispatch, services
+from jointprojects.notifications import services
 from jointprojects.notifications.models import MailAnnouncement, MailMessage
 from jointprojects.special_arrangements import services as arrangements
 from tests.concurrency import in_other_session

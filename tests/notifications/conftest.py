@@ -52,12 +52,15 @@ class Handler:
     refuse: int = 0
     received: list[Received] = field(default_factory=list)
     refused: int = 0
+    #: (recipient, subject) of each refused message.
+    refusals: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
         if self.refused < self.refuse:
             self.refused += 1
+            self.refusals.append((envelope.rcpt_tos[0], str(message["Subject"])))
             return "451 4.3.0 Try again later"
-        message = message_from_bytes(envelope.content, policy=email_policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       message))  # type: ignore[arg-type]
         return "250 OK"

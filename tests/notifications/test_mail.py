@@ -209,3 +209,19 @@ def test_the_smtp_url_is_read_with_its_tls_and_credentials() -> None:
         parse_smtp_url("http://mail.example.org")
     with pytest.raises(ValueError, match="names no host"):
         parse_smtp_url("smtp://")
+
+
+def test_notify_digest_on_the_command_line(mail_to: SmtpServer, people: People,
+                                           make_arrangement: Any, runner: Any) -> None:
+    sa = make_arrangement(signed=False)
+    _un_signs(sa, people.un_pm)
+    result = runner.invoke(args=["notify", "--digest", "--day", "2025-01-11"])
+    assert result.exit_code == 0, result.output
+    assert "2 digest(s) made; sent 2" in result.output
+    assert sorted(r.recipients[0] for r in mail_to.received) == sorted(
+        u.email for u in people.interpol_pms)
+    again = runner.invoke(args=["notify", "--digest", "--day", "2025-01-11"])
+    assert "0 digest(s) made; sent 0" in again.output
+    result = runner.invoke(args=["notify"])
+    assert "2 message(s) for newly awaited items made; sent 2" in result.output
+    assert f"SMTP server {mail_to.url.split('//')[1]} (plain)" in result.output

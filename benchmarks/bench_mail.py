@@ -46,6 +46,7 @@ from jointprojects.special_arrangements import services as arrangements
 from jointprojects.special_arrangements.services import ArrangementData, ShareData
 
 EXE = str(Path(sys.executable).with_name("jointprojects"))
+SECRET = "bench-mail-secret-key"  # noqa: S105 - a throwaway instance
 
 
 class Counting:
@@ -60,11 +61,12 @@ class Counting:
 def _prepare(folder: Path, drafts: int, users: int) -> dict[str, str]:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("JOINTPROJECTS_")},
            "JOINTPROJECTS_DATABASE_URL": f"sqlite:///{folder}/app.db",
-           "JOINTPROJECTS_SECRET_KEY": "bench-mail-secret-key",
+           "JOINTPROJECTS_SECRET_KEY": SECRET,
            "JOINTPROJECTS_SMTP_URL": "smtp://127.0.0.1:5761"}
     subprocess.run([EXE, "init-db"], env=env, cwd=folder, check=True, capture_output=True)
-    app = create_app(config.DevelopmentConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/app.db",
-                     SECRET_KEY="bench-mail-secret-key")
+    app = create_app(config.DevelopmentConfig,
+                     SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/app.db",
+                     SECRET_KEY=SECRET)
     app.instance_path = str(folder / "instance")
     with app.app_context():
         load_reference_data()
@@ -100,7 +102,7 @@ def _run(env: dict[str, str], folder: Path, *args: str) -> tuple[float, str]:
 def _signature_ms(env: dict[str, str], folder: Path, hook: bool, runs: int) -> list[float]:
     app = create_app(config.DevelopmentConfig, MAIL_ANNOUNCE_AFTER_WRITES=hook,
                      SQLALCHEMY_DATABASE_URI=env["JOINTPROJECTS_DATABASE_URL"],
-                     SECRET_KEY="bench-mail-secret-key")
+                     SECRET_KEY=SECRET)
     app.instance_path = str(folder / "instance")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {env['BENCH_TOKEN']}"}

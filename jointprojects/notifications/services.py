@@ -12,6 +12,7 @@ then does nothing (PostgreSQL, SQLite alike), so each user receives one mail per
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -368,7 +369,7 @@ def send_claimed(message_id: int) -> Delivery:
                 email, smtp_url, float(config.get("MAIL_TIMEOUT_SECONDS", 30)))
             message.transport = "smtp"
         else:
-            path = transport.write_eml(email, mail_folder(), f"{message.id:08d}")
+            path = transport.write_eml(email, mail_folder(), _eml_name(message))
             message.location, message.transport = str(path), "file"
     except transport.MailRefused as exc:
         message.error = str(exc)[:2000]
@@ -384,6 +385,14 @@ def send_claimed(message_id: int) -> Delivery:
     message.status, message.sent_at, message.error = "sent", utcnow(), None
     db.session.flush()
     return Delivery("sent")
+
+
+def _eml_name(message: MailMessage) -> str:
+    """``20261201-161502-00000042-3fa9c1-pm.interpol@un.org``: sorted by time, and a random
+    part so that two installations sharing an instance folder never overwrite each other's."""
+    safe = "".join(c if c.isalnum() or c in "@.-_" else "_" for c in message.recipient)
+    return (f"{message.created_at:%Y%m%d-%H%M%S}-{message.id:08d}-{secrets.token_hex(3)}-"
+            f"{safe[:80]}")
 
 
 def due_messages(now: datetime | None = None) -> list[int]:

@@ -225,3 +225,31 @@ def test_notify_digest_on_the_command_line(mail_to: SmtpServer, people: People,
     result = runner.invoke(args=["notify"])
     assert "2 message(s) for newly awaited items made; sent 2" in result.output
     assert f"SMTP server {mail_to.url.split('//')[1]} (plain)" in result.output
+
+
+def test_a_write_queues_the_announcement_after_its_commit_and_a_broken_queue_fails_nothing(
+        app: Any, api: Any, make_arrangement: Any, monkeypatch: Any) -> None:
+    sa = make_arrangement(signed=False)
+    admin = api()
+    calls: list[Any] = []
+    monkeypatch.setattr(dispatch, "enqueue_announce", lambda app=None: calls.append(app))
+    app.config["MAIL_ANNOUNCE_AFTER_WRITES"] = True
+    try:
+        assert admin.get(f"/api/v1/arrangements/{sa.reference}").status_code == 200
+        assert calls == []  # a read: nothing to announce
+        response = admin.post(f"/api/v1/arrangements/{sa.reference}/signatures",
+                              json={"organization": "UN", "date": "2025-01-10"})
+        assert response.status_code == 201 and len(calls) == 1
+
+        def broken(app: Any = None) -> None:
+            raise ConnectionError("the queue is down")
+
+        monkeypatch.setattr(dispatch, "enqueue_announce", broken)
+        response = admin.post(f"/api/v1/arrangements/{sa.reference}/signatures",
+                              json={"organization": "INTERPOL", "date": "2025-01-11"})
+        assert response.status_code == 201, response.get_data(as_text=True)
+    finally:
+        app.config["MAIL_ANNOUNCE_AFTER_WRITES"] = False
+    db.session.expire_all()
+    assert {s.organization.code for s in db.session.get(type(sa), sa.id).signatures} == {
+        "UN", "INTERPOL"}

@@ -260,7 +260,6 @@ NAV: list[tuple[str, str, str]] = [
     ("jobs.index", "Jobs", "read"),
     ("users.index", "Users", "user.admin"),
     ("audit.index", "Audit", "user.admin"),
-    ("notifications.mail_log", "Mail", "user.admin"),
 ]
 
 

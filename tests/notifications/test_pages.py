@@ -19,6 +19,7 @@ from tests.auth.test_object_access import Web
 def test_a_user_chooses_per_kind_and_the_defaults_are_shown(make_user: Any, login: Any) -> None:
     user = make_user("finance", "INTERPOL")
     web = login(user)
+    assert 'href="/account/notifications"' in web.get("/users/me").get_data(as_text=True)
     page = web.get("/account/notifications")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Mail preferences" in html
@@ -62,6 +63,7 @@ def test_the_mail_log_lists_each_message_and_opens_it_as_text_for_admins_only(
 
     admin = make_user("admin", "UN")
     web = login(admin)
+    assert 'href="/admin/mail"' in web.get("/audit/").get_data(as_text=True)
     html = web.get("/admin/mail").get_data(as_text=True)
     assert interpol_pm.email in html
     assert f"INTERPOL&#39;s signature is awaited on {sa.reference}" in html

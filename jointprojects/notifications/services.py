@@ -344,6 +344,30 @@ def claim(message_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def claim_many(message_ids: Sequence[int]) -> list[int]:
+    """:func:`claim` for several at once (one statement): the ids this worker took."""
+    if not message_ids:
+        return []
+    now = utcnow()
+    taken = db.session.scalars(
+        update(MailMessage)
+        .where(MailMessage.id.in_(list(message_ids)), MailMessage.status == "queued",
+               or_(MailMessage.next_attempt_at.is_(None), MailMessage.next_attempt_at <= now))
+        .values(status="sending", attempts=MailMessage.attempts + 1, next_attempt_at=now)
+        .returning(MailMessage.id)
+        .execution_options(synchronize_session=False))
+    return sorted(int(i) for i in taken)
+
+
+def connection() -> transport.SmtpConnection | None:
+    """A connection for several messages (None without an SMTP server)."""
+    smtp_url = str(current_app.config.get("MAIL_SMTP_URL") or "")
+    if not smtp_url:
+        return None
+    return transport.SmtpConnection(smtp_url,
+                                    float(current_app.config.get("MAIL_TIMEOUT_SECONDS", 30)))
+
+
 def mail_folder() -> Path:
     return Path(current_app.instance_path) / "mail"
 
@@ -353,7 +377,8 @@ def describe() -> str:
     return transport.describe(str(current_app.config.get("MAIL_SMTP_URL") or ""), mail_folder())
 
 
-def send_claimed(message_id: int) -> Delivery:
+def send_claimed(message_id: int,
+                 through: transport.SmtpConnection | None = None) -> Delivery:
     """One attempt to deliver a claimed message: through SMTP, or as an .eml file. A refusal
     queues it again after a backoff (the first wait doubled at each attempt) until the
     attempts run out; then it is failed, with the server's reason kept."""
@@ -364,7 +389,9 @@ def send_claimed(message_id: int) -> Delivery:
     smtp_url = str(config.get("MAIL_SMTP_URL") or "")
     email = message_from_string(message.raw, policy=email_policy.default)
     try:
-        if smtp_url:
+        if through is not None:
+            message.location, message.transport = through.send(email), "smtp"
+        elif smtp_url:
             message.location = transport.send_smtp(
                 email, smtp_url, float(config.get("MAIL_TIMEOUT_SECONDS", 30)))
             message.transport = "smtp"

@@ -61,35 +61,74 @@ def describe(smtp_url: str, folder: Path) -> str:
     return f"SMTP server {settings.host}:{settings.port} ({how})"
 
 
-def send_smtp(message: EmailMessage, smtp_url: str, timeout: float) -> str:
-    """Hand ``message`` to the server; the server's name. :class:`MailRefused` on any
-    refusal or network failure (the caller retries), with the reason in words."""
-    settings = parse_smtp_url(smtp_url)
-    context = ssl.create_default_context()
-    try:
+class SmtpConnection:
+    """One connection to the server for several messages (the command line, a digest run),
+    opened on the first message and opened again after a failure. Use as a context manager."""
+
+    def __init__(self, smtp_url: str, timeout: float) -> None:
+        self.settings = parse_smtp_url(smtp_url)
+        self.timeout = timeout
+        self.smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open(self) -> smtplib.SMTP:
+        settings, context = self.settings, ssl.create_default_context()
         smtp: smtplib.SMTP
         if settings.implicit_tls:
-            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=timeout,
+            smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=self.timeout,
                                     context=context)
         else:
-            smtp = smtplib.SMTP(settings.host, settings.port, timeout=timeout)
-        with smtp:
+            smtp = smtplib.SMTP(settings.host, settings.port, timeout=self.timeout)
+        try:
             if settings.starttls:
                 smtp.starttls(context=context)
             if settings.user:
                 smtp.login(settings.user, settings.password)
-            smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = ", ".join(f"{code} {text.decode(errors='replace')}"
-                          for code, text in exc.recipients.values())
-        raise MailRefused(f"The mail server refused the recipient: {codes}") from exc
-    except smtplib.SMTPResponseException as exc:
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) \
-            else str(exc.smtp_error)
-        raise MailRefused(f"The mail server answered {exc.smtp_code} {text}") from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise MailRefused(f"The mail server could not be reached: {exc}") from exc
-    return f"{settings.host}:{settings.port}"
+        except Exception:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: EmailMessage) -> str:
+        """Hand ``message`` to the server; the server's name. :class:`MailRefused` on any
+        refusal or network failure (the caller retries), with the reason in words."""
+        try:
+            if self.smtp is None:
+                self.smtp = self._open()
+            self.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            codes = ", ".join(f"{code} {text.decode(errors='replace')}"
+                              for code, text in exc.recipients.values())
+            raise MailRefused(f"The mail server refused the recipient: {codes}") from exc
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            text = exc.smtp_error.decode(errors="replace") \
+                if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            raise MailRefused(f"The mail server answered {exc.smtp_code} {text}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise MailRefused(f"The mail server could not be reached: {exc}") from exc
+        return f"{self.settings.host}:{self.settings.port}"
+
+    def close(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def send_smtp(message: EmailMessage, smtp_url: str, timeout: float) -> str:
+    """One message over a connection of its own (see :meth:`SmtpConnection.send`)."""
+    with SmtpConnection(smtp_url, timeout) as connection:
+        return connection.send(message)
 
 
 def write_eml(message: EmailMessage, folder: Path, name: str) -> Path:

@@ -253,3 +253,17 @@ def test_a_write_queues_the_announcement_after_its_commit_and_a_broken_queue_fai
     db.session.expire_all()
     assert {s.organization.code for s in db.session.get(type(sa), sa.id).signatures} == {
         "UN", "INTERPOL"}
+
+
+def test_the_command_line_sends_a_batch_over_one_connection_and_retries_the_refused_one(
+        mail_to: SmtpServer, people: People, make_arrangement: Any) -> None:
+    mail_to.handler.refuse = 1
+    sa = make_arrangement(signed=False)
+    _un_signs(sa, people.un_pm)
+    ids = dispatch.announce()
+    assert dispatch.deliver_all(ids) == {"retry": 1, "sent": 1}
+    # the refused one is due again at once here (MAIL_RETRY_SECONDS 0); the other is done
+    assert dispatch.deliver_all(ids) == {"skipped": 1, "sent": 1}
+    assert dispatch.send_due() == []
+    assert sorted(r.recipients[0] for r in mail_to.received) == sorted(
+        u.email for u in people.interpol_pms)

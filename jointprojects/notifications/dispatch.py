@@ -3,8 +3,10 @@
 Tasks (registered on the application's Huey queue, :func:`jointprojects.jobs.queue.add_tasks`):
 
 * ``jointprojects.mail_announce``: compare what is awaited with what was announced, queue a
-  message per new (event, recipient). Enqueued after the commit of any write that was
-  audited (every change is), and run every five minutes (``mail_periodic``, which also sends
+  message per new (event, recipient). Enqueued after the commit of a user's write (a page
+  or API request) that audited a change to a record what is awaited is computed from (every
+  change is audited; jobs, users, tokens and preferences are left out), and run every five
+  minutes (``mail_periodic``, which also sends
   again the messages that are due or were lost).
 * ``jointprojects.mail_send(message_id)``: one attempt; a refusal schedules the next attempt
   after the backoff (``MAIL_RETRY_SECONDS`` doubled at each attempt, ``MAIL_MAX_ATTEMPTS``).
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, has_request_context
 from huey import Huey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -180,9 +182,22 @@ def install() -> None:
 # --- after a write ------------------------------------------------------------------------
 
 
+#: Audited records whose changes never change what is awaited (a job, a user, a token, a
+#: preference), and actions that change nothing (a download).
+QUIET_ENTITIES = frozenset({"job", "user", "api_token", "user_session", "mail_preference"})
+QUIET_ACTIONS = frozenset({"download"})
+
+
+def _may_change_what_is_awaited(obj: object) -> bool:
+    return (isinstance(obj, AuditEntry) and obj.entity not in QUIET_ENTITIES
+            and obj.action not in QUIET_ACTIONS)
+
+
 @event.listens_for(Session, "before_flush")
 def _note_write(session: Session, flush_context: Any, instances: Any) -> None:
-    if any(isinstance(obj, AuditEntry) for obj in session.new):
+    # A user's write (a page or the API); the command line's writes are the operator's, and
+    # the periodic run (or `jointprojects notify`) announces what they changed.
+    if has_request_context() and any(_may_change_what_is_awaited(o) for o in session.new):
         session.info[_WROTE] = True
 
 

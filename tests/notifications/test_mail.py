@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from jointprojects.auth.models import User
 from jointprojects.extensions import db
 from jointprojects.notifications import dispatch, services
 from jointprojects.notifications.models import MailAnnouncement, MailMessage
@@ -267,3 +268,21 @@ def test_the_command_line_sends_a_batch_over_one_connection_and_retries_the_refu
     assert dispatch.send_due() == []
     assert sorted(r.recipients[0] for r in mail_to.received) == sorted(
         u.email for u in people.interpol_pms)
+
+
+def test_a_job_or_a_token_queues_no_announcement(app: Any, api: Any, make_arrangement: Any,
+                                                  monkeypatch: Any) -> None:
+    sa = make_arrangement()
+    admin = api()
+    calls: list[Any] = []
+    monkeypatch.setattr(dispatch, "enqueue_announce", lambda app=None: calls.append(app))
+    monkeypatch.setattr("jointprojects.jobs.queue.enqueue", lambda job_id, app=None: None)
+    app.config["MAIL_ANNOUNCE_AFTER_WRITES"] = True
+    try:
+        response = admin.post(f"/api/v1/arrangements/{sa.reference}/cost-report-jobs", json={})
+        assert response.status_code == 202, response.get_data(as_text=True)
+        services.set_preferences(db.session.scalars(select(User)).first(), {"signature": "none"})
+        db.session.commit()  # not a request: the operator's write
+    finally:
+        app.config["MAIL_ANNOUNCE_AFTER_WRITES"] = False
+    assert calls == []

@@ -129,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.inbox.views import bp as inbox_bp
     from jointprojects.inbox.views import calendar_bp
     from jointprojects.jobs.views import bp as jobs_bp
+    from jointprojects.notifications.views import bp as notifications_bp
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
     from jointprojects.projects.views import bp as projects_bp
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
 
@@ -168,6 +170,7 @@ def register_compositions(app: Flask) -> None:
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
     from jointprojects.jobs.views import panel_context as jobs_panel_context
+    from jointprojects.notifications import dispatch
     from jointprojects.reporting import tasks  # noqa: F401 - registers the report jobs
     from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
@@ -189,6 +192,8 @@ def register_compositions(app: Flask) -> None:
     # the statement is agreed or the payment received (documents/records.py).
     record_exists.connect(statement_or_payment_exists, sender=app)
     record_locked.connect(statement_or_payment_locked, sender=app)
+    # Mail: its tasks on the queue, and an announcement job after every audited write.
+    dispatch.install()
 
 
 def register_page_transactions(app: Flask) -> None:

@@ -19,6 +19,12 @@ from jointprojects.expenses.models import (
 )
 from jointprojects.inbox.models import CalendarEvent, CalendarFeed, InboxRead
 from jointprojects.jobs.models import Job
+from jointprojects.notifications.models import (
+    MailAnnouncement,
+    MailDigest,
+    MailMessage,
+    MailPreference,
+)
 from jointprojects.organizations.models import (
     Agreement,
     AgreementAmendment,
@@ -80,6 +86,10 @@ __all__ = [
     "ExpenseTotal",
     "InboxRead",
     "Job",
+    "MailAnnouncement",
+    "MailDigest",
+    "MailMessage",
+    "MailPreference",
     "Organization",
     "Payment",
     "PendingImport",

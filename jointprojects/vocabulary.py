@@ -397,3 +397,18 @@ def check_in(column: str, codes: Iterable[str]) -> str:
     ``check_in("status", ("a", "b"))`` -> ``"status IN ('a', 'b')"``."""
     quoted = ", ".join(f"'{code}'" for code in codes)
     return f"{column} IN ({quoted})"
+
+
+# --- E-mail (issue 16; jointprojects.notifications) -----------------------------------------
+#: A mail is an event's (something newly awaited) or a digest.
+MAIL_KINDS: tuple[str, ...] = ("event", "digest")
+#: A mail's state in the mail log: ``sending`` while a worker holds it.
+MAIL_STATUSES: tuple[str, ...] = ("queued", "sending", "sent", "failed")
+#: What a user wants for a kind of awaited item.
+MAIL_MODE_LABELS: dict[str, str] = {
+    "immediate": "A mail at once",
+    "digest": "In the daily digest only",
+    "none": "No mail",
+}
+MAIL_MODES: tuple[str, ...] = tuple(MAIL_MODE_LABELS)
+AUDIT_ENTITY_LABELS["mail_preference"] = "Mail preference"

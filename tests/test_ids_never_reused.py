@@ -86,7 +86,8 @@ def test_the_models_declare_what_the_migration_does():
     own = {"statement", "statement_acknowledgement", "payment",  # d3a7c5e91b24
            "document",  # a7d3e9c41b20
            "job",  # d4a7c9e1b2f6
-           "inbox_read", "calendar_feed"}  # e5b2c8d41f37
+           "inbox_read", "calendar_feed",  # e5b2c8d41f37
+           "mail_message"}  # e5b8d2c7a913
     assert declared == set(_migration_tables()) | own
     for name in ("expense", "budget", "personnel_exchange", "signature", "share_version",
                  "user", "api_token", "audit_entry"):

@@ -45,6 +45,15 @@ HOUSEKEEPING = "jointprojects.jobs_housekeeping"
 
 #: Called by the consumer with (app, job_id) and (app,): set by :func:`set_handlers`.
 _handlers: dict[str, Callable[..., Any]] = {}
+#: Features' own tasks (the mail: ``jointprojects.notifications.dispatch``), registered on each
+#: application's queue when it is made: ``register(app, huey)``.
+_task_makers: list[Callable[[Flask, Huey], None]] = []
+
+
+def add_tasks(register: Callable[[Flask, Huey], None]) -> None:
+    """Let a feature register its tasks and periodic tasks on every queue made from now on."""
+    if register not in _task_makers:
+        _task_makers.append(register)
 
 
 def set_handlers(run_job: Callable[[Flask, int], None],
@@ -117,6 +126,8 @@ def _make(app: Flask) -> Huey:
     app.extensions[_EXTENSION + "_run_job"] = huey.task(name=RUN_JOB)(run_job)
     huey.periodic_task(crontab(minute="*/10"), name=HOUSEKEEPING)(housekeeping)
     huey.signal(SIGNAL_INTERRUPTED)(interrupted)
+    for register in _task_makers:
+        register(app, huey)
     return huey
 
 

@@ -463,6 +463,8 @@ NO_RECORD_IN_URL = {
     "inbox.index", "inbox.read", "api.inbox", "calendar.settings", "calendar.regenerate",
     "calendar.revoke", "calendar.feed",
     "api.list_jobs", "api.cancel_job", "reporting.import_job_preview",
+    # a user's own mail preferences; the mail log is admin's (tests/notifications/test_pages.py)
+    "notifications.preferences", "notifications.mail_log", "notifications.mail_message",
 }
 
 

@@ -11,6 +11,13 @@ from jointprojects.documents.models import (
     DocumentReader,
     ReceiptRule,
 )
+from jointprojects.evidence.models import (
+    AcceptanceSignature,
+    ChainVerification,
+    Checkpoint,
+    CheckpointSignature,
+    OrganizationKey,
+)
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import (
     Expense,
@@ -53,6 +60,7 @@ from jointprojects.statements.models import (
 )
 
 __all__ = [
+    "AcceptanceSignature",
     "Agreement",
     "AgreementAmendment",
     "AgreementConsent",
@@ -63,6 +71,9 @@ __all__ = [
     "AuditEntry",
     "Budget",
     "Ceiling",
+    "ChainVerification",
+    "Checkpoint",
+    "CheckpointSignature",
     "Consent",
     "Document",
     "DocumentBlob",
@@ -77,6 +88,7 @@ __all__ = [
     "ExpenseTotal",
     "Job",
     "Organization",
+    "OrganizationKey",
     "Payment",
     "PendingImport",
     "PersonnelExchange",

@@ -269,6 +269,10 @@ AUDIT_ENTITY_LABELS: dict[str, str] = {
     "statement": "Statement",
     "statement_acknowledgement": "Decision on the statement",
     "payment": "Payment",
+    "organization_key": "Organization key",
+    "checkpoint": "Checkpoint",
+    "checkpoint_signature": "Signature of a checkpoint",
+    "acceptance_signature": "Signature of a decision on a statement",
 }
 
 #: Action -> what happened (``{}`` is the record's word where the phrase names it).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.audit.models import AuditEntry
+from jointprojects.evidence import seals
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.expenses.recording import expense_snapshot
 from jointprojects.extensions import db
@@ -75,8 +76,9 @@ def live_records(arrangement: SpecialArrangement | None = None) -> dict[str, lis
     return records
 
 
-def verify_database() -> tuple[bool, str]:
-    """Re-compute the whole chain and replay the log against the live records: ``(True,
+def verify_database(kept: Sequence[bytes] = ()) -> tuple[bool, str]:
+    """Re-compute the whole chain and replay the log against the live records, check every
+    signature (and the checkpoints an organization kept, ``kept``): ``(True,
     "verified: ...")`` or ``(False, the first thing that does not hold)``."""
     count = 0
 
@@ -95,5 +97,9 @@ def verify_database() -> tuple[bool, str]:
     problem = compare(replayed, live, KINDS)
     if problem:
         return False, problem.message
+    problem, signers = seals.check_database_signatures(kept)
+    if problem:
+        return False, problem.message
+    by = f", signatures by {', '.join(sorted(signers))}" if signers else ""
     return True, (f"verified: {len(live)} records, {count} log rows, "
-                  f"{len(records['statement'])} statements, the chain unbroken")
+                  f"{len(records['statement'])} statements, the chain unbroken{by}")

@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.budgets.views import bp as budgets_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
     from jointprojects.documents.views import bp as documents_bp
+    from jointprojects.evidence.views import bp as evidence_bp
     from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
     from jointprojects.jobs.views import bp as jobs_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
 
@@ -159,6 +161,8 @@ def register_compositions(app: Flask) -> None:
     signal), the finance feature answers; an amendment coming into force (a signal), the
     expenses are re-allocated."""
     from jointprojects.documents.records import record_exists, record_locked
+    from jointprojects.evidence import tasks as evidence_tasks
+    from jointprojects.evidence.views import evidence_context
     from jointprojects.expenses.recording import reallocate_on_amendment
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
@@ -173,6 +177,8 @@ def register_compositions(app: Flask) -> None:
 
     arrangement_detail_context.connect(finance_context, sender=app)
     arrangement_detail_context.connect(statements_context, sender=app)
+    arrangement_detail_context.connect(evidence_context, sender=app)
+    evidence_tasks.install()  # the daily checkpoint (a periodic task of the jobs runner)
     amendment_in_force.connect(reallocate_on_amendment, sender=app)
     # Jobs: the queue's task runs what each kind of job does (reporting.tasks registers the
     # cost report).

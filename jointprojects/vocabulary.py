@@ -213,6 +213,7 @@ JOB_STATUS_LABELS: dict[str, str] = {
 #: What a job does -> label (``My jobs`` and the job page name it).
 JOB_KIND_LABELS: dict[str, str] = {
     "cost_report": "Cost report",
+    "verify_chain": "Verification of the audit chain",
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 

@@ -4,7 +4,9 @@ Issue 14 items 3, 5 and 7 (docs/EVIDENCE.md "Signatures"): an organization's reg
 Ed25519 public keys (a replaced one kept, retired); checkpoints of the audit chain's head
 signed by the instance; the organizations' signatures of checkpoints and of acceptances;
 an acceptance's seal (``statement_acknowledgement.seal`` and ``seal_signature``); the runs of
-the chain's verification the pages show.
+the chain's verification the pages show; a job kind ``verify_chain`` (the audit page's
+"Verify now"), so ``job``'s CHECK on ``kind`` is made again (SQLite: the table is copied,
+keeping its AUTOINCREMENT and indexes).
 
 Revision ID: e4b9d2a7c613
 Revises: c91e4b7a2f05
@@ -99,9 +101,23 @@ def upgrade():
     op.add_column('statement_acknowledgement', sa.Column('seal', sa.JSON(), nullable=True))
     op.add_column('statement_acknowledgement',
                   sa.Column('seal_signature', sa.String(length=100), nullable=True))
+    _job_kinds("kind IN ('cost_report', 'verify_chain')")
+
+
+def _job_kinds(check):
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.batch_alter_table('job', recreate='always',
+                                  table_kwargs={'sqlite_autoincrement': True}) as batch_op:
+            batch_op.drop_constraint(op.f('ck_job_kind'), type_='check')
+            batch_op.create_check_constraint(op.f('ck_job_kind'), check)
+    else:
+        op.drop_constraint(op.f('ck_job_kind'), 'job', type_='check')
+        op.create_check_constraint(op.f('ck_job_kind'), 'job', check)
 
 
 def downgrade():
+    op.execute("DELETE FROM job WHERE kind = 'verify_chain'")
+    _job_kinds("kind IN ('cost_report')")
     with op.batch_alter_table('statement_acknowledgement', schema=None) as batch_op:
         batch_op.drop_column('seal_signature')
         batch_op.drop_column('seal')

@@ -60,10 +60,10 @@ def organization_keys(organization: str):  # type: ignore[no-untyped-def]
 @bp.post("/organizations/<organization>/keys")
 @operation("Register the organization's public key (its leadership or finance, or an "
            "admin); the key in use before is retired, kept, and what it signed still "
-           "verifies", status=201, body=schemas.KeyIn, response=schemas.KeyOut)
+           "verifies", status=201, body=schemas.OrganizationKeyIn, response=schemas.KeyOut)
 def register_organization_key(organization: str):  # type: ignore[no-untyped-def]
     ensure(policy.EVIDENCE_SIGN)
-    body = read(schemas.KeyIn)
+    body = read(schemas.OrganizationKeyIn)
     key = run(body, signatures.register_key, organization, body.values.get("public_key"),
               api_user())
     return key_out(key), 201
@@ -89,11 +89,11 @@ def get_checkpoint(checkpoint_id: int):  # type: ignore[no-untyped-def]
 @bp.post("/checkpoints/<int:checkpoint_id>/signatures")
 @operation("An organization's signature of the checkpoint, made with its private key on its "
            "own machine; refused unless it holds for the organization's registered key",
-           status=201, body=schemas.SignatureIn, response=schemas.CheckpointOut)
+           status=201, body=schemas.CheckpointSignatureIn, response=schemas.CheckpointOut)
 def sign_checkpoint(checkpoint_id: int):  # type: ignore[no-untyped-def]
     ensure(policy.EVIDENCE_SIGN)
     cp = signatures.get_checkpoint(checkpoint_id)
-    body = read(schemas.SignatureIn)
+    body = read(schemas.CheckpointSignatureIn)
     v = body.values
     run(body, signatures.sign_checkpoint, cp, v.get("organization"), v.get("signature"),
         api_user())
@@ -114,12 +114,12 @@ def get_sealed_decision(reference: str, number: int, organization: str):  # type
 @bp.post("/arrangements/<reference>/statements/<int:number>/acknowledgements/<organization>"
          "/signatures")
 @operation("A party's signature of the decision's seal, by its registered key",
-           status=201, body=schemas.AcceptanceSignatureIn, response=schemas.AcceptanceOut)
+           status=201, body=schemas.DecisionSignatureIn, response=schemas.AcceptanceOut)
 def sign_sealed_decision(reference: str, number: int, organization: str):  # type: ignore[no-untyped-def]
     ensure(policy.EVIDENCE_SIGN)
     sa = get_arrangement(reference)
     ack = signatures.get_acknowledgement(get_statement(sa, number), organization)
-    body = read(schemas.AcceptanceSignatureIn)
+    body = read(schemas.DecisionSignatureIn)
     v = body.values
     run(body, signatures.sign_acceptance, sa, ack, v.get("organization"), v.get("signature"),
         api_user())

@@ -76,6 +76,7 @@ class CheckpointSignature(Model):
     checkpoint: Mapped[Checkpoint] = relationship(back_populates="signatures")
     organization: Mapped[Organization] = relationship()
     key: Mapped[OrganizationKey] = relationship()
+    recorded_by: Mapped[User | None] = relationship("User")
 
 
 class AcceptanceSignature(Model):
@@ -97,6 +98,7 @@ class AcceptanceSignature(Model):
     acknowledgement: Mapped[StatementAcknowledgement] = relationship()
     organization: Mapped[Organization] = relationship()
     key: Mapped[OrganizationKey] = relationship()
+    recorded_by: Mapped[User | None] = relationship("User")
 
 
 class ChainVerification(Model):

@@ -8,7 +8,7 @@ from marshmallow import fields
 from jointprojects.api.schemas import Code, InputSchema, OutputSchema, Text
 
 
-class KeyIn(InputSchema):
+class OrganizationKeyIn(InputSchema):
     public_key = Text(required=True, max_length=2000, metadata={
         "description": "the organization's Ed25519 public key, SubjectPublicKeyInfo PEM "
                        "(`jointprojects checkpoint keygen` prints one)"})
@@ -28,7 +28,7 @@ class KeyOut(OutputSchema):
     in_use = fields.Boolean(required=True)
 
 
-class SignatureIn(InputSchema):
+class CheckpointSignatureIn(InputSchema):
     organization = Code(required=True, metadata={"example": "INTERPOL",
                                                  "description": "the organization that signs"})
     signature = Text(required=True, max_length=200, metadata={
@@ -36,12 +36,12 @@ class SignatureIn(InputSchema):
                        "`jointprojects checkpoint sign --key FILE` prints it"})
 
 
-class AcceptanceSignatureIn(InputSchema):
+class DecisionSignatureIn(InputSchema):
     organization = Code(required=True, metadata={"example": "INTERPOL"})
     signature = Text(required=True, max_length=200)
 
 
-class SignatureOut(OutputSchema):
+class OrganizationSignatureOut(OutputSchema):
     organization = fields.String(required=True)
     fingerprint = fields.String(required=True)
     signature = fields.String(required=True)
@@ -65,7 +65,7 @@ class CheckpointOut(OutputSchema):
     instance_signature = fields.String(required=True)
     instance_fingerprint = fields.String(required=True)
     made_by = fields.String(required=True)
-    signatures = fields.List(fields.Nested(SignatureOut), required=True)
+    signatures = fields.List(fields.Nested(OrganizationSignatureOut), required=True)
 
 
 class AcceptanceOut(OutputSchema):
@@ -76,4 +76,4 @@ class AcceptanceOut(OutputSchema):
         "description": "what is sealed: the statement's figures, its workbook's SHA-256 and "
                        "the chain head when decided"})
     instance_signature = fields.String(required=True, allow_none=True)
-    signatures = fields.List(fields.Nested(SignatureOut), required=True)
+    signatures = fields.List(fields.Nested(OrganizationSignatureOut), required=True)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.auth.policy import READ, REPORT_DOWNLOAD, USER_ADMIN, requires
+from jointprojects.errors import Forbidden
 from jointprojects.evidence import signatures, status, tasks
 from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.forms import ActionForm, CheckpointSignatureForm, KeyForm
@@ -61,11 +62,13 @@ def register_key(organization: str):  # type: ignore[no-untyped-def]
     org = _organization(organization)
     form = KeyForm()
     if form.validate_on_submit():
-        with form_errors(form):
+        with form_errors(form) as outcome:
             key = signatures.register_key(org.code, form.public_key.data, current_user)
             flash(f"{org.code}'s key registered (fingerprint {signatures.short(key.fingerprint)}"
                   "): check it against the one on your own machine.", "success")
             return redirect(url_for(".keys", organization=org.code))
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
     return _keys_page(org, form, 422)
 
 
@@ -127,12 +130,14 @@ def sign_checkpoint(checkpoint_id: int):  # type: ignore[no-untyped-def]
     form = CheckpointSignatureForm()
     form.organization.choices = _signing_choices()
     if form.validate_on_submit():
-        with form_errors(form):
+        with form_errors(form) as outcome:
             signatures.sign_checkpoint(cp, form.organization.data, form.signature.data,
                                        current_user)
             flash(f"{form.organization.data}'s signature of checkpoint {cp.id} verified and "
                   "kept.", "success")
             return redirect(url_for(".checkpoints"))
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
     return _checkpoints_page(form, cp.id, 422)
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Response
 
-from jointprojects.api import api_user, bp, ensure, list_response
+from jointprojects.api import api_user, bp, ensure, list_response, page_params
 from jointprojects.api.openapi import operation
-from jointprojects.api.schemas import read, run
+from jointprojects.api.schemas import PageQuery, read, run
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.evidence import schemas, signatures
@@ -50,11 +50,13 @@ def key_out(key: OrganizationKey) -> dict[str, Any]:
 
 @bp.get("/organizations/<organization>/keys")
 @operation("The organization's Ed25519 public keys: the one in use and the retired ones",
-           response=schemas.KeyOut, many=True)
+           response=schemas.KeyOut, many=True, query=PageQuery)
 def organization_keys(organization: str):  # type: ignore[no-untyped-def]
     ensure(policy.READ)
+    page, per_page = page_params()
     keys = signatures.keys_of(get_organization(organization, "organization"))
-    return list_response([key_out(k) for k in keys], len(keys))
+    shown = keys[(page - 1) * per_page:page * per_page]
+    return list_response([key_out(k) for k in shown], len(keys))
 
 
 @bp.post("/organizations/<organization>/keys")
@@ -72,11 +74,13 @@ def register_organization_key(organization: str):  # type: ignore[no-untyped-def
 @bp.get("/checkpoints")
 @operation("Every checkpoint of the audit chain, newest first, each as an organization "
            "keeps it (the file `jointprojects verify --checkpoint` takes)",
-           response=schemas.CheckpointOut, many=True)
+           response=schemas.CheckpointOut, many=True, query=PageQuery)
 def list_checkpoints():  # type: ignore[no-untyped-def]
     ensure(policy.READ)
-    found = signatures.checkpoints()
-    return list_response([signatures.checkpoint_json(cp) for cp in found], len(found))
+    page, per_page = page_params()
+    found = signatures.checkpoints(limit=per_page, offset=(page - 1) * per_page)
+    return list_response([signatures.checkpoint_json(cp) for cp in found],
+                         signatures.checkpoint_count())
 
 
 @bp.get("/checkpoints/<int:checkpoint_id>")

@@ -65,11 +65,11 @@ def acceptances_json(sa: SpecialArrangement | None = None) -> list[dict[str, Any
     """The sealed decisions on statements (of one arrangement, or all), with the
     organizations' signatures of them."""
     query = (select(StatementAcknowledgement).join(Statement)
-             .where(StatementAcknowledgement.seal.is_not(None))
              .order_by(StatementAcknowledgement.id))
     if sa is not None:
         query = query.where(Statement.arrangement_id == sa.id)
-    return [signatures.acceptance_json(ack) for ack in db.session.scalars(query)]
+    # a decision recorded before decisions were sealed has none (SQL or JSON null)
+    return [signatures.acceptance_json(ack) for ack in db.session.scalars(query) if ack.seal]
 
 
 def hashes_of(ids: Iterable[int]) -> dict[int, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from jointprojects.audit import services as audit
@@ -129,7 +129,11 @@ def get_checkpoint(checkpoint_id: int) -> Checkpoint:
     return cp
 
 
-def checkpoints(limit: int | None = None) -> list[Checkpoint]:
+def checkpoint_count() -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Checkpoint)) or 0)
+
+
+def checkpoints(limit: int | None = None, offset: int = 0) -> list[Checkpoint]:
     """The checkpoints, newest first, with their signatures."""
     query = (select(Checkpoint).options(selectinload(Checkpoint.signatures)
                                         .joinedload(CheckpointSignature.organization),
@@ -137,7 +141,7 @@ def checkpoints(limit: int | None = None) -> list[Checkpoint]:
                                         .joinedload(CheckpointSignature.key))
              .order_by(Checkpoint.id.desc()))
     if limit is not None:
-        query = query.limit(limit)
+        query = query.limit(limit).offset(offset)
     return list(db.session.scalars(query))
 
 

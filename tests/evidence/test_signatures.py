@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from flask.cli import ScriptInfo
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from jointprojects.audit import signing
 from jointprojects.audit.models import AuditEntry
@@ -326,9 +326,9 @@ def test_a_row_rewritten_before_a_kept_checkpoint_is_named(signed_books, tmp_pat
             if ack.seal:
                 seal = {**ack.seal, "head_hash": db.session.get(
                     AuditEntry, ack.seal["head_id"]).hash}
-                conn.execute(text("UPDATE statement_acknowledgement SET seal = :j, "
-                                  "seal_signature = :s WHERE id = :i"),
-                             {"j": json.dumps(seal), "s": signing.sign(seal), "i": ack.id})
+                table = statements.StatementAcknowledgement.__table__
+                conn.execute(update(table).where(table.c.id == ack.id).values(
+                    seal=seal, seal_signature=signing.sign(seal)))
     db.session.commit()
     db.session.expire_all()
     data = build_bundle(signed_books["sa"])

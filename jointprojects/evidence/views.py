@@ -20,6 +20,7 @@ from jointprojects.evidence.forms import ActionForm, CheckpointSignatureForm, Ke
 from jointprojects.organizations.services import get_organization, list_organizations
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
+from jointprojects.statements.services import get_statement
 from jointprojects.transaction import flashed_errors, form_errors
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
@@ -141,6 +142,39 @@ def sign_checkpoint(checkpoint_id: int):  # type: ignore[no-untyped-def]
     return _checkpoints_page(form, cp.id, 422)
 
 
+# --- sealed decisions on statements --------------------------------------------------------
+
+def _decision(reference: str, number: int, organization: str) -> tuple[Any, Any]:
+    sa = get_arrangement(reference)
+    return sa, signatures.get_acknowledgement(get_statement(sa, number), organization)
+
+
+@bp.route("/arrangements/<reference>/statements/<int:number>/decisions/<organization>.json")
+@login_required
+@requires(READ)
+def decision_json(reference: str, number: int, organization: str):  # type: ignore[no-untyped-def]
+    _sa, ack = _decision(reference, number, organization)
+    return _json_download(signatures.acceptance_json(ack),
+                          f"statement-{number}-{organization}-decision.json")
+
+
+@bp.route("/arrangements/<reference>/statements/<int:number>/decisions/<organization>"
+          "/signatures", methods=["POST"])
+@login_required
+@requires(policy.EVIDENCE_SIGN)
+def sign_decision(reference: str, number: int, organization: str):  # type: ignore[no-untyped-def]
+    sa, ack = _decision(reference, number, organization)
+    form = CheckpointSignatureForm()
+    back = url_for("statements.detail", reference=sa.reference, number=number) + "#seals"
+    if form.validate_on_submit():
+        with flashed_errors(let_through=(Forbidden,)):
+            signatures.sign_acceptance(sa, ack, form.organization.data, form.signature.data,
+                                       current_user)
+            flash(f"{form.organization.data}'s signature of {organization}'s decision verified "
+                  "and kept.", "success")
+    return redirect(back)
+
+
 # --- the bundle, verification ------------------------------------------------------------------
 
 @bp.route("/arrangements/<reference>/evidence.zip")
@@ -184,4 +218,11 @@ def evidence_context(_app: Any, *, arrangement: SpecialArrangement) -> dict[str,
 def audit_status() -> dict[str, Any]:
     """The audit page's verification status (``evidence/_audit_status.html``), computed only
     when the template asks."""
-    return {"evidence_chain_state": status.chain_state, "evidence_action": ActionForm}
+    return {"evidence_chain_state": status.chain_state, "evidence_action": ActionForm,
+            "evidence_decision_signers": _decision_signers,
+            "evidence_signing_choices": _signing_choices,
+            "evidence_signature_form": CheckpointSignatureForm}
+
+
+def _decision_signers(ack: Any) -> list[str]:
+    return [s.organization.code for s in signatures.acceptance_signatures(ack)]

@@ -400,6 +400,10 @@ URLS: dict[str, Build] = {
     # evidence (issue 14)
     "api.arrangement_evidence": lambda w: f"/api/v1/arrangements/{w.sa.reference}/evidence.zip",
     "evidence.bundle": lambda w: f"/evidence/arrangements/{w.sa.reference}/evidence.zip",
+    "evidence.decision_json": lambda w: (f"/evidence/arrangements/{_st(w)}/statements/1"
+                                         f"/decisions/{_decided(w)}.json"),
+    "evidence.sign_decision": lambda w: (f"/evidence/arrangements/{_st(w)}/statements/1"
+                                         f"/decisions/{_decided(w)}/signatures"),
     "api.get_sealed_decision": lambda w: (f"/api/v1/arrangements/{_st(w)}/statements/1"
                                           f"/acknowledgements/{_decided(w)}"),
     "api.sign_sealed_decision": lambda w: (f"/api/v1/arrangements/{_st(w)}/statements/1"
@@ -539,7 +543,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 95 * len(order)  # 95 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 97 * len(order)  # 97 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

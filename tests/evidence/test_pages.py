@@ -149,3 +149,35 @@ def test_the_checkpoints_page_downloads_and_takes_a_signature(app, make_user, lo
     assert "the instance, INTERPOL" in _text(web.get("/evidence/checkpoints"))
     everything = json.loads(web.get("/evidence/checkpoints.json").data)
     assert everything[0]["signatures"][0]["organization"] == "INTERPOL"
+
+
+def test_the_statement_page_shows_the_seals_and_takes_a_partys_signature(books, make_user,
+                                                                         login):
+    from jointprojects.evidence.models import AcceptanceSignature
+    from jointprojects.statements import services as statements
+
+    key = Ed25519PrivateKey.generate()
+    finance = make_user("finance", "INTERPOL")
+    signatures.register_key("INTERPOL", pem(key), finance)
+    sa = books["sa"]
+    st = db.session.get(statements.Statement, books["statement"])
+    ack = statements.acknowledge(sa, st, "INTERPOL", "accept", "", finance)
+    db.session.commit()
+    web = login(finance)
+    page_url = f"/statements/arrangements/{sa.reference}/{st.number}"
+    text = _text(web.get(page_url))
+    assert (f"INTERPOL's accept: chain head row {ack.seal['head_id']}" in text
+            and "signed by the instance." in text)
+    download = web.get(f"/evidence/arrangements/{sa.reference}/statements/{st.number}"
+                       "/decisions/INTERPOL.json")
+    assert json.loads(download.data)["payload"] == ack.seal
+    url = (f"/evidence/arrangements/{sa.reference}/statements/{st.number}/decisions/INTERPOL"
+           "/signatures")
+    wrong = web.post_form(url, {"organization": "INTERPOL", "signature": "abc"},
+                          page=page_url, follow_redirects=True)
+    assert "The signature cannot be read" in _text(wrong)
+    assert db.session.scalar(select(AcceptanceSignature)) is None
+    good = web.post_form(url, {"organization": "INTERPOL", "signature": signed(key, ack.seal)},
+                         page=page_url, follow_redirects=True)
+    assert "signed by the instance, INTERPOL." in _text(good)
+    assert db.session.scalar(select(AcceptanceSignature)) is not None

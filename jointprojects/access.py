@@ -27,7 +27,7 @@ from jointprojects.jobs.services import get_job
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.projects.services import get_project
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.statements.services import get_payment
+from jointprojects.statements.payments import get_payment
 
 _READING = {"GET", "HEAD", "OPTIONS"}
 

@@ -255,7 +255,7 @@ NAV: list[tuple[str, str, str]] = [
     ("exchange_rates.rates", "Rates", "read"),
     ("reporting.imports", "Imports", "import"),
     ("personnel_exchanges.index", "Personnel", "read"),
-    ("statements.settlement", "Settlement", "payment.write"),
+    ("statements.settlement", "Settlement", "read"),
     ("organizations.index", "Organizations", "read"),
     ("jobs.index", "Jobs", "read"),
     ("users.index", "Users", "user.admin"),

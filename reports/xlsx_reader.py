@@ -3,12 +3,13 @@ zip's safety checks.
 
 Safety, before any XML is parsed: an .xlsx must be a zip whose number of entries and total
 uncompressed size (and compression ratio) are bounded, with the parts of a workbook
-(:func:`check_xlsx_zip`). The parts are then streamed with lxml's ``iterparse`` (no DTD
-loaded, no entity resolved, no network; a part declaring a DOCTYPE is refused): the workbook
-and its relationships for the sheet, the shared strings, the styles for the date formats,
-then the sheet row by row. Values are those openpyxl's read-only, values-only mode gives (the
-cached result of a formula, none evaluated), except that a fractional number is a Decimal
-(the shortest one that reads back as the cell's double) rather than a float.
+(:func:`check_xlsx_zip`, the bounds of :mod:`reports.zip_bounds`). The parts are then
+streamed with lxml's ``iterparse`` (no DTD loaded, no entity resolved, no network; a part
+declaring a DOCTYPE is refused): the workbook and its relationships for the sheet, the shared
+strings, the styles for the date formats, then the sheet row by row. Values are those
+openpyxl's read-only, values-only mode gives (the cached result of a formula, none evaluated),
+except that a fractional number is a Decimal (the shortest one that reads back as the cell's
+double) rather than a float.
 
 :class:`ImportFileError` is the error of every upload reader, this one and the CSV reader
 and the table checks of :mod:`reports.imports`: the file as a whole cannot be read.
@@ -35,20 +36,13 @@ from openpyxl.utils.datetime import (
     from_ISO8601,
 )
 
+from reports.zip_bounds import MAX_UNCOMPRESSED, ZipBreach, ZipBreachKind, zip_bounds_breach
+
 __all__ = [
-    "MAX_RATIO",
-    "MAX_UNCOMPRESSED",
-    "MAX_ZIP_ENTRIES",
     "ImportFileError",
     "check_xlsx_zip",
     "xlsx_records",
 ]
-
-
-#: Bounds on an .xlsx zip, checked before anything is decompressed.
-MAX_ZIP_ENTRIES = 1_000
-MAX_UNCOMPRESSED = 100_000_000
-MAX_RATIO = 200
 
 
 class ImportFileError(ValueError):
@@ -69,27 +63,25 @@ def check_xlsx_zip(data: bytes) -> None:
         raise ImportFileError("The file is not a readable .xlsx workbook (bad zip).") from None
     with archive:
         entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise ImportFileError(f"The workbook has too many parts ({len(entries):,}).")
-        total = 0
-        for entry in entries:
-            if entry.flag_bits & 0x1:
-                raise ImportFileError("The workbook is encrypted.")
-            total += entry.file_size
-            if entry.file_size > 1_000_000 and (
-                entry.compress_size == 0 or entry.file_size / entry.compress_size > MAX_RATIO
-            ):
-                raise ImportFileError(
-                    "The workbook expands far beyond its size (a zip bomb?); refused."
-                )
-        if total > MAX_UNCOMPRESSED:
-            raise ImportFileError(
-                f"The workbook expands to {total / 1e6:.0f} MB; the limit is "
-                f"{MAX_UNCOMPRESSED / 1e6:.0f} MB."
-            )
+        breach = zip_bounds_breach(entries)
+        if breach is not None:
+            raise ImportFileError(_breach_message(breach))
         names = {entry.filename for entry in entries}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise ImportFileError("The zip is not an Excel workbook (no xl/workbook.xml).")
+
+
+def _breach_message(breach: ZipBreach) -> str:
+    match breach.kind:
+        case ZipBreachKind.TOO_MANY_PARTS:
+            return f"The workbook has too many parts ({breach.figure:,})."
+        case ZipBreachKind.ENCRYPTED:
+            return "The workbook is encrypted."
+        case ZipBreachKind.EXPANDS:
+            return "The workbook expands far beyond its size (a zip bomb?); refused."
+        case ZipBreachKind.TOO_LARGE:
+            return (f"The workbook expands to {breach.figure / 1e6:.0f} MB; the limit is "
+                    f"{MAX_UNCOMPRESSED / 1e6:.0f} MB.")
 
 
 def xlsx_records(data: bytes, sheet: str | None) -> Generator[Sequence[Any]]:

@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO
 
-from reports.xlsx_reader import MAX_RATIO, MAX_UNCOMPRESSED, MAX_ZIP_ENTRIES
+from reports.zip_bounds import MAX_UNCOMPRESSED, ZipBreach, ZipBreachKind, zip_bounds_breach
 
 READ_BYTES = 1024 * 1024
 
@@ -111,27 +111,16 @@ def _contains(stream: IO[bytes], needle: bytes) -> bool:
 def _zip_type(stream: IO[bytes]) -> FileType:
     """XLSX, DOCX, ODS or ODT, checked before a byte is decompressed: a bounded number of
     parts, a bounded total, no part expanding far beyond its compressed size, not encrypted
-    (the bounds of the expense imports, ``reports.xlsx_reader``)."""
+    (the bounds of the expense imports, ``reports.zip_bounds``)."""
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise TypeRefused("The file is not a readable zip archive.") from None
     with archive:
         entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise TypeRefused(f"The archive has too many parts ({len(entries):,}).")
-        total = 0
-        for entry in entries:
-            if entry.flag_bits & 0x1:
-                raise TypeRefused("The document is encrypted; upload it without a password.")
-            total += entry.file_size
-            if entry.file_size > 1_000_000 and (
-                    entry.compress_size == 0 or entry.file_size / entry.compress_size > MAX_RATIO):
-                raise TypeRefused("The document expands far beyond its size (a zip bomb?); "
-                                  "refused.")
-        if total > MAX_UNCOMPRESSED:
-            raise TypeRefused(f"The document expands to {total / 1e6:.0f} MB; the limit is "
-                              f"{MAX_UNCOMPRESSED / 1e6:.0f} MB.")
+        breach = zip_bounds_breach(entries)
+        if breach is not None:
+            raise TypeRefused(_breach_message(breach))
         names = {entry.filename for entry in entries}
         if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
             return XLSX
@@ -145,6 +134,19 @@ def _zip_type(stream: IO[bytes]) -> FileType:
                     return kind
     raise TypeRefused("The zip archive is not an XLSX, DOCX, ODS or ODT document; archives "
                       "are not accepted.")
+
+
+def _breach_message(breach: ZipBreach) -> str:
+    match breach.kind:
+        case ZipBreachKind.TOO_MANY_PARTS:
+            return f"The archive has too many parts ({breach.figure:,})."
+        case ZipBreachKind.ENCRYPTED:
+            return "The document is encrypted; upload it without a password."
+        case ZipBreachKind.EXPANDS:
+            return "The document expands far beyond its size (a zip bomb?); refused."
+        case ZipBreachKind.TOO_LARGE:
+            return (f"The document expands to {breach.figure / 1e6:.0f} MB; the limit is "
+                    f"{MAX_UNCOMPRESSED / 1e6:.0f} MB.")
 
 
 def _text_type(stream: IO[bytes], head: bytes, filename: str) -> FileType:

@@ -25,6 +25,7 @@ from jointprojects.documents.services import DocumentData, DocumentFilter, Owner
 from jointprojects.documents.transfer import accepts_uploads, download_response
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
+from jointprojects.money import format_money
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
@@ -277,6 +278,7 @@ def receipt_rule(reference: str):  # type: ignore[no-untyped-def]
     with flashed_errors():
         rule = receipts.set_receipt_rule(sa, form.threshold.data, current_user)
         flash("Receipt rule: " + (f"a receipt is required for expenses of at least "
-                                  f"{rule.threshold:f} {sa.currency}." if rule else "none."),
+                                  f"{format_money(rule.threshold, sa.currency)} {sa.currency}."
+                                  if rule else "none."),
               "success")
     return redirect(url_for(".arrangement", reference=reference))

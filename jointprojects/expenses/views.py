@@ -139,6 +139,21 @@ def arrangement(reference: str):  # type: ignore[no-untyped-def]
     )
 
 
+def _prefill_adjustment(form: ExpenseForm, sa: SpecialArrangement, raw: str) -> None:
+    """"Record an adjustment": the form starts as a copy of the expense it corrects (category,
+    description, currency, payer, document reference). The date stays today's (an adjustment
+    is dated in the open period) and the amount is the correction, typed by the user."""
+    form.adjusts.data = raw[:12]
+    if not (raw.isdigit() and len(raw) < 10):
+        return
+    original = db.session.get(Expense, int(raw))
+    if original is None or original.arrangement_id != sa.id:
+        return  # the service names what is wrong on saving
+    form.category.data, form.description.data = original.category, original.description
+    form.currency.data, form.paid_by.data = original.currency, original.paid_by.code
+    form.document_reference.data = original.document_reference
+
+
 # --- record, edit, delete ----------------------------------------------------------------------
 
 @bp.route("/arrangements/<reference>/new", methods=["GET", "POST"])
@@ -153,7 +168,7 @@ def create(reference: str):  # type: ignore[no-untyped-def]
         form.currency.data = sa.currency
         if current_user.organization.code in sa.party_codes:
             form.paid_by.data = current_user.organization.code
-        form.adjusts.data = request.args.get("adjusts", "")[:12]  # "Record an adjustment"
+        _prefill_adjustment(form, sa, request.args.get("adjusts", "").strip())
     if form.is_submitted():
         with form_errors(form, ALIASES) as outcome, rehearsal(form) as valid:
             expense = recording.record_expense(sa, _expense_data(form), current_user)

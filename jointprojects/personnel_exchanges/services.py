@@ -165,18 +165,28 @@ def _flush() -> None:
 
 def _text(errors: Collector, name: str, value: str | None, label: str, max_length: int,
           required: bool = True) -> str:
+    """``label`` as a sentence names it: "staff id" ("Enter the staff id.")."""
     value = (value or "").strip()
     if required and not value:
-        errors.add(name, f"{label} is required.")
+        errors.add(name, f"Enter the {label}.")
     elif len(value) > max_length:
-        errors.add(name, f"{label} must be at most {max_length} characters.")
+        errors.add(name, f"Enter a {label} of at most {max_length} characters.")
     return value
+
+
+def _dates_within_bounds(errors: Collector, prefix: str = "", **named: date | None) -> None:
+    """:func:`bounds.check_dates` in words: "The period start must be between ..."."""
+    for name, value in named.items():
+        if isinstance(value, date) and (problem := bounds.date_problem(value)):
+            errors.add(f"{prefix}{name}", f"The {name.replace('_', ' ')} {problem}.")
 
 
 def _organization(errors: Collector, name: str, code: str | None, label: str,
                   parties: dict[str, Organization]) -> Organization | None:
+    """``label`` as a sentence names it: "host organization" ("Choose the host
+    organization.")."""
     if not code:
-        errors.add(name, f"{label} is required.")
+        errors.add(name, f"Choose the {label}.")
         return None
     org = parties.get(code)
     if org is None:
@@ -215,15 +225,15 @@ def _check_period(errors: Collector, staff_id: str, home: Organization | None,
                   start_field: str = "start_date", end_field: str = "end_date") -> None:
     """End required and after start, at most the maximum duration, no overlap."""
     if start is None:
-        errors.add(start_field, "Start date is required.")
+        errors.add(start_field, "Enter the start date.")
     if end is None:
-        errors.add(end_field, "End date is required: an exchange under Art. 8 is temporary.")
+        errors.add(end_field, "Enter the end date: an exchange under Art. 8 is temporary.")
     if start is None or end is None:
         return
     outside = [(f, p) for f, d in ((start_field, start), (end_field, end))
                if (p := bounds.date_problem(d))]
     for key, problem in outside:
-        errors.add(key, f"{key} {problem}.")
+        errors.add(key, f"The {key.replace('_', ' ')} {problem}.")
     if outside:
         return
     if end <= start:
@@ -271,18 +281,18 @@ def _arrangement(errors: Collector, reference: str | None, home: Organization | 
 def _validate_exchange(data: ExchangeData, errors: Collector, parties: dict[str, Organization],
                        exclude_id: int | None = None) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "staff_id": _text(errors, "staff_id", data.staff_id, "Staff id", 60),
-        "person_name": _text(errors, "person_name", data.person_name, "Name", 200),
-        "position": _text(errors, "position", data.position, "Position", 200),
-        "duty_station": _text(errors, "duty_station", data.duty_station, "Duty station", 120,
+        "staff_id": _text(errors, "staff_id", data.staff_id, "staff id", 60),
+        "person_name": _text(errors, "person_name", data.person_name, "name", 200),
+        "position": _text(errors, "position", data.position, "position", 200),
+        "duty_station": _text(errors, "duty_station", data.duty_station, "duty station", 120,
                               required=False),
         "return_right_note": _text(errors, "return_right_note", data.return_right_note,
-                                   "Return-right note", 5000, required=False),
+                                   "return-right note", 5000, required=False),
     }
     home = _organization(errors, "home_organization", data.home_organization,
-                         "Home organization", parties)
+                         "home organization", parties)
     host = _organization(errors, "host_organization", data.host_organization,
-                         "Host organization", parties)
+                         "host organization", parties)
     if home is not None and host is not None and home.id == host.id:
         errors.add("host_organization",
                    "The host organization must differ from the home organization.")
@@ -300,25 +310,26 @@ def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organiz
     before = len(errors.errors)
     category = cost.category or ""
     if category not in COST_CATEGORIES:
-        errors.add(f"{prefix}category",
-                   f"Category must be one of {', '.join(COST_CATEGORIES)}.")
-    borne_by = _organization(errors, f"{prefix}borne_by", cost.borne_by, "Borne by", parties)
+        errors.add(f"{prefix}category", f"Choose a category: {', '.join(COST_CATEGORIES)}.")
+    borne_by = _organization(errors, f"{prefix}borne_by", cost.borne_by,
+                             "organization that bears the cost", parties)
     currency = (cost.currency or "").strip().upper()
     amount: Decimal | None = None
     if not is_currency(currency):
-        errors.add(f"{prefix}currency", "Currency must be a known ISO 4217 code such as USD "
-                                        "or EUR.")
+        errors.add(f"{prefix}currency", "Choose a known currency (an ISO 4217 code such as "
+                                        "USD or EUR).")
     try:
         amount = parse_money(cost.amount, currency) if is_currency(currency) else \
             parse_decimal(cost.amount)
     except MoneyError as exc:
-        errors.add(f"{prefix}amount", f"Amount {exc}.")
+        errors.add(f"{prefix}amount", "Enter the amount." if str(exc) == "is required"
+                   else f"The amount {exc}.")
     if amount is not None and amount <= 0:
-        errors.add(f"{prefix}amount", "Amount must be positive.")
+        errors.add(f"{prefix}amount", "Enter an amount greater than zero.")
     if cost.period_start and cost.period_end and cost.period_end < cost.period_start:
         errors.add(f"{prefix}period_end", "The period must not end before it starts.")
-    bounds.check_dates(errors, prefix, period_start=cost.period_start,
-                       period_end=cost.period_end)
+    _dates_within_bounds(errors, prefix, period_start=cost.period_start,
+                         period_end=cost.period_end)
     if start and end:
         for key, day in (("period_start", cost.period_start), ("period_end", cost.period_end)):
             if day is not None and not start <= day <= end:
@@ -452,11 +463,11 @@ def approve(exchange: PersonnelExchange, organization_code: str | None, on: date
     may record it: Forbidden (403) otherwise."""
     errors = Collector()
     if on is None:
-        errors.add("date", "Date is required.")
-    bounds.check_dates(errors, date=on)
+        errors.add("date", "Enter the date.")
+    _dates_within_bounds(errors, date=on)
     codes = (exchange.home_organization.code, exchange.host_organization.code)
     if not organization_code:
-        errors.add("organization", "Organization is required.")
+        errors.add("organization", "Choose the organization.")
     elif organization_code not in codes:
         errors.add("organization", f"{organization_code} is neither the home ({codes[0]}) nor "
                                    f"the host ({codes[1]}) organization of this exchange.")
@@ -503,7 +514,7 @@ def extend(exchange: PersonnelExchange, new_end: date | None, reason: str | None
     if exchange.status == "cancelled":
         raise Conflict(CANCELLED_MESSAGE)
     errors = Collector()
-    reason = _text(errors, "reason", reason, "Reason", 5000, required=False)
+    reason = _text(errors, "reason", reason, "reason", 5000, required=False)
     if new_end is not None and new_end == exchange.end_date:
         errors.add("end_date", f"The exchange already ends on {new_end.isoformat()}.")
     else:
@@ -539,7 +550,7 @@ def cancel(exchange: PersonnelExchange, reason: str | None = "", user: Any = Non
     if exchange.status_on(on) == "completed":
         raise Conflict("This exchange is completed; a completed exchange cannot be cancelled.")
     errors = Collector()
-    reason = _text(errors, "reason", reason, "Reason", 5000, required=False)
+    reason = _text(errors, "reason", reason, "reason", 5000, required=False)
     errors.raise_if_any()
     before = exchange_snapshot(exchange)
     exchange.status = "cancelled"

@@ -14,7 +14,7 @@ from jointprojects.errors import NotFound
 from jointprojects.money import to_json
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.statements import schemas, services
+from jointprojects.statements import payments, schemas, services
 from jointprojects.statements.download import statement_workbook_response
 from jointprojects.statements.models import Payment, Statement
 
@@ -59,7 +59,7 @@ def statement_json(sa: SpecialArrangement, st: Statement,
             "amount": to_json(s.transfer.amount, c), "paid": to_json(s.paid, c),
             "outstanding": to_json(s.outstanding, c), "status": s.status,
             "overdue": s.overdue, "superseded": s.superseded,
-        } for s in services.transfer_states(st, today)],
+        } for s in payments.transfer_states(st, today)],
         "acknowledgements": [{
             "organization": a.organization.code, "decision": a.decision,
             "date": a.date.isoformat(), "reason": a.reason,
@@ -190,7 +190,7 @@ def record_payment(reference: str, number: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
     body = read(schemas.PaymentIn)
-    payment = run(body, services.record_payment, sa, st, body.value, api_user())
+    payment = run(body, payments.record_payment, sa, st, body.value, api_user())
     return payment_json(payment), 201
 
 
@@ -199,8 +199,8 @@ def record_payment(reference: str, number: int):  # type: ignore[no-untyped-def]
            body=schemas.ReceiptIn, response=schemas.PaymentOut)
 def confirm_receipt(id: int):  # type: ignore[no-untyped-def]
     ensure(policy.PAYMENT_WRITE)
-    payment = services.get_payment(id)
+    payment = payments.get_payment(id)
     body = read(schemas.ReceiptIn)
-    run(body, services.confirm_receipt, payment, body.values.get("organization"),
+    run(body, payments.confirm_receipt, payment, body.values.get("organization"),
         body.values.get("date"), api_user())
     return payment_json(payment), 201

@@ -14,7 +14,7 @@ from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.money import format_money
 from jointprojects.special_arrangements.services import get_arrangement
-from jointprojects.statements import services
+from jointprojects.statements import payments, services
 from jointprojects.statements.models import Statement
 
 
@@ -50,7 +50,7 @@ def _show(st: Statement) -> None:
                    p.payments_received, p.closing_balance)
         click.echo(f"{p.organization.code:<8}" + "".join(
             f"{format_money(v, c):>13}" for v in figures))
-    for s in services.transfer_states(st):
+    for s in payments.transfer_states(st):
         t = s.transfer
         click.echo(f"transfer {t.from_organization.code} -> {t.to_organization.code} "
                    f"{format_money(t.amount, c)}: paid {format_money(s.paid, c)}, outstanding "

@@ -1,5 +1,6 @@
-"""Forms of the statement pages: issue (with its confirmation), accept or dispute, withdraw,
-record a payment, confirm a receipt. Validation is the services' (messages beside fields)."""
+"""Forms of the statement pages: issue (with its confirmation), the payment term, accept or
+dispute, withdraw, record a payment, confirm a receipt. Validation is the services' (messages
+beside fields)."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -14,6 +15,11 @@ class IssueForm(FlaskForm):
     due_date = DateField("Due date", validators=[Optional()])
     confirm = BooleanField("I have checked the figures: issue the statement and close the "
                            "period")
+
+
+class PaymentTermForm(FlaskForm):
+    days = StringField("Payment term (days after issue)",
+                       render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class AcknowledgementForm(FlaskForm):

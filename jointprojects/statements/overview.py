@@ -16,7 +16,7 @@ from jointprojects.auth import policy
 from jointprojects.extensions import db
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.statements.models import Payment, Statement
-from jointprojects.statements.services import TransferState, transfer_states
+from jointprojects.statements.payments import TransferState, transfer_states
 
 
 @dataclass(frozen=True)

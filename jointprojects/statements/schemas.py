@@ -18,7 +18,7 @@ from jointprojects.api.schemas import (
     Text,
     WholeNumber,
 )
-from jointprojects.statements.services import PaymentData
+from jointprojects.statements.payments import PaymentData
 from jointprojects.vocabulary import (
     PAYMENT_STATUSES,
     STATEMENT_DECISIONS,

@@ -1,4 +1,5 @@
-"""Statements, acknowledgements, withdrawals and payments (DOMAIN.md rules 10-13).
+"""Statements, acknowledgements and withdrawals (DOMAIN.md rules 10-12; payments, rule 13, in
+:mod:`jointprojects.statements.payments`).
 
 Services take plain data, check everything first, raise one :class:`DomainError` (422), a
 :class:`Conflict` (409) for a state that forbids the action, :class:`Forbidden` (403) for a
@@ -17,7 +18,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -33,16 +34,7 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import (
-    MAX_AMOUNT,
-    MoneyError,
-    format_money,
-    minor_units,
-    parse_decimal,
-    quantum,
-    round_money,
-    to_json,
-)
+from jointprojects.money import format_money, to_json
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting.cost_report import cost_report
 from jointprojects.special_arrangements import allocation
@@ -86,13 +78,6 @@ def get_statement(sa: SpecialArrangement, number: int) -> Statement:
     if st is None:
         raise NotFound(f"{sa.reference} has no statement number {number}.", "number")
     return st
-
-
-def get_payment(payment_id: int) -> Payment:
-    payment = db.session.get(Payment, payment_id) if 0 < payment_id < 2**31 else None
-    if payment is None:
-        raise NotFound(f"Unknown payment {payment_id}.", "id")
-    return payment
 
 
 def latest_statement(sa: SpecialArrangement) -> Statement | None:
@@ -379,7 +364,8 @@ def set_payment_term(sa: SpecialArrangement, days: int | None, user: Any) -> Non
     """How many days after its issue a statement of ``sa`` is due (default 30)."""
     policy.ensure(user, policy.STATEMENT_ISSUE)
     if days is None or not 1 <= days <= 366:
-        raise DomainError("days must be a whole number of days from 1 to 366.", "days")
+        raise DomainError("Enter the payment term: a whole number of days from 1 to 366.",
+                          "days")
     before = {"statement_due_days": sa.statement_due_days}
     db.session.execute(update(SpecialArrangement).where(SpecialArrangement.id == sa.id)
                        .values(statement_due_days=days))
@@ -496,177 +482,6 @@ def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None
     audit.record("withdraw", st, parent=sa, before=before, after=statement_snapshot(st),
                  user=user)
     return st
-
-
-# --- payments (rule 13) ------------------------------------------------------------------------
-
-@dataclass
-class PaymentData:
-    """A payment as typed or sent: ``amount`` is text, parsed here."""
-
-    from_org: str | None = None
-    to_org: str | None = None
-    amount: Any = None
-    date: date | None = None
-    reference: str | None = None
-
-
-@dataclass(frozen=True)
-class TransferState:
-    """A statement's transfer as payments arrive."""
-
-    transfer: StatementTransfer
-    paid: Decimal
-    outstanding: Decimal
-    status: str
-    overdue: bool
-    #: True when a later statement carries what is outstanding (no payment against it).
-    superseded: bool
-    payments: list[Payment]
-
-
-def transfer_states(st: Statement, today: date | None = None) -> list[TransferState]:
-    today = today or date.today()
-    latest = latest_statement(st.arrangement)
-    superseded = st.status == "withdrawn" or latest is None or latest.id != st.id
-    by_transfer: dict[int, list[Payment]] = {}
-    for p in st.payments:
-        by_transfer.setdefault(p.transfer_id, []).append(p)
-    states = []
-    for t in st.transfers:
-        payments = by_transfer.get(t.id, [])
-        line = ledger.transfer_line(t.from_organization.code, t.to_organization.code,
-                                    round_money(t.amount, st.currency),
-                                    [round_money(p.amount, st.currency) for p in payments])
-        states.append(TransferState(
-            transfer=t, paid=line.paid, outstanding=line.outstanding, status=line.status,
-            overdue=not superseded and ledger.is_overdue(line.outstanding, st.due_date, today),
-            superseded=superseded, payments=payments))
-    return states
-
-
-def _amount(raw: Any, currency: str, errors: Collector) -> Decimal | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        errors.add("amount", "amount is required.")
-        return None
-    try:
-        amount = parse_decimal(raw)
-    except MoneyError as exc:
-        errors.add("amount", f"amount {exc}.")
-        return None
-    places = minor_units(currency)
-    if amount != amount.quantize(quantum(places), rounding=ROUND_HALF_UP):
-        errors.add("amount", f"An amount in {currency} has at most {places} decimals.")
-        return None
-    if amount <= 0:
-        errors.add("amount", "amount must be a positive amount.")
-        return None
-    if amount >= MAX_AMOUNT:
-        errors.add("amount", "amount is too large.")
-        return None
-    return amount.quantize(quantum(places))
-
-
-def record_payment(sa: SpecialArrangement, st: Statement, data: PaymentData, user: Any,
-                   today: date | None = None) -> Payment:
-    """The paying party records a payment against one of the latest statement's transfers,
-    dated in the open period, not above what is outstanding (rule 13)."""
-    today = today or date.today()
-    errors = Collector()
-    payer_code = (data.from_org or "").strip()
-    payee_code = (data.to_org or "").strip()
-    payer = sa.party(payer_code) if payer_code else None
-    payee = sa.party(payee_code) if payee_code else None
-    for field, code, party in (("from", payer_code, payer), ("to", payee_code, payee)):
-        if not code:
-            errors.add(field, f"{field} is required: a party's code.")
-        elif party is None:
-            errors.add(field, f"{code} is not a party to {sa.reference}.")
-    amount = _amount(data.amount, sa.currency, errors)
-    reference = (data.reference or "").strip()
-    if not reference:
-        errors.add("reference", "reference is required: the bank reference of the payment.")
-    elif len(reference) > 120:
-        errors.add("reference", "reference must be at most 120 characters.")
-    day = data.date
-    if day is None:
-        errors.add("date", "date is required.")
-    elif day > today:
-        errors.add("date", "date cannot be in the future: record a payment once made.")
-    elif day <= st.date_to:
-        errors.add("date", f"A payment is dated in the open period, after statement "
-                           f"{st.number} ends on {st.date_to.isoformat()}.")
-    errors.raise_if_any()
-    policy.ensure(user, policy.PAYMENT_WRITE, payer_code)
-    assert payer is not None and payee is not None and amount is not None  # noqa: S101
-    expense_recording.lock_arrangement(sa)  # one payer at a time checks what is outstanding
-    if st.status == "withdrawn":
-        raise Conflict(f"Statement {st.number} is withdrawn: no payment can refer to it.")
-    latest = latest_statement(sa)
-    if latest is None or latest.id != st.id:
-        raise Conflict(f"Statement {st.number} is followed by statement "
-                       f"{latest.number if latest else '?'}, which carries what was "
-                       "outstanding: record the payment against the latest statement.")
-    if day is not None and (closed := sa.closed_message(day)):
-        raise Conflict(closed, "date")
-    state = next((s for s in transfer_states(st, today)
-                  if s.transfer.from_organization.code == payer_code
-                  and s.transfer.to_organization.code == payee_code), None)
-    if state is None:
-        raise DomainError(f"Statement {st.number} has no transfer from {payer_code} to "
-                          f"{payee_code}.", "to")
-    if problem := ledger.payment_problem(state.outstanding, amount, sa.currency):
-        raise DomainError(problem, "amount")
-    payment = Payment(
-        arrangement_id=sa.id, statement=st, transfer=state.transfer,
-        from_organization=payer.organization, to_organization=payee.organization,
-        amount=amount, date=day, reference=reference, status="sent", recorded_by=user,
-        recorded_by_admin=policy.acts_as_admin(user, payer_code))
-    db.session.add(payment)
-    db.session.flush()
-    audit.record("create", payment, parent=sa, after=payment_snapshot(payment), user=user)
-    return payment
-
-
-def payment_snapshot(payment: Payment) -> dict[str, Any]:
-    return audit.snapshot(payment, extra={
-        "amount": to_json(payment.amount, payment.statement.currency),
-        "from": payment.from_organization.code, "to": payment.to_organization.code,
-        "statement": payment.statement.number})
-
-
-def confirm_receipt(payment: Payment, organization: str | None, on: date | None, user: Any,
-                    today: date | None = None) -> Payment:
-    """The receiving party confirms that the payment arrived (rule 13)."""
-    today = today or date.today()
-    errors = Collector()
-    code = (organization or "").strip()
-    payee = payment.to_organization.code
-    if not code:
-        errors.add("organization", "organization is required: the receiving party.")
-    elif code != payee:
-        errors.add("organization", f"Only the receiving party ({payee}) confirms the receipt "
-                                   "of this payment.")
-    if on is None:
-        errors.add("date", "date is required.")
-    elif on > today:
-        errors.add("date", "date cannot be in the future.")
-    elif on < payment.date:
-        errors.add("date", f"date is before the payment was made ({payment.date.isoformat()}).")
-    errors.raise_if_any()
-    policy.ensure(user, policy.PAYMENT_WRITE, code)
-    if payment.status == "received":
-        raise Conflict(f"The receipt of payment {payment.id} is already confirmed.")
-    before = payment_snapshot(payment)
-    payment.status = "received"
-    payment.received_on = on
-    payment.received_by = user
-    payment.received_by_admin = policy.acts_as_admin(user, code)
-    payment.received_at = datetime.now(UTC).replace(tzinfo=None)
-    db.session.flush()
-    audit.record("receive", payment, parent=payment.statement.arrangement, before=before,
-                 after=payment_snapshot(payment), user=user)
-    return payment
 
 
 def status_phrase(st: Statement) -> str:

@@ -5,11 +5,13 @@ finance Settlement page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from jointprojects.audit.services import records_history
 from jointprojects.auth import policy
@@ -22,15 +24,17 @@ from jointprojects.auth.policy import (
     requires,
 )
 from jointprojects.errors import DomainError, Forbidden
+from jointprojects.money import format_money
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.statements import overview as settlement_overview
-from jointprojects.statements import services
+from jointprojects.statements import payments, services
 from jointprojects.statements.download import statement_workbook_response
 from jointprojects.statements.forms import (
     AcknowledgementForm,
     IssueForm,
     PaymentForm,
+    PaymentTermForm,
     ReceiptForm,
     WithdrawalForm,
 )
@@ -64,10 +68,12 @@ def statements_extras(sa: SpecialArrangement, form: IssueForm | None = None) -> 
         form.to.data = figures.date_to if figures else None
     missing = (services.missing_receipts(sa, figures.date_from, figures.date_to)
                if figures is not None else [])
+    term = PaymentTermForm(formdata=None)
+    term.days.data = str(sa.statement_due_days)
     return {"statements": {
         "items": services.statements_of(sa), "preview": figures, "problems": problems,
         "missing_receipts": missing,
-        "next_start": services.next_period_start(sa), "form": form,
+        "next_start": services.next_period_start(sa), "form": form, "term_form": term,
     }}
 
 
@@ -101,6 +107,26 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
                     + "#statements")
 
 
+@bp.route("/arrangements/<reference>/payment-term", methods=["POST"])
+@login_required
+@requires(STATEMENT_ISSUE)
+def payment_term(reference: str):  # type: ignore[no-untyped-def]
+    """How many days after its issue a statement is due: the API's PUT payment-term, on the
+    arrangement page's Statements section."""
+    sa = get_arrangement(reference)
+    form = PaymentTermForm()
+    if form.validate_on_submit():
+        text = (form.days.data or "").strip()
+        with flashed_errors() as outcome:
+            services.set_payment_term(sa, int(text) if text.isdigit() and len(text) < 6
+                                      else None, current_user)
+            flash(f"Payment term saved: a statement of {sa.reference} is due "
+                  f"{sa.statement_due_days} days after its issue.", "success")
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return redirect(url_for("arrangements.detail", reference=reference) + "#statements")
+
+
 def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
             **forms: Any) -> Any:
     parties = sa.party_codes
@@ -108,12 +134,12 @@ def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
     for_choices = parties if current_user.role == "admin" else [c for c in parties if c == own]
     ack = forms.get("ack_form") or AcknowledgementForm(prefix="ack")
     ack.organization.choices = [(c, c) for c in for_choices]
-    states = services.transfer_states(st)
+    states = payments.transfer_states(st)
     pay = forms.get("payment_form") or PaymentForm(prefix="payment")
     pay.transfer.choices = [
         (f"{s.transfer.from_organization.code}>{s.transfer.to_organization.code}",
          f"{s.transfer.from_organization.code} pays {s.transfer.to_organization.code} "
-         f"(outstanding {s.outstanding} {st.currency})")
+         f"(outstanding {format_money(s.outstanding, st.currency)} {st.currency})")
         for s in states if s.outstanding > 0 and not s.superseded
         and (current_user.role == "admin" or s.transfer.from_organization.code == own)]
     return render_template(
@@ -143,6 +169,23 @@ def workbook(reference: str, number: int):  # type: ignore[no-untyped-def]
     return statement_workbook_response(services.get_statement(sa, number), current_user)
 
 
+def _submit(sa: SpecialArrangement, st: Statement, form: FlaskForm, action: Callable[[], str],
+            *, form_name: str | None = None, aliases: dict[str, str] | None = None) -> Any:
+    """The shape of every form posted from a statement page: a valid form runs ``action`` (the
+    service call, returning what the success flash says) and goes back to the statement; a
+    right refused is a 403. Otherwise, with ``form_name``, the statement page again (422) with
+    the form's errors beside its fields; without, the errors flashed above the page."""
+    back = redirect(url_for(".detail", reference=sa.reference, number=st.number))
+    if form.validate_on_submit():
+        guard = form_errors(form, aliases=aliases) if form_name else flashed_errors()
+        with guard as outcome:
+            flash(action(), "success")
+            return back
+        if isinstance(outcome.error, Forbidden):
+            abort(403)
+    return _detail(sa, st, 422, **{form_name: form}) if form_name else back
+
+
 @bp.route("/arrangements/<reference>/<int:number>/acknowledge", methods=["POST"])
 @login_required
 @requires(STATEMENT_ACKNOWLEDGE)
@@ -151,17 +194,14 @@ def acknowledge(reference: str, number: int):  # type: ignore[no-untyped-def]
     st = services.get_statement(sa, number)
     form = AcknowledgementForm(prefix="ack")
     form.organization.choices = [(c, c) for c in sa.party_codes]
-    if form.validate_on_submit():
-        with form_errors(form) as outcome:
-            services.acknowledge(sa, st, form.organization.data, form.decision.data,
-                                 form.reason.data, current_user)
-            verb = "accepted" if form.decision.data == "accept" else "disputed"
-            flash(f"{form.organization.data} {verb} statement {st.number}. The statement is now: "
-                  f"{label(st.status)}.", "success")
-            return redirect(url_for(".detail", reference=reference, number=number))
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return _detail(sa, st, 422, ack_form=form)
+
+    def action() -> str:
+        services.acknowledge(sa, st, form.organization.data, form.decision.data,
+                             form.reason.data, current_user)
+        verb = "accepted" if form.decision.data == "accept" else "disputed"
+        return (f"{form.organization.data} {verb} statement {st.number}. The statement is "
+                f"now: {label(st.status)}.")
+    return _submit(sa, st, form, action, form_name="ack_form")
 
 
 @bp.route("/arrangements/<reference>/<int:number>/withdraw", methods=["POST"])
@@ -171,14 +211,11 @@ def withdraw(reference: str, number: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
     form = WithdrawalForm(prefix="withdrawal")
-    if form.validate_on_submit():
-        with form_errors(form) as outcome:
-            services.withdraw_statement(sa, st, form.reason.data, current_user)
-            flash(f"Statement {st.number} withdrawn: its period is open again.", "success")
-            return redirect(url_for(".detail", reference=reference, number=number))
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return _detail(sa, st, 422, withdrawal_form=form)
+
+    def action() -> str:
+        services.withdraw_statement(sa, st, form.reason.data, current_user)
+        return f"Statement {st.number} withdrawn: its period is open again."
+    return _submit(sa, st, form, action, form_name="withdrawal_form")
 
 
 @bp.route("/arrangements/<reference>/<int:number>/payments", methods=["POST"])
@@ -188,18 +225,16 @@ def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
     form = PaymentForm(prefix="payment")
-    if form.validate_on_submit():
-        payer, _, payee = (form.transfer.data or "").partition(">")
-        with form_errors(form, aliases={"from": "transfer", "to": "transfer"}) as outcome:
-            payment = services.record_payment(sa, st, services.PaymentData(
-                from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
-                reference=form.reference.data), current_user)
-            flash(f"Payment of {payment.amount} {st.currency} from {payer} to {payee} "
-                  "recorded; the receiving party confirms its receipt.", "success")
-            return redirect(url_for(".detail", reference=reference, number=number))
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return _detail(sa, st, 422, payment_form=form)
+    payer, _, payee = (form.transfer.data or "").partition(">")
+
+    def action() -> str:
+        payment = payments.record_payment(sa, st, payments.PaymentData(
+            from_org=payer, to_org=payee, amount=form.amount.data, date=form.date.data,
+            reference=form.reference.data), current_user)
+        return (f"Payment of {format_money(payment.amount, st.currency)} {st.currency} from "
+                f"{payer} to {payee} recorded; the receiving party confirms its receipt.")
+    return _submit(sa, st, form, action, form_name="payment_form",
+                   aliases={"from": "transfer", "to": "transfer"})
 
 
 @bp.route("/arrangements/<reference>/<int:number>/payments/<int:payment_id>/receipt",
@@ -209,18 +244,16 @@ def pay(reference: str, number: int):  # type: ignore[no-untyped-def]
 def receipt(reference: str, number: int, payment_id: int):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     st = services.get_statement(sa, number)
-    payment = services.get_payment(payment_id)
+    payment = payments.get_payment(payment_id)
     if payment.statement_id != st.id:
         abort(404)
     form = ReceiptForm(prefix="receipt")
-    if form.validate_on_submit():
-        with flashed_errors() as outcome:
-            services.confirm_receipt(payment, payment.to_organization.code, form.date.data,
-                                     current_user)
-            flash(f"Receipt of payment {payment.id} confirmed.", "success")
-        if isinstance(outcome.error, Forbidden):
-            abort(403)
-    return redirect(url_for(".detail", reference=reference, number=number))
+
+    def action() -> str:
+        payments.confirm_receipt(payment, payment.to_organization.code, form.date.data,
+                                 current_user)
+        return f"Receipt of payment {payment.id} confirmed."
+    return _submit(sa, st, form, action)
 
 
 @bp.get("/")

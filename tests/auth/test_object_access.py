@@ -32,6 +32,7 @@ from jointprojects.personnel_exchanges.services import CostData, ExchangeData
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import ShareData
+from jointprojects.statements import payments
 from jointprojects.statements import services as statements
 from tests.conftest import PASSWORD, csrf_from
 
@@ -137,7 +138,7 @@ def world(app: Any, make_user: Any, make_project: Any, make_arrangement: Any) ->
             w.settled = make_arrangement(project="P-UN", reference="SA-M-ST")
             _expense(w.settled, admin)
             statement = statements.issue_statement(w.settled, date(2025, 2, 28), None, admin)
-            w.payment = statements.record_payment(w.settled, statement, statements.PaymentData(
+            w.payment = payments.record_payment(w.settled, statement, payments.PaymentData(
                 "INTERPOL", "UN", "1.00", date(2025, 3, 5), "BANK-1"), admin)
             db.session.commit()
         return w.settled
@@ -374,6 +375,7 @@ URLS: dict[str, Build] = {
     "api.get_project": lambda w: f"/api/v1/projects/{w.project.code}",
     # statements and payments (issue 12): the settled arrangement's statement 1
     "statements.issue": lambda w: f"/statements/arrangements/{_st(w)}/issue",
+    "statements.payment_term": lambda w: f"/statements/arrangements/{_st(w)}/payment-term",
     "statements.detail": lambda w: f"/statements/arrangements/{_st(w)}/1",
     "statements.workbook": lambda w: f"/statements/arrangements/{_st(w)}/1.xlsx",
     "statements.acknowledge": lambda w: (f"/statements/arrangements/{_st(w)}"
@@ -543,7 +545,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 97 * len(order)  # 97 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 98 * len(order)  # 98 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

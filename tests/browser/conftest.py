@@ -40,6 +40,7 @@ USERS = {
     "programme_manager_interpol": "pm.interpol@demo.jointprojects.org",
     "finance": "finance.un@demo.jointprojects.org",
     "leadership": "leadership@demo.jointprojects.org",
+    "finance_interpol": "finance.interpol@demo.jointprojects.org",
 }
 
 

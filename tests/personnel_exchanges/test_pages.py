@@ -80,7 +80,7 @@ def test_validation_messages_appear_beside_the_fields_and_nothing_is_stored(mana
     assert "must differ" in feedback_after(html, "host_organization")
     assert "at most 24 months" in html
     # the third row was the second one kept (the empty travel row is dropped)
-    assert feedback_after(html, "costs-2-amount") == "Amount must be positive."
+    assert feedback_after(html, "costs-2-amount") == "Enter an amount greater than zero."
     assert 'value="Amina Diallo"' in html  # what was typed is kept
     assert stored() == 0
 

@@ -275,7 +275,7 @@ def test_extension_must_change_the_date_and_stay_after_the_start(app, make_excha
         services.extend(exchange, date(2025, 8, 31), "", admin)
     with pytest.raises(DomainError, match="after the start date"):
         services.extend(exchange, date(2025, 3, 1), "", admin)
-    with pytest.raises(DomainError, match="End date is required"):
+    with pytest.raises(DomainError, match="Enter the end date"):
         services.extend(exchange, None, "", admin)
 
 
@@ -357,12 +357,12 @@ def test_cost_items_are_validated_row_by_row(app, admin):
     with pytest.raises(DomainError) as exc:
         services.create_exchange(exchange_data(costs=costs), admin)
     errors = errors_of(exc)
-    assert "Category must be one of salary" in errors["costs[1].category"]
+    assert "Choose a category: salary" in errors["costs[1].category"]
     assert "Unknown organization 'WHO'" in errors["costs[2].borne_by"]
-    assert errors["costs[2].amount"] == "Amount must be positive."
+    assert errors["costs[2].amount"] == "Enter an amount greater than zero."
     assert "more than 2 decimal places" in errors["costs[3].amount"]
     assert "ISO 4217" in errors["costs[4].currency"]
-    assert errors["costs[5].amount"] == "Amount must be positive."
+    assert errors["costs[5].amount"] == "Enter an amount greater than zero."
     assert "must not end before it starts" in errors["costs[5].period_end"]
     assert "within the exchange" in errors["costs[5].period_start"]
     assert not any(k.startswith("costs[0]") for k in errors)

@@ -167,3 +167,25 @@ def test_the_dashboard_shows_outstanding_and_overdue_per_party(app, quarter, fin
     html = un.get("/").get_data(as_text=True)
     assert 'data-org="INTERPOL" data-figure="overdue">340.00' in html
     assert 'href="/statements/"' in html
+
+
+def test_the_adjustment_form_starts_as_a_copy_of_the_expense_it_corrects(
+        quarter, finance, login):
+    services.issue_statement(quarter, date(2025, 3, 31), None, finance)
+    original = db.session.scalar(db.select(Expense).filter_by(date=date(2025, 3, 20)))
+    original.category, original.description = "equipment", "Radios for the joint desk"
+    original.document_reference = "INV-2025-77"
+    db.session.commit()
+    un = login(finance)  # UN's finance user corrects an expense INTERPOL paid
+    html = un.get(f"/expenses/arrangements/SA-Q/new?adjusts={original.id}").get_data(
+        as_text=True)
+    assert '<option selected value="equipment">' in html
+    assert "Radios for the joint desk</textarea>" in html
+    assert 'value="INV-2025-77"' in html
+    assert '<option selected value="INTERPOL">' in html
+    assert f'value="{original.id}"' in html
+    assert f'value="{date.today().isoformat()}"' in html  # dated in the open period
+    # no such expense: nothing copied, the number kept for the service to refuse on saving
+    html = un.get("/expenses/arrangements/SA-Q/new?adjusts=99999").get_data(as_text=True)
+    assert "Radios" not in html and '<option selected value="UN">' in html
+    assert 'value="99999"' in html

@@ -20,7 +20,7 @@ from jointprojects.extensions import db
 from jointprojects.reporting.imports import ImportFailed, import_expenses
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements.services import ShareData
-from jointprojects.statements import services
+from jointprojects.statements import payments, services
 from jointprojects.statements.models import Statement
 from tests.statements.conftest import expense
 
@@ -221,37 +221,37 @@ def test_payments_partial_refused_above_outstanding_and_only_by_the_payer(
         quarter, finance, make_user):
     st = _issue(quarter, finance)
     interpol = make_user("finance", "INTERPOL")
-    data = services.PaymentData("INTERPOL", "UN", "100.00", date(2025, 4, 3), "B-1")
+    data = payments.PaymentData("INTERPOL", "UN", "100.00", date(2025, 4, 3), "B-1")
     with pytest.raises(Forbidden):
-        services.record_payment(quarter, st, data, finance)
+        payments.record_payment(quarter, st, data, finance)
     with pytest.raises(DomainError) as error:
-        services.record_payment(quarter, st, services.PaymentData(
+        payments.record_payment(quarter, st, payments.PaymentData(
             "UN", "INTERPOL", "1.00", date(2025, 4, 3), "B-0"), make_user("admin", "UN"))
     assert error.value.errors[0].field == "to"  # no such transfer
     with pytest.raises(DomainError) as error:
-        services.record_payment(quarter, st, services.PaymentData(
+        payments.record_payment(quarter, st, payments.PaymentData(
             "INTERPOL", "UN", "1.00", date(2025, 3, 31), "B-0"), interpol)
     assert error.value.errors[0].field == "date"  # in the closed period
-    services.record_payment(quarter, st, data, interpol)
-    services.record_payment(quarter, st, services.PaymentData(
+    payments.record_payment(quarter, st, data, interpol)
+    payments.record_payment(quarter, st, payments.PaymentData(
         "INTERPOL", "UN", "200.00", date(2025, 4, 4), "B-2"), interpol)
     with pytest.raises(DomainError, match=r"more than the 40\.00 USD outstanding"):
-        services.record_payment(quarter, st, services.PaymentData(
+        payments.record_payment(quarter, st, payments.PaymentData(
             "INTERPOL", "UN", "40.01", date(2025, 4, 5), "B-3"), interpol)
-    state = services.transfer_states(st)[0]
+    state = payments.transfer_states(st)[0]
     assert (state.paid, state.outstanding, state.status) == (D("300.00"), D("40.00"),
                                                              "partly_paid")
     payment = st.payments[0]
     with pytest.raises(DomainError):  # only the receiving party
-        services.confirm_receipt(payment, "INTERPOL", date(2025, 4, 6), interpol)
+        payments.confirm_receipt(payment, "INTERPOL", date(2025, 4, 6), interpol)
     with pytest.raises(Forbidden):
-        services.confirm_receipt(payment, "UN", date(2025, 4, 6), interpol)
-    services.confirm_receipt(payment, "UN", date(2025, 4, 6), finance)
+        payments.confirm_receipt(payment, "UN", date(2025, 4, 6), interpol)
+    payments.confirm_receipt(payment, "UN", date(2025, 4, 6), finance)
     assert payment.status == "received" and payment.received_on == date(2025, 4, 6)
     with pytest.raises(Conflict):
-        services.confirm_receipt(payment, "UN", date(2025, 4, 6), finance)
-    assert services.transfer_states(st, st.due_date + timedelta(days=1))[0].overdue
-    assert not services.transfer_states(st, st.due_date)[0].overdue
+        payments.confirm_receipt(payment, "UN", date(2025, 4, 6), finance)
+    assert payments.transfer_states(st, st.due_date + timedelta(days=1))[0].overdue
+    assert not payments.transfer_states(st, st.due_date)[0].overdue
 
 
 def test_the_workbook_is_served_as_stored(quarter, finance, api):

@@ -9,7 +9,7 @@ class KeyForm(FlaskForm):
 
 
 class CheckpointSignatureForm(FlaskForm):
-    organization = SelectField("For", choices=[], validate_choice=False)
+    organization = SelectField("Signing organization", choices=[], validate_choice=False)
     signature = StringField("Signature (base64)")
 
 

@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.budgets.views import bp as budgets_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
     from jointprojects.documents.views import bp as documents_bp
+    from jointprojects.evidence.views import bp as evidence_bp
     from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
     from jointprojects.inbox.views import bp as inbox_bp
@@ -155,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
 
@@ -166,6 +168,8 @@ def register_compositions(app: Flask) -> None:
     expenses are re-allocated."""
     from jointprojects.dashboard import tasks as _portfolio_tasks  # noqa: F401 - its job
     from jointprojects.documents.records import record_exists, record_locked
+    from jointprojects.evidence import tasks as evidence_tasks
+    from jointprojects.evidence.views import evidence_context
     from jointprojects.expenses.tasks import reallocate_on_amendment  # registers its job
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
@@ -184,6 +188,8 @@ def register_compositions(app: Flask) -> None:
     arrangement_detail_context.connect(finance_context, sender=app)
     arrangement_detail_context.connect(statements_context, sender=app)
     arrangement_detail_context.connect(jobs_panel_context, sender=app)
+    arrangement_detail_context.connect(evidence_context, sender=app)
+    evidence_tasks.install()  # the daily checkpoint (a periodic task of the jobs runner)
     amendment_in_force.connect(reallocate_on_amendment, sender=app)
     # Jobs: the queue's task runs what each kind of job does (reporting.tasks registers the
     # cost report).

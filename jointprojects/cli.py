@@ -18,6 +18,7 @@ from jointprojects.auth import sessions as auth_sessions
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
+from jointprojects.evidence.checkpoint_cli import checkpoint
 from jointprojects.evidence.cli import COMMANDS as evidence_commands
 from jointprojects.evidence.cli import verify
 from jointprojects.expenses.cli import COMMANDS as expense_commands
@@ -180,6 +181,7 @@ cli = FlaskGroup(
 )
 cli.add_command(serve)
 cli.add_command(verify)  # on the group itself: a bundle is checked without any application
+cli.add_command(checkpoint)  # likewise: `checkpoint sign FILE.json` needs no application
 
 
 def main() -> None:

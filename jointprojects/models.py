@@ -11,6 +11,13 @@ from jointprojects.documents.models import (
     DocumentReader,
     ReceiptRule,
 )
+from jointprojects.evidence.models import (
+    AcceptanceSignature,
+    ChainVerification,
+    Checkpoint,
+    CheckpointSignature,
+    OrganizationKey,
+)
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import (
     Expense,
@@ -60,6 +67,7 @@ from jointprojects.statements.models import (
 )
 
 __all__ = [
+    "AcceptanceSignature",
     "Agreement",
     "AgreementAmendment",
     "AgreementConsent",
@@ -72,6 +80,9 @@ __all__ = [
     "CalendarEvent",
     "CalendarFeed",
     "Ceiling",
+    "ChainVerification",
+    "Checkpoint",
+    "CheckpointSignature",
     "Consent",
     "Document",
     "DocumentBlob",
@@ -91,6 +102,7 @@ __all__ = [
     "MailMessage",
     "MailPreference",
     "Organization",
+    "OrganizationKey",
     "Payment",
     "PendingImport",
     "PersonnelExchange",

@@ -235,6 +235,7 @@ JOB_KIND_LABELS: dict[str, str] = {
     "portfolio_workbook": "Portfolio workbook",
     "statement": "Statement",
     "reallocation": "Re-allocation",
+    "verify_chain": "Verification of the audit chain",
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 
@@ -293,6 +294,10 @@ AUDIT_ENTITY_LABELS: dict[str, str] = {
     "payment": "Payment",
     "inbox_read": "Read mark",
     "calendar_feed": "Calendar feed",
+    "organization_key": "Organization key",
+    "checkpoint": "Checkpoint",
+    "checkpoint_signature": "Signature of a checkpoint",
+    "acceptance_signature": "Signature of a decision on a statement",
 }
 
 #: Action -> what happened (``{}`` is the record's word where the phrase names it).

@@ -68,6 +68,22 @@ class Config:
     #: Above this many expenses to re-allocate, an amendment in force re-allocates as a job.
     REALLOCATION_JOB_THRESHOLD = int(
         os.environ.get("JOINTPROJECTS_REALLOCATION_JOB_THRESHOLD", "20000"))
+    #: E-mail (issue 16): through this SMTP server when set
+    #: (``smtp://user:pass@host:587?starttls=1``, ``smtps://host:465``), else written as .eml
+    #: files into the instance folder (``mail/``) and listed on the admin page /admin/mail.
+    MAIL_SMTP_URL = os.environ.get("JOINTPROJECTS_SMTP_URL", "")
+    MAIL_FROM = os.environ.get("JOINTPROJECTS_MAIL_FROM", "jointprojects@localhost")
+    #: The links in a mail are absolute: the address users open the application at.
+    BASE_URL = os.environ.get("JOINTPROJECTS_BASE_URL", "http://127.0.0.1:5000")
+    #: How many times a refused mail is tried, the first wait (doubled each time), and the
+    #: SMTP connection timeout in seconds.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("JOINTPROJECTS_MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_RETRY_SECONDS = float(os.environ.get("JOINTPROJECTS_MAIL_RETRY_SECONDS", "60"))
+    MAIL_TIMEOUT_SECONDS = 30.0
+    #: After a write commits, a job compares what is awaited with what was announced.
+    MAIL_ANNOUNCE_AFTER_WRITES = True
+    #: The daily digest's hour (UTC) for the periodic job.
+    MAIL_DIGEST_HOUR = int(os.environ.get("JOINTPROJECTS_MAIL_DIGEST_HOUR", "6"))
 
 
 class DevelopmentConfig(Config):
@@ -86,6 +102,11 @@ class TestingConfig(Config):
     # The tests name the queue they use (tests/jobs); none by default.
     JOBS_REDIS_URL = ""
     DASHBOARD_CACHE_REDIS_URL = ""
+    # Mail goes to the .eml folder unless a test names its SMTP server; no job after writes
+    # unless a test asks for it.
+    MAIL_SMTP_URL = ""
+    MAIL_ANNOUNCE_AFTER_WRITES = False
+    MAIL_RETRY_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

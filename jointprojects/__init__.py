@@ -128,11 +128,13 @@ def register_blueprints(app: Flask) -> None:
     from jointprojects.budgets.views import bp as budgets_bp
     from jointprojects.dashboard.views import bp as dashboard_bp
     from jointprojects.documents.views import bp as documents_bp
+    from jointprojects.evidence.views import bp as evidence_bp
     from jointprojects.exchange_rates.views import bp as exchange_rates_bp
     from jointprojects.expenses.views import bp as expenses_bp
     from jointprojects.inbox.views import bp as inbox_bp
     from jointprojects.inbox.views import calendar_bp
     from jointprojects.jobs.views import bp as jobs_bp
+    from jointprojects.notifications.views import bp as notifications_bp
     from jointprojects.organizations.views import bp as organizations_bp
     from jointprojects.personnel_exchanges.views import bp as personnel_exchanges_bp
     from jointprojects.projects.views import bp as projects_bp
@@ -157,6 +159,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(jobs_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(api_bp)
     register_compositions(app)
 
@@ -168,10 +172,13 @@ def register_compositions(app: Flask) -> None:
     expenses are re-allocated."""
     from jointprojects.dashboard import tasks as _portfolio_tasks  # noqa: F401 - its job
     from jointprojects.documents.records import record_exists, record_locked
+    from jointprojects.evidence import tasks as evidence_tasks
+    from jointprojects.evidence.views import evidence_context
     from jointprojects.expenses.tasks import reallocate_on_amendment  # registers its job
     from jointprojects.expenses.views import finance_context
     from jointprojects.jobs import runner
     from jointprojects.jobs.views import panel_context as jobs_panel_context
+    from jointprojects.notifications import dispatch
     from jointprojects.reporting import tasks  # noqa: F401 - registers the report jobs
     from jointprojects.special_arrangements.signals import amendment_in_force
     from jointprojects.special_arrangements.views import arrangement_detail_context
@@ -185,6 +192,8 @@ def register_compositions(app: Flask) -> None:
     arrangement_detail_context.connect(finance_context, sender=app)
     arrangement_detail_context.connect(statements_context, sender=app)
     arrangement_detail_context.connect(jobs_panel_context, sender=app)
+    arrangement_detail_context.connect(evidence_context, sender=app)
+    evidence_tasks.install()  # the daily checkpoint (a periodic task of the jobs runner)
     amendment_in_force.connect(reallocate_on_amendment, sender=app)
     # Jobs: the queue's task runs what each kind of job does (reporting.tasks registers the
     # cost report).
@@ -193,6 +202,8 @@ def register_compositions(app: Flask) -> None:
     # the statement is agreed or the payment received (documents/records.py).
     record_exists.connect(statement_or_payment_exists, sender=app)
     record_locked.connect(statement_or_payment_locked, sender=app)
+    # Mail: its tasks on the queue, and an announcement job after every audited write.
+    dispatch.install()
 
 
 def register_page_transactions(app: Flask) -> None:

@@ -18,12 +18,15 @@ from jointprojects.auth import sessions as auth_sessions
 from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.documents.cli import COMMANDS as document_commands
 from jointprojects.errors import DomainError
+from jointprojects.evidence.checkpoint_cli import checkpoint
 from jointprojects.evidence.cli import COMMANDS as evidence_commands
 from jointprojects.evidence.cli import verify
 from jointprojects.expenses.cli import COMMANDS as expense_commands
 from jointprojects.extensions import db
 from jointprojects.jobs import queue
 from jointprojects.jobs.cli import COMMANDS as jobs_commands
+from jointprojects.notifications import services as notifications
+from jointprojects.notifications.cli import COMMANDS as notification_commands
 from jointprojects.organizations.services import load_reference_data
 from jointprojects.reporting.cli import COMMANDS as reporting_commands
 from jointprojects.server import run_gunicorn
@@ -151,6 +154,8 @@ def serve(host: str, port: int, threads: int, workers: int | None,
     click.echo(f"Serving jointprojects on http://{host}:{port}")
     click.echo(f"Jobs: {where}, " + ("run by this server" if consume else
                                      "run by `jointprojects worker` processes"))
+    with app.app_context():
+        click.echo(f"Mail: {notifications.describe()}")
     if workers > 1 and os.name == "posix":
         click.echo(f"{workers} web processes (gunicorn), {threads} threads each")
         run_gunicorn(host=host, port=port, workers=workers, threads=threads, consume=consume)
@@ -165,7 +170,7 @@ def serve(host: str, port: int, threads: int, workers: int | None,
 def register_commands(app: Flask) -> None:
     for command in (init_db, create_user, create_token, sessions, demo, *reporting_commands,
                     *statement_commands, *document_commands, *jobs_commands,
-                    *evidence_commands, *expense_commands):
+                    *evidence_commands, *expense_commands, *notification_commands):
         app.cli.add_command(command)
 
 
@@ -176,6 +181,7 @@ cli = FlaskGroup(
 )
 cli.add_command(serve)
 cli.add_command(verify)  # on the group itself: a bundle is checked without any application
+cli.add_command(checkpoint)  # likewise: `checkpoint sign FILE.json` needs no application
 
 
 def main() -> None:

@@ -11,6 +11,13 @@ from jointprojects.documents.models import (
     DocumentReader,
     ReceiptRule,
 )
+from jointprojects.evidence.models import (
+    AcceptanceSignature,
+    ChainVerification,
+    Checkpoint,
+    CheckpointSignature,
+    OrganizationKey,
+)
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import (
     Expense,
@@ -19,6 +26,12 @@ from jointprojects.expenses.models import (
 )
 from jointprojects.inbox.models import CalendarEvent, CalendarFeed, InboxRead
 from jointprojects.jobs.models import Job
+from jointprojects.notifications.models import (
+    MailAnnouncement,
+    MailDigest,
+    MailMessage,
+    MailPreference,
+)
 from jointprojects.organizations.models import (
     Agreement,
     AgreementAmendment,
@@ -54,6 +67,7 @@ from jointprojects.statements.models import (
 )
 
 __all__ = [
+    "AcceptanceSignature",
     "Agreement",
     "AgreementAmendment",
     "AgreementConsent",
@@ -66,6 +80,9 @@ __all__ = [
     "CalendarEvent",
     "CalendarFeed",
     "Ceiling",
+    "ChainVerification",
+    "Checkpoint",
+    "CheckpointSignature",
     "Consent",
     "Document",
     "DocumentBlob",
@@ -80,7 +97,12 @@ __all__ = [
     "ExpenseTotal",
     "InboxRead",
     "Job",
+    "MailAnnouncement",
+    "MailDigest",
+    "MailMessage",
+    "MailPreference",
     "Organization",
+    "OrganizationKey",
     "Payment",
     "PendingImport",
     "PersonnelExchange",

@@ -283,6 +283,7 @@ JOB_KIND_LABELS: dict[str, str] = {
     "portfolio_workbook": N_("Portfolio workbook"),
     "statement": N_("Statement"),
     "reallocation": N_("Re-allocation"),
+    "verify_chain": N_("Verification of the audit chain"),
 }
 JOB_KINDS: tuple[str, ...] = tuple(JOB_KIND_LABELS)
 
@@ -341,6 +342,10 @@ AUDIT_ENTITY_LABELS: dict[str, str] = {
     "payment": N_("Payment"),
     "inbox_read": N_("Read mark"),
     "calendar_feed": N_("Calendar feed"),
+    "organization_key": N_("Organization key"),
+    "checkpoint": N_("Checkpoint"),
+    "checkpoint_signature": N_("Signature of a checkpoint"),
+    "acceptance_signature": N_("Signature of a decision on a statement"),
 }
 
 #: Action -> what happened (``{}`` is the record's word where the phrase names it).
@@ -445,3 +450,18 @@ def check_in(column: str, codes: Iterable[str]) -> str:
     ``check_in("status", ("a", "b"))`` -> ``"status IN ('a', 'b')"``."""
     quoted = ", ".join(f"'{code}'" for code in codes)
     return f"{column} IN ({quoted})"
+
+
+# --- E-mail (issue 16; jointprojects.notifications) -----------------------------------------
+#: A mail is an event's (something newly awaited) or a digest.
+MAIL_KINDS: tuple[str, ...] = ("event", "digest")
+#: A mail's state in the mail log: ``sending`` while a worker holds it.
+MAIL_STATUSES: tuple[str, ...] = ("queued", "sending", "sent", "failed")
+#: What a user wants for a kind of awaited item.
+MAIL_MODE_LABELS: dict[str, str] = {
+    "immediate": N_("A mail at once"),
+    "digest": N_("In the daily digest only"),
+    "none": N_("No mail"),
+}
+MAIL_MODES: tuple[str, ...] = tuple(MAIL_MODE_LABELS)
+AUDIT_ENTITY_LABELS["mail_preference"] = "Mail preference"

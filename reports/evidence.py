@@ -17,6 +17,8 @@ slipped in is written as the string of its ``repr``; no float ever appears in th
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import json
@@ -29,7 +31,11 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 
 GENESIS = "0" * 64
 #: Actions that change no record (a download is logged, the record stays as it was).
@@ -45,6 +51,12 @@ _NOT_AT = tuple(name for name in FIELDS if name != "at")
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "public_key.pem"
+KEYS = "keys.json"
+CHECKPOINTS = "checkpoints.json"
+ACCEPTANCES = "acceptances.json"
+#: The ``format`` of what is signed (docs/EVIDENCE.md "Signatures").
+CHECKPOINT_FORMAT = "jointprojects-checkpoint/1"
+ACCEPTANCE_FORMAT = "jointprojects-acceptance/1"
 
 
 def timestamp(value: datetime | str) -> str:
@@ -243,13 +255,193 @@ def check_statements(records: Mapping[str, list[dict[str, Any]]]) -> Problem | N
     return None
 
 
+# --- signatures (docs/EVIDENCE.md "Signatures") ------------------------------------------------
+
+
+def message(payload: Mapping[str, Any]) -> bytes:
+    """The bytes that are signed: the payload's canonical JSON (keys sorted, no spaces,
+    UTF-8, decimals as strings, no floats), exactly as :func:`canonical` writes a row."""
+    return json.dumps(plain(payload), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def public_key(pem: bytes | str) -> Ed25519PublicKey:
+    """An Ed25519 public key from its PEM (SubjectPublicKeyInfo); ValueError naming what is
+    wrong otherwise."""
+    data = pem.encode("ascii", "replace") if isinstance(pem, str) else pem
+    try:
+        key = load_pem_public_key(data.strip() + b"\n")
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a PEM public key (-----BEGIN PUBLIC KEY-----)") from exc
+    except Exception as exc:  # cryptography raises its own UnsupportedAlgorithm
+        raise ValueError("not a PEM public key (-----BEGIN PUBLIC KEY-----)") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 key")
+    return key
+
+
+def fingerprint(key: Ed25519PublicKey | bytes | str) -> str:
+    """SHA-256 of the key's 32 raw bytes, lowercase hex (what pages and bundles show)."""
+    if not isinstance(key, Ed25519PublicKey):
+        key = public_key(key)
+    return sha256(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+def decode_signature(text: str) -> bytes:
+    """A signature written in base64 (standard alphabet, padding optional); ValueError
+    unless it decodes to the 64 bytes of an Ed25519 signature."""
+    cleaned = "".join(str(text).split())
+    try:
+        raw = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64") from exc
+    if len(raw) != 64:
+        raise ValueError(f"{len(raw)} bytes where an Ed25519 signature has 64")
+    return raw
+
+
+def encode_signature(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def signature_holds(key: Ed25519PublicKey, signature: str, payload: Mapping[str, Any]) -> bool:
+    """Whether ``signature`` (base64) is ``key``'s Ed25519 signature of the payload's
+    :func:`message`."""
+    try:
+        key.verify(decode_signature(signature), message(payload))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def checkpoint_payload(sequence: int, head: str, at: datetime | str) -> dict[str, Any]:
+    """What a checkpoint signs: the chain head (the id of the newest audit row and its
+    hash) at a time."""
+    return {"format": CHECKPOINT_FORMAT, "sequence": int(sequence), "hash": head,
+            "at": timestamp(at)}
+
+
+def check_signatures(what: str, payload: Mapping[str, Any],
+                     signatures: Iterable[Mapping[str, Any]],
+                     registered: Mapping[str, Mapping[str, Ed25519PublicKey]],
+                     signers: set[str]) -> Problem | None:
+    """Each organization's signature of ``payload`` (``{organization, fingerprint,
+    signature}``): by a key registered to that organization (retired keys count: they
+    signed while in use), and holding. The organizations whose signatures hold are added
+    to ``signers``."""
+    for sig in signatures:
+        code = str(sig.get("organization"))
+        key = registered.get(code, {}).get(str(sig.get("fingerprint")))
+        if key is None:
+            return Problem(f"{what}: signed by {code} with a key that is not registered "
+                           f"(fingerprint {str(sig.get('fingerprint'))[:16]}...)")
+        if not signature_holds(key, str(sig.get("signature")), payload):
+            return Problem(f"{what}: {code}'s signature does not hold")
+        signers.add(code)
+    return None
+
+
+def registered_keys(keys: Mapping[str, Any]) -> dict[str, dict[str, Ed25519PublicKey]]:
+    """``{organization: {fingerprint: key}}`` of a bundle's ``keys.json``; ValueError for a
+    key that is not one."""
+    out: dict[str, dict[str, Ed25519PublicKey]] = {}
+    for code, entries in (keys.get("organizations") or {}).items():
+        for entry in entries:
+            key = public_key(entry["public_key"])
+            out.setdefault(str(code), {})[fingerprint(key)] = key
+    return out
+
+
+def check_keys_logged(keys: Iterable[Mapping[str, Any]],
+                      rows: Iterable[Mapping[str, Any]]) -> Problem | None:
+    """Each organization key (``{id, organization, public_key, fingerprint}``) was
+    registered through the application: the log holds its ``create`` row with the same
+    organization and fingerprint (on the verified chain), and the fingerprint is the key's."""
+    logged = {(int(r["entity_id"]), str((r.get("after") or {}).get("organization")),
+               str((r.get("after") or {}).get("fingerprint")))
+              for r in rows if r["entity"] == "organization_key" and r["action"] == "create"}
+    for entry in keys:
+        name = f"organization key #{entry['id']} ({entry['organization']})"
+        try:
+            actual = fingerprint(entry["public_key"])
+        except ValueError as exc:
+            return Problem(f"{name}: {exc}")
+        if actual != entry["fingerprint"]:
+            return Problem(f"{name}: its fingerprint is not its key's")
+        if (int(entry["id"]), str(entry["organization"]), actual) not in logged:
+            return Problem(f"{name}: not registered (the log has no registration of it: "
+                           "added behind the application's back)")
+    return None
+
+
+def check_checkpoint(checkpoint: Mapping[str, Any], instance: Ed25519PublicKey,
+                     hashes: Mapping[int, str],
+                     registered: Mapping[str, Mapping[str, Ed25519PublicKey]],
+                     signers: set[str]) -> Problem | None:
+    """A checkpoint (as ``GET /api/v1/checkpoints`` gives it): the instance's signature of
+    its payload, its hash on the chain (``hashes``: id -> hash of the rows shown), and the
+    organizations' signatures."""
+    payload = checkpoint.get("payload") or {}
+    name = f"checkpoint #{checkpoint.get('id')}"
+    if payload.get("format") != CHECKPOINT_FORMAT:
+        return Problem(f"{name}: not a jointprojects checkpoint")
+    if not signature_holds(instance, str(checkpoint.get("instance_signature")), payload):
+        return Problem(f"{name}: the instance's signature does not hold (not signed by "
+                       "this instance's key)")
+    sequence = int(payload["sequence"])
+    if sequence and sequence not in hashes:
+        return Problem(f"audit row #{sequence}: signed by {name} but missing from the chain "
+                       "(deleted)")
+    if sequence and hashes[sequence] != payload["hash"]:
+        return Problem(f"audit row #{sequence}: its hash differs from {name} "
+                       f"(signed {payload['at']}): a row at or before #{sequence} was "
+                       "rewritten after the checkpoint")
+    return check_signatures(name, payload, checkpoint.get("signatures") or [], registered,
+                            signers)
+
+
+def check_kept_checkpoints(kept: Iterable[Mapping[str, Any]], instance: Ed25519PublicKey,
+                           hashes: Mapping[int, str], head_id: int | None,
+                           registered: Mapping[str, Mapping[str, Ed25519PublicKey]],
+                           signers: set[str]) -> Problem | None:
+    """Checkpoints an organization kept off-site: each must be on the bundle's chain (its
+    sequence's hash equal), else the rows between the last one that still holds and it are
+    named as where the chain was rewritten."""
+    good = 0
+    for checkpoint in sorted(kept, key=lambda c: int((c.get("payload") or {}).get("sequence", 0))):
+        payload = checkpoint.get("payload") or {}
+        name = f"the kept checkpoint #{checkpoint.get('id')}"
+        if payload.get("format") != CHECKPOINT_FORMAT:
+            return Problem(f"{name}: not a jointprojects checkpoint")
+        if not signature_holds(instance, str(checkpoint.get("instance_signature")), payload):
+            return Problem(f"{name}: not signed by this bundle's instance key")
+        sequence = int(payload["sequence"])
+        if head_id is not None and sequence > head_id:
+            return Problem(f"{name}: audit row #{sequence} is after the bundle's head "
+                           f"(#{head_id}): the chain was cut short")
+        if hashes.get(sequence) != payload["hash"]:
+            where = f"#{good + 1} to #{sequence}" if good + 1 < sequence else f"#{sequence}"
+            return Problem(f"audit row #{sequence}: its hash differs from {name} "
+                           f"(signed {payload['at']}): the chain was rewritten between "
+                           f"rows {where}")
+        problem = check_signatures(name, payload, checkpoint.get("signatures") or [],
+                                   registered, signers)
+        if problem:
+            return problem
+        good = sequence
+    return None
+
+
 # --- the bundle --------------------------------------------------------------------------------
 
 
-def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, str]:
+def verify_bundle(data: bytes, trusted_key: bytes | None = None,
+                  kept: Iterable[bytes] = ()) -> tuple[bool, str]:
     """Check an evidence bundle (the bytes of the zip): ``(True, "verified: ...")`` or
     ``(False, what does not hold)``. ``trusted_key`` (PEM) is the instance's public key as
-    the organization keeps it: the bundle's own key must be that one."""
+    the organization keeps it: the bundle's own key must be that one. ``kept`` are
+    checkpoint files (JSON, as ``GET /api/v1/checkpoints`` gives them) an organization kept:
+    each must be on the bundle's chain."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -318,9 +510,88 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None) -> tuple[bool, 
         if workbook and statement.get("workbook_sha256") and \
                 sha256(archive.read(workbook)) != statement["workbook_sha256"]:
             return False, f"statement #{statement['id']}: its workbook's SHA-256 differs"
+    signers: set[str] = set()
+    problem = _check_signed(archive, names, key, links, rows, records, statements, kept,
+                            manifest.get("head_id"), signers)
+    if problem:
+        return False, problem.message
     n_records = sum(len(recs) for recs in records.values())
-    signer = manifest.get("signed_by", "the instance")
-    fingerprint = sha256(archive.read(PUBLIC_KEY))[:16]
+    by = ", ".join(sorted(signers)) if signers else "the instance only"
     return True, (f"verified: {n_records} records, {len(rows)} log rows, "
-                  f"{len(statements)} statements, chain of {len(links)} rows, "
-                  f"signature by {signer} (key {fingerprint})")
+                  f"{len(statements)} statements, signatures by {by} "
+                  f"(chain of {len(links)} rows, instance key {fingerprint(key)[:16]})")
+
+
+def _json_file(archive: zipfile.ZipFile, names: set[str], name: str, default: Any) -> Any:
+    return json.loads(archive.read(name)) if name in names else default
+
+
+def _check_signed(archive: zipfile.ZipFile, names: set[str], instance: Ed25519PublicKey,
+                  links: list[dict[str, Any]], rows: list[dict[str, Any]],
+                  records: Mapping[str, list[dict[str, Any]]],
+                  statements: list[dict[str, Any]], kept: Iterable[bytes],
+                  head_id: int | None, signers: set[str]) -> Problem | None:
+    """The checkpoints, the acceptances' seals and every organization's signature in the
+    bundle, then the checkpoints an organization kept."""
+    keys = _json_file(archive, names, KEYS, {})
+    problem = check_keys_logged(
+        [{**entry, "organization": code} for code, entries in
+         (keys.get("organizations") or {}).items() for entry in entries], rows)
+    if problem:
+        return problem
+    try:
+        registered = registered_keys(keys)
+    except (ValueError, KeyError, TypeError) as exc:
+        return Problem(f"{KEYS}: an organization's key is not one ({exc})")
+    hashes = {int(link["id"]): str(link["hash"]) for link in links}
+    for checkpoint in _json_file(archive, names, CHECKPOINTS, []):
+        problem = check_checkpoint(checkpoint, instance, hashes, registered, signers)
+        if problem:
+            return problem
+    by_statement = {int(st["id"]): st for st in records.get("statement", [])}
+    workbooks = {int(st["id"]): st.get("workbook_sha256") for st in statements}
+    for acceptance in _json_file(archive, names, ACCEPTANCES, []):
+        problem = _check_acceptance(acceptance, instance, hashes, by_statement, workbooks,
+                                    registered, signers)
+        if problem:
+            return problem
+    kept_checkpoints = []
+    for number, raw in enumerate(kept, 1):
+        try:
+            item = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return Problem(f"kept checkpoint {number}: not a checkpoint file (JSON)")
+        kept_checkpoints.extend(item if isinstance(item, list) else [item])
+    if not all(isinstance(c, dict) for c in kept_checkpoints):
+        return Problem("a kept checkpoint file holds something that is not a checkpoint")
+    return check_kept_checkpoints(kept_checkpoints, instance, hashes, head_id, registered,
+                                  signers)
+
+
+def _check_acceptance(acceptance: Mapping[str, Any], instance: Ed25519PublicKey,
+                      hashes: Mapping[int, str], by_statement: Mapping[int, Mapping[str, Any]],
+                      workbooks: Mapping[int, Any],
+                      registered: Mapping[str, Mapping[str, Ed25519PublicKey]],
+                      signers: set[str]) -> Problem | None:
+    payload = acceptance.get("payload") or {}
+    name = (f"{payload.get('organization')}'s {payload.get('decision')} of statement "
+            f"#{payload.get('statement_id')}")
+    if payload.get("format") != ACCEPTANCE_FORMAT:
+        return Problem(f"{name}: not a jointprojects acceptance")
+    if not signature_holds(instance, str(acceptance.get("instance_signature")), payload):
+        return Problem(f"{name}: the instance's seal does not hold")
+    statement = by_statement.get(int(payload["statement_id"]))
+    if statement is None:
+        return Problem(f"{name}: the statement is not in the bundle")
+    figures = payload.get("figures") or {}
+    for column in sorted(figures):
+        if plain(statement.get(column)) != plain(figures[column]):
+            return Problem(f"{name}: the statement's {column} differs from what was accepted")
+    if payload.get("workbook_sha256") != workbooks.get(int(payload["statement_id"])):
+        return Problem(f"{name}: the workbook's SHA-256 differs from what was accepted")
+    sequence = int(payload.get("head_id") or 0)
+    if sequence and hashes.get(sequence) != payload.get("head_hash"):
+        return Problem(f"audit row #{sequence}: its hash differs from the chain head sealed "
+                       f"with {name}: a row at or before it was rewritten")
+    return check_signatures(name, payload, acceptance.get("signatures") or [], registered,
+                            signers)

@@ -43,6 +43,9 @@ PAYMENT_WRITE = "payment.write"
 ORGANIZATION_WRITE = "organization.write"
 USER_ADMIN = "user.admin"
 DOCUMENT_WRITE = "document.write"
+#: Register an organization's public key, add its signature to a checkpoint or an
+#: acceptance (docs/EVIDENCE.md "Organization keys"): its leadership and finance, or an admin.
+EVIDENCE_SIGN = "evidence.sign"
 
 _PROGRAMME = {
     READ,
@@ -61,6 +64,8 @@ _PROGRAMME = {
 _FINANCE = {READ, EXPENSE_WRITE, RATE_WRITE, BUDGET_WRITE, IMPORT, REPORT_DOWNLOAD,
             STATEMENT_ISSUE, STATEMENT_ACKNOWLEDGE, PAYMENT_WRITE, DOCUMENT_WRITE}
 _LEADERSHIP = {READ, REPORT_DOWNLOAD}
+_FINANCE.add(EVIDENCE_SIGN)
+_LEADERSHIP.add(EVIDENCE_SIGN)
 
 RIGHTS: dict[str, frozenset[str]] = {
     "programme_manager": frozenset(_PROGRAMME),
@@ -71,6 +76,7 @@ RIGHTS: dict[str, frozenset[str]] = {
 #: Actions taken "for" one organization: only its own users (or an admin) may take them.
 ON_BEHALF = {ARRANGEMENT_SIGN, AMENDMENT_CONSENT, TERMINATION_NOTICE, PERSONNEL_APPROVE,
              STATEMENT_ACKNOWLEDGE, PAYMENT_WRITE}
+ON_BEHALF.add(EVIDENCE_SIGN)
 
 
 def can(user: Any, action: str, organization_code: str | None = None) -> bool:

@@ -5,60 +5,36 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-    load_pem_private_key,
-)
-from flask import current_app
 from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
+from jointprojects.audit.signing import key_path, public_key_pem, sign_bytes, signing_key
 from jointprojects.auth.models import utcnow
+from jointprojects.evidence import seals, signatures
 from jointprojects.evidence.services import chain_links, live_records, log_rows
 from jointprojects.extensions import db
+from jointprojects.organizations.services import get_organization
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.statements.models import Statement
 from jointprojects.statements.services import workbook_of
-from reports.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE, plain, sha256, timestamp
+from reports.evidence import (
+    ACCEPTANCES,
+    CHECKPOINTS,
+    KEYS,
+    MANIFEST,
+    PUBLIC_KEY,
+    SIGNATURE,
+    plain,
+    sha256,
+    timestamp,
+)
 
-
-def key_path() -> Path:
-    configured = current_app.config.get("SIGNING_KEY") or ""
-    return Path(configured) if configured else Path(current_app.instance_path) / "signing_key.pem"
-
-
-def signing_key() -> Ed25519PrivateKey:
-    """The instance's key, kept outside the database: the file named by
-    ``JOINTPROJECTS_SIGNING_KEY``, or ``signing_key.pem`` generated into the instance folder
-    (mode 0600) the first time it is needed."""
-    path = key_path()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pem = Ed25519PrivateKey.generate().private_bytes(
-            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(pem)
-    key = load_pem_private_key(path.read_bytes(), password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
-    return key
-
-
-def public_key_pem() -> str:
-    return signing_key().public_key().public_bytes(
-        Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+__all__ = ["build_bundle", "key_path", "public_key_pem", "signing_key"]
 
 
 def _jsonable(value: Any) -> Any:
@@ -83,16 +59,27 @@ def build_bundle(sa: SpecialArrangement) -> bytes:
     row's id and links, no content), ``records.json`` (the current state of its expenses,
     signatures and statements), ``statements/N.xlsx`` (the frozen workbooks),
     ``manifest.json`` (SHA-256 of every file, the statements' digests, the chain head),
-    ``manifest.sig`` (Ed25519 over the manifest's bytes) and ``public_key.pem``."""
+    ``manifest.sig`` (Ed25519 over the manifest's bytes) and ``public_key.pem``; the
+    signatures: ``keys.json`` (the instance's and the parties' public keys, retired ones
+    too; their registrations are in ``log.json``), ``checkpoints.json`` (every checkpoint
+    up to the head, with the organizations' signatures) and ``acceptances.json`` (the
+    seals of the statements' acceptances and their signatures)."""
     # The head is read under the same snapshot as the rows: nothing appended meanwhile
     # can make the links and the rows disagree (a row after the last link is not shown).
     last = db.session.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1)) or 0
     links = [link for link in chain_links() if link["id"] <= last]
-    rows = [_log_row(r) for r in log_rows(sa) if r["id"] <= last]
+    keys = [k for code in sa.party_codes for k in signatures.keys_of(get_organization(code))]
+    key_rows = seals.key_log_rows([k.id for k in keys])
+    rows = sorted((_log_row(r) for r in [*log_rows(sa), *key_rows] if r["id"] <= last),
+                  key=lambda r: int(r["id"]))
     files: dict[str, bytes] = {
         "chain.json": _json(links),
         "log.json": _json(rows),
         "records.json": _json(live_records(sa)),
+        KEYS: _json(seals.keys_json(keys)),
+        CHECKPOINTS: _json([signatures.checkpoint_json(cp) for cp in signatures.checkpoints()
+                            if cp.sequence <= last]),
+        ACCEPTANCES: _json(seals.acceptances_json(sa)),
     }
     statements = []
     for st in db.session.scalars(select(Statement).filter_by(arrangement_id=sa.id)
@@ -114,7 +101,7 @@ def build_bundle(sa: SpecialArrangement) -> bytes:
         "statements": statements,
         "files": {name: sha256(data) for name, data in sorted(files.items())},
     })
-    signature = signing_key().sign(manifest).hex().encode("ascii")
+    signature = sign_bytes(manifest).hex().encode("ascii")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in sorted(files.items()):

@@ -32,25 +32,32 @@ def _result(ok: bool, message: str) -> None:
 @click.option("--key", "key", type=click.Path(dir_okay=False, path_type=Path),
               help="The instance's public key (PEM) as you keep it: the bundle must be "
                    "signed with it")
+@click.option("--checkpoint", "kept", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="A checkpoint file (JSON) your organization kept; repeatable: the chain "
+                   "must pass through it, so nothing before it was rewritten")
 @click.pass_context
-def verify(ctx: click.Context, bundle: Path | None, database: bool, key: Path | None) -> None:
+def verify(ctx: click.Context, bundle: Path | None, database: bool, key: Path | None,
+           kept: tuple[Path, ...]) -> None:
     """Check an evidence bundle offline, or with --database the live database: every hash
-    and link of the audit chain, and the records against the replay of the log."""
+    and link of the audit chain, every signature, and the records against the replay of the
+    log."""
     if database == (bundle is not None):
         click.echo("Error: give either a bundle FILE.zip or --database.", err=True)
         sys.exit(2)
+    try:
+        checkpoints = [path.read_bytes() for path in kept]
+        data = bundle.read_bytes() if bundle is not None else b""
+        trusted = key.read_bytes() if key is not None else None
+    except OSError as exc:
+        click.echo(f"Error: cannot read {exc.filename}: {exc.strerror}", err=True)
+        sys.exit(1)
     if bundle is not None:
-        try:
-            data = bundle.read_bytes()
-            trusted = key.read_bytes() if key is not None else None
-        except OSError as exc:
-            click.echo(f"Error: cannot read {exc.filename}: {exc.strerror}", err=True)
-            sys.exit(1)
-        _result(*verify_bundle(data, trusted))
+        _result(*verify_bundle(data, trusted, checkpoints))
         return
     app = ctx.ensure_object(ScriptInfo).load_app()
     with app.app_context():
-        _result(*services.verify_database())
+        _result(*services.verify_database(checkpoints))
 
 
 @click.command("evidence")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from jointprojects.audit.models import AuditEntry
 from jointprojects.budgets.models import Budget
 from jointprojects.documents.models import Document, DocumentReader
 from jointprojects.documents.services import document_snapshot
+from jointprojects.evidence import seals
 from jointprojects.exchange_rates.models import ExchangeRate
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.expenses.recording import expense_row_snapshot, expense_snapshot
@@ -247,8 +248,9 @@ def check_workbooks() -> Problem | None:
     return None
 
 
-def verify_database() -> tuple[bool, str]:
-    """Re-compute the whole chain and replay the log against the live records: ``(True,
+def verify_database(kept: Sequence[bytes] = ()) -> tuple[bool, str]:
+    """Re-compute the whole chain and replay the log against the live records, check every
+    signature (and the checkpoints an organization kept, ``kept``): ``(True,
     "verified: ...")`` or ``(False, the first thing that does not hold)``."""
     count = 0
 
@@ -267,5 +269,9 @@ def verify_database() -> tuple[bool, str]:
     problem = compare(replayed, live, KINDS, unlogged=REFERENCE_KINDS) or check_workbooks()
     if problem:
         return False, problem.message
+    problem, signers = seals.check_database_signatures(kept)
+    if problem:
+        return False, problem.message
+    by = f", signatures by {', '.join(sorted(signers))}" if signers else ""
     return True, (f"verified: {len(live)} records, {count} log rows, "
-                  f"{len(records['statement'])} statements, the chain unbroken")
+                  f"{len(records['statement'])} statements, the chain unbroken{by}")

@@ -45,6 +45,27 @@ HOUSEKEEPING = "jointprojects.jobs_housekeeping"
 
 #: Called by the consumer with (app, job_id) and (app,): set by :func:`set_handlers`.
 _handlers: dict[str, Callable[..., Any]] = {}
+#: Features' own tasks (the mail: ``jointprojects.notifications.dispatch``), registered on each
+#: application's queue when it is made: ``register(app, huey)``.
+_task_makers: list[Callable[[Flask, Huey], None]] = []
+
+
+def add_tasks(register: Callable[[Flask, Huey], None]) -> None:
+    """Let a feature register its tasks and periodic tasks on every queue made from now on."""
+    if register not in _task_makers:
+        _task_makers.append(register)
+
+
+#: Further periodic tasks a feature registers (:func:`periodic`): name -> (crontab
+#: arguments, what to run with the application).
+_PERIODIC: dict[str, tuple[dict[str, str], Callable[[Flask], None]]] = {}
+
+
+def periodic(name: str, run: Callable[[Flask], None], **schedule: str) -> None:
+    """Run ``run(app)`` on ``schedule`` (:func:`huey.crontab` arguments) in the consumer,
+    beside the housekeeping (the evidence feature's daily checkpoint). Registered before the
+    queue is first made (the factory's ``register_compositions``)."""
+    _PERIODIC[name] = (dict(schedule), run)
 
 
 def set_handlers(run_job: Callable[[Flask, int], None],
@@ -116,8 +137,19 @@ def _make(app: Flask) -> Huey:
 
     app.extensions[_EXTENSION + "_run_job"] = huey.task(name=RUN_JOB)(run_job)
     huey.periodic_task(crontab(minute="*/10"), name=HOUSEKEEPING)(housekeeping)
+    for name, (schedule, run) in _PERIODIC.items():
+        huey.periodic_task(crontab(**schedule), name=name)(_bound(app, run))
     huey.signal(SIGNAL_INTERRUPTED)(interrupted)
+    for register in _task_makers:
+        register(app, huey)
     return huey
+
+
+def _bound(app: Flask, run: Callable[[Flask], None]) -> Callable[[], None]:
+    def task() -> None:
+        run(app)
+
+    return task
 
 
 def get_queue(app: Flask | None = None) -> Huey:

@@ -171,7 +171,7 @@ def import_job_preview(job_id: int):  # type: ignore[no-untyped-def]
     if pending.status == "recording":
         return redirect(url_for("jobs.detail", job_id=job_id))
     if pending.status != "ready":
-        flash("The file is still being checked, or its check failed: see its job.", "info")
+        flash(_("The file is still being checked, or its check failed: see its job."), "info")
         return redirect(url_for("jobs.detail", job_id=job_id))
     sa = _pending_arrangement(pending)
     form = ImportForm(formdata=None, kind=pending.kind,

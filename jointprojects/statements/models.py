@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -173,6 +174,10 @@ class StatementAcknowledgement(Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_by_admin: Mapped[bool] = mapped_column(default=False)
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The sealed digest (docs/EVIDENCE.md "Acceptances"): the statement's figures, its
+    #: workbook's SHA-256 and the chain head when decided, and the instance's signature.
+    seal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seal_signature: Mapped[str | None] = mapped_column(String(100))
 
     statement: Mapped[Statement] = relationship(back_populates="acknowledgements")
     organization: Mapped[Organization] = relationship()

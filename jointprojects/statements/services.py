@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from jointprojects.audit import services as audit
+from jointprojects.audit import signing
 from jointprojects.auth import policy
 from jointprojects.documents import receipts
 from jointprojects.errors import Collector, Conflict, DomainError, Forbidden, NotFound
@@ -49,6 +50,7 @@ from jointprojects.statements.models import (
 )
 from jointprojects.vocabulary import STATEMENT_DECISIONS, phrase
 from reports.cost_split import write_cost_split
+from reports.evidence import ACCEPTANCE_FORMAT, timestamp
 from reports.statement import (
     StatementAdjustment,
     StatementSheet,
@@ -412,6 +414,8 @@ def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,
         organization=party.organization, decision=decision, date=today or date.today(),
         reason=text, recorded_by=user, recorded_by_admin=policy.acts_as_admin(user, code))
     st.acknowledgements.append(record)
+    record.seal = acceptance_seal(sa, st, code, decision or "accept")
+    record.seal_signature = signing.sign(record.seal)
     decisions = {a.organization.code: a.decision for a in st.acknowledgements}
     if "dispute" in decisions.values():
         st.status = "disputed"
@@ -422,6 +426,26 @@ def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,
     audit.record("update", st, parent=sa, before=before, after=statement_snapshot(st),
                  user=user)
     return record
+
+
+#: The statement's columns an acceptance seals (its frozen figures; not its status).
+SEALED_FIGURES = ("number", "date_from", "date_to", "currency", "unallocated",
+                  "expense_count", "share_versions", "sha256", "parties", "transfers")
+
+
+def acceptance_seal(sa: SpecialArrangement, st: Statement, organization: str,
+                    decision: str) -> dict[str, Any]:
+    """What the instance signs when ``organization`` accepts (or disputes) ``st``
+    (docs/EVIDENCE.md "Acceptances"): the statement's frozen figures as the log's snapshot
+    writes them, its workbook's SHA-256, and the chain head at that moment (the newest audit
+    row before the decision's own rows, its hash)."""
+    snap = statement_snapshot(st)
+    head_id, head_hash = signing.head_now()
+    return {"format": ACCEPTANCE_FORMAT, "arrangement": sa.reference,
+            "statement_id": st.id, "organization": organization, "decision": decision,
+            "figures": {name: snap[name] for name in SEALED_FIGURES},
+            "workbook_sha256": st.sha256, "head_id": head_id, "head_hash": head_hash,
+            "at": timestamp(datetime.now(UTC))}
 
 
 def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None,

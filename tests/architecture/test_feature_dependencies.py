@@ -49,7 +49,7 @@ def test_a_feature_never_imports_the_features_that_follow_it(feature: str) -> No
 ORDER = (
     "organizations", "auth", "audit", "jobs", "projects", "special_arrangements",
     "exchange_rates", "expenses", "budgets", "personnel_exchanges", "documents", "reporting",
-    "statements", "inbox", "dashboard", "evidence",
+    "statements", "inbox", "notifications", "dashboard", "evidence",
 )
 #: Modules that are not services: models name each other's classes, entry points show
 #: several features at once.

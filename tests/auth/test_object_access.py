@@ -401,6 +401,15 @@ URLS: dict[str, Build] = {
     "api.confirm_receipt": lambda w: f"/api/v1/payments/{_payment(w)}/receipt",
     # evidence (issue 14)
     "api.arrangement_evidence": lambda w: f"/api/v1/arrangements/{w.sa.reference}/evidence.zip",
+    "evidence.bundle": lambda w: f"/evidence/arrangements/{w.sa.reference}/evidence.zip",
+    "evidence.decision_json": lambda w: (f"/evidence/arrangements/{_st(w)}/statements/1"
+                                         f"/decisions/{_decided(w)}.json"),
+    "evidence.sign_decision": lambda w: (f"/evidence/arrangements/{_st(w)}/statements/1"
+                                         f"/decisions/{_decided(w)}/signatures"),
+    "api.get_sealed_decision": lambda w: (f"/api/v1/arrangements/{_st(w)}/statements/1"
+                                          f"/acknowledgements/{_decided(w)}"),
+    "api.sign_sealed_decision": lambda w: (f"/api/v1/arrangements/{_st(w)}/statements/1"
+                                           f"/acknowledgements/{_decided(w)}/signatures"),
     # documents (issue 13): the label matrix is tests/documents/test_labels.py
     "documents.arrangement": lambda w: f"/documents/arrangements/{w.sa.reference}",
     "documents.upload": lambda w: f"/documents/arrangements/{w.sa.reference}/upload",
@@ -464,12 +473,33 @@ NO_RECORD_IN_URL = {
     "inbox.index", "inbox.read", "api.inbox", "calendar.settings", "calendar.regenerate",
     "calendar.revoke", "calendar.feed",
     "api.list_jobs", "api.cancel_job", "reporting.import_job_preview",
+    # a user's own mail preferences; the mail log is admin's (tests/notifications/test_pages.py)
+    "notifications.preferences", "notifications.mail_log", "notifications.mail_message",
+    # evidence (issue 14): checkpoints are of the one shared chain (hashes, no content) and
+    # every organization keeps them; public keys are public; registering a key or signing is
+    # an organization's own (policy.EVIDENCE_SIGN, tests/evidence/test_keys.py); verifying
+    # the whole database is an admin's
+    "evidence.keys", "evidence.register_key", "evidence.checkpoints",
+    "evidence.make_checkpoint", "evidence.checkpoints_json", "evidence.checkpoint_json",
+    "evidence.sign_checkpoint", "evidence.verify_now",
+    "api.organization_keys", "api.register_organization_key", "api.list_checkpoints",
+    "api.get_checkpoint", "api.sign_checkpoint",
 }
 
 
 def _st(w: World) -> str:
     """The reference of the arrangement with a statement (made on first use)."""
     return str(w.new["settled"]().reference)
+
+
+def _decided(w: World) -> str:
+    """An organization that decided on the settled arrangement's statement 1."""
+    sa = w.new["settled"]()
+    st = statements.get_statement(sa, 1)
+    if not st.acknowledgements:
+        statements.acknowledge(sa, st, sa.party_codes[0], "accept", "", w.admin)
+        db.session.commit()
+    return str(st.acknowledgements[0].organization.code)
 
 
 def _payment(w: World) -> int:
@@ -527,7 +557,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 96 * len(order)  # 96 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 101 * len(order)  # 101 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

@@ -4,7 +4,7 @@
 navigation; NULL until then, when the browser's Accept-Language decides.
 
 Revision ID: e5f1a8c3d742
-Revises: e5b7d2a94c18
+Revises: e4b9d2a7c613
 Create Date: 2026-12-01 15:45:00.000000
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e5f1a8c3d742'
-down_revision = 'e5b7d2a94c18'
+down_revision = 'e4b9d2a7c613'
 branch_labels = None
 depends_on = None
 

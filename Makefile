@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run install init-db demo test test-sqlite test-postgres lint bench clean
+.PHONY: run install init-db demo test test-sqlite test-postgres lint bench clean translations
+
+# Message catalogs (issue 17): English is the message ids themselves (messages.pot), French
+# is translations/fr/LC_MESSAGES/messages.po. The .mo files are built here, never committed.
+TRANSLATIONS := jointprojects/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
 
 $(BIN)/jointprojects: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +19,23 @@ $(BIN)/jointprojects: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-install: $(BIN)/jointprojects
+install: $(BIN)/jointprojects $(COMPILED)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(BIN)/jointprojects
+	$(BIN)/pybabel compile --statistics -D messages -d $(TRANSLATIONS) -l $*
+
+# Extract every marked string (templates, _(), lazy_gettext, ngettext, vocabulary.N_), merge
+# it into the French catalog (new strings arrive untranslated; the i18n tests say which),
+# compile.
+translations: $(BIN)/jointprojects
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l -k add:2 -k conflict:2 -k t \
+		-k DomainError -k NotFound -k Conflict -k Forbidden -k error_response:3 \
+		--no-wrap --sort-by-file --project=jointprojects -o $(TRANSLATIONS)/messages.pot . >/dev/null
+	test -f $(TRANSLATIONS)/fr/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init -D messages -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l fr
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching -D messages \
+		-i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel compile --statistics -D messages -d $(TRANSLATIONS)
 
 init-db: install
 	$(BIN)/jointprojects init-db

@@ -93,13 +93,17 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from jointprojects import models  # noqa: F401 - the whole schema for Alembic
+    from jointprojects import (
+        i18n,
+        models,  # noqa: F401 - the whole schema for Alembic
+    )
     from jointprojects.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    i18n.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from jointprojects.database import enable_sqlite_foreign_keys
 

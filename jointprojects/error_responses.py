@@ -9,25 +9,29 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from jointprojects.errors import DomainError
+from jointprojects.i18n import translate
+from jointprojects.vocabulary import N_
 
 
 def error_response(status: int, field: str | None, message: str) -> tuple[Response, int]:
-    return jsonify({"errors": [{"field": field, "message": message}]}), status
+    """``message`` (an English message id) in the request's language (Accept-Language)."""
+    return jsonify({"errors": [{"field": field, "message": translate(message)}]}), status
 
 
 def domain_error_response(error: DomainError) -> tuple[Response, int]:
-    return jsonify({"errors": [e.as_dict() for e in error.errors]}), error.status
+    errors = [{"field": e.field, "message": translate(e.message)} for e in error.errors]
+    return jsonify({"errors": errors}), error.status
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:
     code = error.code or 500
     messages = {
-        400: "The request body is not valid JSON.",
-        401: "Authentication required: send 'Authorization: Bearer <token>'.",
-        403: "Your role does not allow this action.",
-        404: "Not found.",
-        405: "Method not allowed on this resource.",
-        413: "The request body is too large.",
+        400: N_("The request body is not valid JSON."),
+        401: N_("Authentication required: send 'Authorization: Bearer <token>'."),
+        403: N_("Your role does not allow this action."),
+        404: N_("Not found."),
+        405: N_("Method not allowed on this resource."),
+        413: N_("The request body is too large."),
     }
     # A description of our own (not werkzeug's default for the code) says more than the stock one.
     default = type(error).description

@@ -11,7 +11,8 @@ from wtforms.form import BaseForm
 from wtforms.validators import StopValidation, ValidationError
 
 from jointprojects.bounds import date_problem
-from jointprojects.errors import DomainError
+from jointprojects.errors import DomainError, FieldError
+from jointprojects.i18n import translate
 from jointprojects.money import MoneyError, parse_decimal
 
 
@@ -59,6 +60,8 @@ def apply_errors(form: BaseForm, error: DomainError, aliases: dict[str, str] | N
     named the same resolves that path. What matches no field is shown above the form.
     """
     aliases = aliases or {}
+    # The service's messages are English message ids: shown in the reader's language.
+    error = DomainError([FieldError(e.field, translate(e.message)) for e in error.errors])
     form_errors: list[str] = getattr(form, "form_errors", [])
     # One message per field: the form's own one (a date that does not parse) stands when
     # the service says the same thing in other words ("Enter the start date.").

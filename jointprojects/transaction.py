@@ -34,6 +34,7 @@ from wtforms.form import BaseForm
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
 from jointprojects.forms import apply_errors
+from jointprojects.i18n import translate
 
 __all__ = ["Outcome", "dry_run", "failed", "flashed_errors", "form_errors", "init_app",
            "keep_changes", "rehearsal", "transactional"]
@@ -143,7 +144,7 @@ def flashed_errors(category: str = "danger",
     except DomainError as exc:
         failed()
         outcome.error = exc
-        flash(str(exc), category)
+        flash("; ".join(translate(e.message) for e in exc.errors), category)
 
 
 @contextmanager

@@ -17,15 +17,15 @@ from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from jointprojects import bounds, vocabulary
+from jointprojects import bounds, locales, vocabulary
 from jointprojects.audit import lines as audit_lines
 from jointprojects.auth import policy
 from jointprojects.auth.models import ROLE_LABELS
-from jointprojects.dates import long_date
 from jointprojects.error_responses import domain_error_response, error_response, http_error_response
 from jointprojects.errors import NotFound
 from jointprojects.extensions import db
-from jointprojects.money import format_money
+from jointprojects.i18n import current_language, translate
+from jointprojects.vocabulary import N_
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def register_input_bounds(app: Flask) -> None:
         if request.is_json and (problem := bounds.json_problem(request.get_data(cache=True))):
             if wants_json():
                 return error_response(400, None, problem)
-            return render_template("errors/error.html", code=400, title="Request refused",
+            return render_template("errors/error.html", code=400, title=N_("Request refused"),
                                    message=problem), 400
         for source in (request.args, request.form):
             for name, value in source.items(multi=True):
@@ -167,7 +167,7 @@ def register_input_bounds(app: Flask) -> None:
                     f"A field name {problem}."
                 if wants_json():
                     return error_response(422, name, message)
-                return render_template("errors/error.html", code=422, title="Input refused",
+                return render_template("errors/error.html", code=422, title=N_("Input refused"),
                                        message=message), 422
         return None
 
@@ -178,9 +178,9 @@ def register_error_pages(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             code=400,
-            title="Form expired",
-            message="The form was missing its security token or it expired. "
-            "Go back, reload the page and try again.",
+            title=N_("Form expired"),
+            message=N_("The form was missing its security token or it expired. "
+                       "Go back, reload the page and try again."),
         ), 400
 
     @app.errorhandler(StaleDataError)
@@ -189,13 +189,13 @@ def register_error_pages(app: Flask) -> None:
         409 rather than silently overwriting the first (no lost updates)."""
         db.session.rollback()
         message = (
-            "Someone else changed this record while you were editing it, so your change was "
-            "not saved. Reload the page to see their version, then apply your change again."
+            N_("Someone else changed this record while you were editing it, so your change was "
+               "not saved. Reload the page to see their version, then apply your change again.")
         )
         if wants_json():
             return error_response(409, "version", message)
         return render_template(
-            "errors/error.html", code=409, title="Changed by someone else", message=message
+            "errors/error.html", code=409, title=N_("Changed by someone else"), message=message
         ), 409
 
     @app.errorhandler(NotFound)
@@ -212,16 +212,16 @@ def register_error_pages(app: Flask) -> None:
         if wants_json():
             return http_error_response(error)
         titles = {
-            403: "Not allowed",
-            404: "Not found",
-            405: "Not allowed here",
-            413: "File too large",
+            403: N_("Not allowed"),
+            404: N_("Not found"),
+            405: N_("Not allowed here"),
+            413: N_("File too large"),
         }
         messages = {
-            403: "Your role does not allow this page or action. Ask an administrator if you "
-            "need it.",
-            404: "There is nothing at this address. It may have been deleted or mistyped.",
-            413: "The file is larger than the application accepts.",
+            403: N_("Your role does not allow this page or action. Ask an administrator if you "
+                    "need it."),
+            404: N_("There is nothing at this address. It may have been deleted or mistyped."),
+            413: N_("The file is larger than the application accepts."),
         }
         code = error.code or 500
         return render_template(
@@ -240,58 +240,96 @@ def register_error_pages(app: Flask) -> None:
         return render_template(
             "errors/error.html",
             code=500,
-            title="Something went wrong",
-            message="An internal error occurred and nothing was stored. "
-            "Please try again; if it persists, tell an administrator.",
+            title=N_("Something went wrong"),
+            message=N_("An internal error occurred and nothing was stored. "
+                       "Please try again; if it persists, tell an administrator."),
         ), 500
 
 
 #: The navigation bar: (endpoint, label, right). Items of features not registered are skipped.
+#: Labels are English message ids (``N_``), shown in the reader's language.
 NAV: list[tuple[str, str, str]] = [
-    ("dashboard.index", "Dashboard", "read"),
-    ("inbox.index", "Inbox", "read"),
-    ("projects.index", "Projects", "read"),
-    ("arrangements.index", "Arrangements", "read"),
-    ("expenses.index", "Expenses", "read"),
-    ("exchange_rates.rates", "Rates", "read"),
-    ("reporting.imports", "Imports", "import"),
-    ("personnel_exchanges.index", "Personnel", "read"),
-    ("statements.settlement", "Settlement", "read"),
-    ("organizations.index", "Organizations", "read"),
-    ("jobs.index", "Jobs", "read"),
-    ("users.index", "Users", "user.admin"),
-    ("audit.index", "Audit", "user.admin"),
+    ("dashboard.index", N_("Dashboard"), "read"),
+    ("inbox.index", N_("Inbox"), "read"),
+    ("projects.index", N_("Projects"), "read"),
+    ("arrangements.index", N_("Arrangements"), "read"),
+    ("expenses.index", N_("Expenses"), "read"),
+    ("exchange_rates.rates", N_("Rates"), "read"),
+    ("reporting.imports", N_("Imports"), "import"),
+    ("personnel_exchanges.index", N_("Personnel"), "read"),
+    ("statements.settlement", N_("Settlement"), "read"),
+    ("organizations.index", N_("Organizations"), "read"),
+    ("jobs.index", N_("Jobs"), "read"),
+    ("users.index", N_("Users"), "user.admin"),
+    ("audit.index", N_("Audit"), "user.admin"),
 ]
 
 
+#: The dashboard charts' words (static/dashboard.js), in the page's language.
+CHART_WORDS: tuple[str, ...] = (
+    N_("Projects"), N_("In force"), N_("Signed, not yet in force"), N_("Partly signed"),
+    N_("Not signed"), N_("Under notice"), N_("Terminated"), N_("Expired"), N_("Arrangements"),
+    N_("Budget"), N_("Share"), N_("Paid"), N_("Spend in the month"), N_("Cumulative"),
+    N_("Ending ≤ %(days)s days"), N_("%(currency)s per month"),
+)
+
+
+def chart_words() -> dict[str, Any]:
+    """What dashboard.js needs to draw its charts in the reader's language."""
+    language = current_language()
+    words: dict[str, Any] = {"messages": {w: translate(w) for w in CHART_WORDS}}
+    if language != "en":
+        words["months"] = [locales.month_name(m, language) for m in range(1, 13)]
+    return words
+
+
+class TranslatedLabels(dict[str, str]):
+    """Code -> English label (the message id), read in the reader's language."""
+
+    def __getitem__(self, code: str) -> str:
+        return translate(super().__getitem__(code))
+
+    def get(self, code: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        return self[code] if code in self.keys() else default
+
+
 def register_template_helpers(app: Flask) -> None:
+    # Numbers and dates in the reader's language (jointprojects.locales; English as before).
     @app.template_filter("money")
     def money_filter(amount: Decimal | None, currency: str | None = None) -> str:
-        if amount is None:
-            return ""
-        text = format_money(amount, currency)
-        return f"{text} {currency}" if currency else text
+        return locales.format_money(amount, currency, current_language())
 
     @app.template_filter("amount")
     def amount_filter(amount: Decimal | None, currency: str | None = None) -> str:
-        return format_money(amount, currency) if amount is not None else ""
+        return locales.format_amount(amount, currency, current_language())
 
     @app.template_filter("percent")
     def percent_filter(value: Decimal | None) -> str:
-        if value is None:
-            return ""
-        return f"{value.normalize():f} %"
+        return locales.format_percent(value, current_language())
 
     @app.template_filter("day")
     def day_filter(value: date | None) -> str:
-        """A date as people read it: "6 January 2025"."""
-        return long_date(value)
+        """A date as people read it: "6 January 2025", "6 janvier 2025"."""
+        return locales.long_date(value, current_language())
+
+    @app.template_filter("month")
+    def month_filter(value: str | None) -> str:
+        """``"2025-03"`` -> "March 2025", "mars 2025"."""
+        return locales.month_label(value, current_language()) if value else ""
 
     @app.template_filter("isodate")
     def isodate(value: date | None) -> str:
         return value.isoformat() if value else ""
 
-    app.add_template_filter(vocabulary.label, "label")
+    @app.template_filter("tr")
+    def tr_filter(message: str | None) -> str:
+        """An English message id kept as data (a vocabulary label, a service's message) in
+        the reader's language."""
+        return translate(message)
+
+    @app.template_filter("label")
+    def label_filter(code: str | None) -> str:
+        return translate(vocabulary.label(code))
 
     def can(action: str, organization: str | None = None) -> bool:
         return policy.can(current_user, action, organization)
@@ -301,7 +339,8 @@ def register_template_helpers(app: Flask) -> None:
         return url_for(request.endpoint or "dashboard.index", **args)
 
     def nav_items() -> list[tuple[str, str, str]]:
-        return [item for item in NAV if item[0] in current_app.view_functions and can(item[2])]
+        return [(endpoint, translate(label), right) for endpoint, label, right in NAV
+                if endpoint in current_app.view_functions and can(right)]
 
     # Globals (not a context processor) so that imported macros see them too.
     app.jinja_env.globals.update(
@@ -311,7 +350,10 @@ def register_template_helpers(app: Flask) -> None:
         audit_lines=audit_lines.lines,
         security_actions=audit_lines.SECURITY_LABELS,
         policy=policy,
-        role_labels=ROLE_LABELS,
+        role_labels=TranslatedLabels(ROLE_LABELS),
+        languages=locales.LANGUAGE_NAMES,
+        current_language=current_language,
+        chart_words=chart_words,
     )
 
     @app.context_processor

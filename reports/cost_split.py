@@ -30,10 +30,11 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from jointprojects.locales import long_date as _long_date
 from jointprojects.money import minor_units
 from jointprojects.vocabulary import (
     EXPENSE_CATEGORIES,
@@ -113,27 +114,30 @@ PERSONNEL_NOTE = (
 
 
 def expense_columns(data: CostSplitReport) -> list[str]:
-    """The Expenses sheet's header row (also the table's column names)."""
+    """The Expenses sheet's header row (also the table's column names), in the report's
+    language."""
     currency = data.arrangement.currency
+    t = data.translate
     return [
-        "Expense",
-        "Date",
-        "Category",
-        "Description",
-        "Document reference",
-        "Paid by",
-        "Amount",
-        "Currency",
-        "Rate",
-        "Rate source",
-        f"Reporting amount ({currency})",
-        *(f"{code} part ({currency})" for code in data.arrangement.party_codes),
-        f"Unallocated ({currency})",
-        "Version",
-        "Recorded by",
-        "Recorded at (UTC)",
-        "Month key",
-        "Documents",
+        t("Expense"),
+        t("Date"),
+        t("Category"),
+        t("Description"),
+        t("Document reference"),
+        t("Paid by"),
+        t("Amount"),
+        t("Currency"),
+        t("Rate"),
+        t("Rate source"),
+        f"{t('Reporting amount')} ({currency})",
+        *(t("%(party)s part") % {"party": code} + f" ({currency})"
+          for code in data.arrangement.party_codes),
+        f"{t('Unallocated')} ({currency})",
+        t("Version"),
+        t("Recorded by"),
+        t("Recorded at (UTC)"),
+        t("Month key"),
+        t("Documents"),
     ]
 
 
@@ -173,6 +177,9 @@ class _CostSplitWriter:
                  front: Callable[[Workbook, Styles], None] | None = None) -> None:
         self.data = data
         self.front = front
+        #: The workbook's words in its language (English message ids; reports/ has no catalog).
+        self.t = data.translate
+        self.language = data.language
         self.arr = data.arrangement
         self.currency = self.arr.currency
         self.places = minor_units(self.currency)
@@ -180,13 +187,14 @@ class _CostSplitWriter:
         self.wb = Workbook(write_only=True)
         set_default_font(self.wb)
         self.styles = Styles(self.wb)
-        period = _period(data.period_from, data.period_to)
+        period = _period(data.period_from, data.period_to, self.t, self.language)
         set_properties(
             self.wb, title=f"Cost split: {self.arr.reference}: {self.arr.title}",
             subject=f"Cost split of {self.arr.reference} ({self.arr.article}), {period}, "
                     f"in {self.currency}",
             keywords=f"{self.arr.reference}; {self.arr.project_code}; cost split; "
                      f"{CLASSIFICATION}")
+        self.wb.properties.language = self.language  # the frozen workbook says its language
         generated = excel_datetime(data.generated_at)
         self.page = PrintHeader(
             subject=f"{self.arr.reference}: {self.arr.title}",
@@ -215,7 +223,9 @@ class _CostSplitWriter:
     def rng(self, name: str) -> str:
         """Absolute range of an Expenses column over the expense rows."""
         letter = self.col[name]
-        return f"Expenses!${letter}$2:${letter}${self.last_row}"
+        sheet = self.t("Expenses")  # "Dépenses" in French: quoted, as a non-ASCII name
+        sheet = sheet if sheet.isascii() and sheet.isalnum() else quote_sheetname(sheet)
+        return f"{sheet}!${letter}$2:${letter}${self.last_row}"
 
     def round(self, expression: str) -> str:
         return f"ROUND({expression},{self.places})"
@@ -226,14 +236,14 @@ class _CostSplitWriter:
         wb = self.wb
         if self.front is not None:
             self.front(wb, self.styles)
-        summary = wb.create_sheet("Summary")
-        expenses = wb.create_sheet("Expenses")
-        by_category = wb.create_sheet("By category")
-        by_month = wb.create_sheet("By month")
-        changes = wb.create_sheet(CHANGES_SHEET)
-        rates = wb.create_sheet("Rates")
-        personnel = wb.create_sheet("Personnel") if self.data.personnel else None
-        about = wb.create_sheet("About")
+        summary = wb.create_sheet(self.t("Summary"))
+        expenses = wb.create_sheet(self.t("Expenses"))
+        by_category = wb.create_sheet(self.t("By category"))
+        by_month = wb.create_sheet(self.t("By month"))
+        changes = wb.create_sheet(self.t(CHANGES_SHEET))
+        rates = wb.create_sheet(self.t("Rates"))
+        personnel = wb.create_sheet(self.t("Personnel")) if self.data.personnel else None
+        about = wb.create_sheet(self.t("About"))
 
         self.write_expenses(expenses)
         self.write_summary(summary)
@@ -276,12 +286,12 @@ class _CostSplitWriter:
         text = f.text
         categories = self.categories
         months = self.months
-        labels = {code: text(label(code)) for code in EXPENSE_CATEGORIES}
+        labels = {code: text(self.t(label(code))) for code in EXPENSE_CATEGORIES}
 
         def category_label(code: str) -> Any:
             value = labels.get(code)
             if value is None:
-                value = labels[code] = text(label(code))
+                value = labels[code] = text(self.t(label(code)))
             return value
 
         zero = Decimal(0)
@@ -302,7 +312,7 @@ class _CostSplitWriter:
             source = sources.get(e.rate_source)
             if source is None:
                 source = sources[e.rate_source] = text(
-                    RATE_SOURCE_LABELS.get(e.rate_source, e.rate_source))
+                    self.t(RATE_SOURCE_LABELS.get(e.rate_source, e.rate_source)))
             recorder = recorders.get(e.recorded_by)
             if recorder is None:
                 recorder = recorders[e.recorded_by] = text(e.recorded_by)
@@ -371,21 +381,23 @@ class _CostSplitWriter:
         ) or "none recorded"
         kind = KINDS.get(arr.kind)
         facts: list[tuple[str, Any]] = [
-            ("Arrangement", f.text(arr.reference)),
-            ("Project", f.wrap(f"{arr.project_code}: {arr.project_title}")),
-            ("Kind", f.text(f"{kind.label if kind else label(arr.kind)} ({arr.article})")),
-            ("Parties", f.wrap("; ".join(f"{p.code}: {p.name}" for p in arr.parties))),
-            ("Reporting currency", f.text(arr.currency)),
-            ("Status", f.text(label(arr.status))),
-            ("Entry into force", f.date(arr.entry_into_force) or "Not in force"),
-            ("Period", f.text(_period(data.period_from, data.period_to))),
-            ("Versions of the shares applied", f.wrap(versions)),
-            ("Expenses", f.formula(f"=COUNT({self.rng('date')})", Styles.INTEGER)),
-            ("Changes in the period", f.text(
+            (self.t("Arrangement"), f.text(arr.reference)),
+            (self.t("Project"), f.wrap(f"{arr.project_code}: {arr.project_title}")),
+            (self.t("Kind"),
+             f.text(f"{self.t(kind.label if kind else label(arr.kind))} ({arr.article})")),
+            (self.t("Parties"), f.wrap("; ".join(f"{p.code}: {p.name}" for p in arr.parties))),
+            (self.t("Reporting currency"), f.text(arr.currency)),
+            (self.t("Status"), f.text(self.t(label(arr.status)))),
+            (self.t("Entry into force"), f.date(arr.entry_into_force) or self.t("Not in force")),
+            (self.t("Period"), f.text(_period(data.period_from, data.period_to, self.t,
+             self.language))),
+            (self.t("Versions of the shares applied"), f.wrap(versions)),
+            (self.t("Expenses"), f.formula(f"=COUNT({self.rng('date')})", Styles.INTEGER)),
+            (self.t("Changes in the period"), f.text(
                 f"{len(data.changes)} edit(s) or deletion(s): see the sheet "
                 f"\"{CHANGES_SHEET}\"" if data.changes else "none recorded")),
-            ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
-            ("Classification", f.text(CLASSIFICATION)),
+            (self.t("Generated (UTC)"), f.date(excel_datetime(data.generated_at))),
+            (self.t("Classification"), f.text(CLASSIFICATION)),
         ]
         for name, value in facts:
             w.append([f.label(name), value])
@@ -394,8 +406,10 @@ class _CostSplitWriter:
         w.keep_together(_section_height(len(self.parties) + 4))
         w.append([f.section(f"Shares, payments and balances ({arr.article}), in {arr.currency}")])
         w.append(f.header([
-            "Party", "Name", "Share", "Paid", "Balance (paid - share)",
-            "Share (application)", "Paid (application)", "Balance (application)", "Check",
+            self.t("Party"), self.t("Name"), self.t("Share"), self.t("Paid"),
+                self.t("Balance (paid - share)"),
+            self.t("Share (application)"), self.t("Paid (application)"),
+                self.t("Balance (application)"), self.t("Check"),
         ]))
         first = w.next_row
         amount = st.amount(places)
@@ -418,7 +432,7 @@ class _CostSplitWriter:
         last = w.row
         r = w.next_row
         w.append([
-            f.label("Total"), None,
+            f.label(self.t("Total")), None,
             *(f.formula(f"={self.round(f'SUM({c}{first}:{c}{last})')}", st.total(places))
               for c in "CDEFGH"),
             self._check(f, r, [("C", "F"), ("D", "G"), ("E", "H")]),
@@ -426,14 +440,14 @@ class _CostSplitWriter:
         r = w.next_row
         split = data.cost_split
         w.append([
-            f.label("Expenses total"), f.text("All expenses in the period"),
+            f.label(self.t("Expenses total")), f.text(self.t("All expenses in the period")),
             f.formula(f"={self.round('SUM(' + self.rng('reporting') + ')')}", amount),
             None, None, f.amount(split.total, places), None, None,
             self._check(f, r, [("C", "F")]),
         ])
         r = w.next_row
         w.append([
-            f.label("Unallocated"), f.text("Over the parties' ceilings (rule 6)"),
+            f.label(self.t("Unallocated")), f.text(self.t("Over the parties' ceilings (rule 6)")),
             f.formula(f"={self.round('SUM(' + self.rng('unallocated') + ')')}", amount),
             None, None, f.amount(split.unallocated, places), None, None,
             self._check(f, r, [("C", "F")]),
@@ -472,7 +486,8 @@ class _CostSplitWriter:
         amount = self.styles.amount(places)
         w.keep_together(_section_height(max(1, len(split.settlements))))
         w.append([f.section(f"Settlement (rule 7), in {self.currency}")])
-        w.append(f.header(["From", "To", "Amount", "Amount (application)", "Check"]))
+        w.append(f.header([self.t("From"), self.t("To"), self.t("Amount"),
+                           self.t("Amount (application)"), self.t("Check")]))
         paid_from: dict[str, list[str]] = {}
         paid_to: dict[str, list[str]] = {}
         for s in split.settlements:
@@ -491,7 +506,7 @@ class _CostSplitWriter:
             w.append([f.text(s.from_org), f.text(s.to_org), value,
                       f.amount(s.amount, places), self._check(f, r, [("C", "D")])])
         if not split.settlements:
-            w.append([f.text("No transfer: the balances are settled.")])
+            w.append([f.text(self.t("No transfer: the balances are settled."))])
         w.blank()
 
     def _check(self, f: CellFactory, r: int, pairs: Sequence[tuple[str, str]]) -> Any:
@@ -502,12 +517,13 @@ class _CostSplitWriter:
     def _write_versions(self, w: RowWriter, f: CellFactory) -> None:
         parties = self.parties
         w.keep_together(_section_height(min(3, 1 + len(self.data.versions[0].categories))))
-        w.append([f.section("Versions of the shares applied (Art. 5; amendments, Art. 10.2)")])
-        w.append(f.header(["Version", "Effective from", "Category",
+        w.append([f.section(
+            self.t("Versions of the shares applied (Art. 5; amendments, Art. 10.2)"))])
+        w.append(f.header([self.t("Version"), self.t("Effective from"), self.t("Category"),
                            *(f"{code} %" for code in parties)]))
         for v in self.data.versions:
-            sets = [("Default (all)", v.default),
-                    *((label(c), shares) for c, shares in sorted(v.categories.items()))]
+            sets = [(self.t("Default (all)"), v.default),
+                    *((self.t(label(c)), shares) for c, shares in sorted(v.categories.items()))]
             for category, shares in sets:
                 w.append([v.number, f.date(v.effective_date), f.text(category),
                           *(f.percent(shares.get(code)) for code in parties)])
@@ -541,9 +557,10 @@ class _CostSplitWriter:
         amount = self.styles.amount(places)
         w.keep_together(_section_height(min(3, len(self.data.budget)), header_lines=3))
         w.append([f.section(f"Budget versus actual, in {self.currency}")])
-        w.append(f.header(["Party", "Category", "Year", "Budget", "Actual (expenses above)",
-                           "Remaining (budget - actual)", "Used", "Actual (application, "
-                           "whole year)", "Check"]))
+        w.append(f.header([self.t("Party"), self.t("Category"), self.t("Year"), self.t("Budget"),
+                           self.t("Actual (expenses above)"),
+                           self.t("Remaining (budget - actual)"), self.t("Used"),
+                               self.t("Actual (application, whole year)"), self.t("Check")]))
         for line in self.data.budget:
             r = w.next_row
             party_known = line.organization is None or line.organization in self.parties
@@ -552,11 +569,12 @@ class _CostSplitWriter:
             if line.year is None or self._covers_year(line.year):
                 check = self._check(f, r, [("E", "H")])
             else:
-                check = f.text("Part of the year")
+                check = f.text(self.t("Part of the year"))
             w.append([
                 f.text(line.organization or "All parties"),
-                f.text(label(line.category) if line.category else "All categories"),
-                line.year if line.year is not None else f.text("Period"),
+                f.text(self.t(label(line.category)) if line.category
+                       else self.t("All categories")),
+                line.year if line.year is not None else f.text(self.t("Period")),
                 f.amount(line.budget, places),
                 actual,
                 f.formula(f"={self.round(f'D{r}-E{r}')}", amount),
@@ -607,16 +625,17 @@ class _CostSplitWriter:
                       page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Category", *self._sum_headers()]))
+        w.append(f.header([self.t("Category"), *self._sum_headers()]))
         order = {c: i for i, c in enumerate(EXPENSE_CATEGORIES)}
         categories = sorted(self.categories, key=lambda c: (order.get(c, len(order)), c))
         first = w.next_row
         for category in categories:
             r = w.next_row
             # The criterion "="&A2 compares as text: no wildcard or operator is read into it.
-            w.append([f.text(label(category)), *self._sums_row(f, "category", f'"="&$A{r}')])
+            w.append([f.text(self.t(label(category))),
+                      *self._sums_row(f, "category", f'"="&$A{r}')])
         last = max(w.row, first)
-        w.append([f.label("Total"), *self._totals_row(f, first, last, 2)])
+        w.append([f.label(self.t("Total")), *self._totals_row(f, first, last, 2)])
 
     def write_by_month(self, ws: Any) -> None:
         n = len(self.parties)
@@ -625,14 +644,14 @@ class _CostSplitWriter:
                       page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Month", "Month key", *self._sum_headers()]))
+        w.append(f.header([self.t("Month"), self.t("Month key"), *self._sum_headers()]))
         first = w.next_row
         for key in sorted(self.months):
             r = w.next_row
             w.append([f"{key // 100:04d}-{key % 100:02d}", key,
                       *self._sums_row(f, "month", f"$B{r}")])
         last = max(w.row, first)
-        w.append([f.label("Total"), None, *self._totals_row(f, first, last, 3)])
+        w.append([f.label(self.t("Total")), None, *self._totals_row(f, first, last, 3)])
 
     def write_changes(self, ws: Any) -> None:
         """Every edit and deletion of an expense dated in the period (the audit trail): one
@@ -641,8 +660,9 @@ class _CostSplitWriter:
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Expense", "Expense date", "Change", "By", "At (UTC)", "Field",
-                           "Before", "After"]))
+        w.append(f.header([self.t("Expense"), self.t("Expense date"), self.t("Change"),
+                           self.t("By"), self.t("At (UTC)"), self.t("Field"),
+                           self.t("Before"), self.t("After")]))
         text = Styles.TEXT
         for change in self.data.changes:
             what = "Deleted" if change.action == "delete" else "Edited"
@@ -659,7 +679,7 @@ class _CostSplitWriter:
                 w.append([*common, f.text(field.field, text), f.wrap(field.before or "\u2014"),
                           f.wrap(field.after or "\u2014")])
         if not self.data.changes:
-            w.append([f.wrap("No expense dated in the period was edited or deleted.")])
+            w.append([f.wrap(self.t("No expense dated in the period was edited or deleted."))])
         else:
             ws.auto_filter.ref = f"A1:H{w.row}"
 
@@ -668,7 +688,8 @@ class _CostSplitWriter:
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Currency", "Month", "Rate", "Per 1 unit of", "Source"]))
+        w.append(f.header([self.t("Currency"), self.t("Month"), self.t("Rate"),
+                           self.t("Per 1 unit of"), self.t("Source")]))
         for rate in self.data.rates:
             w.append([f.text(rate.currency), f.text(rate.month), f.rate(rate.rate),
                       f.text(rate.base or self.currency), f.wrap(rate.source)])
@@ -685,9 +706,12 @@ class _CostSplitWriter:
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Exchange", "Staff member", "Home", "Host", "Position", "Start",
-                           "End", "Status", "Cost item", "Borne by", "Amount", "Currency",
-                           "Rate month", "Reporting currency", "Reporting amount"]))
+        w.append(f.header([self.t("Exchange"), self.t("Staff member"), self.t("Home"),
+                           self.t("Host"), self.t("Position"), self.t("Start"),
+                           self.t("End"), self.t("Status"), self.t("Cost item"),
+                               self.t("Borne by"), self.t("Amount"), self.t("Currency"),
+                           self.t("Rate month"), self.t("Reporting currency"),
+                               self.t("Reporting amount")]))
         first = w.next_row
         for p in lines:
             target = p.reporting_currency or self.currency
@@ -696,7 +720,8 @@ class _CostSplitWriter:
             w.append([
                 p.exchange, f.text(p.staff), f.text(p.home), f.text(p.host),
                 f.text(p.position), f.date(p.start_date), f.date(p.end_date),
-                f.text(label(p.status)), f.text(label(p.category)), f.text(p.borne_by),
+                f.text(self.t(label(p.status))), f.text(self.t(label(p.category))),
+                f.text(p.borne_by),
                 f.money(p.amount, p.currency), f.text(p.currency), f.text(p.rate_month),
                 f.text(target), reporting,
             ])
@@ -724,8 +749,10 @@ class _CostSplitWriter:
         w.blank()
         w.append([f.section("Totals per bearing organization, each in its own reporting "
                             "currency (different currencies are never added together)")])
-        w.append(f.header(["Borne by", "Currency", "Cost items", "Total",
-                           "Total (application)", "Check", "Items without a rate", "Note"]))
+        w.append(f.header([self.t("Borne by"), self.t("Currency"), self.t("Cost items"),
+                           self.t("Total"),
+                           self.t("Total (application)"), self.t("Check"),
+                               self.t("Items without a rate"), self.t("Note")]))
         for code in sorted(orgs):
             cur, total, items, gaps = orgs[code]
             places = minor_units(cur)
@@ -744,9 +771,10 @@ class _CostSplitWriter:
             ])
 
         w.blank()
-        w.append([f.section("Totals per exchange and bearing organization")])
-        w.append(f.header(["Exchange", "Staff member", "Borne by", "Currency", "Cost items",
-                           "Total", "Items without a rate"]))
+        w.append([f.section(self.t("Totals per exchange and bearing organization"))])
+        w.append(f.header([self.t("Exchange"), self.t("Staff member"), self.t("Borne by"),
+                           self.t("Currency"), self.t("Cost items"),
+                           self.t("Total"), self.t("Items without a rate")]))
         for (exchange, code) in sorted(per_exchange):
             staff, cur, total, items, gaps = per_exchange[(exchange, code)]
             places = minor_units(cur)
@@ -774,25 +802,26 @@ class _CostSplitWriter:
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
         data, arr = self.data, self.arr
-        w.append([f.title("About this workbook")])
+        w.append([f.title(self.t("About this workbook"))])
         w.blank()
         for name, value in [
-            ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
-            ("Generated by", f.text(data.generated_by or "unknown")),
-            ("Arrangement", f.text(f"{arr.reference}: {arr.title}")),
-            ("Source", f.wrap(
+            (self.t("Generated (UTC)"), f.date(excel_datetime(data.generated_at))),
+            (self.t("Generated by"), f.text(data.generated_by or "unknown")),
+            (self.t("Arrangement"), f.text(f"{arr.reference}: {arr.title}")),
+            (self.t("Source"), f.wrap(
                 "Cooperation Agreement between the United Nations and the International "
                 f"Criminal Police Organization (Interpol), New York, 8 July 1997, {arr.article}"
             )),
-            ("Period", f.text(_period(data.period_from, data.period_to))),
-            ("Filters", f.wrap(data.filters or "none")),
-            ("Reporting currency", f.text(arr.currency)),
-            ("Expenses", self.count),
-            ("Classification", f.text(CLASSIFICATION)),
+            (self.t("Period"), f.text(_period(data.period_from, data.period_to, self.t,
+             self.language))),
+            (self.t("Filters"), f.wrap(data.filters or "none")),
+            (self.t("Reporting currency"), f.text(arr.currency)),
+            (self.t("Expenses"), self.count),
+            (self.t("Classification"), f.text(CLASSIFICATION)),
         ]:
             w.append([f.label(name), value])
         w.blank()
-        w.append([f.section("Rules applied")])
+        w.append([f.section(self.t("Rules applied"))])
         for name, value in RULES:
             w.append([f.label(name), f.wrap(value)])
 
@@ -802,16 +831,18 @@ def _section_height(rows: int, header_lines: int = 2) -> float:
     return 15.75 + row_height(header_lines) + rows * LINE_HEIGHT
 
 
-def long_date(day: date) -> str:
-    """``date(2025, 1, 6)`` -> ``"6 January 2025"``."""
-    return f"{day.day} {day:%B} {day.year}"
+def long_date(day: date, language: str = "en") -> str:
+    """``date(2025, 1, 6)`` -> ``"6 January 2025"``, ``"6 janvier 2025"``."""
+    return _long_date(day, language)
 
 
-def _period(start: date | None, end: date | None) -> str:
+def _period(start: date | None, end: date | None, t: Callable[[str], str] = str,
+            language: str = "en") -> str:
     if start is None and end is None:
-        return "the arrangement's whole life to date"
+        return t("the arrangement's whole life to date")
     if start is None:
-        return f"up to {long_date(end)}" if end else ""
+        return t("up to %(day)s") % {"day": long_date(end, language)} if end else ""
     if end is None:
-        return f"from {long_date(start)}"
-    return f"{long_date(start)} to {long_date(end)}"
+        return t("from %(day)s") % {"day": long_date(start, language)}
+    return t("%(start)s to %(end)s") % {"start": long_date(start, language),
+                                       "end": long_date(end, language)}

@@ -13,7 +13,7 @@ million-row report within a few tens of megabytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -321,6 +321,11 @@ class CostSplitReport:
     generated_by: str = ""
     filters: str = ""
     changes: tuple[ExpenseChange, ...] = ()
+    #: The language of the workbook (``"en"``/``"fr"``, issue 17), recorded in its properties,
+    #: and the function giving its words in that language (English message id -> text; the
+    #: application passes its catalog's, reports/ knows no catalog).
+    language: str = "en"
+    translate: Callable[[str], str] = field(default=str, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("versions", "budget", "rates", "personnel", "changes"):
@@ -412,6 +417,10 @@ class PortfolioData:
     #: Area code -> its name as the pages show it ("(a) National and transnational crime");
     #: codes left out read as "(code) " + the vocabulary's short title.
     area_names: Mapping[str, str] = field(default_factory=dict)
+    #: The workbook's language and its words in it (English message id -> text), as for
+    #: :class:`CostSplitReport`.
+    language: str = "en"
+    translate: Callable[[str], str] = field(default=str, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("projects", "arrangements", "areas", "personnel", "organizations"):

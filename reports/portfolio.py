@@ -76,10 +76,13 @@ def area_totals(data: PortfolioData) -> tuple[AreaTotal, ...]:
 class _PortfolioWriter:
     def __init__(self, data: PortfolioData) -> None:
         self.data = data
+        #: The workbook's words in its language (English message ids; no catalog here).
+        self.t = data.translate
         self.wb = Workbook(write_only=True)
         set_default_font(self.wb)
         self.styles = Styles(self.wb)
         generated = excel_datetime(data.generated_at)
+        self.wb.properties.language = data.language  # the workbook says its language
         set_properties(self.wb, title="Portfolio of joint projects",
                        subject=f"Portfolio of joint projects and special arrangements; "
                                f"filters: {data.filters or 'none'}",
@@ -101,11 +104,11 @@ class _PortfolioWriter:
 
     def write(self, stream: Any) -> None:
         wb = self.wb
-        projects = wb.create_sheet("Projects")
-        arrangements = wb.create_sheet("Arrangements")
-        by_area = wb.create_sheet("By area")
-        personnel = wb.create_sheet("Personnel") if self.data.personnel else None
-        about = wb.create_sheet("About")
+        projects = wb.create_sheet(self.t("Projects"))
+        arrangements = wb.create_sheet(self.t("Arrangements"))
+        by_area = wb.create_sheet(self.t("By area"))
+        personnel = wb.create_sheet(self.t("Personnel")) if self.data.personnel else None
+        about = wb.create_sheet(self.t("About"))
         self.write_projects(projects)
         self.write_arrangements(arrangements)
         self.write_by_area(by_area)
@@ -119,11 +122,12 @@ class _PortfolioWriter:
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Code", "Title", "Status", "Areas of cooperation (Art. 1)", "Lead",
-                           "Start", "End"]))
+        w.append(f.header([self.t("Code"), self.t("Title"), self.t("Status"),
+                           self.t("Areas of cooperation (Art. 1)"), self.t("Lead"),
+                           self.t("Start"), self.t("End")]))
         text = Styles.TEXT
         for p in self.data.projects:
-            w.append([f.text(p.code, text), f.wrap(p.title), f.text(label(p.status), text),
+            w.append([f.text(p.code, text), f.wrap(p.title), f.text(self.t(label(p.status)), text),
                       f.wrap("\n".join(self.area_name(a) for a in p.areas)),
                       f.text(p.lead, text), f.date(p.start_date), f.date(p.end_date)])
         ws.auto_filter.ref = f"A1:G{max(w.row, 2)}"
@@ -135,17 +139,19 @@ class _PortfolioWriter:
         prepare_sheet(ws, widths, freeze="B2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        header = ["Reference", "Title", "Project", "Kind", "Article", "Status", "Currency",
-                  "Budget", "Spend", "Remaining", *(f"{code} share" for code in parties),
-                  "Unallocated", "Under notice: ends"]
+        t = self.t
+        header = [t("Reference"), t("Title"), t("Project"), t("Kind"), t("Article"), t("Status"),
+                  t("Currency"), t("Budget"), t("Spend"), t("Remaining"),
+                  *(t("%(party)s share") % {"party": code} for code in parties),
+                  t("Unallocated"), t("Under notice: ends")]
         w.append(f.header(header))
         for a in self.data.arrangements:
             r = w.next_row
             places = minor_units(a.currency)
             w.append([
                 f.text(a.reference), f.wrap(a.title), f.text(a.project),
-                f.text(KINDS[a.kind].label if a.kind in KINDS else label(a.kind)),
-                f.text(KIND_ARTICLES.get(a.kind, "")), f.text(label(a.status)),
+                f.text(self.t(KINDS[a.kind].label if a.kind in KINDS else label(a.kind))),
+                f.text(KIND_ARTICLES.get(a.kind, "")), f.text(self.t(label(a.status))),
                 f.text(a.currency),
                 f.amount(a.budget, places), f.amount(a.spend, places),
                 f.formula(f'=IF(H{r}="","",ROUND(H{r}-I{r},{places}))',
@@ -162,10 +168,12 @@ class _PortfolioWriter:
         if not currencies:
             return
         w.blank()
-        w.append([f.section("Totals per currency (never converted)")])
-        w.append(f.header(["Currency", "Arrangements", "Under notice", None, None, None, None,
-                           "Budget", "Spend", "Remaining",
-                           *(f"{code} share" for code in parties), "Unallocated"]))
+        w.append([f.section(self.t("Totals per currency (never converted)"))])
+        w.append(f.header([self.t("Currency"), self.t("Arrangements"), self.t("Under notice"),
+                           None, None, None, None,
+                           self.t("Budget"), self.t("Spend"), self.t("Remaining"),
+                           *(self.t("%(party)s share") % {"party": code} for code in parties),
+                           self.t("Unallocated")]))
         currency_range = f"$G$2:$G${last}"
         header_row = w.row
         currency_rows: list[tuple[str, int]] = []
@@ -217,8 +225,9 @@ class _PortfolioWriter:
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Area", "Area of cooperation (Art. 1)", "Currency", "Projects",
-                           "Arrangements", "Budget", "Spend"]))
+        w.append(f.header([self.t("Area"), self.t("Area of cooperation (Art. 1)"),
+                           self.t("Currency"), self.t("Projects"),
+                           self.t("Arrangements"), self.t("Budget"), self.t("Spend")]))
         for t in self.data.areas or area_totals(self.data):
             places = minor_units(t.currency) if t.currency else 2
             w.append([
@@ -234,13 +243,15 @@ class _PortfolioWriter:
         prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
-        w.append(f.header(["Staff member", "Home", "Host", "Position", "Start", "End",
-                           "Status", "Arrangement", *(f"Costs ({c})" for c in currencies)]))
+        w.append(f.header([self.t("Staff member"), self.t("Home"), self.t("Host"),
+                           self.t("Position"), self.t("Start"), self.t("End"),
+                           self.t("Status"), self.t("Arrangement"),
+                           *(f"Costs ({c})" for c in currencies)]))
         for p in self.data.personnel:
             costs = _sum_by_currency(p.costs)
             w.append([
                 f.text(p.staff), f.text(p.home), f.text(p.host), f.text(p.position),
-                f.date(p.start_date), f.date(p.end_date), f.text(label(p.status)),
+                f.date(p.start_date), f.date(p.end_date), f.text(self.t(label(p.status))),
                 f.text(p.arrangement), *(f.money(costs.get(c), c) for c in currencies),
             ])
         last = max(w.row, 2)
@@ -253,9 +264,10 @@ class _PortfolioWriter:
             places = minor_units(currency)
             totals.append(f.formula(
                 f'=ROUND(SUMIFS(${letter}$2:${letter}${last},$G$2:$G${last},'
-                f'"<>{label("cancelled")}"),'
+                f'"<>{self.t(label("cancelled"))}"),'
                 f"{places})", self.styles.total(places)))
-        w.append([f.label("Total, cancelled exchanges left out"), *([None] * 7), *totals])
+        w.append([f.label(self.t("Total, cancelled exchanges left out")), *([None] * 7),
+                  *totals])
         w.append([f.wrap("Costs are the exchanges' cost items in the currency they were "
                          "recorded in, one column per currency, not converted.")])
 
@@ -265,24 +277,25 @@ class _PortfolioWriter:
         f = CellFactory(ws, self.styles)
         w = RowWriter(ws, widths)
         data = self.data
-        w.append([f.title("Portfolio of joint projects")])
+        w.append([f.title(self.t("Portfolio of joint projects"))])
         w.blank()
         for name, value in [
-            ("Generated (UTC)", f.date(excel_datetime(data.generated_at))),
-            ("Generated by", f.text(data.generated_by or "unknown")),
-            ("Filters", f.wrap(data.filters or "none")),
-            ("Source", f.wrap("Cooperation Agreement between the United Nations and the "
+            (self.t("Generated (UTC)"), f.date(excel_datetime(data.generated_at))),
+            (self.t("Generated by"), f.text(data.generated_by or "unknown")),
+            (self.t("Filters"), f.wrap(data.filters or "none")),
+            (self.t("Source"), f.wrap("Cooperation Agreement between the United Nations and the "
                               "International Criminal Police Organization (Interpol), New "
                               "York, 8 July 1997: Art. 1 areas, Art. 5 projects and special "
                               "arrangements, Art. 8 personnel, Art. 10 notice.")),
-            ("Parties", f.wrap("; ".join(f"{c}: {self.names.get(c, c)}"
+            (self.t("Parties"), f.wrap("; ".join(f"{c}: {self.names.get(c, c)}"
                                          for c in self.parties) or "none")),
-            ("Money", f.wrap("Budget, spend and shares are in each arrangement's reporting "
+            (self.t("Money"), f.wrap("Budget, spend and shares are in each arrangement's reporting "
                              "currency, with its minor units; totals are per currency and never "
                              "converted. An arrangement counts in every area of its project.")),
-            ("Under notice", f.wrap("Termination by written notice takes effect six calendar "
+            (self.t("Under notice"),
+             f.wrap("Termination by written notice takes effect six calendar "
                                     "months after the notice date (Art. 10).")),
-            ("Classification", f.text(CLASSIFICATION)),
+            (self.t("Classification"), f.text(CLASSIFICATION)),
         ]:
             w.append([f.label(name), value])
 

@@ -36,7 +36,9 @@ from werkzeug.exceptions import BadRequest
 from jointprojects.bounds import CODE_PATTERN as CODE_PATTERN  # re-exported for openapi
 from jointprojects.bounds import date_problem, text_problem
 from jointprojects.errors import Collector, DomainError
+from jointprojects.i18n import translate
 from jointprojects.money import MoneyError, parse_decimal
+from jointprojects.vocabulary import N_
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 MONTH_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
@@ -51,10 +53,18 @@ class _Named:
     data_key: str | None
 
     def make_error(self, key: str, **kwargs: Any) -> ValidationError:
-        return super().make_error(key, name=self.data_key or self.name, **kwargs)  # type: ignore[misc]
+        name = self.data_key or self.name
+        message = getattr(self, "error_messages", {}).get(key)
+        if isinstance(message, str):
+            # English message ids, in the request's language (Accept-Language); the field's
+            # key stays as it is, and so does the path of the error.
+            words = {k: translate(v) if k in ("problem", "message") and isinstance(v, str) else v
+                     for k, v in kwargs.items()}
+            return ValidationError(translate(message).format(name=name, **words))
+        return super().make_error(key, name=name, **kwargs)  # type: ignore[misc]
 
 
-_REQUIRED = {"required": "{name} is required.", "null": "{name} is required."}
+_REQUIRED = {"required": N_("{name} is required."), "null": N_("{name} is required.")}
 
 
 class Text(_Named, fields.String):
@@ -62,9 +72,9 @@ class Text(_Named, fields.String):
 
     default_error_messages = {
         **_REQUIRED,
-        "invalid": "{name} must be a string.",
-        "too_long": "{name} must be at most {max_length} characters.",
-        "nul": "{name} {problem}.",
+        "invalid": N_("{name} must be a string."),
+        "too_long": N_("{name} must be at most {max_length} characters."),
+        "nul": N_("{name} {problem}."),
     }
 
     def __init__(self, *, max_length: int = 300, **kwargs: Any) -> None:
@@ -91,8 +101,9 @@ class Code(Text):
 class Day(_Named, fields.Date):
     """A calendar date written ``YYYY-MM-DD``."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} must be a date written YYYY-MM-DD.",
-                              "range": "{name} {problem}."}
+    default_error_messages = {**_REQUIRED,
+                              "invalid": N_("{name} must be a date written YYYY-MM-DD."),
+                              "range": N_("{name} {problem}.")}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if isinstance(value, str):
@@ -110,8 +121,8 @@ class Day(_Named, fields.Date):
 class DecimalText(_Named, fields.String):
     """Money, a percentage or a rate: a JSON string holding a decimal (``"1234.50"``)."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} {problem}.",
-                              "too_large": "{name} is too large."}
+    default_error_messages = {**_REQUIRED, "invalid": N_("{name} {problem}."),
+                              "too_large": N_("{name} is too large.")}
 
     def __init__(self, *, below: Decimal | None = None, **kwargs: Any) -> None:
         """``below``: the bound in absolute value that a column can hold."""
@@ -137,7 +148,7 @@ class DecimalText(_Named, fields.String):
 class WholeNumber(_Named, fields.Integer):
     """A whole number: a JSON integer, or (``strings=True``) a string of digits."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} must be a whole number."}
+    default_error_messages = {**_REQUIRED, "invalid": N_("{name} must be a whole number.")}
 
     def __init__(self, *, strings: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -154,7 +165,7 @@ class WholeNumber(_Named, fields.Integer):
 class Texts(_Named, fields.List):
     """A list of strings (codes)."""
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} must be a list."}
+    default_error_messages = {**_REQUIRED, "invalid": N_("{name} must be a list.")}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(Text(), **kwargs)
@@ -167,7 +178,7 @@ class Objects(_Named, fields.List):
     go on to the service, partly read ones included, so that every problem is named.
     """
 
-    default_error_messages = {**_REQUIRED, "invalid": "{name} must be a list."}
+    default_error_messages = {**_REQUIRED, "invalid": N_("{name} must be a list.")}
 
     def __init__(self, schema: type[Schema], **kwargs: Any) -> None:
         super().__init__(fields.Nested(schema), **kwargs)
@@ -195,7 +206,7 @@ class Objects(_Named, fields.List):
 class Query(_Named, fields.String):
     """A query parameter as given (stripped), checked by ``check`` when not blank."""
 
-    default_error_messages = {"invalid": "{message}", "nul": "{name} {problem}."}
+    default_error_messages = {"invalid": "{message}", "nul": N_("{name} {problem}.")}
 
     def __init__(self, check: Callable[[str], Any] | None = None, message: str = "",
                  **kwargs: Any) -> None:

@@ -23,17 +23,18 @@ from sqlalchemy import select
 from jointprojects import vocabulary
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import ROLE_LABELS, User
-from jointprojects.dates import MONTH_NAMES, long_date
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
+from jointprojects.i18n import current_language, translate
+from jointprojects.locales import long_date, month_name
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.projects.models import Project
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
 from jointprojects.vocabulary import AUDIT_ACTION_LABELS as ACTION_LABELS
 from jointprojects.vocabulary import AUDIT_ENTITY_LABELS as ENTITY_LABELS
+from jointprojects.vocabulary import N_, SESSION_END_REASONS
 from jointprojects.vocabulary import SECURITY_EVENT_LABELS as SECURITY_LABELS
-from jointprojects.vocabulary import SESSION_END_REASONS
 
 __all__ = ["ACTION_LABELS", "ENTITY_LABELS", "SECURITY_LABELS", "Change", "Line", "lines",
            "value_text"]
@@ -109,11 +110,11 @@ class Line:
 
     @property
     def when(self) -> str:
-        return f"{long_date(self.entry.at.date())}, {self.entry.at:%H:%M}"
+        return f"{_day(self.entry.at.date())}, {self.entry.at:%H:%M}"
 
     @property
     def who(self) -> str:
-        return self.entry.user.display_name if self.entry.user else "System"
+        return self.entry.user.display_name if self.entry.user else translate(N_("System"))
 
     @property
     def action(self) -> str:
@@ -128,8 +129,14 @@ class Line:
         return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in self.changes)
 
 
+def _day(day: date) -> str:
+    """"6 January 2025", "6 janvier 2025": in the reader's language."""
+    return long_date(day, current_language())
+
+
 def field_label(key: str) -> str:
-    return _FIELD_LABELS.get(key) or _ORGANIZATION_KEYS.get(key) or vocabulary.label(key)
+    return translate(_FIELD_LABELS.get(key) or _ORGANIZATION_KEYS.get(key)
+                     or vocabulary.label(key))
 
 
 def value_text(key: str, value: Any, organizations: dict[int, str] | None = None) -> str:
@@ -142,7 +149,7 @@ def value_text(key: str, value: Any, organizations: dict[int, str] | None = None
     if key in _ORGANIZATION_KEYS and isinstance(value, int):
         return (organizations or {}).get(value, f"#{value}")
     if key in _CODED and isinstance(value, str):
-        return _CODED[key].get(value) or vocabulary.label(value)
+        return translate(_CODED[key].get(value) or vocabulary.label(value))
     if isinstance(value, list):
         if all(isinstance(v, str) for v in value):
             return ", ".join(value)
@@ -151,13 +158,13 @@ def value_text(key: str, value: Any, organizations: dict[int, str] | None = None
         return "(details)"
     if isinstance(value, str):
         if _ISO_DAY.match(value):
-            return long_date(date.fromisoformat(value))
+            return _day(date.fromisoformat(value))
         if _ISO_TIME.match(value):
             stamp = datetime.fromisoformat(value)
-            return f"{long_date(stamp.date())}, {stamp:%H:%M}"
+            return f"{_day(stamp.date())}, {stamp:%H:%M}"
         if _MONTH.match(value) and key == "month":
             year, month = value.split("-")
-            return f"{MONTH_NAMES[int(month) - 1]} {year}"
+            return f"{month_name(int(month), current_language())} {year}"
     return str(value)
 
 
@@ -173,7 +180,8 @@ def _changes(before: dict[str, Any], after: dict[str, Any],
         if key.endswith("_id") and key[:-3] in after:
             continue  # the code is shown under its own key ("borne_by")
         if isinstance(new, list) and new and not all(isinstance(v, str) for v in new):
-            changes.append(Change(field_label(key), "as before", "changed"))
+            changes.append(Change(field_label(key), translate(N_("as before")),
+                                  translate(N_("changed"))))
             continue
         changes.append(Change(field_label(key), value_text(key, old, organizations),
                               value_text(key, new, organizations)))
@@ -234,7 +242,7 @@ class _References:
         """The record an entry is about, and its page."""
         data = entry.after or entry.before or {}
         entity, rid = entry.entity, entry.entity_id
-        word = ENTITY_LABELS.get(entity) or vocabulary.label(entity)
+        word = translate(ENTITY_LABELS.get(entity) or vocabulary.label(entity))
         if entity == "special_arrangement":
             reference = self.arrangements.get(rid) or data.get("reference")
             if reference and rid in self.arrangements:
@@ -331,7 +339,7 @@ def lines(entries: Sequence[AuditEntry]) -> list[Line]:
         if entry.entity == "signature" and entry.action == "sign" and signer:
             # "UN signed SA-2025-004", the signatory among the details.
             record, verb = f"{signer} signed {refs.parent(entry)[0]}", ""
-        line = Line(entry=entry, record=record, verb=verb, link=link,
+        line = Line(entry=entry, record=record, verb=translate(verb), link=link,
                     own=(entry.entity, entry.entity_id)
                     == (entry.parent_entity, entry.parent_id),
                     details=_details(entry, refs.organizations))

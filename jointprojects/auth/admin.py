@@ -12,6 +12,8 @@ from jointprojects.auth import services, sessions
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
 from jointprojects.extensions import db
+from jointprojects.i18n import _, lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.organizations.services import list_organizations
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 
@@ -19,17 +21,17 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 class UserForm(FlaskForm):
-    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[Length(max=200)])
-    role = SelectField("Role", choices=list(ROLE_LABELS.items()))
-    organization = SelectField("Organization", choices=[], validate_choice=False)
-    password = PasswordField("Initial password", validators=[DataRequired()])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Role"), choices=lazy_choices(ROLE_LABELS.items()))
+    organization = SelectField(_l("Organization"), choices=[], validate_choice=False)
+    password = PasswordField(_l("Initial password"), validators=[DataRequired()])
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired()])
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(
-        "New password (12 to 128 characters)", validators=[DataRequired()]
+        _l("New password (12 to 128 characters)"), validators=[DataRequired()]
     )
 
 
@@ -50,7 +52,7 @@ def index():  # type: ignore[no-untyped-def]
                 acting=current_user,
             )
             if valid:
-                flash(f"User {user.email} created.", "success")
+                flash(_("User %(email)s created.", email=user.email), "success")
                 return redirect(url_for(".index"))
     return render_template("auth/users.html", users=services.list_users(), form=form), (
         422 if form.errors or getattr(form, "form_errors", None) else 200)

@@ -2,8 +2,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from jointprojects.i18n import lazy_gettext as _l
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     next = StringField()

@@ -12,16 +12,17 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.extensions import NEVER_REUSED, Model
+from jointprojects.vocabulary import N_
 
 if TYPE_CHECKING:
     from jointprojects.organizations.models import Organization
 
 ROLES = ("admin", "programme_manager", "finance", "leadership")
 ROLE_LABELS = {
-    "admin": "Administrator",
-    "programme_manager": "Programme manager",
-    "finance": "Finance",
-    "leadership": "Leadership",
+    "admin": N_("Administrator"),
+    "programme_manager": N_("Programme manager"),
+    "finance": N_("Finance"),
+    "leadership": N_("Leadership"),
 }
 
 
@@ -39,6 +40,7 @@ class User(UserMixin, Model):
         CheckConstraint(
             "role IN ('admin', 'programme_manager', 'finance', 'leadership')", name="role"
         ),
+        CheckConstraint("language IN ('en', 'fr')", name="language"),
         NEVER_REUSED,
     )
 
@@ -52,6 +54,8 @@ class User(UserMixin, Model):
     #: Flask-Login's alternative id: rotated at logout so an old cookie stops working.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: ``"en"`` or ``"fr"`` once chosen (the navigation's switch); None: the browser decides.
+    language: Mapped[str | None] = mapped_column(String(2), default=None)
 
     organization: Mapped[Organization] = relationship("Organization")
 

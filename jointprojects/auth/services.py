@@ -26,6 +26,7 @@ from jointprojects.auth.passwords import (
 )
 from jointprojects.errors import Collector, DomainError, NotFound
 from jointprojects.extensions import db
+from jointprojects.locales import LANGUAGES
 from jointprojects.organizations.models import Organization
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]
@@ -170,6 +171,18 @@ def set_active(user: User, active: bool, acting: User) -> None:
     )
     audit.security_event("deactivate" if not active else "reactivate", user,
                          by=acting.email)
+
+
+def set_language(user: User, language: str) -> None:
+    """The language ``user`` reads the application in (``"en"`` or ``"fr"``, issue 17)."""
+    if language not in LANGUAGES:
+        raise DomainError("Choose English or French.", field="language")
+    if user.language == language:
+        return
+    before = public_snapshot(audit.snapshot(user))
+    user.language = language
+    audit.record("update", user, before=before, after=public_snapshot(audit.snapshot(user)),
+                 user=user)
 
 
 def public_snapshot(data: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, UserSession, hash_token
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 
 SESSION_ID = "_jp_sid"
 #: ``last_seen_at`` is written when it is older than this (not on every request).
@@ -200,4 +201,4 @@ def check_session() -> None:
         audit.security_event("session_end", current_user._get_current_object(), reason=reason)
     logout_user()
     forget()
-    flash("Your session has ended; please log in again.", "info")
+    flash(_("Your session has ended; please log in again."), "info")

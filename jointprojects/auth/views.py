@@ -13,7 +13,8 @@ from jointprojects.auth.forms import LoginForm
 from jointprojects.auth.policy import READ, requires
 from jointprojects.auth.throttle import throttle
 from jointprojects.extensions import login_manager
-from jointprojects.transaction import keep_changes
+from jointprojects.i18n import _, refresh_language
+from jointprojects.transaction import flashed_errors, keep_changes
 
 bp = Blueprint("auth", __name__)
 bp.before_app_request(sessions.check_session)
@@ -68,8 +69,9 @@ def login():  # type: ignore[no-untyped-def]
         sessions.prune()  # opportunistic housekeeping: the rows that no longer hold
         sessions.start(user)  # a new session: the old one's CSRF token is gone
         login_user(user)
+        refresh_language()  # from now on the user's own language, if chosen
         audit.security_event("login", user)
-        flash(f"Welcome, {user.display_name}.", "success")
+        flash(_("Welcome, %(name)s.", name=user.display_name), "success")
         return redirect(_safe_next(form.next.data))
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
@@ -83,7 +85,7 @@ def logout():  # type: ignore[no-untyped-def]
     audit.security_event("logout", current_user._get_current_object())
     logout_user()
     sessions.forget()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -109,10 +111,21 @@ def end_session(session_id: str):  # type: ignore[no-untyped-def]
     if this_one:
         logout_user()
         sessions.forget()
-        flash("This session has ended; please log in again.", "info")
+        flash(_("This session has ended; please log in again."), "info")
         return redirect(url_for("auth.login"))
-    flash("The session has ended; that browser is logged out.", "success")
+    flash(_("The session has ended; that browser is logged out."), "success")
     return redirect(url_for("auth.sessions_list"))
+
+
+@bp.route("/account/language", methods=["POST"])
+@login_required
+@requires(READ)
+def language():  # type: ignore[no-untyped-def]
+    """The switch in the navigation (a form with its CSRF token, no script needed): the
+    user's language from now on, then back to the page it was chosen on."""
+    with flashed_errors():
+        services.set_language(current_user._get_current_object(), request.form.get("language", ""))
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/health")

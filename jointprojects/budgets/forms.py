@@ -8,12 +8,14 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.expenses.forms import CATEGORY_CHOICES
+from jointprojects.i18n import lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 
 
 class BudgetForm(FlaskForm):
-    category = SelectField("Category", choices=CATEGORY_CHOICES)
-    year = StringField("Year", validators=[DataRequired()], render_kw={"inputmode": "numeric"})
-    organization = SelectField("Funded by", choices=[], validate_choice=False)
-    amount = StringField("Amount", validators=[DataRequired()],
+    category = SelectField(_l("Category"), choices=lazy_choices(CATEGORY_CHOICES))
+    year = StringField(_l("Year"), validators=[DataRequired()], render_kw={"inputmode": "numeric"})
+    organization = SelectField(_l("Funded by"), choices=[], validate_choice=False)
+    amount = StringField(_l("Amount"), validators=[DataRequired()],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=5000)])

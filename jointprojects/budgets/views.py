@@ -14,6 +14,7 @@ from jointprojects.auth import policy
 from jointprojects.auth.policy import BUDGET_WRITE, READ, requires
 from jointprojects.budgets import services
 from jointprojects.budgets.forms import BudgetForm
+from jointprojects.i18n import _
 from jointprojects.special_arrangements.services import get_arrangement
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
 
@@ -42,7 +43,7 @@ def budgets(reference: str):  # type: ignore[no-untyped-def]
                                 form.organization.data or None, form.amount.data,
                                 current_user, form.note.data or "")
             if valid:
-                flash("Budget line saved.", "success")
+                flash(_("Budget line saved."), "success")
                 return redirect(url_for(".budgets", reference=reference))
     return render_template("budgets/budgets.html", sa=sa, form=form,
                            lines=services.budget_vs_actual(sa)), _status(form)
@@ -55,5 +56,5 @@ def delete_budget(reference: str, budget_id: int):  # type: ignore[no-untyped-de
     sa = get_arrangement(reference)
     with flashed_errors():
         services.delete_budget(sa, budget_id, current_user)
-        flash("Budget line deleted.", "success")
+        flash(_("Budget line deleted."), "success")
     return redirect(url_for(".budgets", reference=reference))

@@ -32,6 +32,7 @@ from jointprojects.dashboard.serialize import figures_json
 from jointprojects.dashboard.workbook import portfolio_data
 from jointprojects.documents import receipts
 from jointprojects.errors import DomainError
+from jointprojects.i18n import current_language
 from jointprojects.inbox.views import inbox_count
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.statements.overview import outstanding_by_party
@@ -67,6 +68,7 @@ def index():  # type: ignore[no-untyped-def]
     # "not modified".
     # The navigation's inbox badge (issue 16) is part of the page too.
     etag = hashlib.sha256(f"{key}:{settlement!r}:{receipts_missing}:{current_user.id}:"
+                          f"{current_language()}:"
                           f"{csrf.generate_csrf()}:{inbox_count()}".encode()).hexdigest()[:40]
     flashes = "_flashes" in session
     if not flashes and etag in request.if_none_match:
@@ -79,7 +81,8 @@ def index():  # type: ignore[no-untyped-def]
     # The figures' part of the page depends on them, the query as typed and the role's
     # rights (its links), nothing of the session: rendered once per such key.
     query = sorted(request.args.items(multi=True))
-    html = cached_text(f"{key}:{current_user.role}:{query}", figures_html)
+    # ... and in one language (issue 17): the French page is another text.
+    html = cached_text(f"{key}:{current_user.role}:{current_language()}:{query}", figures_html)
     response = make_response(render_template(
         "dashboard/index.html", figures=True, settlement=settlement,
         receipts_missing=receipts_missing,

@@ -16,6 +16,7 @@ from jointprojects.dashboard.figures import ZERO
 from jointprojects.dashboard.filters import Filters, _arrangement_where, _project_where, describe
 from jointprojects.expenses.models import ExpenseTotal
 from jointprojects.extensions import db
+from jointprojects.i18n import current_language, translate
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.personnel_exchanges import queries as personnel
 from jointprojects.personnel_exchanges.models import ExchangeCostItem, PersonnelExchange
@@ -119,6 +120,7 @@ def portfolio_data(filters: Filters | None = None, today: date | None = None,
         personnel=tuple(_personnel_rows(filters, today)),
         organizations=tuple(organizations), generated_at=utcnow(), generated_by=generated_by,
         filters=describe(filters), area_names=area_names,
+        language=current_language(), translate=translate,  # the reader's (or ?lang=)
     )
 
 

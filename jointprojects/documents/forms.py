@@ -8,6 +8,8 @@ from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, T
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from jointprojects.i18n import lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.vocabulary import DOCUMENT_LABEL_NAMES, choices
 
 LABEL_CHOICES = choices(DOCUMENT_LABEL_NAMES)
@@ -21,24 +23,24 @@ class CheckboxesField(SelectMultipleField):
 class UploadForm(FlaskForm):
     kind = HiddenField()
     key = HiddenField()
-    file = MultipleFileField("Files")
-    title = StringField("Title", validators=[Optional(), Length(max=200)],
-                        description="For one file; several files take their names.")
-    label = RadioField("Who may see it", choices=LABEL_CHOICES, default="parties")
-    organizations = CheckboxesField("Organizations (restricted)", choices=[],
+    file = MultipleFileField(_l("Files"))
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)],
+                        description=_l("For one file; several files take their names."))
+    label = RadioField(_l("Who may see it"), choices=lazy_choices(LABEL_CHOICES), default="parties")
+    organizations = CheckboxesField(_l("Organizations (restricted)"), choices=[],
                                     validate_choice=False)
 
 
 class VersionForm(FlaskForm):
-    file = FileField("New version")
-    title = StringField("Title", validators=[Optional(), Length(max=200)])
+    file = FileField(_l("New version"))
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
 
 
 class LabelForm(FlaskForm):
-    label = RadioField("Label", choices=LABEL_CHOICES)
-    organizations = CheckboxesField("Organizations (restricted)", choices=[],
+    label = RadioField(_l("Label"), choices=lazy_choices(LABEL_CHOICES))
+    organizations = CheckboxesField(_l("Organizations (restricted)"), choices=[],
                                     validate_choice=False)
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=500)])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 class DeleteForm(FlaskForm):
@@ -46,7 +48,7 @@ class DeleteForm(FlaskForm):
 
 
 class ReceiptRuleForm(FlaskForm):
-    threshold = StringField("A receipt is required for expenses of at least",
+    threshold = StringField(_l("A receipt is required for expenses of at least"),
                             validators=[Optional(), Length(max=40)],
                             render_kw={"inputmode": "decimal", "autocomplete": "off"},
-                            description="Blank: no rule.")
+                            description=_l("Blank: no rule."))

@@ -8,15 +8,16 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.exchange_rates.models import RATE_BASE_CURRENCY
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.money import MINOR_UNITS
 
 
 class RateForm(FlaskForm):
-    currency = SelectField("Currency",
+    currency = SelectField(_l("Currency"),
                            choices=[(c, c) for c in sorted(MINOR_UNITS) if c != RATE_BASE_CURRENCY],
                            default="EUR")
-    month = StringField("Month", validators=[DataRequired()],
+    month = StringField(_l("Month"), validators=[DataRequired()],
                         render_kw={"type": "month", "placeholder": "YYYY-MM"})
-    rate = StringField("Units per 1 USD", validators=[DataRequired()],
+    rate = StringField(_l("Units per 1 USD"), validators=[DataRequired()],
                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    source = StringField("Source", validators=[Optional(), Length(max=300)])
+    source = StringField(_l("Source"), validators=[Optional(), Length(max=300)])

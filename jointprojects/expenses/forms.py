@@ -8,6 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.forms import DateField
+from jointprojects.i18n import lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.money import MINOR_UNITS
 from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, choices
 
@@ -16,20 +18,21 @@ CURRENCY_CHOICES = [(c, c) for c in sorted(MINOR_UNITS)]
 
 
 class ExpenseForm(FlaskForm):
-    date = DateField("Date", validators=[DataRequired()])
-    category = SelectField("Category", choices=CATEGORY_CHOICES)
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    amount = StringField("Amount", validators=[DataRequired()],
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    category = SelectField(_l("Category"), choices=lazy_choices(CATEGORY_CHOICES))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    amount = StringField(_l("Amount"), validators=[DataRequired()],
                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="USD")
-    exchange_rate = StringField("Exchange rate", validators=[Optional(), Length(max=40)],
+    currency = SelectField(_l("Currency"), choices=CURRENCY_CHOICES, default="USD")
+    exchange_rate = StringField(_l("Exchange rate"), validators=[Optional(), Length(max=40)],
                                 render_kw={"inputmode": "decimal", "autocomplete": "off"})
-    paid_by = SelectField("Paid by", choices=[], validate_choice=False)
-    document_reference = StringField("Document reference",
+    paid_by = SelectField(_l("Paid by"), choices=[], validate_choice=False)
+    document_reference = StringField(_l("Document reference"),
                                      validators=[Optional(), Length(max=120)])
-    adjusts = StringField("Adjusts expense", validators=[Optional(), Length(max=12)],
+    adjusts = StringField(_l("Adjusts expense"), validators=[Optional(), Length(max=12)],
                           render_kw={"inputmode": "numeric", "autocomplete": "off"})
-    reason = TextAreaField("Reason of the adjustment", validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("Reason of the adjustment"), validators=[Optional(),
+                           Length(max=5000)])
     version = HiddenField()
 
 

@@ -20,6 +20,7 @@ from jointprojects.expenses import checks, figures, recording, services
 from jointprojects.expenses.forms import DeleteForm, ExpenseForm
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.money import format_money, to_json
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -228,7 +229,7 @@ def edit(expense_id: int):  # type: ignore[no-untyped-def]
                 return redirect(url_for(".detail", expense_id=expense.id))
         current = db.session.get(Expense, expense_id)
         if current is None:
-            flash("Someone else deleted this expense while you were editing it.", "danger")
+            flash(_("Someone else deleted this expense while you were editing it."), "danger")
             return redirect(url_for(".arrangement", reference=reference))
         expense, sa = current, current.arrangement
         if isinstance(outcome.error, Conflict):
@@ -249,8 +250,8 @@ def delete(expense_id: int):  # type: ignore[no-untyped-def]
     expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
     with flashed_errors():
         recording.delete_expense(expense, expected, current_user)
-        flash(f"Expense {expense_id} deleted; the parts and totals of {reference} are "
-              "updated.", "success")
+        flash(_("Expense %(id)s deleted; the parts and totals of %(reference)s are updated.",
+                id=expense_id, reference=reference), "success")
         return redirect(url_for(".arrangement", reference=reference))
     if db.session.get(Expense, expense_id) is None:
         return redirect(url_for(".arrangement", reference=reference))

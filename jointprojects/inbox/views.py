@@ -11,6 +11,7 @@ from wtforms import HiddenField
 
 from jointprojects.auth.policy import READ, requires
 from jointprojects.errors import NotFound
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.inbox import calendar, services
 from jointprojects.inbox.awaited import Item, awaited_for
 from jointprojects.personnel_exchanges.services import get_exchange
@@ -27,7 +28,7 @@ _ITEMS = "jointprojects.inbox_items"
 
 
 class ReadForm(FlaskForm):
-    key = HiddenField("Item")
+    key = HiddenField(_l("Item"))
 
 
 class FeedForm(FlaskForm):

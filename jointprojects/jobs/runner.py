@@ -20,6 +20,7 @@ from flask import Flask, current_app
 
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
+from jointprojects.i18n import language_scope
 from jointprojects.jobs import queue, services
 from jointprojects.jobs.models import Job
 
@@ -63,7 +64,8 @@ def run_job(job_id: int) -> str:
         if work is None:
             services.fail(job_id, f"No worker here knows how to do a {job.kind!r} job.")
             return "failed"
-        result = work(job, reporter)
+        with language_scope(job.params.get("lang")):  # the language the job was asked in
+            result = work(job, reporter)
         db.session.rollback()
         services.finish(job_id, result.content, result.name, result.mimetype)
         return "done"

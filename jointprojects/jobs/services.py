@@ -23,6 +23,7 @@ from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
 from jointprojects.errors import Conflict, NotFound
 from jointprojects.extensions import db
+from jointprojects.i18n import current_language
 from jointprojects.jobs import queue
 from jointprojects.jobs.models import FINISHED, Job
 from jointprojects.vocabulary import JOB_KINDS
@@ -51,9 +52,11 @@ def create_job(kind: str, owner: Any, *, arrangement: Any = None,
     commits (never before: a worker must find its row)."""
     if kind not in JOB_KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    # The worker writes in the language of the request that asked (issue 17).
+    params = {"lang": current_language(), **(params or {})}
     job = Job(kind=kind, owner_id=owner.id,
               arrangement_id=arrangement.id if arrangement is not None else None,
-              params=dict(params or {}), status="queued", progress=0, phase="")
+              params=params, status="queued", progress=0, phase="")
     db.session.add(job)
     db.session.flush()
     audit.record("create", job, after=job_snapshot(job), parent=arrangement or job,

@@ -10,43 +10,46 @@ from wtforms.validators import DataRequired, Length
 
 from jointprojects.auth.policy import AMENDMENT_CONSENT, ORGANIZATION_WRITE, READ, can, requires
 from jointprojects.forms import DateField
+from jointprojects.i18n import _, lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations import services
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
+from jointprojects.vocabulary import N_
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
 
 class OrganizationForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=20)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    currency = SelectField("Reporting currency", choices=sorted(MINOR_UNITS), default="USD")
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    currency = SelectField(_l("Reporting currency"), choices=sorted(MINOR_UNITS), default="USD")
 
 
 class AgreementActForm(FlaskForm):
     """A party's written notification (Art. 10.1) or notice of termination (Art. 10.3)."""
 
     act = SelectField(
-        "Act",
-        choices=[
-            ("notification", "Written notification (Art. 10.1)"),
-            ("notice", "Notice of termination (Art. 10.3)"),
-        ],
+        _l("Act"),
+        choices=lazy_choices([
+            ("notification", N_("Written notification (Art. 10.1)")),
+            ("notice", N_("Notice of termination (Art. 10.3)")),
+        ]),
     )
-    organization = SelectField("Party", choices=[], validate_choice=False)
-    date = DateField("Date", validators=[DataRequired()])
+    organization = SelectField(_l("Party"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
 
 
 class AmendmentForm(FlaskForm):
     """Art. 10.2: an amendment of the agreement, proposed for mutual written consent."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    text = TextAreaField("Text", validators=[DataRequired(), Length(max=20000)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
 
 
 class ConsentForm(FlaskForm):
-    organization = SelectField("Consent for", choices=[], validate_choice=False)
-    date = DateField("Date", validators=[DataRequired()])
+    organization = SelectField(_l("Consent for"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
 
 
 def _page(  # type: ignore[no-untyped-def]
@@ -90,7 +93,7 @@ def create():  # type: ignore[no-untyped-def]
     with form_errors(form), rehearsal(form) as valid:
         org = services.create_organization(form.code.data, form.name.data, form.currency.data)
         if valid:
-            flash(f"Organization {org.code} added.", "success")
+            flash(_("Organization %(code)s added.", code=org.code), "success")
             return redirect(url_for(".index"))
     return _page(form, AgreementActForm(), 422)
 
@@ -110,7 +113,7 @@ def agreement_act():  # type: ignore[no-untyped-def]
                 services.give_agreement_notice(agreement, form.organization.data, form.date.data)
             else:
                 services.record_notification(agreement, form.organization.data, form.date.data)
-            flash("Recorded.", "success")
+            flash(_("Recorded."), "success")
             return redirect(url_for(".index"))
     return _page(OrganizationForm(), form, 422)
 
@@ -127,7 +130,8 @@ def propose_amendment():  # type: ignore[no-untyped-def]
                 agreement, form.title.data, form.text.data, current_user
             )
             flash(
-                "Amendment proposed; it is adopted once every party consents in writing.", "success"
+                _("Amendment proposed; it is adopted once every party consents in writing."),
+                "success",
             )
             return redirect(url_for(".index"))
     return _page(OrganizationForm(), AgreementActForm(), 422, amendment_form=form)
@@ -156,5 +160,5 @@ def consent(amendment_id: int):  # type: ignore[no-untyped-def]
                 "success",
             )
     else:
-        flash("Give the date of the written consent.", "danger")
+        flash(_("Give the date of the written consent."), "danger")
     return redirect(url_for(".index"))

@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.forms import DateField
+from jointprojects.i18n import lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.money import MINOR_UNITS
 from jointprojects.vocabulary import COST_ITEM_LABELS, choices
 
@@ -25,13 +27,14 @@ class CostFields:
     """The fields of one cost item, shared by the rows of the exchange form and the single
     cost form of the detail page. Validation is the service's (messages beside the fields)."""
 
-    category = SelectField("Category", choices=COST_CATEGORY_CHOICES, validate_choice=False)
-    borne_by = SelectField("Borne by", choices=[], validate_choice=False)
-    amount = StringField("Amount")
-    currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="USD",
+    category = SelectField(_l("Category"), choices=lazy_choices(COST_CATEGORY_CHOICES),
                            validate_choice=False)
-    period_start = DateField("Period from", validators=[Optional()])
-    period_end = DateField("Period to", validators=[Optional()])
+    borne_by = SelectField(_l("Borne by"), choices=[], validate_choice=False)
+    amount = StringField(_l("Amount"))
+    currency = SelectField(_l("Currency"), choices=CURRENCY_CHOICES, default="USD",
+                           validate_choice=False)
+    period_start = DateField(_l("Period from"), validators=[Optional()])
+    period_end = DateField(_l("Period to"), validators=[Optional()])
 
 
 class CostRow(CostFields, Form):
@@ -43,30 +46,30 @@ class CostForm(CostFields, FlaskForm):
 
 
 class ExchangeForm(FlaskForm):
-    staff_id = StringField("Staff id", validators=[Length(max=60)])
-    person_name = StringField("Name", validators=[Length(max=200)])
-    home_organization = SelectField("Home organization", choices=[], validate_choice=False)
-    host_organization = SelectField("Host organization", choices=[], validate_choice=False)
-    position = StringField("Position", validators=[Length(max=200)])
-    duty_station = StringField("Duty station", validators=[Optional(), Length(max=120)])
-    start_date = DateField("Start date (first day in post)", validators=[Optional()])
-    end_date = DateField("End date (last day in post)", validators=[Optional()])
-    arrangement = SelectField("Special arrangement (optional)", choices=[],
+    staff_id = StringField(_l("Staff id"), validators=[Length(max=60)])
+    person_name = StringField(_l("Name"), validators=[Length(max=200)])
+    home_organization = SelectField(_l("Home organization"), choices=[], validate_choice=False)
+    host_organization = SelectField(_l("Host organization"), choices=[], validate_choice=False)
+    position = StringField(_l("Position"), validators=[Length(max=200)])
+    duty_station = StringField(_l("Duty station"), validators=[Optional(), Length(max=120)])
+    start_date = DateField(_l("Start date (first day in post)"), validators=[Optional()])
+    end_date = DateField(_l("End date (last day in post)"), validators=[Optional()])
+    arrangement = SelectField(_l("Special arrangement (optional)"), choices=[],
                               validate_choice=False)
-    return_right_note = TextAreaField("Return right", validators=[Optional(), Length(max=5000)])
+    return_right_note = TextAreaField(_l("Return right"), validators=[Optional(), Length(max=5000)])
     costs = FieldList(FormField(CostRow), min_entries=0)
     version = HiddenField()
 
 
 class ApprovalForm(FlaskForm):
-    organization = SelectField("For", choices=[], validate_choice=False)
-    date = DateField("Date", validators=[DataRequired()])
+    organization = SelectField(_l("For"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
 
 
 class ExtensionForm(FlaskForm):
-    end_date = DateField("New end date", validators=[DataRequired()])
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=5000)])
+    end_date = DateField(_l("New end date"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)])
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[Optional(), Length(max=5000)])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=5000)])

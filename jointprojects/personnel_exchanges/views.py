@@ -15,6 +15,7 @@ from jointprojects.auth.policy import PERSONNEL_APPROVE, PERSONNEL_WRITE, READ, 
 from jointprojects.dates import add_months
 from jointprojects.errors import Forbidden, NotFound
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.personnel_exchanges import queries, services
 from jointprojects.personnel_exchanges import timeline as geometry
 from jointprojects.personnel_exchanges.costs import cost_lines, personnel_cost_rows
@@ -227,7 +228,7 @@ def edit(exchange_id: int):  # type: ignore[no-untyped-def]
             expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             result = services.update_exchange(exchange, _data(form), expected, current_user)
             if valid:
-                flash("Exchange saved.", "success")
+                flash(_("Exchange saved."), "success")
                 if result.withdrawn_approvals:
                     flash(f"The approval of {' and '.join(result.withdrawn_approvals)} was "
                           "withdrawn because the staff member, organizations or dates "
@@ -323,9 +324,9 @@ def cancel(exchange_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with flashed_errors():
             services.cancel(exchange, form.reason.data, current_user)
-            flash("Exchange cancelled.", "success")
+            flash(_("Exchange cancelled."), "success")
     else:
-        flash("The reason is too long (at most 5000 characters).", "danger")
+        flash(_("The reason is too long (at most 5000 characters)."), "danger")
     return redirect(url_for(".detail", exchange_id=exchange_id))
 
 
@@ -351,5 +352,5 @@ def remove_cost(exchange_id: int, item_id: int):  # type: ignore[no-untyped-def]
     exchange = services.get_exchange(exchange_id)
     with flashed_errors(let_through=(NotFound,)):  # an unknown item: the 404 page
         services.remove_cost(exchange, item_id, current_user)
-        flash("Cost item removed.", "success")
+        flash(_("Cost item removed."), "success")
     return redirect(url_for(".detail", exchange_id=exchange_id) + "#costs")

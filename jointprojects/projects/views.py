@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import PROJECT_WRITE, READ, requires
+from jointprojects.i18n import _
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.projects import services
 from jointprojects.projects.forms import ProjectForm
@@ -84,7 +85,7 @@ def create():  # type: ignore[no-untyped-def]
             policy.ensure_leads(current_user, data.lead_organization)
             project = services.create_project(data)
             if valid:
-                flash(f"Project {project.code} created.", "success")
+                flash(_("Project %(code)s created.", code=project.code), "success")
                 return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=None), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
@@ -113,7 +114,7 @@ def edit(code: str):  # type: ignore[no-untyped-def]
             policy.ensure_leads(current_user, data.lead_organization)
             services.update_project(project, data, expected)
             if valid:
-                flash(f"Project {project.code} saved.", "success")
+                flash(_("Project %(code)s saved.", code=project.code), "success")
                 return redirect(url_for(".detail", code=project.code))
     return render_template("projects/form.html", form=form, project=project), (
         422 if form.errors or getattr(form, "form_errors", None) else 200
@@ -126,10 +127,10 @@ def edit(code: str):  # type: ignore[no-untyped-def]
 def delete(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
     if not FlaskForm().validate_on_submit():
-        flash("The form expired; try again.", "danger")
+        flash(_("The form expired; try again."), "danger")
         return redirect(url_for(".detail", code=code))
     with flashed_errors():
         services.delete_project(project)
-        flash(f"Project {code} deleted.", "success")
+        flash(_("Project %(code)s deleted.", code=code), "success")
         return redirect(url_for(".index"))
     return redirect(url_for(".detail", code=code))

@@ -17,6 +17,8 @@ from tqdm import tqdm
 
 from jointprojects.errors import DomainError
 from jointprojects.extensions import db
+from jointprojects.i18n import language_scope, translate
+from jointprojects.locales import LANGUAGES
 from jointprojects.money import format_money
 from jointprojects.reporting import cost_report, uploads
 from jointprojects.reporting import imports as importer
@@ -30,14 +32,15 @@ def _fail(message: str) -> None:
 
 
 def _messages(exc: DomainError) -> str:
-    return "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in exc.errors)
+    return "; ".join(f"{e.field}: {translate(e.message)}" if e.field else translate(e.message)
+                     for e in exc.errors)
 
 
 def _arrangement(reference: str):  # type: ignore[no-untyped-def]
     try:
         return get_arrangement(reference)
     except DomainError as exc:
-        _fail(str(exc))
+        _fail("; ".join(translate(e.message) for e in exc.errors))
 
 
 @click.group("report")
@@ -77,10 +80,18 @@ class ProgressBar:
 @click.option("--to", "date_to", default="", help="Last day, YYYY-MM-DD (default: to date)")
 @click.option("--progress/--no-progress", "show_progress", default=None,
               help="A progress bar on stderr (default: when stderr is a terminal)")
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None,
+              help="The workbook's and the messages' language (default: the locale, LANG)")
 @with_appcontext
 def cost_split(reference: str, out: Path, date_from: str, date_to: str,
-               show_progress: bool | None) -> None:
+               show_progress: bool | None, language: str | None) -> None:
     """Write the Excel cost report of arrangement REFERENCE to --out."""
+    with language_scope(language):
+        _cost_split(reference, out, date_from, date_to, show_progress)
+
+
+def _cost_split(reference: str, out: Path, date_from: str, date_to: str,
+                show_progress: bool | None) -> None:
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     bar = ProgressBar() if show_progress else None

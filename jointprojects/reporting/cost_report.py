@@ -34,6 +34,7 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense, ExpensePart
 from jointprojects.extensions import db
+from jointprojects.i18n import _, current_language, translate
 from jointprojects.money import MINOR_UNITS, STORAGE_SCALE, minor_units
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.costs import personnel_cost_rows
@@ -93,12 +94,14 @@ def parse_period(raw_from: str | None, raw_to: str | None) -> tuple[date | None,
             try:
                 value = date.fromisoformat(text)
             except ValueError:
-                errors.add(name, f"{name} must be a date written YYYY-MM-DD, not {text!r}.")
+                errors.add(name, _("%(name)s must be a date written YYYY-MM-DD, not %(text)s.",
+                                   name=name, text=repr(text)))
         values.append(value)
     date_from, date_to = values
     if date_from and date_to and date_to < date_from:
-        errors.add("to", f"The period ends ({date_to.isoformat()}) before it starts "
-                         f"({date_from.isoformat()}).")
+        # Worded in the reader's language here (the message has values in it).
+        errors.add("to", _("The period ends (%(end)s) before it starts (%(start)s).",
+                           end=date_to.isoformat(), start=date_from.isoformat()))
     errors.raise_if_any()
     return date_from, date_to
 
@@ -168,6 +171,9 @@ def cost_report(sa: SpecialArrangement, date_from: date | None = None,
         generated_by=generated_by,
         filters=_filters(split.expense_count),
         changes=tuple(expense_changes(sa, date_from, date_to)),
+        # In the reader's language (a download's ?lang=, the user's, a job's or --lang).
+        language=current_language(),
+        translate=translate,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, update
 from jointprojects.auth import policy
 from jointprojects.errors import DomainError, NotFound
 from jointprojects.extensions import db
+from jointprojects.i18n import current_language, language_scope
 from jointprojects.jobs import runner
 from jointprojects.jobs import services as jobs
 from jointprojects.jobs.models import Job
@@ -51,7 +52,8 @@ def start_cost_report_job(sa: SpecialArrangement, date_from: date | None,
     policy.ensure_sees_arrangement(user, sa)
     return jobs.create_job("cost_report", user, arrangement=sa, params={
         "from": date_from.isoformat() if date_from else None,
-        "to": date_to.isoformat() if date_to else None})
+        "to": date_to.isoformat() if date_to else None,
+        "lang": current_language()})  # the worker writes it in the language asked for
 
 
 @runner.handler("cost_report")
@@ -61,7 +63,8 @@ def build_cost_report(job: Job, reporter: jobs.Reporter) -> runner.Result:
         raise NotFound("The arrangement of this report no longer exists.", "arrangement")
     date_from, date_to = cost_report.parse_period(job.params.get("from"),
                                                   job.params.get("to"))
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as stream:
+    with language_scope(job.params.get("lang")), \
+            tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as stream:
         cost_report.write_cost_report(sa, date_from, date_to, stream,
                                       generated_by=author(job.owner), progress=reporter,
                                       reader=job.owner)

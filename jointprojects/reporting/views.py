@@ -28,6 +28,7 @@ from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_
 from jointprojects.errors import DomainError
 from jointprojects.expenses.checks import ensure_not_reallocating
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting import import_state, tasks, uploads
@@ -170,7 +171,7 @@ def import_job_preview(job_id: int):  # type: ignore[no-untyped-def]
     if pending.status == "recording":
         return redirect(url_for("jobs.detail", job_id=job_id))
     if pending.status != "ready":
-        flash("The file is still being checked, or its check failed: see its job.", "info")
+        flash(_("The file is still being checked, or its check failed: see its job."), "info")
         return redirect(url_for("jobs.detail", job_id=job_id))
     sa = _pending_arrangement(pending)
     form = ImportForm(formdata=None, kind=pending.kind,
@@ -282,7 +283,7 @@ def _duplicates_not_confirmed(token: str, kind: str, filename: str,
 def import_cancel(token: str):  # type: ignore[no-untyped-def]
     ConfirmForm().validate_on_submit()
     uploads.discard_upload(token, current_user)
-    flash("Import cancelled; nothing was stored.", "info")
+    flash(_("Import cancelled; nothing was stored."), "info")
     return redirect(url_for(".imports"))
 
 

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from flask_babel import LazyString
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import (
@@ -17,8 +18,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from jointprojects.forms import DateField
+from jointprojects.i18n import lazy_choices, translate
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.money import MINOR_UNITS
-from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, KINDS, choices
+from jointprojects.vocabulary import EXPENSE_CATEGORY_LABELS, KINDS, Kind, choices
 
 CATEGORY_CHOICES = [("", "Default (all categories)"), *choices(EXPENSE_CATEGORY_LABELS)]
 
@@ -58,36 +61,42 @@ def matrix_formdata(formdata: Any) -> Any:
     return flat
 
 
+def kind_label(kind: Kind) -> LazyString:
+    """"Joint action (Art. 5)", "Action commune (Art. 5)": drawn in the reader's language."""
+    return LazyString(lambda: f"{translate(kind.label)} ({kind.article})")
+
+
 class ModalityRow(Form):
-    organization = SelectField("Party", choices=[], validate_choice=False)
-    role = StringField("Role", validators=[Optional(), Length(max=120)])
-    responsibilities = TextAreaField("Responsibilities", validators=[Optional(), Length(max=5000)])
+    organization = SelectField(_l("Party"), choices=[], validate_choice=False)
+    role = StringField(_l("Role"), validators=[Optional(), Length(max=120)])
+    responsibilities = TextAreaField(_l("Responsibilities"), validators=[Optional(),
+                                     Length(max=5000)])
     in_kind_contribution = StringField(
-        "In-kind contribution", validators=[Optional(), Length(max=5000)]
+        _l("In-kind contribution"), validators=[Optional(), Length(max=5000)]
     )
 
 
 class ShareRow(Form):
-    category = SelectField("Category", choices=CATEGORY_CHOICES, default="")
-    organization = SelectField("Party", choices=[], validate_choice=False)
-    percent = StringField("Percent")
+    category = SelectField(_l("Category"), choices=lazy_choices(CATEGORY_CHOICES), default="")
+    organization = SelectField(_l("Party"), choices=[], validate_choice=False)
+    percent = StringField(_l("Percent"))
 
 
 class CeilingRow(Form):
-    organization = SelectField("Party", choices=[], validate_choice=False)
-    amount = StringField("Ceiling")
+    organization = SelectField(_l("Party"), choices=[], validate_choice=False)
+    amount = StringField(_l("Ceiling"))
 
 
 class ArrangementForm(FlaskForm):
-    reference = StringField("Reference", validators=[DataRequired(), Length(max=60)])
-    project = SelectField("Joint project", choices=[], validate_choice=False)
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    kind = SelectField("Kind", choices=[(k, f"{v.label} ({v.article})") for k, v in KINDS.items()])
+    reference = StringField(_l("Reference"), validators=[DataRequired(), Length(max=60)])
+    project = SelectField(_l("Joint project"), choices=[], validate_choice=False)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(_l("Kind"), choices=[(k, kind_label(v)) for k, v in KINDS.items()])
     currency = SelectField(
-        "Reporting currency", choices=[(c, c) for c in sorted(MINOR_UNITS)], default="USD"
+        _l("Reporting currency"), choices=[(c, c) for c in sorted(MINOR_UNITS)], default="USD"
     )
-    start_date = DateField("Start date", validators=[DataRequired()])
-    end_date = DateField("End date", validators=[Optional()])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[Optional()])
     modalities = FieldList(FormField(ModalityRow), min_entries=0)
     shares = FieldList(FormField(ShareRow), min_entries=0)
     ceilings = FieldList(FormField(CeilingRow), min_entries=0)
@@ -95,8 +104,8 @@ class ArrangementForm(FlaskForm):
 
 
 class AmendmentForm(FlaskForm):
-    effective_date = DateField("Effective date", validators=[DataRequired()])
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=5000)])
+    effective_date = DateField(_l("Effective date"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
     shares = FieldList(FormField(ShareRow), min_entries=0)
     ceilings = FieldList(FormField(CeilingRow), min_entries=0)
 
@@ -104,14 +113,14 @@ class AmendmentForm(FlaskForm):
 class PartyDateForm(FlaskForm):
     """A signature, a consent or a notice given for one party on one date."""
 
-    organization = SelectField("For", choices=[], validate_choice=False)
-    date = DateField("Date", validators=[DataRequired()])
+    organization = SelectField(_l("For"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
 
 
 class SignatureForm(PartyDateForm):
     """A party's signature: who signed the instrument for it (name and title, required: the
     service says so beside each field together with a problem of the date) and when."""
 
-    date = DateField("Date", validators=[Optional()])
-    signatory_name = StringField("Signatory's name")
-    signatory_title = StringField("Signatory's title")
+    date = DateField(_l("Date"), validators=[Optional()])
+    signatory_name = StringField(_l("Signatory's name"))
+    signatory_title = StringField(_l("Signatory's title"))

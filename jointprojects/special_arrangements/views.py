@@ -16,6 +16,7 @@ from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import ARRANGEMENT_WRITE, READ, requires
 from jointprojects.extensions import db
+from jointprojects.i18n import _
 from jointprojects.money import MoneyError, parse_decimal
 from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
@@ -179,8 +180,8 @@ def create():  # type: ignore[no-untyped-def]
             sa = services.create_arrangement(_data(form), current_user)
             if valid:
                 flash(
-                    f"Special arrangement {sa.reference} created as a draft. "
-                    "It enters into force once every party has signed.",
+                    _("Special arrangement %(reference)s created as a draft. "
+                      "It enters into force once every party has signed.", reference=sa.reference),
                     "success",
                 )
                 return redirect(url_for(".detail", reference=sa.reference))
@@ -252,7 +253,7 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
         abort(403)
     if sa.status != "draft" or sa.signatures:
         flash(
-            "A signed arrangement cannot be edited: propose an amendment of its shares instead.",
+            _("A signed arrangement cannot be edited: propose an amendment of its shares instead."),
             "warning",
         )
         return redirect(url_for(".detail", reference=reference))
@@ -290,7 +291,8 @@ def edit(reference: str):  # type: ignore[no-untyped-def]
             expected = int(form.version.data) if str(form.version.data or "").isdigit() else None
             services.update_arrangement(sa, _data(form), expected, current_user)
             if valid:
-                flash(f"Special arrangement {sa.reference} saved.", "success")
+                flash(_("Special arrangement %(reference)s saved.", reference=sa.reference),
+                      "success")
                 return redirect(url_for(".detail", reference=sa.reference))
     return render_template("special_arrangements/form.html", form=form, sa=sa), _status_code(form)
 
@@ -303,7 +305,7 @@ def delete(reference: str):  # type: ignore[no-untyped-def]
     FlaskForm().validate_on_submit()  # CSRF is checked globally; this keeps the form API
     with flashed_errors():
         services.delete_arrangement(sa, current_user)
-        flash(f"Draft {reference} deleted.", "success")
+        flash(_("Draft %(reference)s deleted.", reference=reference), "success")
         return redirect(url_for(".index"))
     return redirect(url_for(".detail", reference=reference))
 
@@ -341,7 +343,7 @@ def sign(reference: str):  # type: ignore[no-untyped-def]
             current_user, form.signatory_name.data or "", form.signatory_title.data or "",
             signatory_required=True,
         )
-        flash(f"Signature recorded for {form.organization.data}.", "success")
+        flash(_("Signature recorded for %(party)s.", party=form.organization.data), "success")
         return redirect(url_for(".detail", reference=reference))
     if form.date.errors:
         form.date.errors = form.date.errors[:1]
@@ -395,8 +397,8 @@ def amend(reference: str):  # type: ignore[no-untyped-def]
             )
             if valid:
                 flash(
-                    f"Amendment {version.amendment_number} proposed. It takes effect once "
-                    "every party has consented.",
+                    _("Amendment %(number)s proposed. It takes effect once every party has "
+                      "consented.", number=version.amendment_number),
                     "success",
                 )
                 return redirect(url_for(".amendment", reference=reference,
@@ -431,8 +433,9 @@ def amendment(reference: str, number: int):  # type: ignore[no-untyped-def]
             with flashed_errors():
                 consent(sa, version, form.organization.data, form.date.data, current_user)
                 flash(
-                    f"Consent of {form.organization.data} recorded"
-                    + (": the amendment is now in force." if version.status == "in_force" else "."),
+                    (_("Consent of %(party)s recorded: the amendment is now in force.",
+                       party=form.organization.data) if version.status == "in_force"
+                     else _("Consent of %(party)s recorded.", party=form.organization.data)),
                     "success",
                 )
             return redirect(url_for(".amendment", reference=reference, number=number))

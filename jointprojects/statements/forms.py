@@ -7,38 +7,41 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from jointprojects.forms import DateField
+from jointprojects.i18n import lazy_choices
+from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.vocabulary import STATEMENT_DECISIONS, label
 
 
 class IssueForm(FlaskForm):
-    to = DateField("Close the period up to", validators=[Optional()])
-    due_date = DateField("Due date", validators=[Optional()])
-    confirm = BooleanField("I have checked the figures: issue the statement and close the "
-                           "period")
+    to = DateField(_l("Close the period up to"), validators=[Optional()])
+    due_date = DateField(_l("Due date"), validators=[Optional()])
+    confirm = BooleanField(_l("I have checked the figures: issue the statement and close the "
+                           "period"))
 
 
 class PaymentTermForm(FlaskForm):
-    days = StringField("Payment term (days after issue)",
+    days = StringField(_l("Payment term (days after issue)"),
                        render_kw={"inputmode": "numeric", "autocomplete": "off"})
 
 
 class AcknowledgementForm(FlaskForm):
-    organization = SelectField("For", choices=[], validate_choice=False)
-    decision = SelectField("Decision", choices=[(d, label(d)) for d in STATEMENT_DECISIONS],
+    organization = SelectField(_l("For"), choices=[], validate_choice=False)
+    decision = SelectField(_l("Decision"), choices=lazy_choices((d,
+                           label(d)) for d in STATEMENT_DECISIONS),
                            validate_choice=False)
-    reason = TextAreaField("Reason (required to dispute)")
+    reason = TextAreaField(_l("Reason (required to dispute)"))
 
 
 class WithdrawalForm(FlaskForm):
-    reason = TextAreaField("Reason")
+    reason = TextAreaField(_l("Reason"))
 
 
 class PaymentForm(FlaskForm):
-    transfer = SelectField("Transfer", choices=[], validate_choice=False)
-    amount = StringField("Amount")
-    date = DateField("Date", validators=[Optional()])
-    reference = StringField("Bank reference")
+    transfer = SelectField(_l("Transfer"), choices=[], validate_choice=False)
+    amount = StringField(_l("Amount"))
+    date = DateField(_l("Date"), validators=[Optional()])
+    reference = StringField(_l("Bank reference"))
 
 
 class ReceiptForm(FlaskForm):
-    date = DateField("Received on", validators=[Optional()])
+    date = DateField(_l("Received on"), validators=[Optional()])

@@ -6,6 +6,16 @@
   const source = document.getElementById("dashboard-data");
   if (!source || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
+  // The charts' words in the page's language (issue 17): English message -> translation,
+  // and the month names when the page is not in English ("2025-03" -> "mars 2025").
+  const wordsSource = document.getElementById("dashboard-words");
+  const words = wordsSource ? JSON.parse(wordsSource.textContent) : {};
+  const t = (text) => (words.messages && words.messages[text]) || text;
+  const monthLabel = (month) => {
+    if (!words.months) return month;
+    const [year, number] = month.split("-");
+    return `${words.months[Number(number) - 1]} ${year}`;
+  };
 
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
   const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -46,7 +56,7 @@
     data: {
       labels: status.map((s) => s.status.replace("_", " ")),
       datasets: [{
-        label: "Projects", data: status.map((s) => s.count),
+        label: t("Projects"), data: status.map((s) => s.count),
         backgroundColor: status.map((s, i) => STATUS_COLOURS[s.status] || PALETTE[i]),
       }],
     },
@@ -58,7 +68,7 @@
     type: "bar",
     data: {
       labels: areas.map((a) => `(${a.area})`),
-      datasets: [{ label: "Projects", data: areas.map((a) => a.count), backgroundColor: PALETTE[0] }],
+      datasets: [{ label: t("Projects"), data: areas.map((a) => a.count), backgroundColor: PALETTE[0] }],
     },
     options: {
       indexAxis: "y",
@@ -72,21 +82,21 @@
 
   const a = data.arrangements;
   const states = [
-    ["In force", a.in_force, PALETTE[2]],
-    ["Signed, not yet in force", a.signed, PALETTE[3]],
-    ["Partly signed", a.awaiting_signature.partly_signed, PALETTE[4]],
-    ["Not signed", a.awaiting_signature.unsigned, PALETTE[0]],
-    ["Under notice", a.under_notice.count, PALETTE[1]],
-    [`Ending ≤ ${a.expiring_within_days} days`, a.expiring.count, PALETTE[6]],
-    ["Terminated", a.terminated, PALETTE[7]],
-    ["Expired", a.expired, PALETTE[5]],
+    [t("In force"), a.in_force, PALETTE[2]],
+    [t("Signed, not yet in force"), a.signed, PALETTE[3]],
+    [t("Partly signed"), a.awaiting_signature.partly_signed, PALETTE[4]],
+    [t("Not signed"), a.awaiting_signature.unsigned, PALETTE[0]],
+    [t("Under notice"), a.under_notice.count, PALETTE[1]],
+    [t("Ending ≤ %(days)s days").replace("%(days)s", a.expiring_within_days), a.expiring.count, PALETTE[6]],
+    [t("Terminated"), a.terminated, PALETTE[7]],
+    [t("Expired"), a.expired, PALETTE[5]],
   ];
   draw("chart-arrangements", {
     type: "bar",
     data: {
       labels: states.map((s) => s[0]),
       datasets: [{
-        label: "Arrangements", data: states.map((s) => s[1]), backgroundColor: states.map((s) => s[2]),
+        label: t("Arrangements"), data: states.map((s) => s[1]), backgroundColor: states.map((s) => s[2]),
         borderColor: "#000000", borderWidth: states.map((s) => (s[2] === "#F0E442" ? 1 : 0)),
       }],
     },
@@ -95,8 +105,8 @@
 
   for (const m of data.money) {
     const parties = m.parties;
-    const series = [["Budget", "budget", PALETTE[4]], ["Share", "share", PALETTE[0]],
-      ["Paid", "paid", PALETTE[1]]];
+    const series = [[t("Budget"), "budget", PALETTE[4]], [t("Share"), "share", PALETTE[0]],
+      [t("Paid"), "paid", PALETTE[1]]];
     const strings = series.map(([, key]) => parties.map((p) => p[key]));
     draw(`chart-parties-${m.currency}`, {
       type: "bar",
@@ -115,11 +125,11 @@
     const burn = m.burn;
     draw(`chart-burn-${m.currency}`, {
       data: {
-        labels: burn.map((b) => b.month),
+        labels: burn.map((b) => monthLabel(b.month)),
         datasets: [
-          { type: "bar", label: "Spend in the month", data: burn.map((b) => amount(b.spend)),
+          { type: "bar", label: t("Spend in the month"), data: burn.map((b) => amount(b.spend)),
             backgroundColor: PALETTE[0], yAxisID: "y" },
-          { type: "line", label: "Cumulative", data: burn.map((b) => amount(b.cumulative)),
+          { type: "line", label: t("Cumulative"), data: burn.map((b) => amount(b.cumulative)),
             borderColor: PALETTE[1], backgroundColor: PALETTE[1], pointRadius: 2,
             borderDash: [6, 3], yAxisID: "y2" },
         ],
@@ -129,7 +139,7 @@
           tooltip: moneyTooltip(m.currency, [burn.map((b) => b.spend), burn.map((b) => b.cumulative)]),
         },
         scales: {
-          y: { beginAtZero: true, position: "left", title: { display: true, text: `${m.currency} per month` } },
+          y: { beginAtZero: true, position: "left", title: { display: true, text: t("%(currency)s per month").replace("%(currency)s", m.currency) } },
           y2: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false },
             title: { display: true, text: `${m.currency} cumulative` } },
         },

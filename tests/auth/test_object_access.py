@@ -445,6 +445,7 @@ NO_RECORD_IN_URL = {
     "static", "auth.login", "auth.logout", "auth.health",
     # a session is its user's own: another user's id is 404 (tests/auth/test_sessions.py)
     "auth.sessions_list", "auth.end_session",
+    "auth.language",  # the signed-in user's own language (issue 17)
     "dashboard.index", "dashboard.portfolio_xlsx", "api.dashboard",  # the list test
     "arrangements.index", "arrangements.create", "api.list_arrangements", "api.create_arrangement",
     "projects.index", "projects.create", "api.list_projects", "api.create_project",

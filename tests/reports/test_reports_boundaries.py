@@ -10,7 +10,8 @@ import reports
 # The application's pure layers, standard library only (tests/test_vocabulary.py checks it).
 ALLOWED_PROJECT_IMPORTS = {"jointprojects.money", "jointprojects.vocabulary",
                            "jointprojects.bounds", "jointprojects.dates",
-                           "jointprojects.special_arrangements.allocation"}
+                           "jointprojects.special_arrangements.allocation",
+                           "jointprojects.locales"}  # Babel's formats, no Flask (issue 17)
 FORBIDDEN_ROOTS = {"flask", "flask_sqlalchemy", "flask_login", "flask_wtf", "flask_migrate",
                    "sqlalchemy", "wtforms", "werkzeug", "pandas"}
 

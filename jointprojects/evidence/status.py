@@ -40,6 +40,17 @@ class ChainState:
         since = (f"; {self.rows_since} rows appended since" if self.rows_since > 0 else "")
         return f"Verified up to row {v.last_row}{since}"
 
+    @property
+    def public_phrase(self) -> str:
+        """The state in words for a user who is not an admin: a failed run's message names a
+        record of any arrangement (and its figures), so only that it failed is said."""
+        v = self.verification
+        if self.checkpoint_holds is not False and v is not None and not v.ok:
+            if v.broken_row:
+                return f"Broken at row {v.broken_row} (an administrator sees what does not hold)"
+            return "Not verified: a record does not hold (an administrator sees which)"
+        return self.phrase
+
 
 def latest_verification() -> ChainVerification | None:
     return db.session.scalar(select(ChainVerification)

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
-from jointprojects.evidence import signatures, tasks
+from jointprojects.evidence import signatures, status, tasks
 from jointprojects.evidence.models import ChainVerification, OrganizationKey
 from jointprojects.extensions import db
 from jointprojects.jobs import runner
@@ -181,3 +181,24 @@ def test_the_statement_page_shows_the_seals_and_takes_a_partys_signature(books, 
                          page=page_url, follow_redirects=True)
     assert "signed by the instance, INTERPOL." in _text(good)
     assert db.session.scalar(select(AcceptanceSignature)) is not None
+
+
+def test_a_failed_run_names_the_record_to_admins_only(books, make_user, login):
+    """A failed run's message names a record of any arrangement with its figures: the other
+    users of the arrangement (and of the checkpoints page) read only that it failed."""
+    target = books["first"]
+    _tamper("UPDATE expense SET amount = 10000 WHERE id = :i", i=target)
+    admin = make_user("admin", "UN")
+    job = tasks.start_verification(admin)
+    db.session.commit()
+    assert runner.run_job(job.id) == "done"
+    run = db.session.scalar(select(ChainVerification))
+    assert run is not None and not run.ok and f"expense #{target}" in run.message
+    reference = books["sa"].reference
+    finance = login(make_user("finance", "INTERPOL"))
+    for page in (f"/arrangements/{reference}", "/evidence/checkpoints"):
+        text = _text(finance.get(page))
+        assert "Not verified: a record does not hold" in text, text[:2000]
+        assert f"expense #{target}" not in text and "in the database" not in text
+    state = status.chain_state()
+    assert run.message in state.phrase and run.message not in state.public_phrase

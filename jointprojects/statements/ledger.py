@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from jointprojects.money import format_money
 from jointprojects.special_arrangements import allocation
 
 ZERO = Decimal(0)
@@ -122,12 +123,13 @@ def payment_problem(outstanding: Decimal, amount: Decimal, currency: str = "") -
     ``outstanding`` left (rule 13), or None when it can."""
     unit = f" {currency}" if currency else ""
     if amount <= 0:
-        return "amount must be a positive amount."
+        return "The amount must be more than zero."
     if outstanding <= 0:
         return "This transfer is paid: nothing is outstanding."
     if amount > outstanding:
-        return (f"amount {amount}{unit} is more than the {outstanding}{unit} outstanding on "
-                "this transfer: a payment cannot exceed what is outstanding.")
+        return (f"The amount {format_money(amount)}{unit} is more than the "
+                f"{format_money(outstanding)}{unit} outstanding on this transfer: a payment "
+                "cannot exceed what is outstanding.")
     return None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
+from jointprojects.dates import long_date
 from jointprojects.errors import Collector, Conflict, DomainError, NotFound
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.extensions import db
@@ -91,7 +92,7 @@ def transfer_states(st: Statement, today: date | None = None) -> list[TransferSt
 
 def _amount(raw: Any, currency: str, errors: Collector) -> Decimal | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        errors.add("amount", "amount is required.")
+        errors.add("amount", "Enter the amount.")
         return None
     try:
         amount = parse_decimal(raw)
@@ -103,10 +104,10 @@ def _amount(raw: Any, currency: str, errors: Collector) -> Decimal | None:
         errors.add("amount", f"An amount in {currency} has at most {places} decimals.")
         return None
     if amount <= 0:
-        errors.add("amount", "amount must be a positive amount.")
+        errors.add("amount", "The amount must be more than zero.")
         return None
     if amount >= MAX_AMOUNT:
-        errors.add("amount", "amount is too large.")
+        errors.add("amount", "The amount is too large.")
         return None
     return amount.quantize(quantum(places))
 
@@ -122,24 +123,26 @@ def record_payment(sa: SpecialArrangement, st: Statement, data: PaymentData, use
     payer = sa.party(payer_code) if payer_code else None
     payee = sa.party(payee_code) if payee_code else None
     for field, code, party in (("from", payer_code, payer), ("to", payee_code, payee)):
-        if not code:
-            errors.add(field, f"{field} is required: a party's code.")
+        if not code and field == "from":
+            errors.add(field, "Choose the paying party.")
+        elif not code:
+            errors.add(field, "Choose the receiving party.")
         elif party is None:
             errors.add(field, f"{code} is not a party to {sa.reference}.")
     amount = _amount(data.amount, sa.currency, errors)
     reference = (data.reference or "").strip()
     if not reference:
-        errors.add("reference", "reference is required: the bank reference of the payment.")
+        errors.add("reference", "Enter the bank reference of the payment.")
     elif len(reference) > 120:
-        errors.add("reference", "reference must be at most 120 characters.")
+        errors.add("reference", "The bank reference has at most 120 characters.")
     day = data.date
     if day is None:
-        errors.add("date", "date is required.")
+        errors.add("date", "Enter the date of the payment.")
     elif day > today:
-        errors.add("date", "date cannot be in the future: record a payment once made.")
+        errors.add("date", "The date cannot be in the future: record a payment once made.")
     elif day <= st.date_to:
         errors.add("date", f"A payment is dated in the open period, after statement "
-                           f"{st.number} ends on {st.date_to.isoformat()}.")
+                           f"{st.number} ends on {long_date(st.date_to)}.")
     errors.raise_if_any()
     policy.ensure(user, policy.PAYMENT_WRITE, payer_code)
     assert payer is not None and payee is not None and amount is not None  # noqa: S101
@@ -187,16 +190,17 @@ def confirm_receipt(payment: Payment, organization: str | None, on: date | None,
     code = (organization or "").strip()
     payee = payment.to_organization.code
     if not code:
-        errors.add("organization", "organization is required: the receiving party.")
+        errors.add("organization", "Choose the receiving party.")
     elif code != payee:
         errors.add("organization", f"Only the receiving party ({payee}) confirms the receipt "
                                    "of this payment.")
     if on is None:
-        errors.add("date", "date is required.")
+        errors.add("date", "Enter the date the payment arrived.")
     elif on > today:
-        errors.add("date", "date cannot be in the future.")
+        errors.add("date", "The date cannot be in the future.")
     elif on < payment.date:
-        errors.add("date", f"date is before the payment was made ({payment.date.isoformat()}).")
+        made = f"The date is before the payment was made ({long_date(payment.date)})."
+        errors.add("date", made)
     errors.raise_if_any()
     policy.ensure(user, policy.PAYMENT_WRITE, code)
     if payment.status == "received":

@@ -178,7 +178,7 @@ def _period(sa: SpecialArrangement, to: date | None, today: date) -> tuple[date,
     start = next_period_start(sa)
     assert start is not None  # noqa: S101 - in force: the entry into force is known
     if to is None:
-        raise DomainError("to is required: the last day of the period to close.", "to")
+        raise DomainError("Enter the last day of the period to close.", "to")
     if sa.closed_through is not None and to <= sa.closed_through:
         raise Conflict(f"{to.isoformat()} is already in a period {sa.closed_phrase}: the "
                        f"next statement starts on {start.isoformat()}.", "to")
@@ -388,17 +388,17 @@ def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,
     code = (organization or "").strip()
     party = sa.party(code) if code else None
     if not code:
-        errors.add("organization", "organization is required: the party that decides.")
+        errors.add("organization", "Choose the party that decides.")
     elif party is None:
         errors.add("organization", f"{code} is not a party to {sa.reference}.")
     if decision not in STATEMENT_DECISIONS:
-        errors.add("decision", "decision must be accept or dispute.")
+        errors.add("decision", "Choose to accept or to dispute the statement.")
     text = (reason or "").strip()
     if decision == "dispute" and not text:
-        errors.add("reason", "reason is required to dispute a statement: say which figure "
-                             "is wrong and why.")
+        errors.add("reason", "Say which figure is wrong and why: a dispute needs its "
+                             "reason.")
     if len(text) > 5000:
-        errors.add("reason", "reason must be at most 5000 characters.")
+        errors.add("reason", "The reason has at most 5,000 characters.")
     errors.raise_if_any()
     policy.ensure(user, policy.STATEMENT_ACKNOWLEDGE, code)
     assert party is not None  # noqa: S101 - narrowed by the errors above
@@ -459,9 +459,9 @@ def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None
                         "statement.")
     text = (reason or "").strip()
     if not text:
-        raise DomainError("reason is required: say why the statement is withdrawn.", "reason")
+        raise DomainError("Say why the statement is withdrawn.", "reason")
     if len(text) > 5000:
-        raise DomainError("reason must be at most 5000 characters.", "reason")
+        raise DomainError("The reason has at most 5,000 characters.", "reason")
     expense_recording.lock_arrangement(sa)
     if st.status == "withdrawn":
         raise Conflict(f"Statement {st.number} is already withdrawn.")

@@ -254,6 +254,24 @@ def test_payments_partial_refused_above_outstanding_and_only_by_the_payer(
     assert not payments.transfer_states(st, st.due_date)[0].overdue
 
 
+def test_payment_messages_name_fields_in_words_and_write_amounts_as_the_pages(
+        quarter, finance, make_user):
+    st = _issue(quarter, finance)
+    interpol = make_user("finance", "INTERPOL")
+    with pytest.raises(DomainError) as error:
+        payments.record_payment(quarter, st, payments.PaymentData(
+            "", "", "", None, ""), interpol)
+    assert {(e.field, e.message) for e in error.value.errors} == {
+        ("from", "Choose the paying party."), ("to", "Choose the receiving party."),
+        ("amount", "Enter the amount."), ("date", "Enter the date of the payment."),
+        ("reference", "Enter the bank reference of the payment.")}
+    with pytest.raises(DomainError) as error:
+        payments.record_payment(quarter, st, payments.PaymentData(
+            "INTERPOL", "UN", "1234567.00", date(2025, 4, 3), "B-1"), interpol)
+    assert str(error.value).startswith(
+        "The amount 1,234,567.00 USD is more than the 340.00 USD outstanding"), str(error.value)
+
+
 def test_the_workbook_is_served_as_stored(quarter, finance, api):
     st = _issue(quarter, finance)
     client = api("finance", "INTERPOL")

@@ -138,7 +138,11 @@ def _detail(sa: SpecialArrangement, st: Statement, status: int = 200,
             **forms: Any) -> Any:
     parties = sa.party_codes
     own = current_user.organization.code
-    for_choices = parties if current_user.role == "admin" else [c for c in parties if c == own]
+    decided = {a.organization.code for a in st.acknowledgements}
+    # A party decides once (the service refuses a second decision): the form offers only
+    # the parties still to decide, and is gone once this user's have all decided.
+    for_choices = [c for c in parties if c not in decided
+                   and (current_user.role == "admin" or c == own)]
     ack = forms.get("ack_form") or AcknowledgementForm(prefix="ack")
     ack.organization.choices = [(c, c) for c in for_choices]
     states = payments.transfer_states(st)

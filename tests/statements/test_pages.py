@@ -96,6 +96,9 @@ def test_issue_accept_pay_and_confirm_through_the_pages(app, quarter, finance, m
         "ack-organization": "INTERPOL", "ack-decision": "accept"},
         page="/statements/arrangements/SA-Q/1")
     assert r.status_code == 302
+    # INTERPOL has decided: its page no longer offers a decision (a second one is refused)
+    decided = interpol.get("/statements/arrangements/SA-Q/1").get_data(as_text=True)
+    assert 'name="ack-decision"' not in decided and 'name="payment-amount"' in decided
     r = interpol.post_form("/statements/arrangements/SA-Q/1/payments", {
         "payment-transfer": "INTERPOL>UN", "payment-amount": "400.00",
         "payment-date": "2025-04-05", "payment-reference": "BANK-1"},

@@ -342,7 +342,7 @@ def _notices(scope: _Scope, codes: dict[int, str], today: date) -> list[Item]:
             org, code, EVERYONE,
             f"{giver} gave notice of termination of {reference} on {long_date(notice)}: "
             f"it takes effect on {long_date(effective)}",
-            _path("arrangements.detail", "notice-h", reference=reference), effective,
+            _path("arrangements.detail", "termination", reference=reference), effective,
             arrangement_id))
     return items
 

@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from jointprojects.audit.models import AuditEntry
+from jointprojects.auth.models import User
+from jointprojects.demo import DEMO_PASSWORD, load_demo
 from jointprojects.extensions import db
+from jointprojects.inbox import awaited
 from jointprojects.inbox.models import InboxRead
 from jointprojects.organizations.services import create_organization
 from jointprojects.special_arrangements import services as sa_services
@@ -146,3 +149,28 @@ def test_the_dashboard_is_not_served_as_not_modified_once_the_badge_changed(
     db.session.commit()
     after = web.get("/", headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200 and _badge(after.get_data(as_text=True)) is None
+
+
+def test_every_item_of_the_demo_links_to_a_place_that_exists_on_its_page(
+        app: Any, login: Callable[..., Any]) -> None:
+    """Each inbox link of the demo portfolio opens a page that holds its anchor (the signing
+    panel, the notice given, the statement to accept...), for each role of both parties."""
+    load_demo()
+    db.session.commit()
+    checked = 0
+    for email in ("pm.un@demo.jointprojects.org", "pm.interpol@demo.jointprojects.org",
+                  "finance.un@demo.jointprojects.org",
+                  "finance.interpol@demo.jointprojects.org"):
+        user = db.session.scalar(select(User).filter_by(email=email))
+        assert user is not None
+        web = login(user, DEMO_PASSWORD)
+        for item in awaited.awaited_for(user):
+            path, _, anchor = item.url.partition("#")
+            page = web.get(path)
+            assert page.status_code == 200, (email, item.url)
+            if anchor:
+                assert f'id="{anchor}"' in page.get_data(as_text=True), (email, item.kind,
+                                                                         item.url)
+            checked += 1
+        web.post_form("/logout", {})
+    assert checked > 10

@@ -377,6 +377,18 @@ def describe() -> str:
     return transport.describe(str(current_app.config.get("MAIL_SMTP_URL") or ""), mail_folder())
 
 
+def readable(raw: str) -> str:
+    """A stored message as a person reads it (the admin's mail page): its headers decoded
+    (``=?utf-8?q?P=C3=A9rez?=`` -> ``Pérez``) and its plain-text body without the
+    transfer encoding's soft line breaks."""
+    email = message_from_string(raw, policy=email_policy.default)
+    lines = [f"{name}: {email[name]}" for name in ("From", "To", "Date", "Subject")
+             if email[name] is not None]
+    body = email.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return "\n".join(lines) + "\n\n" + str(text)
+
+
 def send_claimed(message_id: int,
                  through: transport.SmtpConnection | None = None) -> Delivery:
     """One attempt to deliver a claimed message: through SMTP, or as an .eml file. A refusal

@@ -48,6 +48,6 @@ def mail_log():  # type: ignore[no-untyped-def]
 @requires(USER_ADMIN)
 def mail_message(message_id: int):  # type: ignore[no-untyped-def]
     message = services.get_message(message_id)
-    response = Response(message.raw, mimetype="text/plain")
+    response = Response(services.readable(message.raw), mimetype="text/plain")
     response.headers["Cache-Control"] = "private, no-store"
     return response

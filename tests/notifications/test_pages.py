@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from email.message import EmailMessage
 from typing import Any
 
 from flask import g
@@ -81,3 +82,13 @@ def test_the_mail_log_lists_each_message_and_opens_it_as_text_for_admins_only(
     g.pop("_login_user", None)
     assert app.test_client().get("/admin/mail").status_code == 302  # to the login page
     assert db.session.get(MailMessage, message_id) is not None
+
+
+def test_the_admin_reads_a_message_decoded() -> None:
+    message = EmailMessage()
+    message["From"], message["To"] = "jointprojects@localhost", "carlos@example.org"
+    message["Subject"] = "Carlos Pérez is awaited on SA-2025-007"
+    message.set_content("Hello Carlos Pérez,\n\n" + "a personnel exchange awaits " * 6 + "\n")
+    text = services.readable(message.as_string())
+    assert "Subject: Carlos Pérez is awaited on SA-2025-007" in text
+    assert "Hello Carlos Pérez" in text and "=C3=A9" not in text and "=\n" not in text

@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
+from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
 from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.cli import verify
+from jointprojects.evidence.models import ChainVerification
 from jointprojects.evidence.services import verify_database
+from jointprojects.evidence.status import chain_state
 from jointprojects.extensions import db
 from reports.evidence import row_hash, verify_bundle
 from tests.evidence.conftest import _rows, _tamper
@@ -126,3 +129,17 @@ def test_a_tampering_is_named_by_both_verifiers(app, books, tmp_path, tamper):
     result = CliRunner().invoke(verify, [str(bundle)])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"Error: not verified: {message}"]
+
+
+def test_the_command_line_run_is_the_one_the_pages_show(app, books):
+    """An operator's ``verify --database`` is kept like an admin's "Verify now": the pages
+    show the latest run, whichever started it."""
+    run = CliRunner().invoke(verify, ["--database"], obj=ScriptInfo(create_app=lambda: app))
+    assert run.exit_code == 0, run.output
+    kept = db.session.scalar(select(ChainVerification).order_by(ChainVerification.id.desc()))
+    assert kept is not None and kept.ok and kept.message == run.output.strip()
+    assert chain_state().phrase.startswith(f"Verified up to row {kept.last_row}")
+    _tamper("UPDATE expense SET amount = 10000 WHERE id = :i", i=books["first"])
+    run = CliRunner().invoke(verify, ["--database"], obj=ScriptInfo(create_app=lambda: app))
+    assert run.exit_code == 1
+    assert f"expense #{books['first']}" in chain_state().phrase

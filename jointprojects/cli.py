@@ -156,6 +156,11 @@ def serve(host: str, port: int, threads: int, workers: int | None,
                                      "run by `jointprojects worker` processes"))
     with app.app_context():
         click.echo(f"Mail: {notifications.describe()}")
+    base = str(app.config.get("BASE_URL") or "").rstrip("/")
+    if base != f"http://{host}:{port}":
+        # The links in mail are absolute: they must name the address people open.
+        click.echo(f"Mail links start with {base} (JOINTPROJECTS_BASE_URL): set it to the "
+                   "address people open this server at.")
     if workers > 1 and os.name == "posix":
         click.echo(f"{workers} web processes (gunicorn), {threads} threads each")
         run_gunicorn(host=host, port=port, workers=workers, threads=threads, consume=consume)

@@ -104,6 +104,9 @@ def test_a_signature_through_the_api_is_mailed_by_the_servers_queue(instance: In
     instance.prepare()
     base = instance.serve()
     assert "Mail: SMTP server 127.0.0.1:" in instance.output()
+    # the links name another address than this server's: serve says so
+    assert "Mail links start with https://jp.example.org (JOINTPROJECTS_BASE_URL)" \
+        in instance.output()
     status, sa = instance.call(base, "POST", "/api/v1/arrangements", {
         "reference": "SA-MAIL-1", "project": "JP-2024-001", "title": "Mail test",
         "parties": ["UN", "INTERPOL"], "currency": "USD", "start_date": "2025-01-01",

@@ -18,6 +18,7 @@ from flask import current_app
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.errors import Collector, Conflict, NotFound
+from jointprojects.extensions import db
 from jointprojects.special_arrangements.models import (
     Consent,
     ShareVersion,
@@ -80,6 +81,7 @@ def propose_amendment(
     )
     _fill_version(version, share_rows, ceiling_rows, orgs)
     sa.share_versions.append(version)
+    db.session.flush()  # the snapshot the log keeps holds the version's id and arrangement
     audit.record("propose", version, parent=sa, after=version_snapshot(version), user=user)
     return version
 

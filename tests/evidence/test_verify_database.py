@@ -4,13 +4,19 @@ append-only triggers got past as the table's owner could) and named by the verif
 
 from __future__ import annotations
 
+from datetime import date
+
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from jointprojects.audit.models import AuditEntry
+from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.cli import verify
 from jointprojects.evidence.services import verify_database
 from jointprojects.extensions import db
+from jointprojects.special_arrangements import amendments
+from jointprojects.special_arrangements.services import ShareData
+from reports.evidence import verify_bundle
 from tests.evidence.conftest import _rows, _tamper
 
 
@@ -105,3 +111,16 @@ def test_two_audit_rows_swapped_are_named(books):
                 ":o", ":a"),
             "DROP TABLE keep", a=a, b=b)
     _fails_naming(f"audit row #{a}: its link")
+
+
+def test_an_amendment_awaiting_consent_verifies_both_ways(books, make_user):
+    """The log keeps the proposed version as stored (its id and arrangement), so the replay
+    equals it before any party consents."""
+    admin = make_user("admin", "UN")
+    amendments.propose_amendment(
+        books["sa"], date(2025, 6, 1), [ShareData("UN", "50"), ShareData("INTERPOL", "50")],
+        [], "Mid-term review", admin)
+    db.session.commit()
+    assert verify_database()[0], verify_database()[1]
+    ok, message = verify_bundle(build_bundle(books["sa"]))
+    assert ok, message

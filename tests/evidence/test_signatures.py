@@ -428,3 +428,21 @@ def test_only_a_party_signs_a_decision_and_only_with_its_registered_key(signed_b
     got = api("finance", "INTERPOL").get(
         f"/api/v1/arrangements/{sa.reference}/statements/1/acknowledgements/INTERPOL")
     assert got.status_code == 200 and got.get_json()["payload"] == seal
+
+
+def test_a_checkpoint_countersigned_after_the_bundle_was_made_still_proves_it(
+        books, make_user):
+    """INTERPOL keeps a checkpoint it countersigned with a key registered after the bundle
+    was made: the bundle cannot check that signature, the instance's and the hash prove the
+    chain up to it."""
+    cp = signatures.make_checkpoint(signatures.COMMAND_LINE)
+    db.session.commit()
+    data = build_bundle(books["sa"])  # no organization key in it
+    key = Ed25519PrivateKey.generate()
+    leader = make_user("leadership", "INTERPOL")
+    signatures.register_key("INTERPOL", pem(key), leader)
+    signatures.sign_checkpoint(cp, "INTERPOL", signed(key, signatures.payload_of(cp)), leader)
+    db.session.commit()
+    kept = json.dumps(signatures.checkpoint_json(cp)).encode()
+    ok, message = verify_bundle(data, kept=[kept])
+    assert ok, message

@@ -216,6 +216,20 @@ def missing_receipts_message(sa: SpecialArrangement, expenses: list[Expense]) ->
             "the receipts before issuing the statement.")
 
 
+def suggested_end(sa: SpecialArrangement, today: date | None = None) -> date:
+    """The day the issue form proposes to close the period up to: the last day of the
+    previous month, else yesterday, else today (the earliest the period allows). A payment
+    is dated after the period's end (rule 13): a period closed through today would hold
+    every payment until tomorrow."""
+    today = today or date.today()
+    start = next_period_start(sa)
+    month_end = today.replace(day=1) - timedelta(days=1)
+    for day in (month_end, today - timedelta(days=1)):
+        if start is None or day >= start:
+            return day
+    return today
+
+
 def preview(sa: SpecialArrangement, to: date | None = None,
             today: date | None = None) -> PeriodFigures | None:
     """The figures of the next statement if it were issued up to ``to`` (default today);

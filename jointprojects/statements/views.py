@@ -51,13 +51,15 @@ def _preview_to(raw: str | None) -> tuple[date | None, str | None]:
     try:
         return date.fromisoformat(raw), None
     except ValueError:
-        return None, f"to must be a date written YYYY-MM-DD, not {raw!r}."
+        return None, f"Write the period's last day as YYYY-MM-DD, not {raw!r}."
 
 
 def statements_extras(sa: SpecialArrangement, form: IssueForm | None = None) -> dict[str, Any]:
     """The Statements section of the arrangement page."""
     to, problem = _preview_to(request.args.get("statement_to"))
     problems = [problem] if problem else []
+    if to is None and problem is None:
+        to = services.suggested_end(sa)
     figures = None
     try:
         figures = services.preview(sa, to)

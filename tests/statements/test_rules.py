@@ -337,3 +337,17 @@ def test_the_payment_term_is_configurable_per_arrangement(quarter, api):
     st2 = client.post("/api/v1/arrangements/SA-Q/statements",
                       {"to": "2025-04-30", "due_date": "2099-01-31"}).get_json()
     assert st2["due_date"] == "2099-01-31"
+
+
+def test_the_issue_form_proposes_to_close_through_last_month_so_payments_can_follow(
+        quarter, finance, login):
+    """A payment is dated after the period's end (rule 13): the form proposes the last day
+    of the previous month (else yesterday, else today), never a day no payment could follow
+    until tomorrow."""
+    assert services.suggested_end(quarter, today=date(2026, 12, 1)) == date(2026, 11, 30)
+    assert services.suggested_end(quarter, today=date(2026, 12, 17)) == date(2026, 11, 30)
+    assert services.suggested_end(quarter, today=date(2025, 1, 15)) == date(2025, 1, 14)
+    assert services.suggested_end(quarter, today=date(2025, 1, 1)) == date(2025, 1, 1)
+    page = login(finance).get("/arrangements/SA-Q").get_data(as_text=True)
+    month_end = date.today().replace(day=1) - timedelta(days=1)
+    assert f'name="to" value="{month_end.isoformat()}"' in page

@@ -92,3 +92,12 @@ def test_the_admin_reads_a_message_decoded() -> None:
     text = services.readable(message.as_string())
     assert "Subject: Carlos Pérez is awaited on SA-2025-007" in text
     assert "Hello Carlos Pérez" in text and "=C3=A9" not in text and "=\n" not in text
+
+
+def test_an_admin_is_told_that_no_mail_comes_to_them(make_user: Any, login: Any) -> None:
+    """Mail goes to each organization's users by their role: an admin gets none, so the
+    page says so rather than offering choices that would never apply."""
+    html = login(make_user("admin", "UN")).get("/account/notifications").get_data(
+        as_text=True)
+    assert 'id="admin-no-mail"' in html and "you receive no mail" in html
+    assert "Save preferences" not in html

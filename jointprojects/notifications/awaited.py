@@ -1,5 +1,5 @@
-"""What is awaited, as the mail reads it: ``jointprojects.inbox.awaited`` owns the rules
-(issue 16 item 1); this is the one place the notifications read them from.
+"""What a mail may announce of what is awaited: ``jointprojects.inbox.awaited`` owns the
+rules (issue 16 item 1) and the notifications call it directly.
 
 One rule of the mail's own: a signature is asked by mail once a party has signed the draft
 (it was sent for signature). While nobody has signed, the draft is still being shaped: the
@@ -9,21 +9,12 @@ inbox and the digest list it, but nobody receives an immediate mail about it yet
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from sqlalchemy import select
 
 from jointprojects.extensions import db
 from jointprojects.inbox.awaited import Item
-from jointprojects.inbox.awaited import awaited_all as _awaited_all
 from jointprojects.special_arrangements.models import Signature
-
-__all__ = ["Item", "announceable", "awaited_all"]
-
-
-def awaited_all(today: date | None = None) -> list[Item]:
-    """Every item open today, for every organization."""
-    return _awaited_all(today)
 
 
 def announceable(items: Sequence[Item]) -> list[Item]:

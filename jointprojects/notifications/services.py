@@ -31,8 +31,9 @@ from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, utcnow
 from jointprojects.errors import Collector, NotFound
 from jointprojects.extensions import db
+from jointprojects.inbox.awaited import Item, awaited_all
 from jointprojects.notifications import transport
-from jointprojects.notifications.awaited import Item, announceable, awaited_all
+from jointprojects.notifications.awaited import announceable
 from jointprojects.notifications.models import (
     MailAnnouncement,
     MailDigest,

@@ -26,7 +26,7 @@ from jointprojects.evidence.models import Checkpoint, CheckpointSignature, Organ
 from jointprojects.evidence.services import verify_database
 from jointprojects.extensions import db
 from jointprojects.statements import services as statements
-from reports.evidence import KEYS, fingerprint, verify_bundle
+from reports.evidence import KEYS, fingerprint, public_key, signature_holds, verify_bundle
 from tests.append_only import triggers_off
 from tests.evidence.conftest import _tamper
 from tests.evidence.keys import pem, rewrite_chain_from, signed
@@ -392,8 +392,6 @@ def test_an_acceptance_seals_the_statements_digest_and_the_chain_head(books, mak
     assert seal["workbook_sha256"] == st.sha256
     assert seal["figures"]["parties"] == statements.statement_snapshot(st)["parties"]
     assert (seal["organization"], seal["decision"]) == ("UN", "accept")
-    from reports.evidence import public_key, signature_holds
-
     assert signature_holds(public_key(signing.public_key_pem()), ack.seal_signature, seal)
     logged = db.session.scalar(select(AuditEntry).filter_by(
         entity="statement_acknowledgement", entity_id=ack.id))

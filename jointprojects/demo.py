@@ -38,6 +38,17 @@ DEMO_USERS = [
     ("pm.unodc@demo.jointprojects.org", "programme_manager", "UNODC"),
 ]
 
+#: The demo users' names as a page shows them (fictitious people).
+DEMO_NAMES = {
+    "admin@demo.jointprojects.org": "Sam Okafor",
+    "pm.un@demo.jointprojects.org": "Maria Lindqvist",
+    "pm.interpol@demo.jointprojects.org": "Claire Dubois",
+    "finance.un@demo.jointprojects.org": "David Mensah",
+    "finance.interpol@demo.jointprojects.org": "Julien Moreau",
+    "leadership@demo.jointprojects.org": "Amina Rahman",
+    "pm.unodc@demo.jointprojects.org": "Tomas Havel",
+}
+
 PROJECTS = [
     (
         "JP-2024-001",
@@ -150,8 +161,7 @@ def load_demo() -> bool:
         db.session.flush()
     for email, role, org in DEMO_USERS:
         if not db.session.scalar(select(User.id).filter_by(email=email)):
-            name = email.split("@")[0].replace(".", " ").title()
-            create_user(email, DEMO_PASSWORD, role, org, name)
+            create_user(email, DEMO_PASSWORD, role, org, DEMO_NAMES[email])
     users = {e: db.session.scalar(select(User).filter_by(email=e)) for e, _, _ in DEMO_USERS}
     admin = users["admin@demo.jointprojects.org"]
     for code, title, areas, lead, start, status in PROJECTS:

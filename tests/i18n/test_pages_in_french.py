@@ -86,7 +86,7 @@ def test_a_french_browser_sees_no_english_catalog_string_in_a_demo_walk(app, cli
     load_demo()
     db.session.commit()
     web = _log_in(client, email)
-    # Records' own words are data, not interface: a demo user is named "Leadership".
+    # Records' own words are data, not interface: a user's name is not translated.
     names = set(db.session.scalars(select(User.name)))
     english = {k: v for k, v in _english_shown_in_french().items() if k not in names}
     pages, problems = _untranslated(web, english)

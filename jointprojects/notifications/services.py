@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, utcnow
-from jointprojects.errors import Collector, NotFound
+from jointprojects.errors import Collector, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.inbox.awaited import Item, awaited_all
 from jointprojects.notifications import transport
@@ -83,7 +83,8 @@ def set_preferences(user: User, modes: Mapping[str, str | None]) -> int:
         if kind not in AWAITED_KIND_LABELS:
             errors.add(kind, "This is not a kind of item you can receive mail about.")
         elif mode not in MAIL_MODES:
-            errors.add(kind, f"Choose one of: {', '.join(MAIL_MODE_LABELS.values())}.")
+            errors.add(kind, Message("Choose one of: %(value)s.",
+                                     value=', '.join(MAIL_MODE_LABELS.values())))
     errors.raise_if_any()
     rows = {p.kind: p for p in db.session.scalars(
         select(MailPreference).where(MailPreference.user_id == user.id))}

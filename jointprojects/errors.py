@@ -21,14 +21,17 @@ class Message(str):
     :func:`jointprojects.i18n.translate` looks the message id up in the catalog and fills the
     values as the reader writes them (dates, decimals; a value that is itself a
     :class:`Message` is translated too). ``make translations`` extracts ``Message(...)``.
-    Placeholders are named (``%(name)s``, ``%(name)r``); a literal percent sign is ``%%``.
+    Placeholders are named (``%(name)s``, ``%(name)r``); a literal percent sign is ``%%``. A
+    list (or tuple) value is written as its items joined by ", " (each one translated).
     """
 
     msgid: str
     params: Mapping[str, object]
 
     def __new__(cls, msgid: str, /, **params: object) -> Message:
-        self = super().__new__(cls, msgid % params if params else msgid)
+        english = {name: ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
+                   for name, value in params.items()}
+        self = super().__new__(cls, msgid % english if params else msgid)
         self.msgid = msgid
         self.params = params
         return self

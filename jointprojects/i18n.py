@@ -93,6 +93,8 @@ def localized(value: object, language: str) -> object:
     else: codes, references, numbers of records) the value as the English text wrote it."""
     if isinstance(value, Message):
         return translate(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(localized(item, language)) for item in value)
     if isinstance(value, locales.Money | locales.LongDate | locales.Number):
         return value.localized(language)
     if language == DEFAULT_LANGUAGE:

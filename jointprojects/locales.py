@@ -146,7 +146,7 @@ class LongDate:
     """A day as a message's value written in words: ``6 January 2025`` / ``6 janvier 2025``
     (a plain ``date`` value is written ``2025-01-06`` in English, in words in French)."""
 
-    day: date
+    day: date | None
 
     def __str__(self) -> str:
         return long_date(self.day)

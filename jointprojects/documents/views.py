@@ -25,8 +25,8 @@ from jointprojects.documents.services import DocumentData, DocumentFilter, Owner
 from jointprojects.documents.transfer import accepts_uploads, download_response
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.i18n import msg, msg_n, translate
-from jointprojects.money import format_money
+from jointprojects.i18n import _, msg, msg_n, translate
+from jointprojects.locales import Money
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
@@ -280,8 +280,7 @@ def receipt_rule(reference: str):  # type: ignore[no-untyped-def]
     form.validate_on_submit()
     with flashed_errors():
         rule = receipts.set_receipt_rule(sa, form.threshold.data, current_user)
-        flash("Receipt rule: " + (f"a receipt is required for expenses of at least "
-                                  f"{format_money(rule.threshold, sa.currency)} {sa.currency}."
-                                  if rule else "none."),
-              "success")
+        flash(msg("Receipt rule: a receipt is required for expenses of at least %(amount)s.",
+                  amount=Money(rule.threshold, sa.currency)) if rule
+              else _("Receipt rule: none."), "success")
     return redirect(url_for(".arrangement", reference=reference))

@@ -17,7 +17,7 @@ from jointprojects.errors import Forbidden
 from jointprojects.evidence import signatures, status, tasks
 from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.forms import ActionForm, CheckpointSignatureForm, KeyForm
-from jointprojects.i18n import msg
+from jointprojects.i18n import _, msg
 from jointprojects.organizations.services import get_organization, list_organizations
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -203,8 +203,8 @@ def verify_now():  # type: ignore[no-untyped-def]
         return redirect(url_for("audit.index"))
     with flashed_errors():
         job = tasks.start_verification(current_user)
-        flash("Verification of the whole audit chain started: its result shows on the audit "
-              "page when done.", "success")
+        flash(_("Verification of the whole audit chain started: its result shows on the audit "
+                "page when done."), "success")
         return redirect(url_for("jobs.detail", job_id=job.id))
     return redirect(url_for("audit.index"))
 

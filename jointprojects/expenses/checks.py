@@ -120,7 +120,7 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         errors.add(name("category"), Message(
             "Unknown category %(category)r; use one of %(codes)s (%(labels)s).",
             category=category, codes=", ".join(EXPENSE_CATEGORIES),
-            labels=", ".join(EXPENSE_CATEGORY_LABELS.values())))
+            labels=[Message(label) for label in EXPENSE_CATEGORY_LABELS.values()]))
 
     currency = (data.currency or "").strip().upper()
     if not currency:

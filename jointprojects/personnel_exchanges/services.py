@@ -46,7 +46,7 @@ from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import span_end as latest_end_date
-from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound, message_of
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
 from jointprojects.organizations.models import Organization
@@ -335,8 +335,8 @@ def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organiz
         amount = parse_money(cost.amount, currency) if is_currency(currency) else \
             parse_decimal(cost.amount)
     except MoneyError as exc:
-        errors.add(f"{prefix}amount", "Enter the amount." if str(exc) == "is required"
-                   else f"The amount {exc}.")
+        errors.add(f"{prefix}amount", Message("Enter the amount.") if str(exc) == "is required"
+                   else Message("The amount %(problem)s.", problem=message_of(exc)))
     if amount is not None and amount <= 0:
         errors.add(f"{prefix}amount", "Enter an amount greater than zero.")
     if cost.period_start and cost.period_end and cost.period_end < cost.period_start:

@@ -60,7 +60,7 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
     bounds.check_dates(errors, start_date=data.start_date, end_date=data.end_date)
     if data.status not in PROJECT_STATUSES:
         errors.add("status", Message("Choose a status: %(value)s.",
-                                     value=', '.join(STATUS_LABELS[s] for s in PROJECT_STATUSES)))
+                                     value=[Message(STATUS_LABELS[s]) for s in PROJECT_STATUSES]))
     lead = None
     if not data.lead_organization:
         errors.add("lead_organization", "Choose the lead organization.")

@@ -28,7 +28,7 @@ from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_
 from jointprojects.errors import DomainError
 from jointprojects.expenses.checks import ensure_not_reallocating
 from jointprojects.extensions import db
-from jointprojects.i18n import _, msg, msg_n
+from jointprojects.i18n import _, msg, msg_n, translate
 from jointprojects.locales import Number
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
@@ -57,7 +57,8 @@ def cost_report(reference: str):  # type: ignore[no-untyped-def]
     try:
         date_from, date_to = parse_period(request.args.get("from"), request.args.get("to"))
     except DomainError as exc:
-        flash("No report: " + " ".join(e.message for e in exc.errors), "danger")
+        flash(msg("No report: %(problem)s", problem=" ".join(translate(e.message)
+                                                             for e in exc.errors)), "danger")
         return redirect(url_for("arrangements.detail", reference=reference) + "#finance")
     if tasks.needs_job(sa, date_from, date_to):
         # Too big for a request: built by a worker, followed on the job's page.

@@ -24,7 +24,7 @@ from jointprojects.auth.policy import (
     requires,
 )
 from jointprojects.errors import DomainError, Forbidden
-from jointprojects.i18n import msg
+from jointprojects.i18n import _, msg
 from jointprojects.money import format_money
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -100,8 +100,8 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
                     # A workbook too big for a request: issued by a worker.
                     job = tasks.start_issue_job(sa, form.to.data, form.due_date.data,
                                                 current_user)
-                    flash("The statement's period holds many expenses: it is being issued "
-                          "as a job. Its workbook opens from here when it is ready.", "info")
+                    flash(_("The statement's period holds many expenses: it is being issued "
+                            "as a job. Its workbook opens from here when it is ready."), "info")
                     return redirect(url_for("jobs.detail", job_id=job.id))
                 st = services.issue_statement(sa, form.to.data, form.due_date.data,
                                               current_user)
@@ -110,8 +110,8 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
                 return redirect(url_for(".detail", reference=reference, number=st.number))
             if isinstance(outcome.error, Forbidden):
                 abort(403)
-    flash("The statement was not issued: " + "; ".join(
-        [*getattr(form, "form_errors", []), *[e for f in form for e in f.errors]]), "danger")
+    flash(msg("The statement was not issued: %(problems)s", problems="; ".join(
+        [*getattr(form, "form_errors", []), *[e for f in form for e in f.errors]])), "danger")
     return redirect(url_for("arrangements.detail", reference=reference,
                             statement_to=form.to.raw_data[0] if form.to.raw_data else None)
                     + "#statements")

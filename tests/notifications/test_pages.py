@@ -46,7 +46,8 @@ def test_a_mode_that_is_not_offered_is_refused_and_nothing_kept(make_user: Any,
     user = make_user("finance", "INTERPOL")
     web = login(user)
     modes = {p.kind: p.mode for p in services.preferences(user)}
-    response = web.post_form("/account/notifications", {**modes, "signature": "hourly"})
+    response = web.post_form("/account/notifications",
+                             {**modes, "statement_acceptance": "hourly"})
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert db.session.scalars(select(MailPreference)).all() == []
@@ -101,3 +102,29 @@ def test_an_admin_is_told_that_no_mail_comes_to_them(make_user: Any, login: Any)
         as_text=True)
     assert 'id="admin-no-mail"' in html and "you receive no mail" in html
     assert "Save preferences" not in html
+
+
+def test_the_preferences_offer_only_the_kinds_the_users_role_receives(
+        make_user: Any, login: Any) -> None:
+    finance = login(make_user("finance", "INTERPOL")).get("/account/notifications")
+    html = finance.get_data(as_text=True)
+    assert "Payment to confirm" in html and "Exchange rate missing" in html
+    assert "Signature awaited" not in html and "Consent to an amendment awaited" not in html
+    manager = login(make_user("programme_manager", "INTERPOL")).get("/account/notifications")
+    html = manager.get_data(as_text=True)
+    assert "Signature awaited" in html and "Ending soon" in html
+    assert "Payment to confirm" not in html and "Receipt missing" not in html
+    leader = login(make_user("leadership", "INTERPOL")).get("/account/notifications")
+    html = leader.get_data(as_text=True)
+    assert "Transfer overdue" in html and "Notice of termination given" in html
+    assert "Payment to confirm" not in html and "Signature awaited" not in html
+
+
+def test_every_kind_of_awaited_item_names_the_roles_it_is_for() -> None:
+    from jointprojects.inbox.awaited import KIND_ROLES, kinds_for
+    from jointprojects.vocabulary import AWAITED_KINDS
+
+    assert set(KIND_ROLES) == set(AWAITED_KINDS)
+    offered = {k for role in ("programme_manager", "finance", "leadership")
+               for k in kinds_for(role)}
+    assert offered == set(AWAITED_KINDS) and kinds_for("admin") == []

@@ -10,7 +10,12 @@ Strings are marked where they are written and translated where they are shown:
   extracts) and translated at render time by message id (:func:`translate`: the ``label``
   filter, ``audit/lines.py``, the workbooks' labels);
 * a service's ``DomainError`` messages are English message ids, translated at the boundary
-  (the form errors, the flashes and the API's ``errors[].message``; field paths unchanged).
+  (the form errors, the flashes and the API's ``errors[].message``; field paths unchanged);
+  a message with values is an :class:`~jointprojects.errors.Message` (its message id and its
+  values; it reads as its English text), which :func:`translate` fills in the reader's
+  language, the values written as they write them (:func:`localized`); a view says the same
+  with :func:`msg` / :func:`msg_n`;
+* mail is written in its recipient's language (``force_locale``, ``notifications``).
 
 Which language: a download's ``?lang=en|fr``; for the API the request's Accept-Language,
 then the user's; for pages the user's choice (``user.language``, the switch in the

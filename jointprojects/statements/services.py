@@ -34,7 +34,8 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import format_money, to_json
+from jointprojects.locales import Money
+from jointprojects.money import to_json
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting.cost_report import cost_report
 from jointprojects.special_arrangements import allocation
@@ -207,16 +208,19 @@ def missing_receipts(sa: SpecialArrangement, date_from: date, date_to: date) -> 
 
 def missing_receipts_message(sa: SpecialArrangement, expenses: list[Expense]) -> str:
     """The sentence naming the expenses that block a statement."""
-    named = [f"expense {e.id} of {e.date.isoformat()} "
-             f"({format_money(e.reporting_amount, sa.currency)} {sa.currency})"
-             for e in expenses[:NAMED_EXPENSES]]
+    named: list[Message] = [
+        Message("expense %(id)s of %(day)s (%(amount)s)", id=e.id, day=e.date,
+                amount=Money(e.reporting_amount, sa.currency))
+        for e in expenses[:NAMED_EXPENSES]]
     more = len(expenses) - len(named)
     if more:
-        named.append(f"and {more} more")
-    noun = "expense" if len(expenses) == 1 else "expenses"
-    return (f"A receipt is required for {len(expenses)} {noun} of the period that "
-            f"{'has' if len(expenses) == 1 else 'have'} none: {', '.join(named)}. Attach "
-            "the receipts before issuing the statement.")
+        named.append(Message("and %(count)s more", count=more))
+    return Message(N_("A receipt is required for %(count)s expense of the period that has none: "
+                      "%(named)s. Attach the receipts before issuing the statement.")
+                   if len(expenses) == 1 else
+                   N_("A receipt is required for %(count)s expenses of the period that have "
+                      "none: %(named)s. Attach the receipts before issuing the statement."),
+                   count=len(expenses), named=named)
 
 
 def suggested_end(sa: SpecialArrangement, today: date | None = None) -> date:

@@ -29,7 +29,7 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 # compile.
 translations: $(BIN)/jointprojects
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _l -k add:2 -k conflict:2 -k t \
-		-k DomainError -k NotFound -k Conflict -k Forbidden -k error_response:3 \
+		-k DomainError -k NotFound -k Conflict -k Forbidden -k error_response:3 -k Message -k msg -k msg_n:1,2 \
 		--no-wrap --sort-by-file --project=jointprojects -o $(TRANSLATIONS)/messages.pot . >/dev/null
 	test -f $(TRANSLATIONS)/fr/LC_MESSAGES/messages.po || \
 		$(BIN)/pybabel init -D messages -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l fr

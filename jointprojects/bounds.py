@@ -18,7 +18,7 @@ import re
 import unicodedata
 from datetime import date
 
-from jointprojects.errors import Collector
+from jointprojects.errors import Collector, Message
 from jointprojects.money import MAX_AMOUNT
 
 __all__ = [
@@ -81,7 +81,7 @@ def date_problem(value: date) -> str | None:
     """Why ``value`` is outside the dates the application keeps, or None."""
     if MIN_DATE <= value <= MAX_DATE:
         return None
-    return f"must be between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}"
+    return Message("must be between %(first)s and %(last)s", first=MIN_DATE, last=MAX_DATE)
 
 
 def json_problem(body: bytes) -> str | None:
@@ -113,5 +113,6 @@ def check_dates(errors: Collector, prefix: str = "", **named: date | None) -> No
     """Add an error to ``errors`` for each of the ``named`` dates outside the range."""
     for name, value in named.items():
         if isinstance(value, date) and (problem := date_problem(value)):
-            errors.add(f"{prefix}{name}", f"{name} {problem}.")
+            errors.add(f"{prefix}{name}", Message("%(name)s %(problem)s.", name=name,
+                                                  problem=problem))
 

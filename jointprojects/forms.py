@@ -11,8 +11,8 @@ from wtforms.form import BaseForm
 from wtforms.validators import StopValidation, ValidationError
 
 from jointprojects.bounds import date_problem
-from jointprojects.errors import DomainError, FieldError
-from jointprojects.i18n import translate
+from jointprojects.errors import DomainError, FieldError, message_of
+from jointprojects.i18n import msg, translate
 from jointprojects.money import MoneyError, parse_decimal
 
 
@@ -30,7 +30,8 @@ class DecimalTextField(StringField):
             try:
                 self.decimal = parse_decimal(self.data, places=self.places)
             except MoneyError as exc:
-                raise ValidationError(f"{self.label.text} {exc}.") from None
+                raise ValidationError(msg("%(label)s %(problem)s.", label=self.label.text,
+                                          problem=message_of(exc))) from None
 
 
 class DateField(_DateField):
@@ -43,10 +44,11 @@ class DateField(_DateField):
             # Said here, so that a required field's "This field is required." does not
             # replace it: the date was typed, it just does not read as one.
             self.errors[:] = []  # type: ignore[index]  # WTForms' own "Not a valid date value."
-            raise StopValidation(f"{self.label.text} is not a date: pick one, or type it as "
-                                 "2025-01-06.")
+            raise StopValidation(msg("%(label)s is not a date: pick one, or type it as "
+                                     "2025-01-06.", label=self.label.text))
         if self.data is not None and (problem := date_problem(self.data)):
-            raise ValidationError(f"{self.label.text} {problem}.")
+            raise ValidationError(msg("%(label)s %(problem)s.", label=self.label.text,
+                                      problem=problem))
 
 
 #: WTForms' messages that say less than the service's message for the same field.

@@ -10,7 +10,12 @@ Strings are marked where they are written and translated where they are shown:
   extracts) and translated at render time by message id (:func:`translate`: the ``label``
   filter, ``audit/lines.py``, the workbooks' labels);
 * a service's ``DomainError`` messages are English message ids, translated at the boundary
-  (the form errors, the flashes and the API's ``errors[].message``; field paths unchanged).
+  (the form errors, the flashes and the API's ``errors[].message``; field paths unchanged);
+  a message with values is an :class:`~jointprojects.errors.Message` (its message id and its
+  values; it reads as its English text), which :func:`translate` fills in the reader's
+  language, the values written as they write them (:func:`localized`); a view says the same
+  with :func:`msg` / :func:`msg_n`;
+* mail is written in its recipient's language (``force_locale``, ``notifications``).
 
 Which language: a download's ``?lang=en|fr``; for the API the request's Accept-Language,
 then the user's; for pages the user's choice (``user.language``, the switch in the
@@ -23,6 +28,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
@@ -31,6 +38,8 @@ from flask_babel import gettext as _gettext
 from flask_login import current_user
 from markupsafe import Markup
 
+from jointprojects import locales
+from jointprojects.errors import Message
 from jointprojects.locales import DEFAULT_LANGUAGE, LANGUAGES, normalize_language
 
 __all__ = [
@@ -44,6 +53,9 @@ __all__ = [
     "lazy_choices",
     "lazy_gettext",
     "lazy_translate",
+    "localized",
+    "msg",
+    "msg_n",
     "ngettext",
     "refresh_language",
     "translate",
@@ -69,9 +81,48 @@ def translate(message: object) -> str:
     markup (already drawn) or what is not text."""
     if message is None or message == "":
         return ""
+    if isinstance(message, Message):
+        if not message.params:
+            return str(_gettext(message.msgid))
+        language = current_language()
+        return str(_gettext(message.msgid, **{name: localized(value, language)
+                                               for name, value in message.params.items()}))
     if isinstance(message, Markup) or not isinstance(message, str | LazyString):
         return message  # type: ignore[return-value]
     return str(_gettext(str(message)))  # no variables: a literal % is left alone
+
+
+def localized(value: object, language: str) -> object:
+    """A message's value as the reader writes it: a :class:`Message` translated, a date
+    ``6 janvier 2025`` and a decimal ``1 234,50`` in French; in English (and for anything
+    else: codes, references, numbers of records) the value as the English text wrote it."""
+    if isinstance(value, Message):
+        return translate(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(localized(item, language)) for item in value)
+    if isinstance(value, locales.Money | locales.LongDate | locales.Number):
+        return value.localized(language)
+    if language == DEFAULT_LANGUAGE:
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return locales.long_date(value, language)
+    if isinstance(value, Decimal) and value.is_finite():
+        return locales.format_amount(value, None, language)
+    return value
+
+
+def msg(msgid: str, **values: object) -> str:
+    """``msgid`` with its values in the current language (a flash, a page's sentence): the
+    view's counterpart of a service's :class:`Message`."""
+    return translate(Message(msgid, **values))
+
+
+def msg_n(singular: str, plural: str, count: int, **values: object) -> str:
+    """:func:`msg` for a sentence whose words follow a number (``%(num)s`` is ``count``;
+    French puts 0 and 1 in the singular)."""
+    language = current_language()
+    return str(ngettext(singular, plural, count,
+                        **{name: localized(value, language) for name, value in values.items()}))
 
 
 def lazy_translate(message: str) -> LazyString:

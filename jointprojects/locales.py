@@ -12,6 +12,7 @@ that English pages and workbooks are unchanged; French is Babel's ``fr`` locale:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -25,6 +26,9 @@ __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "LongDate",
+    "Money",
+    "Number",
     "format_amount",
     "format_money",
     "format_percent",
@@ -120,3 +124,46 @@ def month_label(month: str, language: str = DEFAULT_LANGUAGE) -> str:
     """``"2025-03"`` -> ``"March 2025"`` / ``"mars 2025"``."""
     year, number = month.split("-")
     return f"{month_name(int(number), language)} {year}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount as a message's value (``errors.Message``): ``1,234.50 EUR`` in English (its
+    ``str``), ``1 234,50 €`` in French."""
+
+    amount: Decimal
+    currency: str | None = None
+
+    def __str__(self) -> str:
+        return format_money(self.amount, self.currency)
+
+    def localized(self, language: str) -> str:
+        return format_money(self.amount, self.currency, language)
+
+
+@dataclass(frozen=True)
+class LongDate:
+    """A day as a message's value written in words: ``6 January 2025`` / ``6 janvier 2025``
+    (a plain ``date`` value is written ``2025-01-06`` in English, in words in French)."""
+
+    day: date | None
+
+    def __str__(self) -> str:
+        return long_date(self.day)
+
+    def localized(self, language: str) -> str:
+        return long_date(self.day, language)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A count as a message's value: ``12,500`` in English (its ``str``), ``12 500`` in
+    French (U+202F)."""
+
+    value: int
+
+    def __str__(self) -> str:
+        return f"{self.value:,}"
+
+    def localized(self, language: str) -> str:
+        return format_amount(Decimal(self.value), None, language)

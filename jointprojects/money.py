@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from jointprojects.errors import Message
+
 #: ISO 4217 minor units of the currencies the organizations use. A currency that is not
 #: listed here is unknown to the application and rejected on input.
 MINOR_UNITS: dict[str, int] = {
@@ -91,7 +93,7 @@ def minor_units(currency: str) -> int:
     try:
         return MINOR_UNITS[currency]
     except KeyError:
-        raise MoneyError(f"unknown currency {currency!r}") from None
+        raise MoneyError(Message("unknown currency %(currency)r", currency=currency)) from None
 
 
 def quantum(places: int) -> Decimal:
@@ -120,11 +122,10 @@ def _ambiguity(value: str, text: str) -> MoneyError | None:
     if match is None:
         return None
     sign, whole, fraction = match.groups()
-    return MoneyError(
-        f"{value.strip()!r} is ambiguous (a thousands separator or a decimal point?): write "
-        f"{sign}{whole}{fraction} for the whole number or {sign}{whole}.{fraction}0 for the "
-        "decimal"
-    )
+    return MoneyError(Message(
+        "%(value)r is ambiguous (a thousands separator or a decimal point?): write %(whole)s "
+        "for the whole number or %(decimal)s for the decimal", value=value.strip(),
+        whole=f"{sign}{whole}{fraction}", decimal=f"{sign}{whole}.{fraction}0"))
 
 
 def _parse_text(value: str, decimal_point: bool = False) -> Decimal:
@@ -134,7 +135,7 @@ def _parse_text(value: str, decimal_point: bool = False) -> Decimal:
     the decimal point (JSON strings, API.md)."""
     text = _SPACES.sub("", value.strip())
     if not text:
-        raise MoneyError("is required")
+        raise MoneyError(Message("is required"))
     if decimal_point and _PLAIN.fullmatch(text):
         return Decimal(text)
     if problem := _ambiguity(value, text):
@@ -148,7 +149,8 @@ def _parse_text(value: str, decimal_point: bool = False) -> Decimal:
     elif _GROUPED_DOTS.fullmatch(text):
         normal = text.replace(".", "").replace(",", ".")
     else:
-        raise MoneyError(f"{value!r} is not a number (write it like 1234.50 or 1 234,50)")
+        raise MoneyError(Message("%(value)r is not a number (write it like 1234.50 or 1 234,50)",
+                                 value=value))
     return Decimal(normal)
 
 
@@ -167,9 +169,10 @@ def parse_decimal(
     Raises :class:`MoneyError` with a sentence fit for a user.
     """
     if isinstance(value, bool):
-        raise MoneyError("must be a number written as a string")
+        raise MoneyError(Message("must be a number written as a string"))
     if isinstance(value, float):
-        raise MoneyError("must be written as a decimal string, not a floating-point number")
+        raise MoneyError(Message("must be written as a decimal string, not a floating-point "
+                                 "number"))
     if isinstance(value, int):
         result = Decimal(value)
     elif isinstance(value, Decimal):
@@ -177,15 +180,16 @@ def parse_decimal(
     elif isinstance(value, str):
         result = _parse_text(value, decimal_point)
     else:
-        raise MoneyError("must be a number written as a string")
+        raise MoneyError(Message("must be a number written as a string"))
     if not result.is_finite():
-        raise MoneyError("must be a finite number")
+        raise MoneyError(Message("must be a finite number"))
     if abs(result) >= MAX_AMOUNT:
-        raise MoneyError(f"is too large: it must be less than {MAX_AMOUNT:,f} in absolute value")
+        raise MoneyError(Message("is too large: it must be less than %(limit)s in absolute value",
+                                 limit=f"{MAX_AMOUNT:,f}"))
     if places is not None:
         exponent = result.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:
-            raise MoneyError(f"has more than {places} decimal places")
+            raise MoneyError(Message("has more than %(places)s decimal places", places=places))
     return result
 
 
@@ -199,7 +203,7 @@ def parse_percent(value: object) -> Decimal:
     """Parse a percentage between 0 and 100 with at most two decimals."""
     result = parse_decimal(value, places=PERCENT_PLACES)
     if result < 0 or result > 100:
-        raise MoneyError("must be between 0 and 100")
+        raise MoneyError(Message("must be between 0 and 100"))
     return result.quantize(quantum(PERCENT_PLACES))
 
 

@@ -35,7 +35,7 @@ from werkzeug.exceptions import BadRequest
 
 from jointprojects.bounds import CODE_PATTERN as CODE_PATTERN  # re-exported for openapi
 from jointprojects.bounds import date_problem, text_problem
-from jointprojects.errors import Collector, DomainError
+from jointprojects.errors import Collector, DomainError, message_of
 from jointprojects.i18n import translate
 from jointprojects.money import MoneyError, parse_decimal
 from jointprojects.vocabulary import N_
@@ -139,7 +139,7 @@ class DecimalText(_Named, fields.String):
             # JSON strings hold decimals with a point (API.md): "1.250" is 1.25.
             result = parse_decimal(value, decimal_point=True)
         except MoneyError as exc:
-            raise self.make_error("invalid", problem=str(exc)) from None
+            raise self.make_error("invalid", problem=message_of(exc)) from None
         if self.below is not None and abs(result) >= self.below:
             raise self.make_error("too_large")
         return result

@@ -23,9 +23,10 @@ from sqlalchemy import select
 from jointprojects import vocabulary
 from jointprojects.audit.models import AuditEntry
 from jointprojects.auth.models import ROLE_LABELS, User
+from jointprojects.errors import Message
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.i18n import current_language, translate
+from jointprojects.i18n import current_language, msg, msg_n, translate
 from jointprojects.locales import long_date, month_name
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import PersonnelExchange
@@ -56,7 +57,7 @@ _ORGANIZATION_KEYS = {
 _CODED: dict[str, dict[str, str]] = {
     "status": vocabulary.STATUS_LABELS,
     "category": {**vocabulary.COST_ITEM_LABELS, **vocabulary.EXPENSE_CATEGORY_LABELS},
-    "kind": {code: f"{kind.label} ({kind.article})" for code, kind in vocabulary.KINDS.items()},
+    "kind": {code: kind.label for code, kind in vocabulary.KINDS.items()},
     "role": ROLE_LABELS,
     "reason": SESSION_END_REASONS,
 }
@@ -110,7 +111,8 @@ class Line:
 
     @property
     def when(self) -> str:
-        return f"{_day(self.entry.at.date())}, {self.entry.at:%H:%M}"
+        return msg("%(day)s, %(time)s", day=_day(self.entry.at.date()),
+                   time=f"{self.entry.at:%H:%M}")
 
     @property
     def who(self) -> str:
@@ -121,12 +123,13 @@ class Line:
         """The action with its record: "Expense #130 of SA-2025-004 changed"."""
         if self.entry.action in SECURITY_LABELS:
             return self.verb
-        return f"{self.record} {self.verb}".strip()
+        return msg("%(record)s %(verb)s", record=self.record, verb=self.verb).strip()
 
     @property
     def summary(self) -> str:
         """"Status: Draft → In force; Entry into force: — → 1 January 2027"."""
-        return "; ".join(f"{c.label}: {c.before} → {c.after}" for c in self.changes)
+        return "; ".join(msg("%(label)s: %(before)s → %(after)s", label=c.label, before=c.before,
+                             after=c.after) for c in self.changes)
 
 
 def _day(day: date) -> str:
@@ -145,23 +148,26 @@ def value_text(key: str, value: Any, organizations: dict[int, str] | None = None
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return translate(N_("Yes") if value else N_("No"))
     if key in _ORGANIZATION_KEYS and isinstance(value, int):
         return (organizations or {}).get(value, f"#{value}")
+    if key == "kind" and value in vocabulary.KINDS:
+        kind = vocabulary.KINDS[value]
+        return msg("%(kind)s (%(article)s)", kind=Message(kind.label), article=kind.article)
     if key in _CODED and isinstance(value, str):
         return translate(_CODED[key].get(value) or vocabulary.label(value))
     if isinstance(value, list):
         if all(isinstance(v, str) for v in value):
             return ", ".join(value)
-        return f"{len(value)} rows"
+        return msg_n("%(num)s row", "%(num)s rows", len(value))
     if isinstance(value, dict):
-        return "(details)"
+        return translate(N_("(details)"))
     if isinstance(value, str):
         if _ISO_DAY.match(value):
             return _day(date.fromisoformat(value))
         if _ISO_TIME.match(value):
             stamp = datetime.fromisoformat(value)
-            return f"{_day(stamp.date())}, {stamp:%H:%M}"
+            return msg("%(day)s, %(time)s", day=_day(stamp.date()), time=f"{stamp:%H:%M}")
         if _MONTH.match(value) and key == "month":
             year, month = value.split("-")
             return f"{month_name(int(month), current_language())} {year}"
@@ -233,10 +239,15 @@ class _References:
             select(Organization.id, Organization.code))}
 
     def arrangement(self, arrangement_id: int | None) -> tuple[str, Link | None]:
+        reference, link = self.arrangement_reference(arrangement_id)
+        return msg("Arrangement %(reference)s", reference=reference), link
+
+    def arrangement_reference(self, arrangement_id: int | None) -> tuple[str, Link | None]:
+        """"SA-2025-004" and its page ("#12" when it is gone)."""
         reference = self.arrangements.get(arrangement_id or 0)
         if reference is None:
-            return f"Arrangement #{arrangement_id}", None
-        return f"Arrangement {reference}", ("arrangements.detail", {"reference": reference})
+            return f"#{arrangement_id}", None
+        return reference, ("arrangements.detail", {"reference": reference})
 
     def name(self, entry: AuditEntry) -> tuple[str, Link | None]:
         """The record an entry is about, and its page."""
@@ -246,57 +257,65 @@ class _References:
         if entity == "special_arrangement":
             reference = self.arrangements.get(rid) or data.get("reference")
             if reference and rid in self.arrangements:
-                return f"Arrangement {reference}", ("arrangements.detail", {"reference": reference})
-            return f"Arrangement {reference or '#' + str(rid)}", None
+                return (msg("Arrangement %(reference)s", reference=reference),
+                        ("arrangements.detail", {"reference": reference}))
+            return msg("Arrangement %(reference)s", reference=reference or f"#{rid}"), None
         if entity == "project":
             code = self.projects.get(rid) or data.get("code")
             link = ("projects.detail", {"code": code}) if rid in self.projects else None
-            return f"Project {code or '#' + str(rid)}", link
+            return msg("Project %(code)s", code=code or f"#{rid}"), link
         if entity == "expense":
             arrangement_id = self.expenses.get(rid) or data.get("arrangement_id")
             reference = self.arrangements.get(arrangement_id or 0)
-            of = f" of {reference}" if reference else ""
             link = ("expenses.detail", {"expense_id": rid}) if rid in self.expenses else None
-            return f"Expense #{rid}{of}", link
+            if reference:
+                return msg("Expense #%(id)s of %(reference)s", id=rid, reference=reference), link
+            return msg("Expense #%(id)s", id=rid), link
         if entity == "personnel_exchange":
             person = self.exchanges.get(rid) or data.get("person_name")
             link = (("personnel_exchanges.detail", {"exchange_id": rid})
                     if rid in self.exchanges else None)
-            return f"Personnel exchange #{rid}" + (f" ({person})" if person else ""), link
+            if person:
+                return msg("Personnel exchange #%(id)s (%(person)s)", id=rid, person=person), link
+            return msg("Personnel exchange #%(id)s", id=rid), link
         if entity == "user":
             email = self.users.get(rid) or data.get("email")
-            return f"User {email or '#' + str(rid)}", None
+            return msg("User %(email)s", email=email or f"#{rid}"), None
         if entity == "exchange_rate":
             month = value_text("month", data.get("month"))
-            return f"Exchange rate {data.get('currency', '')} {month}".strip(), (
-                "exchange_rates.rates", {})
+            return msg("Exchange rate %(currency)s %(month)s", currency=data.get("currency", ""),
+                       month=month).strip(), ("exchange_rates.rates", {})
         if entity == "share_version":
             arrangement_id, number = self.versions.get(rid, (None, data.get("number")))
-            parent, link = self.arrangement(arrangement_id or (
+            reference, link = self.arrangement_reference(arrangement_id or (
                 entry.parent_id if entry.parent_entity == "special_arrangement" else None))
-            reference = parent.removeprefix('Arrangement ')
             if isinstance(number, int) and number > 1:  # amendment n is version n + 1
-                return f"Amendment {number - 1} to {reference}", link
-            return f"Share version {number or ''} of {reference}", link
+                return msg("Amendment %(number)s to %(reference)s", number=number - 1,
+                           reference=reference), link
+            return msg("Share version %(number)s of %(reference)s", number=number or "",
+                       reference=reference), link
         # A record that belongs to another one: "Signature of UN on SA-2025-004".
         organization = self.organizations.get(data.get("organization_id") or 0)
         parent, link = self.parent(entry)
-        who = f" of {organization}" if organization else ""
-        year = f" {data['year']}" if entity == "budget" and data.get("year") else ""
-        on = f" on {parent}" if parent else ""
-        return f"{word}{year}{who}{on}", link
+        if entity == "budget" and data.get("year"):
+            word = f"{word} {data['year']}"
+        if organization:
+            word = msg("%(record)s of %(organization)s", record=word, organization=organization)
+        if parent:
+            word = msg("%(record)s on %(parent)s", record=word, parent=parent)
+        return word, link
 
     def parent(self, entry: AuditEntry) -> tuple[str, Link | None]:
         if entry.parent_entity == "special_arrangement":
-            name, link = self.arrangement(entry.parent_id)
-            return name.removeprefix("Arrangement "), link
+            return self.arrangement_reference(entry.parent_id)
         if entry.parent_entity == "personnel_exchange" and entry.parent_id is not None:
             link = (("personnel_exchanges.detail", {"exchange_id": entry.parent_id})
                     if entry.parent_id in self.exchanges else None)
-            return f"personnel exchange #{entry.parent_id}", link
+            return msg("personnel exchange #%(id)s", id=entry.parent_id), link
         if entry.parent_entity == "project" and entry.parent_id is not None:
             code = self.projects.get(entry.parent_id)
-            return (f"project {code}", ("projects.detail", {"code": code})) if code else ("", None)
+            return ((msg("project %(code)s", code=code), ("projects.detail", {"code": code}))
+                    if code else ("", None))
         return "", None
 
 
@@ -305,19 +324,22 @@ def _details(entry: AuditEntry, organizations: dict[int, str]) -> list[str]:
     if entry.action in SECURITY_LABELS:
         details = []
         if entry.action in ("login_failure", "login_blocked") and after.get("email"):
-            details.append(f"Account tried: {after['email']}")
+            details.append(msg("Account tried: %(email)s", email=after["email"]))
         if after.get("reason"):
-            details.append(f"Why: {value_text('reason', after['reason'])}")
+            details.append(msg("Why: %(reason)s", reason=value_text("reason", after["reason"])))
         if after.get("tokens_revoked"):
-            details.append(f"API tokens revoked: {after['tokens_revoked']}")
+            details.append(msg("API tokens revoked: %(count)s", count=after["tokens_revoked"]))
         return details
     if entry.entity == "signature" and after.get("signatory"):
-        return [f"Signatory: {after['signatory']}", *(
-            [f"Signed on {value_text('date', after['date'])}"] if after.get("date") else [])]
+        return [msg("Signatory: %(name)s", name=after["signatory"]), *(
+            [msg("Signed on %(day)s", day=value_text("date", after["date"]))]
+            if after.get("date") else [])]
     if entry.action == "download":
-        parts = [f"{field_label(k)}: {value_text(k, v, organizations)}"
+        parts = [msg("%(label)s: %(value)s", label=field_label(k),
+                     value=value_text(k, v, organizations))
                  for k, v in after.items() if k in ("from", "to") and v]
-        return [f"Report: {vocabulary.label(str(after.get('report', '')))}", *parts]
+        return [msg("Report: %(report)s",
+                    report=translate(vocabulary.label(str(after.get("report", ""))))), *parts]
     return []
 
 
@@ -338,7 +360,8 @@ def lines(entries: Sequence[AuditEntry]) -> list[Line]:
         signer = refs.organizations.get(data.get("organization_id") or 0)
         if entry.entity == "signature" and entry.action == "sign" and signer:
             # "UN signed SA-2025-004", the signatory among the details.
-            record, verb = f"{signer} signed {refs.parent(entry)[0]}", ""
+            record, verb = msg("%(code)s signed %(record)s", code=signer,
+                               record=refs.parent(entry)[0]), ""
         line = Line(entry=entry, record=record, verb=translate(verb), link=link,
                     own=(entry.entity, entry.entity_id)
                     == (entry.parent_entity, entry.parent_id),

@@ -12,10 +12,11 @@ from jointprojects.auth import services, sessions
 from jointprojects.auth.models import ROLE_LABELS, User
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
 from jointprojects.extensions import db
-from jointprojects.i18n import _, lazy_choices
+from jointprojects.i18n import _, lazy_choices, msg
 from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.organizations.services import list_organizations
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
+from jointprojects.vocabulary import N_
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -65,7 +66,8 @@ def toggle_active(user_id: int):  # type: ignore[no-untyped-def]
     user = db.session.get(User, user_id) or abort(404)
     with flashed_errors():
         services.set_active(user, not user.active, current_user)
-        flash(f"{user.email} is now {'active' if user.active else 'deactivated'}.", "success")
+        flash(msg(N_("%(email)s is now active.") if user.active
+                  else N_("%(email)s is now deactivated."), email=user.email), "success")
     return redirect(url_for(".index"))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from jointprojects.documents.models import Document, DocumentReader
-from jointprojects.errors import Forbidden, NotFound
+from jointprojects.errors import Forbidden, Message, NotFound
 from jointprojects.expenses.models import Expense
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.projects.models import Project
@@ -104,8 +104,8 @@ def ensure(user: Any, action: str, organization_code: str | None = None) -> None
         and action in RIGHTS.get(getattr(user, "role", ""), frozenset())
     ):
         raise Forbidden(
-            f"Only a user of {organization_code} (or an administrator) can do this for "
-            f"{organization_code}.",
+            Message("Only a user of %(code)s (or an administrator) can do this for %(code)s.",
+                    code=organization_code),
             field="organization",
         )
     raise Forbidden("Your role does not allow this action.")
@@ -148,7 +148,7 @@ def _is_admin(user: Any) -> bool:
 
 
 def _hidden(what: str) -> NotFound:
-    return NotFound(f"Unknown {what}.", field="id")
+    return NotFound(Message("Unknown %(what)s.", what=what), field="id")
 
 
 def can_see_arrangement(user: Any, sa: SpecialArrangement) -> bool:
@@ -336,8 +336,9 @@ def ensure_manages_document(user: Any, document: Document) -> None:
     uploader's organization (with the right to upload) or an admin."""
     ensure(user, DOCUMENT_WRITE)
     if not _is_admin(user) and user.organization_id != document.organization_id:
-        raise Forbidden(f"Only a user of {document.organization.code} (which uploaded it) or an "
-                        "administrator can change or delete this document.")
+        raise Forbidden(Message("Only a user of %(code)s (which uploaded it) or an "
+                                "administrator can change or delete this document.",
+                                code=document.organization.code))
 
 
 def can_see_job(user: Any, job: Any) -> bool:

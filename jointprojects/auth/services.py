@@ -24,7 +24,7 @@ from jointprojects.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     password_problems,
 )
-from jointprojects.errors import Collector, DomainError, NotFound
+from jointprojects.errors import Collector, DomainError, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.locales import LANGUAGES
 from jointprojects.organizations.models import Organization
@@ -45,14 +45,16 @@ def create_user(
     if "@" not in email or len(email) > 254:
         errors.add("email", "Enter a valid e-mail address.")
     if role not in ROLES:
-        errors.add("role", f"Role must be one of {', '.join(ROLES)}.")
+        errors.add("role", Message("Role must be one of %(value)s.", value=', '.join(ROLES)))
     for problem in password_problems(password, email):
         errors.add("password", problem)
     org = db.session.scalar(select(Organization).filter_by(code=organization_code))
     if org is None:
-        errors.add("organization", f"Unknown organization {organization_code!r}.")
+        errors.add("organization", Message("Unknown organization %(code)r.",
+                                           code=organization_code))
     if email and db.session.scalar(select(User).filter_by(email=email)):
-        errors.conflict("email", f"A user with e-mail {email} already exists.")
+        errors.conflict("email", Message("A user with e-mail %(email)s already exists.",
+                                         email=email))
     errors.raise_if_any()
     user = User(email=email, name=name, role=role, organization=org, password_hash=_hash(password))
     db.session.add(user)
@@ -106,7 +108,7 @@ def create_token(email: str) -> str:
     """Create an API token for ``email``; return it in clear (only its hash is stored)."""
     user = db.session.scalar(select(User).filter_by(email=(email or "").strip().lower()))
     if user is None:
-        raise NotFound(f"No user with e-mail {email}.", field="email")
+        raise NotFound(Message("No user with e-mail %(email)s.", email=email), field="email")
     token = "jp_" + secrets.token_urlsafe(32)
     row = ApiToken(user=user, token_hash=hash_token(token))
     db.session.add(row)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from jointprojects.audit import services as audit
 from jointprojects.budgets.models import Budget
-from jointprojects.errors import Collector, Conflict, NotFound
+from jointprojects.errors import Collector, Conflict, Message, NotFound, message_of
 from jointprojects.expenses.figures import money_from_storage
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.expenses.recording import lock_arrangement
@@ -41,7 +41,8 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     if not category:
         errors.add("category", "Choose a category.")
     elif category not in EXPENSE_CATEGORIES:
-        errors.add("category", f"Unknown expense category {category!r}.")
+        errors.add("category", Message("Unknown expense category %(category)r.",
+                                       category=category))
     try:
         year_value = int(str(year).strip())
         if not 1900 <= year_value <= 9999:
@@ -53,7 +54,10 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
     if organization:
         party = sa.party(organization)
         if party is None:
-            errors.add("organization", f"{organization} is not a party to {sa.reference}.")
+            errors.add("organization", Message("%(organization)s is not a party to "
+                                               "%(reference)s.",
+                                               organization=organization,
+                                               reference=sa.reference))
     value = None
     try:
         value = parse_decimal(amount, places=minor_units(sa.currency))
@@ -62,7 +66,7 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
         elif value >= MAX_AMOUNT:
             errors.add("amount", "The amount is too large.")
     except MoneyError as exc:
-        errors.add("amount", f"The amount {exc}.")
+        errors.add("amount", Message("The amount %(problem)s.", problem=message_of(exc)))
     errors.raise_if_any()
     lock_arrangement(sa)  # NULL organizations escape the unique constraint: serialize the writers
     organization_id = party.organization_id if party else None
@@ -90,7 +94,7 @@ def set_budget(sa: SpecialArrangement, category: str | None, year: Any,
 def delete_budget(sa: SpecialArrangement, budget_id: int, user: Any) -> None:
     budget = db.session.get(Budget, budget_id)
     if budget is None or budget.arrangement_id != sa.id:
-        raise NotFound(f"Unknown budget line {budget_id}.", "id")
+        raise NotFound(Message("Unknown budget line %(budget_id)s.", budget_id=budget_id), "id")
     audit.record("delete", budget, parent=sa, before=audit.snapshot(budget), after=None,
                  user=user)
     db.session.delete(budget)

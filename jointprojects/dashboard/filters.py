@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from jointprojects.auth import policy
-from jointprojects.errors import Collector
+from jointprojects.errors import Collector, Message
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.projects.services import project_conditions
@@ -67,7 +67,8 @@ def read_filters(args: Mapping[str, str], organizations: list[Organization] | No
     for key in ("from", "to"):
         value = (args.get(key) or "").strip()
         if value and not _MONTH.match(value):
-            errors.add(key, f"{key} must be a month written YYYY-MM, e.g. 2025-01.")
+            errors.add(key, Message("%(key)s must be a month written YYYY-MM, e.g. 2025-01.",
+                                    key=key))
             value = ""
         months[key] = value or None
     if months["from"] and months["to"] and months["from"] > months["to"]:
@@ -80,13 +81,15 @@ def read_filters(args: Mapping[str, str], organizations: list[Organization] | No
             db.session.scalars(select(Organization).where(Organization.code == organization)))
         organization_id = next((o.id for o in orgs if o.code == organization), None)
         if organization_id is None:
-            errors.add("organization", f"Unknown organization {organization!r}.")
+            errors.add("organization", Message("Unknown organization %(organization)r.",
+                                               organization=organization))
     if area:
         known = areas if areas is not None else list(
             db.session.scalars(select(Area).where(Area.code == area)))
         area_id = next((a.id for a in known if a.code == area), None)
         if area_id is None:
-            errors.add("area", f"Unknown area of cooperation {area!r} (a to f).")
+            errors.add("area", Message("Unknown area of cooperation %(area)r (a to f).",
+                                       area=area))
     errors.raise_if_any()
     return Filters(months["from"], months["to"], organization, area, organization_id, area_id)
 

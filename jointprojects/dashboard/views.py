@@ -32,8 +32,9 @@ from jointprojects.dashboard.serialize import figures_json
 from jointprojects.dashboard.workbook import portfolio_data
 from jointprojects.documents import receipts
 from jointprojects.errors import DomainError
-from jointprojects.i18n import current_language
+from jointprojects.i18n import current_language, msg
 from jointprojects.inbox.views import inbox_count
+from jointprojects.locales import Number
 from jointprojects.organizations.services import areas_by_code, list_organizations
 from jointprojects.statements.overview import outstanding_by_party
 from reports.portfolio import build_portfolio
@@ -107,8 +108,9 @@ def portfolio_xlsx():  # type: ignore[no-untyped-def]
     if tasks.needs_job(filters):
         # Too big for a request: built by a worker, followed on the job's page.
         job = tasks.start_portfolio_job(filters, current_user)
-        flash(f"The portfolio holds more than {tasks.job_threshold():,} arrangements: its "
-              "workbook is being built as a job. Download it here when it is ready.", "info")
+        flash(msg("The portfolio holds more than %(limit)s arrangements: its workbook is being "
+                  "built as a job. Download it here when it is ready.",
+                  limit=Number(tasks.job_threshold())), "info")
         return redirect(url_for("jobs.detail", job_id=job.id))
     data = portfolio_data(filters, generated_by=current_user.display_name)
     name = tasks.workbook_name()

@@ -18,7 +18,7 @@ from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.documents.models import ReceiptRule
 from jointprojects.documents.services import has_document_clause
-from jointprojects.errors import DomainError
+from jointprojects.errors import DomainError, Message, message_of
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, parse_decimal
@@ -47,10 +47,12 @@ def set_receipt_rule(sa: SpecialArrangement, threshold: str | Decimal | None, us
     try:
         amount = parse_decimal(threshold)
     except MoneyError as exc:
-        raise DomainError(f"threshold {exc}.", "threshold") from None
+        raise DomainError(Message("threshold %(problem)s.", problem=message_of(exc)),
+                          "threshold") from None
     if amount < 0 or amount >= Decimal("1e13") or amount != amount.quantize(Decimal("0.01")):
-        raise DomainError(f"threshold must be an amount of {sa.currency} from 0, with at most "
-                          "two decimal places.", "threshold")
+        raise DomainError(Message("threshold must be an amount of %(currency)s from 0, with at "
+                                  "most two decimal places.",
+                                  currency=sa.currency), "threshold")
     if rule is None:
         rule = ReceiptRule(arrangement_id=sa.id, threshold=amount, updated_by_id=user.id)
         db.session.add(rule)

@@ -22,7 +22,7 @@ from blinker import Namespace
 from flask import current_app
 
 from jointprojects.documents.models import Document
-from jointprojects.errors import NotFound
+from jointprojects.errors import Message, NotFound
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.personnel_exchanges.models import PersonnelExchange
@@ -82,39 +82,48 @@ def resolve(sa: SpecialArrangement | None, exchange: PersonnelExchange | None, k
                            "record")
         return Target(kind, None)
     if sa is None or kind not in ARRANGEMENT_KINDS:
-        raise NotFound(f"Unknown kind of record {kind!r}.", "record")
+        raise NotFound(Message("Unknown kind of record %(kind)r.", kind=kind), "record")
     if kind in KEYS:
         if key is None:
-            raise NotFound(f"Name the {DOCUMENT_RECORD_LABELS[kind].lower()} ({KEYS[kind]}).",
+            raise NotFound(Message("Name the %(value)s (%(value2)s).",
+                                   value=DOCUMENT_RECORD_LABELS[kind].lower(),
+                                   value2=KEYS[kind]),
                            kind)
         if not 0 < key <= MAX_KEY:  # no record has it (and no column could hold it)
-            raise NotFound(f"{sa.reference} has no {kind} {key}.", kind)
+            raise NotFound(Message("%(reference)s has no %(kind)s %(key)s.",
+                                   reference=sa.reference, kind=kind, key=key), kind)
     else:
         key = None
     if kind == "expense":
         expense = db.session.get(Expense, key)
         if expense is None or expense.arrangement_id != sa.id:
-            raise NotFound(f"{sa.reference} has no expense {key}.", "expense")
+            raise NotFound(Message("%(reference)s has no expense %(key)s.",
+                                   reference=sa.reference, key=key), "expense")
         return Target(kind, key, expense)
     if kind == "amendment":
         if not any(v.amendment_number == key for v in sa.share_versions):
-            raise NotFound(f"{sa.reference} has no amendment {key}.", "amendment")
+            raise NotFound(Message("%(reference)s has no amendment %(key)s.",
+                                   reference=sa.reference, key=key), "amendment")
     elif kind == "consent":
         consent = db.session.get(Consent, key)
         if consent is None or consent.share_version.arrangement_id != sa.id:
-            raise NotFound(f"{sa.reference} has no consent {key}.", "consent")
+            raise NotFound(Message("%(reference)s has no consent %(key)s.",
+                                   reference=sa.reference, key=key), "consent")
     elif kind == "signature":
         signature = db.session.get(Signature, key)
         if signature is None or signature.arrangement_id != sa.id:
-            raise NotFound(f"{sa.reference} has no signature {key}.", "signature")
+            raise NotFound(Message("%(reference)s has no signature %(key)s.",
+                                   reference=sa.reference, key=key), "signature")
     elif kind == "notice":
         if sa.termination_notice_date is None:
-            raise NotFound(f"No notice of termination was given for {sa.reference}.", "notice")
+            raise NotFound(Message("No notice of termination was given for %(reference)s.",
+                                   reference=sa.reference), "notice")
     elif kind in ("statement", "payment"):
         answers = [answer for _r, answer in record_exists.send(
             _app(), kind=kind, arrangement=sa, key=key)]
         if False in answers or key is None or key < 1:
-            raise NotFound(f"{sa.reference} has no {kind} {key}.", kind)
+            raise NotFound(Message("%(reference)s has no %(kind)s %(key)s.",
+                                   reference=sa.reference, kind=kind, key=key), kind)
     return Target(kind, key)
 
 

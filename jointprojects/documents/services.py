@@ -28,7 +28,7 @@ from jointprojects.bounds import text_problem
 from jointprojects.documents import records, sniff, storage
 from jointprojects.documents.models import Document, DocumentBlob, DocumentReader
 from jointprojects.documents.records import Target
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound, message_of
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import PersonnelExchange
@@ -161,8 +161,9 @@ def _check_label(owner: Owner, data: DocumentData, user: Any, errors: Collector
                    + " (" + ", ".join(allowed) + ").")
         return label, []
     if user.role != "admin" and user.organization.code not in codes:
-        errors.add("organizations", f"Name your own organization ({user.organization.code}) "
-                                    "too, or you could not see the document yourself.")
+        errors.add("organizations", Message("Name your own organization (%(code)s) too, or you "
+                                            "could not see the document yourself.",
+                                            code=user.organization.code))
     orgs = list(db.session.scalars(select(Organization).where(Organization.code.in_(codes))))
     return label, orgs
 
@@ -170,9 +171,10 @@ def _check_label(owner: Owner, data: DocumentData, user: Any, errors: Collector
 def _check_title(title: str | None, errors: Collector) -> str | None:
     text = (title or "").strip()
     if problem := text_problem(text):
-        errors.add("title", f"title {problem}.")
+        errors.add("title", Message("title %(problem)s.", problem=problem))
     if len(text) > TITLE_LENGTH:
-        errors.add("title", f"title must be at most {TITLE_LENGTH} characters.")
+        errors.add("title", Message("title must be at most %(TITLE_LENGTH)s characters.",
+                                    TITLE_LENGTH=TITLE_LENGTH))
     return text or None
 
 
@@ -181,7 +183,7 @@ def _check_files(uploads: Sequence[Upload], errors: Collector) -> list[_CheckedF
         errors.add("file", "Choose a file to upload.")
         return []
     if len(uploads) > MAX_FILES:
-        errors.add("file", f"At most {MAX_FILES} files at once.")
+        errors.add("file", Message("At most %(limit)s files at once.", limit=MAX_FILES))
         return []
     cap, checked, too_large = max_file_bytes(), [], Collector()
     for upload in uploads:
@@ -189,13 +191,14 @@ def _check_files(uploads: Sequence[Upload], errors: Collector) -> list[_CheckedF
         try:
             found = storage.digest(upload.stream, cap)
         except storage.TooLarge:
-            too_large.add("file", f"{shown}: the file is larger than {cap / 1e6:g} MB, the "
-                                  "largest accepted.")
+            too_large.add("file", Message("%(file)s: the file is larger than %(size)s MB, the "
+                                          "largest accepted.", file=shown, size=f"{cap / 1e6:g}"))
             continue
         try:
             file_type = sniff.detect(upload.stream, upload.filename or "")
         except sniff.TypeRefused as exc:
-            errors.add("file", f"{shown}: {exc}")
+            errors.add("file", Message("%(shown)s: %(problem)s",
+                                       shown=shown, problem=message_of(exc)))
             continue
         checked.append(_CheckedFile(upload, found, file_type,
                                 safe_filename(upload.filename, file_type)))
@@ -291,7 +294,7 @@ def change_label(document: Document, label: str | None, organizations: Sequence[
     if not text:
         errors.add("reason", "Say why the label changes.")
     elif problem := text_problem(text):
-        errors.add("reason", f"reason {problem}.")
+        errors.add("reason", Message("reason %(problem)s.", problem=problem))
     elif len(text) > 500:
         errors.add("reason", "reason must be at most 500 characters.")
     errors.raise_if_any()

@@ -25,7 +25,8 @@ from jointprojects.documents.services import DocumentData, DocumentFilter, Owner
 from jointprojects.documents.transfer import accepts_uploads, download_response
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import format_money
+from jointprojects.i18n import _, msg, msg_n, translate
+from jointprojects.locales import Money
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.personnel_exchanges.services import get_exchange
 from jointprojects.special_arrangements.models import ShareVersion, SpecialArrangement
@@ -137,8 +138,9 @@ def _upload(owner: Owner) -> Any:
     with flashed_errors():
         documents = services.attach_documents(owner, data, uploads, current_user)
         names = ", ".join(d.filename for d in documents)
-        flash(f"{len(documents)} document{'s' if len(documents) != 1 else ''} attached: "
-              f"{names}.", "success")
+        flash(msg_n("%(num)s document attached: %(names)s.",
+                    "%(num)s documents attached: %(names)s.", len(documents), names=names),
+              "success")
     return redirect(target)
 
 
@@ -202,8 +204,8 @@ def new_version(document_id: int):  # type: ignore[no-untyped-def]
         new = services.add_version(document, Upload(file.stream, file.filename or "")
                                    if file is not None and file.filename
                                    else Upload(BytesIO()), current_user, form.title.data)
-        flash(f"Version {new.version} of {new.title} uploaded; version {document.version} "
-              "stays, superseded.", "success")
+        flash(msg("Version %(new)s of %(title)s uploaded; version %(old)s stays, superseded.",
+                  new=new.version, title=new.title, old=document.version), "success")
         return redirect(url_for(".detail", document_id=new.id))
     return redirect(url_for(".detail", document_id=document_id))
 
@@ -218,8 +220,8 @@ def relabel(document_id: int):  # type: ignore[no-untyped-def]
     with flashed_errors():
         services.change_label(document, form.label.data, list(form.organizations.data or []),
                               form.reason.data, current_user)
-        flash(f"Label of {document.title} changed to "
-              f"{DOCUMENT_LABEL_NAMES[document.label].lower()}.", "success")
+        flash(msg("Label of %(title)s changed to %(label)s.", title=document.title,
+                  label=translate(DOCUMENT_LABEL_NAMES[document.label]).lower()), "success")
         if not policy.can_see_document(current_user, document):
             return redirect(record_url(document, document.record_kind, document.record_key))
     return redirect(url_for(".detail", document_id=document_id))
@@ -234,7 +236,8 @@ def delete(document_id: int):  # type: ignore[no-untyped-def]
     title = document.title
     with flashed_errors():
         services.delete_document(document, current_user)
-        flash(f"Document {title} deleted; the audit trail keeps a record.", "success")
+        flash(msg("Document %(title)s deleted; the audit trail keeps a record.", title=title),
+              "success")
         return redirect(target)
     return redirect(url_for(".detail", document_id=document_id))
 
@@ -277,8 +280,7 @@ def receipt_rule(reference: str):  # type: ignore[no-untyped-def]
     form.validate_on_submit()
     with flashed_errors():
         rule = receipts.set_receipt_rule(sa, form.threshold.data, current_user)
-        flash("Receipt rule: " + (f"a receipt is required for expenses of at least "
-                                  f"{format_money(rule.threshold, sa.currency)} {sa.currency}."
-                                  if rule else "none."),
-              "success")
+        flash(msg("Receipt rule: a receipt is required for expenses of at least %(amount)s.",
+                  amount=Money(rule.threshold, sa.currency)) if rule
+              else _("Receipt rule: none."), "success")
     return redirect(url_for(".arrangement", reference=reference))

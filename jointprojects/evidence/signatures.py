@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from jointprojects.audit import services as audit
 from jointprojects.audit import signing
 from jointprojects.auth import policy
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound, message_of
 from jointprojects.evidence.models import (
     AcceptanceSignature,
     Checkpoint,
@@ -79,8 +79,9 @@ def register_key(organization: str | None, pem: str | None, user: Any) -> Organi
         errors.add("public_key", "Paste the public key (the lines from -----BEGIN PUBLIC "
                                  "KEY----- to -----END PUBLIC KEY-----).")
     elif len(text) > MAX_PEM:
-        errors.add("public_key", f"The public key must be at most {MAX_PEM} characters: "
-                                 "paste the public key, never the private one.")
+        errors.add("public_key", Message("The public key must be at most %(limit)s characters: "
+                                         "paste the public key, never the private one.",
+                                         limit=MAX_PEM))
     elif "PRIVATE KEY" in text:
         errors.add("public_key", "This is a private key: keep it on your own machine and "
                                  "paste its public key instead (openssl pkey -in KEY -pubout).")
@@ -88,8 +89,9 @@ def register_key(organization: str | None, pem: str | None, user: Any) -> Organi
         try:
             key = public_key(text)
         except ValueError as exc:
-            errors.add("public_key", f"The public key cannot be read: {exc}. Paste an "
-                                     "Ed25519 public key in PEM form.")
+            errors.add("public_key", Message("The public key cannot be read: %(problem)s. Paste "
+                                             "an Ed25519 public key in PEM form.",
+                                             problem=message_of(exc)))
     errors.raise_if_any()
     org = get_organization(code)
     policy.ensure(user, policy.EVIDENCE_SIGN, org.code)
@@ -98,8 +100,9 @@ def register_key(organization: str | None, pem: str | None, user: Any) -> Organi
     existing = db.session.scalar(select(OrganizationKey).filter_by(fingerprint=print_))
     if existing is not None:
         owner = existing.organization.code
-        raise Conflict(f"This key is already registered (to {owner}, fingerprint "
-                       f"{short(print_)}).", "public_key")
+        raise Conflict(Message("This key is already registered (to %(owner)s, fingerprint "
+                               "%(fingerprint)s).", owner=owner, fingerprint=short(print_)),
+                       "public_key")
     now = datetime.now(UTC).replace(tzinfo=None)
     for old in db.session.scalars(select(OrganizationKey).filter_by(organization_id=org.id,
                                                                     retired_at=None)):
@@ -207,22 +210,27 @@ def _signature(organization: str | None, signature: str | None, user: Any,
         try:
             decode_signature(text)
         except ValueError as exc:
-            errors.add("signature", f"The signature cannot be read ({exc}): paste the base64 "
-                                    "line `jointprojects checkpoint sign` printed.")
+            errors.add("signature", Message("The signature cannot be read (%(problem)s): paste the "
+                                            "base64 line `jointprojects checkpoint sign` "
+                                            "printed.", problem=message_of(exc)))
     errors.raise_if_any()
     org = get_organization(code)
     policy.ensure(user, policy.EVIDENCE_SIGN, org.code)
     if party_codes is not None and org.code not in party_codes:
-        raise DomainError(f"{org.code} is not a party to this arrangement: only its parties "
-                          f"sign {what}.", "organization")
+        raise DomainError(Message("%(code)s is not a party to this arrangement: only its "
+                                  "parties sign %(what)s.", code=org.code, what=what),
+                          "organization")
     key = active_key(org)
     if key is None:
-        raise Conflict(f"{org.code} has no registered key: register its public key first "
-                       "(the organization's Keys page).", "organization")
+        raise Conflict(Message("%(code)s has no registered key: register its public key first "
+                               "(the organization's Keys page).", code=org.code),
+                       "organization")
     if not signature_holds(public_key(key.public_key), text, payload):
-        raise DomainError(f"This signature does not hold for {org.code}'s registered key "
-                          f"({short(key.fingerprint)}): sign {what} with {org.code}'s "
-                          "private key, the one whose public key is registered.", "signature")
+        raise DomainError(Message("This signature does not hold for %(code)s's registered key "
+                                  "(%(fingerprint)s): sign %(what)s with %(code)s's private "
+                                  "key, the one whose public key is registered.",
+                                  code=org.code, fingerprint=short(key.fingerprint), what=what),
+                          "signature")
     return org, key, text
 
 
@@ -231,9 +239,10 @@ def sign_checkpoint(cp: Checkpoint, organization: str | None, signature: str | N
     """Take an organization's signature of a checkpoint (made off-site with its private key),
     verified against its registered key."""
     org, key, text = _signature(organization, signature, user, payload_of(cp),
-                                f"checkpoint {cp.id}")
+                                Message("checkpoint %(id)s", id=cp.id))
     if any(s.organization_id == org.id for s in cp.signatures):
-        raise Conflict(f"{org.code} has already signed checkpoint {cp.id}.", "organization")
+        raise Conflict(Message("%(code)s has already signed checkpoint %(id)s.", code=org.code,
+                               id=cp.id), "organization")
     record = CheckpointSignature(checkpoint=cp, organization=org, key=key, signature=text,
                                  recorded_by=user)
     db.session.add(record)
@@ -248,8 +257,8 @@ def sign_checkpoint(cp: Checkpoint, organization: str | None, signature: str | N
 def get_acknowledgement(st: Statement, organization: str) -> StatementAcknowledgement:
     found = next((a for a in st.acknowledgements if a.organization.code == organization), None)
     if found is None:
-        raise NotFound(f"{organization} has not decided on statement {st.number}.",
-                       field="organization")
+        raise NotFound(Message("%(code)s has not decided on statement %(number)s.",
+                               code=organization, number=st.number), field="organization")
     return found
 
 
@@ -274,9 +283,10 @@ def sign_acceptance(sa: SpecialArrangement, ack: StatementAcknowledgement,
         raise Conflict("This decision was recorded before decisions were sealed: there is "
                        "nothing to sign.")
     org, key, text = _signature(organization, signature, user, ack.seal,
-                                "the decision's seal", sa.party_codes)
+                                Message("the decision's seal"), sa.party_codes)
     if any(s.organization_id == org.id for s in acceptance_signatures(ack)):
-        raise Conflict(f"{org.code} has already signed this decision.", "organization")
+        raise Conflict(Message("%(code)s has already signed this decision.", code=org.code),
+                       "organization")
     record = AcceptanceSignature(acknowledgement=ack, organization=org, key=key,
                                  signature=text, recorded_by=user)
     db.session.add(record)

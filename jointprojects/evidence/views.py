@@ -17,6 +17,7 @@ from jointprojects.errors import Forbidden
 from jointprojects.evidence import signatures, status, tasks
 from jointprojects.evidence.bundle import build_bundle
 from jointprojects.evidence.forms import ActionForm, CheckpointSignatureForm, KeyForm
+from jointprojects.i18n import _, msg
 from jointprojects.organizations.services import get_organization, list_organizations
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -65,8 +66,9 @@ def register_key(organization: str):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             key = signatures.register_key(org.code, form.public_key.data, current_user)
-            flash(f"{org.code}'s key registered (fingerprint {signatures.short(key.fingerprint)}"
-                  "): check it against the one on your own machine.", "success")
+            flash(msg("%(code)s's key registered (fingerprint %(fingerprint)s): check it against "
+                      "the one on your own machine.", code=org.code,
+                      fingerprint=signatures.short(key.fingerprint)), "success")
             return redirect(url_for(".keys", organization=org.code))
         if isinstance(outcome.error, Forbidden):
             abort(403)
@@ -103,7 +105,8 @@ def checkpoints():  # type: ignore[no-untyped-def]
 def make_checkpoint():  # type: ignore[no-untyped-def]
     if ActionForm().validate_on_submit():
         cp = signatures.make_checkpoint(current_user.email, current_user)
-        flash(f"Checkpoint {cp.id} signed: audit row {cp.sequence}.", "success")
+        flash(msg("Checkpoint %(id)s signed: audit row %(sequence)s.", id=cp.id,
+                  sequence=cp.sequence), "success")
     return redirect(url_for(".checkpoints"))
 
 
@@ -134,8 +137,8 @@ def sign_checkpoint(checkpoint_id: int):  # type: ignore[no-untyped-def]
         with form_errors(form) as outcome:
             signatures.sign_checkpoint(cp, form.organization.data, form.signature.data,
                                        current_user)
-            flash(f"{form.organization.data}'s signature of checkpoint {cp.id} verified and "
-                  "kept.", "success")
+            flash(msg("%(code)s's signature of checkpoint %(id)s verified and kept.",
+                      code=form.organization.data, id=cp.id), "success")
             return redirect(url_for(".checkpoints"))
         if isinstance(outcome.error, Forbidden):
             abort(403)
@@ -170,8 +173,8 @@ def sign_decision(reference: str, number: int, organization: str):  # type: igno
         with flashed_errors(let_through=(Forbidden,)):
             signatures.sign_acceptance(sa, ack, form.organization.data, form.signature.data,
                                        current_user)
-            flash(f"{form.organization.data}'s signature of {organization}'s decision verified "
-                  "and kept.", "success")
+            flash(msg("%(code)s's signature of %(party)s's decision verified and kept.",
+                      code=form.organization.data, party=organization), "success")
     return redirect(back)
 
 
@@ -200,8 +203,8 @@ def verify_now():  # type: ignore[no-untyped-def]
         return redirect(url_for("audit.index"))
     with flashed_errors():
         job = tasks.start_verification(current_user)
-        flash("Verification of the whole audit chain started: its result shows on the audit "
-              "page when done.", "success")
+        flash(_("Verification of the whole audit chain started: its result shows on the audit "
+                "page when done."), "success")
         return redirect(url_for("jobs.detail", job_id=job.id))
     return redirect(url_for("audit.index"))
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from jointprojects import dates
 from jointprojects.audit import services as audit
-from jointprojects.errors import Collector, Conflict, DomainError
+from jointprojects.errors import Collector, Conflict, DomainError, Message, message_of
 from jointprojects.exchange_rates.models import RATE_BASE_CURRENCY, ExchangeRate
 from jointprojects.extensions import db
 from jointprojects.money import MAX_AMOUNT, MINOR_UNITS, MoneyError, parse_decimal, quantum
@@ -141,7 +141,8 @@ def set_rate(currency: str | None, month: str | None, rate: Any, source: str | N
     errors = Collector()
     code = (currency or "").strip().upper()
     if code not in MINOR_UNITS:
-        errors.add("currency", f"Unknown currency {currency!r}: give an ISO 4217 code.")
+        errors.add("currency", Message("Unknown currency %(currency)r: give an ISO 4217 code.",
+                                       currency=currency))
     elif code == RATE_BASE_CURRENCY:
         errors.add("currency", "Rates are units per one US dollar: USD is always 1.")
     try:
@@ -158,7 +159,7 @@ def set_rate(currency: str | None, month: str | None, rate: Any, source: str | N
         elif value >= MAX_AMOUNT:
             errors.add("rate", "The rate is too large.")
     except MoneyError as exc:
-        errors.add("rate", f"The rate {exc}.")
+        errors.add("rate", Message("The rate %(problem)s.", problem=message_of(exc)))
     source = (source or "").strip()
     if len(source) > 300:
         errors.add("source", "The source must be at most 300 characters.")
@@ -172,8 +173,9 @@ def set_rate(currency: str | None, month: str | None, rate: Any, source: str | N
         try:
             db.session.flush()
         except IntegrityError:
-            raise Conflict(f"The {code} rate for {month} was entered by someone else just now; "
-                           "reload to see it.", "rate") from None
+            raise Conflict(Message("The %(code)s rate for %(month)s was entered by someone else "
+                                   "just now; reload to see it.",
+                                   code=code, month=month), "rate") from None
         audit.record("create", existing, user=user)
     else:
         before = audit.snapshot(existing)

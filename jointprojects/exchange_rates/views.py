@@ -13,6 +13,7 @@ from jointprojects.auth import policy
 from jointprojects.auth.policy import RATE_WRITE, READ, requires
 from jointprojects.exchange_rates import services
 from jointprojects.exchange_rates.forms import RateForm
+from jointprojects.i18n import current_language, msg
 from jointprojects.money import MINOR_UNITS
 from jointprojects.transaction import form_errors, rehearsal
 from jointprojects.web import paginate
@@ -37,8 +38,10 @@ def rates():  # type: ignore[no-untyped-def]
             rate = services.set_rate(form.currency.data, form.month.data, form.rate.data,
                                      form.source.data, current_user)
             if valid:
-                flash(f"Rate saved: 1 USD = {services.rate_to_json(rate.rate)} "
-                      f"{rate.currency} for {rate.month}.", "success")
+                flash(msg("Rate saved: 1 USD = %(rate)s %(currency)s for %(month)s.",
+                          rate=rate.rate.normalize() if current_language() != "en"
+                          else services.rate_to_json(rate.rate),
+                          currency=rate.currency, month=rate.month), "success")
                 return redirect(url_for(".rates", currency=rate.currency))
     currency = request.args.get("currency", "").strip().upper()
     year = request.args.get("year", "").strip()

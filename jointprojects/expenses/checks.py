@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select
 from jointprojects import bounds
 from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
-from jointprojects.errors import Collector, Conflict, FieldError
+from jointprojects.errors import Collector, Conflict, FieldError, Message, message_of
 from jointprojects.exchange_rates.services import RATE_PLACES, cross_rate
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
@@ -35,7 +35,7 @@ from jointprojects.money import (
 from jointprojects.organizations.models import Organization
 from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import SpecialArrangement
-from jointprojects.vocabulary import EXPENSE_CATEGORIES, EXPENSE_CATEGORY_LABELS
+from jointprojects.vocabulary import EXPENSE_CATEGORIES, EXPENSE_CATEGORY_LABELS, N_
 
 #: The kind of the job that re-allocates an arrangement's expenses (expenses/tasks.py).
 REALLOCATION_JOB = "reallocation"
@@ -92,22 +92,24 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     if day is None:
         errors.add(name("date"), "Enter the date.")
     elif problem := bounds.date_problem(day):
-        errors.add(name("date"), f"The date {problem}.")
+        errors.add(name("date"), Message("The date %(problem)s.", problem=problem))
     elif sa.entry_into_force is None:
         pass  # reported once by the caller: the arrangement is not in force
     elif day < sa.entry_into_force:
-        errors.add(name("date"), f"{day.isoformat()} is before {sa.reference} entered into force "
-                                 f"on {sa.entry_into_force.isoformat()}.")
+        errors.add(name("date"), Message("%(day)s is before %(reference)s entered into force "
+                                         "on %(start)s.", day=day, reference=sa.reference,
+                                         start=sa.entry_into_force))
     elif sa.last_day is not None and day > sa.last_day:
         if sa.termination_effective_date and day >= sa.termination_effective_date:
             notice = sa.termination_notice_date
-            errors.add(name("date"), f"{sa.reference} is terminated from "
-                                     f"{sa.termination_effective_date.isoformat()} (notice given "
-                                     f"on {notice.isoformat() if notice else '?'}): no expense "
-                                     "can be dated on or after that day.")
+            errors.add(name("date"), Message(
+                "%(reference)s is terminated from %(effective)s (notice given on %(notice)s): no "
+                "expense can be dated on or after that day.", reference=sa.reference,
+                effective=sa.termination_effective_date, notice=notice or "?"))
         else:
-            errors.add(name("date"), f"{day.isoformat()} is after the end of {sa.reference} on "
-                                     f"{sa.end_date.isoformat() if sa.end_date else '?'}.")
+            errors.add(name("date"), Message("%(day)s is after the end of %(reference)s on "
+                                             "%(end)s.", day=day, reference=sa.reference,
+                                             end=sa.end_date or "?"))
     elif closed := sa.closed_message(day):
         errors.add(name("date"), closed)
 
@@ -115,16 +117,17 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     if not category:
         errors.add(name("category"), "Choose a category.")
     elif category not in EXPENSE_CATEGORIES:
-        errors.add(name("category"), f"Unknown category {category!r}; use one of "
-                                     f"{', '.join(EXPENSE_CATEGORIES)} ("
-                                     f"{', '.join(EXPENSE_CATEGORY_LABELS.values())}).")
+        errors.add(name("category"), Message(
+            "Unknown category %(category)r; use one of %(codes)s (%(labels)s).",
+            category=category, codes=", ".join(EXPENSE_CATEGORIES),
+            labels=[Message(label) for label in EXPENSE_CATEGORY_LABELS.values()]))
 
     currency = (data.currency or "").strip().upper()
     if not currency:
         errors.add(name("currency"), "Choose a currency.")
     elif currency not in MINOR_UNITS:
-        errors.add(name("currency"), f"Unknown currency {currency!r}: give an ISO 4217 code "
-                                     "such as USD, EUR or JPY.")
+        errors.add(name("currency"), Message("Unknown currency %(currency)r: give an ISO 4217 "
+                                             "code such as USD, EUR or JPY.", currency=currency))
 
     amount: Decimal | None = None
     if data.amount is None or (isinstance(data.amount, str) and not data.amount.strip()):
@@ -133,14 +136,17 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         try:
             amount = parse_decimal(data.amount)
         except MoneyError as exc:
-            errors.add(name("amount"), f"The amount {exc}.")
+            errors.add(name("amount"), Message("The amount %(problem)s.", problem=message_of(exc)))
     if amount is not None:
         if currency in MINOR_UNITS:
             places = minor_units(currency)
             if amount != amount.quantize(quantum(places), rounding=ROUND_HALF_UP):
-                errors.add(name("amount"), f"An amount in {currency} has at most {places} "
-                                           f"decimal{'s' if places != 1 else ''}: {amount} "
-                                           "is not one.")
+                errors.add(name("amount"), Message(
+                    N_("An amount in %(currency)s has at most %(places)s decimal: %(amount)s is "
+                       "not one.") if places == 1
+                    else N_("An amount in %(currency)s has at most %(places)s decimals: %(amount)s "
+                            "is not one."), currency=currency, places=places,
+                    amount=amount))
                 amount = None
             else:
                 amount = amount.quantize(quantum(places))
@@ -156,8 +162,10 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
     if not paid_code:
         errors.add(name("paid_by"), "Choose who paid (a party to the arrangement).")
     elif party is None:
-        errors.add(name("paid_by"), f"{paid_code} is not a party to {sa.reference}; the payer "
-                                    f"must be one of {', '.join(sa.party_codes)}.")
+        errors.add(name("paid_by"), Message("%(code)s is not a party to %(reference)s; the payer "
+                                            "must be one of %(parties)s.", code=paid_code,
+                                            reference=sa.reference,
+                                            parties=", ".join(sa.party_codes)))
 
     description = (data.description or "").strip()
     if len(description) > 5000:
@@ -175,8 +183,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         original = db.session.get(Expense, data.adjusts) \
             if isinstance(data.adjusts, int) and 0 < data.adjusts < 2**31 else None
         if original is None or original.arrangement_id != sa.id:
-            errors.add(name("adjusts"), f"adjusts names no expense of {sa.reference}: give the "
-                                        "id of the expense this adjustment corrects.")
+            errors.add(name("adjusts"), Message("adjusts names no expense of %(reference)s: give "
+                                                "the id of the expense this adjustment corrects.",
+                                                reference=sa.reference))
         else:
             adjusts_id = original.id
         if not reason:
@@ -191,7 +200,8 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         try:
             rate = parse_decimal(raw_rate, places=RATE_PLACES)
         except MoneyError as exc:
-            errors.add(name("exchange_rate"), f"The exchange rate {exc}.")
+            errors.add(name("exchange_rate"), Message("The exchange rate %(problem)s.",
+                                                      problem=message_of(exc)))
         else:
             if rate <= 0:
                 errors.add(name("exchange_rate"), "The exchange rate must be a positive number.")
@@ -200,8 +210,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
                 errors.add(name("exchange_rate"), "The exchange rate is too large.")
                 rate = None
             elif currency == sa.currency and rate != 1:
-                errors.add(name("exchange_rate"), f"An expense in {sa.currency}, the reporting "
-                                                  "currency, has the rate 1.")
+                errors.add(name("exchange_rate"), Message(
+                    "An expense in %(currency)s, the reporting currency, has the rate 1.",
+                    currency=sa.currency))
                 rate = None
     if currency == sa.currency:
         rate, source = Decimal(1), "same"
@@ -210,11 +221,13 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         rate, missing = cross_rate(currency, sa.currency, month, rate_cache)
         source = "table"
         if missing:
-            errors.add(name("exchange_rate"), f"No exchange rate for {' and '.join(missing)} in "
-                       f"{month}: give the rate with the expense or enter the month's rate "
-                       "in the exchange rates table.")
+            errors.add(name("exchange_rate"), Message(
+                "No exchange rate for %(currencies)s in %(month)s: give the rate with the expense "
+                "or enter the month's rate in the exchange rates table.",
+                currencies=" and ".join(missing), month=month))
         elif rate is not None and rate <= 0:
-            errors.add(name("exchange_rate"), f"The table's rates for {month} give a rate of 0.")
+            errors.add(name("exchange_rate"), Message("The table's rates for %(month)s give a rate "
+                                                      "of 0.", month=month))
             rate = None
 
     if len(errors.errors) > start or day is None or amount is None or rate is None \
@@ -222,8 +235,9 @@ def _check(sa: SpecialArrangement, data: ExpenseData, errors: Collector, prefix:
         return None
     reporting = allocation.convert(amount, rate, sa.currency)
     if abs(reporting) >= MAX_AMOUNT:
-        errors.add(name("amount"), f"The amount is too large once converted ({reporting} "
-                                   f"{sa.currency}).")
+        errors.add(name("amount"), Message("The amount is too large once converted (%(amount)s "
+                                           "%(currency)s).", amount=reporting,
+                                           currency=sa.currency))
         return None
     return _Checked(
         date=day, category=category, description=description, amount=amount,
@@ -292,12 +306,13 @@ def ensure_not_reallocating(sa: SpecialArrangement) -> None:
     answers at once rather than waiting for the arrangement's lock; reads go on."""
     job_id = reallocation_in_progress(sa)
     if job_id is not None:
-        raise Conflict(f"Re-allocation in progress (job {job_id}): the expenses of "
-                       f"{sa.reference} can be changed again once it has ended.")
+        raise Conflict(Message("Re-allocation in progress (job %(job)s): the expenses of "
+                               "%(reference)s can be changed again once it has ended.",
+                               job=job_id, reference=sa.reference))
 
 
 def _ensure_in_force(sa: SpecialArrangement) -> None:
     if sa.status == "draft" or sa.entry_into_force is None:
-        raise Conflict(f"{sa.reference} is not in force yet: expenses can be recorded once "
-                       "every party has signed it.")
+        raise Conflict(Message("%(reference)s is not in force yet: expenses can be recorded once "
+                               "every party has signed it.", reference=sa.reference))
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from jointprojects.dates import month_of
 from jointprojects.dates import next_month as _next_month
-from jointprojects.errors import DomainError
+from jointprojects.errors import DomainError, Message
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
@@ -157,7 +157,8 @@ def cost_split(sa: SpecialArrangement, date_from: date | None = None,
     if paid_by:
         party = sa.party(paid_by)
         if party is None:
-            raise DomainError(f"{paid_by} is not a party to {sa.reference}.", "paid_by")
+            raise DomainError(Message("%(paid_by)s is not a party to %(reference)s.",
+                                      paid_by=paid_by, reference=sa.reference), "paid_by")
         paid_by_id = party.organization_id
     sums = _sums(sa, date_from, date_to, category, paid_by_id)
     currency = sa.currency

@@ -46,7 +46,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
-from jointprojects.errors import Collector, Conflict, DomainError
+from jointprojects.errors import Collector, Conflict, DomainError, Message, message_of
 from jointprojects.exchange_rates.services import rate_to_json
 from jointprojects.expenses import reallocation
 from jointprojects.expenses.checks import (
@@ -236,7 +236,9 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
                   int(checked[i].reporting_amount.scaleb(places))) for i in order),
                 versions, sa.currency, codes)
         except ValueError as exc:
-            raise DomainError(f"The expenses of {sa.reference} cannot be allocated: {exc}.") \
+            raise DomainError(Message("The expenses of %(reference)s cannot be allocated: "
+                                      "%(problem)s.",
+                                      reference=sa.reference, problem=message_of(exc))) \
                 from None
         allocated = [results[0]] * len(checked)
         for i, result in zip(order, results, strict=True):
@@ -364,9 +366,10 @@ def delete_expense(expense: Expense, expected_version: int | None, user: Any) ->
     lock_arrangement(sa)
     ensure_open(sa, [expense.date])
     if expense.adjustments:
-        raise Conflict(f"Expense {expense.id} is corrected by adjustment "
-                       f"{', '.join(str(a.id) for a in expense.adjustments)}: it cannot be "
-                       "deleted while an adjustment names it.")
+        raise Conflict(Message("Expense %(id)s is corrected by adjustment %(value)s: it cannot "
+                               "be deleted while an adjustment names it.",
+                               id=expense.id,
+                               value=', '.join(str(a.id) for a in expense.adjustments)))
     before = expense_snapshot(expense)
     audit.record("delete", expense, parent=sa, before=before, after=None, user=user)
     day = expense.date
@@ -430,7 +433,9 @@ def _synchronize(sa: SpecialArrangement, *, from_date: date | None,
             results = allocation.allocate_expenses_minor(
                 ((r[1], r[2], r[3] // scale) for r in rows), versions, sa.currency, codes)
         except ValueError as exc:
-            raise DomainError(f"The expenses of {sa.reference} cannot be allocated: {exc}.") \
+            raise DomainError(Message("The expenses of %(reference)s cannot be allocated: "
+                                      "%(problem)s.",
+                                      reference=sa.reference, problem=message_of(exc))) \
                 from None
         org_ids = [parties[c] for c in codes]
         part_updates: list[dict[str, int]] = []

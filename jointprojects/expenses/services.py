@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
-from jointprojects.errors import NotFound
+from jointprojects.errors import Message, NotFound
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
 from jointprojects.special_arrangements.models import SpecialArrangement
@@ -28,7 +28,7 @@ def get_expense(expense_id: int, sa: SpecialArrangement | None = None) -> Expens
     """The expense, or NotFound (also when it belongs to another arrangement than ``sa``)."""
     expense = db.session.get(Expense, expense_id)
     if expense is None or (sa is not None and expense.arrangement_id != sa.id):
-        raise NotFound(f"Unknown expense {expense_id}.", "id")
+        raise NotFound(Message("Unknown expense %(expense_id)s.", expense_id=expense_id), "id")
     return expense
 
 

@@ -72,13 +72,13 @@ from sqlalchemy import exists, func, literal_column, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from jointprojects.auth import policy
-from jointprojects.dates import long_date
 from jointprojects.documents.models import ReceiptRule
 from jointprojects.documents.services import has_document_clause
+from jointprojects.errors import Message
 from jointprojects.exchange_rates.models import RATE_BASE_CURRENCY, ExchangeRate
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import format_money
+from jointprojects.locales import LongDate, Money
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import ExchangeApproval, PersonnelExchange
 from jointprojects.special_arrangements.models import (
@@ -95,11 +95,20 @@ from jointprojects.statements.models import (
     StatementTransfer,
 )
 from jointprojects.totals import month_expression
+from jointprojects.vocabulary import N_
 
 PROGRAMME = frozenset({"programme_manager"})
 FINANCE = frozenset({"finance"})
 FINANCE_AND_LEADERSHIP = frozenset({"finance", "leadership"})
 EVERYONE = frozenset({"programme_manager", "finance", "leadership"})
+#: Each kind and the roles its items are for (the mail preferences offer a user the kinds of
+#: their role only).
+KIND_ROLES: dict[str, frozenset[str]] = {
+    "signature": PROGRAMME, "consent": PROGRAMME, "approval": PROGRAMME,
+    "statement_acceptance": FINANCE, "payment_confirmation": FINANCE,
+    "transfer_overdue": FINANCE_AND_LEADERSHIP, "notice_given": EVERYONE, "ending": EVERYONE,
+    "missing_rate": FINANCE, "missing_receipt": FINANCE,
+}
 #: "Ending within" thresholds, in days: an item's key changes as each one is crossed.
 ENDING_THRESHOLDS = (7, 30, 60)
 
@@ -181,7 +190,8 @@ def _signatures(scope: _Scope, codes: dict[int, str]) -> list[Item]:
         code = codes[org]
         items.append(Item(
             f"signature:{reference}:{code}", "signature", True, org, code, PROGRAMME,
-            f"{code}'s signature is awaited on {reference}",
+            Message("%(code)s's signature is awaited on %(reference)s", code=code,
+                    reference=reference),
             _path("arrangements.detail", "sign-h", reference=reference), start, arrangement_id))
     return items
 
@@ -202,8 +212,9 @@ def _consents(scope: _Scope, codes: dict[int, str]) -> list[Item]:
         code, amendment = codes[org], number - 1
         items.append(Item(
             f"consent:{reference}:{amendment}:{code}", "consent", True, org, code, PROGRAMME,
-            f"{code}'s consent to amendment {amendment} of {reference} is awaited "
-            f"(effective {long_date(effective)})",
+            Message("%(code)s's consent to amendment %(number)s of %(reference)s is awaited "
+                    "(effective %(day)s)", code=code, number=amendment, reference=reference,
+                    day=LongDate(effective)),
             _path("arrangements.amendment", reference=reference, number=amendment),
             effective, arrangement_id))
     return items
@@ -230,7 +241,8 @@ def _approvals(scope: _Scope, codes: dict[int, str]) -> list[Item]:
             code = codes[org]
             items.append(Item(
                 f"approval:exchange-{exchange_id}:{code}", "approval", True, org, code,
-                PROGRAMME, f"{code}'s approval of the exchange of {person} is awaited",
+                PROGRAMME, Message("%(code)s's approval of the exchange of %(person)s is awaited",
+                                   code=code, person=person),
                 _path("personnel_exchanges.detail", "approvals-h", exchange_id=exchange_id),
                 start, None))
     return items
@@ -253,7 +265,8 @@ def _statements(scope: _Scope, codes: dict[int, str]) -> list[Item]:
         items.append(Item(
             f"statement_acceptance:{reference}:{number}:{code}", "statement_acceptance", True,
             org, code, FINANCE,
-            f"{code} is to accept or dispute statement {number} of {reference}",
+            Message("%(code)s is to accept or dispute statement %(number)s of %(reference)s",
+                    code=code, number=number, reference=reference),
             _path("statements.detail", "ack-form", reference=reference, number=number),
             due, arrangement_id))
     return items
@@ -273,8 +286,10 @@ def _payments(scope: _Scope, codes: dict[int, str]) -> list[Item]:
         items.append(Item(
             f"payment_confirmation:payment-{payment_id}:{code}", "payment_confirmation", True,
             org, code, FINANCE,
-            f"{code} is to confirm the receipt of {format_money(amount, currency)} {currency} "
-            f"from {codes[payer]} paid on {long_date(day)} ({reference} statement {number})",
+            Message("%(code)s is to confirm the receipt of %(amount)s from %(payer)s paid on "
+                    "%(day)s (%(reference)s statement %(number)s)", code=code,
+                    amount=Money(amount, currency), payer=codes[payer], day=LongDate(day),
+                    reference=reference, number=number),
             _path("statements.detail", f"payment-{payment_id}", reference=reference,
                   number=number), None, arrangement_id))
     return items
@@ -304,9 +319,10 @@ def _overdue(scope: _Scope, codes: dict[int, str], today: date) -> list[Item]:
         if outstanding <= 0:
             continue
         url = _path("statements.detail", "transfers", reference=reference, number=number)
-        sentence = (f"{codes[payer]} owes {codes[payee]} "
-                    f"{format_money(outstanding, currency)} {currency} on {reference} "
-                    f"statement {number}, due {long_date(due)}")
+        sentence = Message("%(payer)s owes %(payee)s %(amount)s on %(reference)s statement "
+                           "%(number)s, due %(day)s", payer=codes[payer], payee=codes[payee],
+                           amount=Money(outstanding, currency), reference=reference,
+                           number=number, day=LongDate(due))
         for org, action, roles in ((payer, True, FINANCE),
                                    (payee, False, FINANCE_AND_LEADERSHIP)):
             if scope.wants(org):
@@ -336,12 +352,13 @@ def _notices(scope: _Scope, codes: dict[int, str], today: date) -> list[Item]:
                *scope.arrangements(), *scope.organization(party.organization_id)))
     items = []
     for arrangement_id, reference, notice, effective, by, org in rows:
-        code, giver = codes[org], codes.get(by, "A party") if by else "A party"
+        code, giver = codes[org], codes.get(by) if by else None
         items.append(Item(
             f"notice_given:{reference}:{notice}:{code}", "notice_given", False,
             org, code, EVERYONE,
-            f"{giver} gave notice of termination of {reference} on {long_date(notice)}: "
-            f"it takes effect on {long_date(effective)}",
+            Message("%(giver)s gave notice of termination of %(reference)s on %(notice)s: it "
+                    "takes effect on %(day)s", giver=giver or Message("A party"),
+                    reference=reference, notice=LongDate(notice), day=LongDate(effective)),
             _path("arrangements.detail", "termination", reference=reference), effective,
             arrangement_id))
     return items
@@ -372,7 +389,8 @@ def _ending(scope: _Scope, codes: dict[int, str], today: date) -> list[Item]:
         within, code = _threshold((last - today).days), codes[org]
         items.append(Item(
             f"ending:{reference}:{last.isoformat()}:{within}:{code}", "ending", False, org,
-            code, EVERYONE, f"{reference} ends on {long_date(last)} (within {within} days)",
+            code, EVERYONE, Message("%(reference)s ends on %(day)s (within %(days)s days)",
+                                    reference=reference, day=LongDate(last), days=within),
             _path("arrangements.detail", reference=reference), last, arrangement_id))
     ex = PersonnelExchange
     exchanges = db.session.execute(
@@ -388,7 +406,8 @@ def _ending(scope: _Scope, codes: dict[int, str], today: date) -> list[Item]:
             items.append(Item(
                 f"ending:exchange-{exchange_id}:{end.isoformat()}:{within}:{code}", "ending",
                 False, org, code, EVERYONE,
-                f"The exchange of {person} ends on {long_date(end)} (within {within} days)",
+                Message("The exchange of %(person)s ends on %(day)s (within %(days)s days)",
+                        person=person, day=LongDate(end), days=within),
                 _path("personnel_exchanges.detail", exchange_id=exchange_id), end, None))
     return items
 
@@ -417,8 +436,9 @@ def _missing_rates(scope: _Scope, codes: dict[int, str]) -> list[Item]:
         items.append(Item(
             f"missing_rate:{currency_code}:{month_text}:{code}", "missing_rate", True, org,
             code, FINANCE,
-            f"No exchange rate of {currency_code} for {month_text}: expenses of that month "
-            "need it", _path("exchange_rates.rates", "rate-h"), None, None))
+            Message("No exchange rate of %(currency)s for %(month)s: expenses of that month "
+                    "need it", currency=currency_code, month=month_text),
+            _path("exchange_rates.rates", "rate-h"), None, None))
     return items
 
 
@@ -435,10 +455,12 @@ def _missing_receipts(scope: _Scope, codes: dict[int, str]) -> list[Item]:
     items = []
     for arrangement_id, reference, org, count in rows:
         code = codes[org]
-        what = "expense" if count == 1 else "expenses"
         items.append(Item(
             f"missing_receipt:{reference}:{code}", "missing_receipt", True, org, code, FINANCE,
-            f"{count} {what} of {reference} paid by {code} miss the required receipt",
+            Message(N_("%(count)s expense of %(reference)s paid by %(code)s miss the required "
+                       "receipt") if count == 1 else
+                    N_("%(count)s expenses of %(reference)s paid by %(code)s miss the required "
+                       "receipt"), count=count, reference=reference, code=code),
             _path("expenses.arrangement", reference=reference), None, arrangement_id))
     return items
 
@@ -451,17 +473,23 @@ def _sort_key(item: Item) -> tuple[bool, date, str]:
 #: that can give items for the user's role (an admin's, every one).
 _QUERIES: tuple[tuple[frozenset[str], Callable[[_Scope, dict[int, str], date], list[Item]]],
                 ...] = (
-    (PROGRAMME, lambda scope, codes, today: _signatures(scope, codes)),
-    (PROGRAMME, lambda scope, codes, today: _consents(scope, codes)),
-    (PROGRAMME, lambda scope, codes, today: _approvals(scope, codes)),
-    (FINANCE, lambda scope, codes, today: _statements(scope, codes)),
-    (FINANCE, lambda scope, codes, today: _payments(scope, codes)),
-    (FINANCE_AND_LEADERSHIP, _overdue),
-    (EVERYONE, _notices),
-    (EVERYONE, _ending),
-    (FINANCE, lambda scope, codes, today: _missing_rates(scope, codes)),
-    (FINANCE, lambda scope, codes, today: _missing_receipts(scope, codes)),
+    (KIND_ROLES["signature"], lambda scope, codes, today: _signatures(scope, codes)),
+    (KIND_ROLES["consent"], lambda scope, codes, today: _consents(scope, codes)),
+    (KIND_ROLES["approval"], lambda scope, codes, today: _approvals(scope, codes)),
+    (KIND_ROLES["statement_acceptance"], lambda scope, codes, today: _statements(scope, codes)),
+    (KIND_ROLES["payment_confirmation"], lambda scope, codes, today: _payments(scope, codes)),
+    (KIND_ROLES["transfer_overdue"], _overdue),
+    (KIND_ROLES["notice_given"], _notices),
+    (KIND_ROLES["ending"], _ending),
+    (KIND_ROLES["missing_rate"], lambda scope, codes, today: _missing_rates(scope, codes)),
+    (KIND_ROLES["missing_receipt"], lambda scope, codes, today: _missing_receipts(scope, codes)),
 )
+
+
+def kinds_for(role: str) -> list[str]:
+    """The kinds of items a user of ``role`` is told of (an admin: none; admins receive no
+    mail, and see their organization's items on the inbox page)."""
+    return [kind for kind, roles in KIND_ROLES.items() if role in roles]
 
 
 def _compute(scope: _Scope, today: date, role: str | None = None) -> list[Item]:

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import fields
 
 from jointprojects.api.schemas import OutputSchema
+from jointprojects.i18n import translate
 from jointprojects.inbox.awaited import Item
 from jointprojects.inbox.services import Inbox
 from jointprojects.vocabulary import AWAITED_KINDS
@@ -43,7 +44,7 @@ class InboxOut(OutputSchema):
 def item_json(item: Item, read: bool = False) -> dict[str, Any]:
     return {"key": item.key, "kind": item.kind, "action": item.action,
             "organization": item.organization, "roles": sorted(item.roles),
-            "title": item.title, "url": item.url,
+            "title": translate(item.title), "url": item.url,
             "due": item.due.isoformat() if item.due else None, "read": read}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 
 from jointprojects.audit import services as audit
-from jointprojects.errors import Conflict
+from jointprojects.errors import Conflict, Message
 from jointprojects.jobs.models import Job
 
 
@@ -15,8 +15,8 @@ def result_response(job: Job, user: Any) -> Response:
     """The result as an attachment, its download audited; Conflict (409) while the job is
     not done."""
     if job.status != "done" or job.result is None:
-        raise Conflict(f"This job is {job.status.replace('_', ' ')}: it has no result to "
-                       "download (yet).", "status")
+        raise Conflict(Message("This job is %(value)s: it has no result to download (yet).",
+                               value=job.status.replace('_', ' ')), "status")
     if job.arrangement is not None:
         audit.record("download", job.arrangement, after={
             "report": job.result_name, "job": job.id}, user=user)

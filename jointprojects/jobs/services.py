@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select, update
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
-from jointprojects.errors import Conflict, NotFound
+from jointprojects.errors import Conflict, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.i18n import current_language
 from jointprojects.jobs import queue
@@ -91,7 +91,8 @@ def count_jobs_of(user: Any) -> int:
 def cancel_job(job: Job, user: Any) -> Job:
     """Cancel a queued job at once; a running one stops at its worker's next report."""
     if job.finished:
-        raise Conflict(f"This job is {job.status} already: there is nothing to cancel.",
+        raise Conflict(Message("This job is %(status)s already: there is nothing to cancel.",
+                               status=job.status),
                        "status")
     before = job_snapshot(job)
     if job.status == "queued":

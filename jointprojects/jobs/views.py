@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from jointprojects import transaction
 from jointprojects.auth.models import utcnow
 from jointprojects.auth.policy import READ, requires
+from jointprojects.i18n import _
 from jointprojects.jobs import schemas, services
 from jointprojects.jobs.download import result_response
 from jointprojects.jobs.models import Job
@@ -102,6 +103,6 @@ def cancel(job_id: int):  # type: ignore[no-untyped-def]
     with transaction.flashed_errors("warning") as outcome:
         services.cancel_job(job, current_user)
     if outcome.error is None:
-        flash("Cancelled." if job.status == "cancelled" else
-              "The job stops at its next step.", "info")
+        flash(_("Cancelled.") if job.status == "cancelled" else
+              _("The job stops at its next step."), "info")
     return redirect(url_for(".detail", job_id=job_id))

@@ -24,14 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, utcnow
-from jointprojects.errors import Collector, NotFound
+from jointprojects.errors import Collector, Message, NotFound
 from jointprojects.extensions import db
-from jointprojects.inbox.awaited import Item, awaited_all
+from jointprojects.i18n import msg, translate
+from jointprojects.inbox.awaited import Item, awaited_all, kinds_for
+from jointprojects.locales import DEFAULT_LANGUAGE, LongDate, normalize_language
 from jointprojects.notifications import transport
 from jointprojects.notifications.awaited import announceable
 from jointprojects.notifications.models import (
@@ -68,22 +71,25 @@ class Preference:
 
 
 def preferences(user: User) -> list[Preference]:
-    """The user's choice for every kind (the default where they made none)."""
+    """The user's choice for every kind their role can receive (the default where they
+    made none): a programme manager is never told of a payment to confirm."""
     chosen = _chosen([user.id])
-    return [Preference(kind, label, chosen.get((user.id, kind), default_mode(kind)),
-                       default_mode(kind))
-            for kind, label in AWAITED_KIND_LABELS.items()]
+    return [Preference(kind, AWAITED_KIND_LABELS[kind],
+                       chosen.get((user.id, kind), default_mode(kind)), default_mode(kind))
+            for kind in kinds_for(user.role)]
 
 
 def set_preferences(user: User, modes: Mapping[str, str | None]) -> int:
     """Keep ``modes`` (kind -> immediate / digest / none) for ``user``; every unknown kind or
     mode is refused at once. Returns how many changed (each audited)."""
     errors = Collector()
+    receivable = set(kinds_for(user.role))
     for kind, mode in modes.items():
-        if kind not in AWAITED_KIND_LABELS:
+        if kind not in receivable:
             errors.add(kind, "This is not a kind of item you can receive mail about.")
         elif mode not in MAIL_MODES:
-            errors.add(kind, f"Choose one of: {', '.join(MAIL_MODE_LABELS.values())}.")
+            errors.add(kind, Message("Choose one of: %(modes)s.",
+                                     modes=[Message(m) for m in MAIL_MODE_LABELS.values()]))
     errors.raise_if_any()
     rows = {p.kind: p for p in db.session.scalars(
         select(MailPreference).where(MailPreference.user_id == user.id))}
@@ -217,19 +223,28 @@ def _organization_code(organization_id: int) -> str:
     return organization.code if organization is not None else ""
 
 
+def language_of(user: User) -> str:
+    """The language of ``user``'s mail: theirs, else the instance's default (English)."""
+    return (normalize_language(user.language)
+            or normalize_language(str(current_app.config.get("BABEL_DEFAULT_LOCALE") or ""))
+            or DEFAULT_LANGUAGE)
+
+
 def event_subject(item: Item) -> str:
+    """The subject in the current language (the recipient's, under ``force_locale``)."""
     if item.action:
-        return item.title
-    return f"For information: {item.title}"
+        return translate(item.title)
+    return msg("For information: %(title)s", title=item.title)
 
 
 def _event_message(item: Item, user: User) -> MailMessage:
-    subject = event_subject(item)
-    body = render_template(
-        "notifications/mail/event.txt", user=user, item=item, subject=subject,
-        organization=_organization_code(item.organization_id), to_do=item.action,
-        link=absolute(item.url), preferences=absolute(PREFERENCES_PATH),
-        kind_label=AWAITED_KIND_LABELS.get(item.kind, item.kind))
+    with force_locale(language_of(user)):
+        subject = event_subject(item)
+        body = render_template(
+            "notifications/mail/event.txt", user=user, item=item, subject=subject,
+            title=translate(item.title), organization=_organization_code(item.organization_id),
+            to_do=item.action, link=absolute(item.url), preferences=absolute(PREFERENCES_PATH),
+            kind_label=translate(AWAITED_KIND_LABELS.get(item.kind, item.kind)))
     return _message_row(user, "event", item.key, subject, body)
 
 
@@ -249,6 +264,8 @@ class DigestLine:
     link: str
     due: date | None
     to_do: bool
+    #: Not in the user's previous digest.
+    new: bool = False
 
 
 def make_digests(today: date | None = None, items: Sequence[Item] | None = None) -> list[int]:
@@ -277,7 +294,9 @@ def make_digests(today: date | None = None, items: Sequence[Item] | None = None)
         mine = [i for i in open_for.get(user_id, [])
                 if chosen.get((user_id, i.kind), default_mode(i.kind)) != "none"]
         before = previous.get(user_id, {})
-        current = {i.key: i.title for i in mine}
+        # each title as the user reads it: what is done tomorrow is named in their words
+        with force_locale(language_of(user)):
+            current = {i.key: translate(i.title) for i in mine}
         new = [i for i in mine if i.key not in before]
         gone = [title for key, title in before.items() if key not in current]
         digest_id = _insert_once(MailDigest, {"user_id": user_id, "day": today,
@@ -304,21 +323,26 @@ def _previous_digests(today: date) -> dict[int, dict[str, str]]:
     return {row.user_id: dict(row.items or {}) for row in rows}
 
 
-def _line(item: Item) -> DigestLine:
-    return DigestLine(item.title, absolute(item.url), item.due, item.action)
+def _line(item: Item, new: bool = False) -> DigestLine:
+    return DigestLine(translate(item.title), absolute(item.url), item.due, item.action, new)
 
 
 def _digest_message(user: User, today: date, mine: list[Item], new: list[Item],
                     gone: list[str]) -> MailMessage:
+    """Every open item once (to do, then for information), those that are new since the
+    last digest marked as such; then what was done since. In the user's language."""
     to_do = sum(1 for i in mine if i.action)
-    subject = (f"Your daily digest, {today.strftime('%d %B %Y').lstrip('0')}: "
-               f"{to_do} to do, {len(mine) - to_do} for information")
-    body = render_template(
-        "notifications/mail/digest.txt", user=user, today=today,
-        to_do=[_line(i) for i in mine if i.action],
-        information=[_line(i) for i in mine if not i.action],
-        new=[_line(i) for i in new], gone=gone, preferences=absolute(PREFERENCES_PATH),
-        inbox=absolute("/"))
+    fresh = {i.key for i in new}
+    with force_locale(language_of(user)):
+        subject = msg("Your daily digest, %(day)s: %(to_do)s to do, %(information)s for "
+                      "information", day=LongDate(today), to_do=to_do,
+                      information=len(mine) - to_do)
+        body = render_template(
+            "notifications/mail/digest.txt", user=user, today=today,
+            to_do=[_line(i, i.key in fresh) for i in mine if i.action],
+            information=[_line(i, i.key in fresh) for i in mine if not i.action],
+            new=len(fresh), gone=gone, preferences=absolute(PREFERENCES_PATH),
+            inbox=absolute("/"))
     return _message_row(user, "digest", f"digest:{today.isoformat()}", subject, body)
 
 

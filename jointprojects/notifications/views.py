@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from jointprojects.auth.policy import READ, USER_ADMIN, requires
+from jointprojects.i18n import _
 from jointprojects.notifications import services
 from jointprojects.notifications.forms import modes_of, preferences_form
 from jointprojects.transaction import form_errors
@@ -27,8 +28,8 @@ def preferences():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with form_errors(form):
             changed = services.set_preferences(user, modes_of(form, prefs))
-            flash("Your mail preferences are saved." if changed else
-                  "Nothing changed in your mail preferences.", "success")
+            flash(_("Your mail preferences are saved.") if changed else
+                  _("Nothing changed in your mail preferences."), "success")
             return redirect(url_for(".preferences"))
     return render_template("notifications/preferences.html", form=form, prefs=prefs,
                            mode_labels=MAIL_MODE_LABELS), (422 if form.errors else 200)

@@ -13,7 +13,7 @@ from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import termination_effective_date
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.money import is_currency
 from jointprojects.organizations.models import (
@@ -33,7 +33,7 @@ REFERENCE_NOTIFICATION = date(1997, 7, 8)
 def get_organization(code: str, field: str = "organization") -> Organization:
     org = db.session.scalar(select(Organization).filter_by(code=code))
     if org is None:
-        raise NotFound(f"Unknown organization {code!r}.", field=field)
+        raise NotFound(Message("Unknown organization %(code)r.", code=code), field=field)
     return org
 
 
@@ -57,7 +57,7 @@ def create_organization(code: str | None, name: str | None, currency: str | None
     if not is_currency(currency):
         errors.add("currency", "Choose a known currency (an ISO 4217 code such as USD or EUR).")
     if code and db.session.scalar(select(Organization).filter_by(code=code)):
-        errors.conflict("code", f"Organization {code} already exists.")
+        errors.conflict("code", Message("Organization %(code)s already exists.", code=code))
     errors.raise_if_any()
     org = Organization(code=code, name=(name or "").strip(), currency=currency)
     db.session.add(org)
@@ -128,7 +128,8 @@ def agreement_snapshot(agreement: Agreement) -> dict[str, Any]:
 def record_notification(agreement: Agreement, organization_code: str, on: date) -> None:
     party = next((p for p in agreement.parties if p.organization.code == organization_code), None)
     if party is None:
-        raise DomainError(f"{organization_code} is not a party to this agreement.", "organization")
+        raise DomainError(Message("%(code)s is not a party to this agreement.",
+                                  code=organization_code), "organization")
     before = agreement_snapshot(agreement)
     party.notification_date = on
     update_entry_into_force(agreement)
@@ -179,12 +180,14 @@ def consent_to_agreement_amendment(
         raise DomainError("date cannot be in the future.", "date")
     party = next((p for p in agreement.parties if p.organization.code == organization_code), None)
     if party is None:
-        raise DomainError(f"{organization_code} is not a party to this agreement.", "organization")
+        raise DomainError(Message("%(code)s is not a party to this agreement.",
+                                  code=organization_code), "organization")
     policy.ensure(user, policy.AMENDMENT_CONSENT, organization_code)
     if amendment.adopted_on is not None:
         raise Conflict("This amendment is already adopted.")
     if any(c.organization_id == party.organization_id for c in amendment.consents):
-        raise Conflict(f"{organization_code} has already consented.", "organization")
+        raise Conflict(Message("%(code)s has already consented.", code=organization_code),
+                       "organization")
     consent = AgreementConsent(organization=party.organization, date=on)
     amendment.consents.append(consent)
     audit.record("consent", consent, parent=agreement, user=user)

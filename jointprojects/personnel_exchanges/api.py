@@ -16,6 +16,7 @@ from jointprojects.api import api_user, bp, ensure, list_response, page_params
 from jointprojects.api.openapi import operation
 from jointprojects.api.schemas import read, read_query
 from jointprojects.auth import policy
+from jointprojects.errors import Message
 from jointprojects.extensions import db
 from jointprojects.money import to_json
 from jointprojects.personnel_exchanges import queries, schemas, services
@@ -156,8 +157,9 @@ def update_exchange(id: int):  # type: ignore[no-untyped-def]
     exchange = services.get_exchange(id)
     body = read(schemas.ExchangeChangeIn)
     if "costs" in body.raw:
-        body.errors.add("costs", "Cost items are added with POST and removed with DELETE on "
-                                 f"/api/v1/personnel-exchanges/{id}/costs.")
+        body.errors.add("costs", Message("Cost items are added with POST and removed with DELETE "
+                                         "on %(path)s.",
+                                         path=f"/api/v1/personnel-exchanges/{id}/costs"))
     body.raise_if_any()
     services.update_exchange(exchange, body.value, body.values.get("version"), api_user())
     return exchange_json(exchange)

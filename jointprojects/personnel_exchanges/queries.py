@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from jointprojects.errors import DomainError
+from jointprojects.errors import DomainError, Message
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Organization
 from jointprojects.personnel_exchanges.models import ExchangeApproval, PersonnelExchange
@@ -78,8 +78,8 @@ def exchange_query(*, active_on: date | None = None, organization: str | None = 
                                 PersonnelExchange.host_organization_id == ids))
     if status:
         if status not in EXCHANGE_DISPLAY_STATUSES:
-            raise DomainError(
-                f"Status must be one of {', '.join(EXCHANGE_DISPLAY_STATUSES)}.", "status")
+            raise DomainError(Message("Status must be one of %(statuses)s.",
+                                      statuses=", ".join(EXCHANGE_DISPLAY_STATUSES)), "status")
         approved = PersonnelExchange.status == "approved"
         query = query.where({
             "proposed": PersonnelExchange.status == "proposed",

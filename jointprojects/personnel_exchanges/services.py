@@ -46,7 +46,7 @@ from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import span_end as latest_end_date
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound, message_of
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
 from jointprojects.organizations.models import Organization
@@ -59,7 +59,7 @@ from jointprojects.personnel_exchanges.models import (
 )
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.vocabulary import COST_ITEM_CATEGORIES as COST_CATEGORIES
-from jointprojects.vocabulary import phrase
+from jointprojects.vocabulary import N_, phrase
 
 ARTICLE = "Art. 8"
 DEFAULT_MAX_MONTHS = 24
@@ -118,7 +118,8 @@ class ExchangeData:
 def get_exchange(exchange_id: int) -> PersonnelExchange:
     exchange = db.session.get(PersonnelExchange, exchange_id)
     if exchange is None:
-        raise NotFound(f"There is no personnel exchange number {exchange_id}.", field="id")
+        raise NotFound(Message("There is no personnel exchange number %(exchange_id)s.",
+                               exchange_id=exchange_id), field="id")
     return exchange
 
 
@@ -168,9 +169,10 @@ def _text(errors: Collector, name: str, value: str | None, label: str, max_lengt
     """``label`` as a sentence names it: "staff id" ("Enter the staff id.")."""
     value = (value or "").strip()
     if required and not value:
-        errors.add(name, f"Enter the {label}.")
+        errors.add(name, Message("Enter the %(label)s.", label=label))
     elif len(value) > max_length:
-        errors.add(name, f"Enter a {label} of at most {max_length} characters.")
+        errors.add(name, Message("Enter a %(label)s of at most %(max_length)s characters.",
+                                 label=label, max_length=max_length))
     return value
 
 
@@ -178,7 +180,8 @@ def _dates_within_bounds(errors: Collector, prefix: str = "", **named: date | No
     """:func:`bounds.check_dates` in words: "The period start must be between ..."."""
     for name, value in named.items():
         if isinstance(value, date) and (problem := bounds.date_problem(value)):
-            errors.add(f"{prefix}{name}", f"The {name.replace('_', ' ')} {problem}.")
+            errors.add(f"{prefix}{name}", Message("The %(value)s %(problem)s.",
+                                                  value=name.replace('_', ' '), problem=problem))
 
 
 def _organization(errors: Collector, name: str, code: str | None, label: str,
@@ -186,16 +189,17 @@ def _organization(errors: Collector, name: str, code: str | None, label: str,
     """``label`` as a sentence names it: "host organization" ("Choose the host
     organization.")."""
     if not code:
-        errors.add(name, f"Choose the {label}.")
+        errors.add(name, Message("Choose the %(label)s.", label=label))
         return None
     org = parties.get(code)
     if org is None:
         known = db.session.scalar(select(Organization.id).filter_by(code=code))
         if known is None:
-            errors.add(name, f"Unknown organization {code!r}.")
+            errors.add(name, Message("Unknown organization %(code)r.", code=code))
         else:
-            errors.add(name, f"{code} is not a party to the cooperation agreement "
-                             f"(parties: {', '.join(sorted(parties))}).")
+            errors.add(name, Message("%(code)s is not a party to the cooperation agreement "
+                                     "(parties: %(value)s).",
+                                     code=code, value=', '.join(sorted(parties))))
     return org
 
 
@@ -233,7 +237,8 @@ def _check_period(errors: Collector, staff_id: str, home: Organization | None,
     outside = [(f, p) for f, d in ((start_field, start), (end_field, end))
                if (p := bounds.date_problem(d))]
     for key, problem in outside:
-        errors.add(key, f"The {key.replace('_', ' ')} {problem}.")
+        errors.add(key, Message("The %(value)s %(problem)s.",
+                                value=key.replace('_', ' '), problem=problem))
     if outside:
         return
     if end <= start:
@@ -245,9 +250,10 @@ def _check_period(errors: Collector, staff_id: str, home: Organization | None,
     except OverflowError:
         latest = date.max
     if end > latest:
-        errors.add(end_field, f"An exchange lasts at most {months} months (Art. 8: "
-                              f"\"on a temporary basis\"): starting on {start.isoformat()}, "
-                              f"it must end on or before {latest.isoformat()}.")
+        errors.add(end_field, Message("An exchange lasts at most %(months)s months (Art. 8: \"on "
+                                      "a temporary basis\"): starting on %(start)s, it must end "
+                                      "on or before %(latest)s.",
+                                      months=months, start=start, latest=latest))
         return
     if not staff_id or home is None:
         return
@@ -255,10 +261,13 @@ def _check_period(errors: Collector, staff_id: str, home: Organization | None,
     if other is not None:
         name = start_field if start >= other.start_date else end_field
         errors.add(name, (
-            f"Staff member {staff_id} of {home.code} is already on exchange "
-            f"no. {other.id} ({other.host_organization.code}, {other.start_date.isoformat()} "
-            f"to {other.end_date.isoformat()}); two exchanges of the same person cannot "
-            "share a day. Choose dates that do not overlap, or cancel the other exchange."
+            Message("Staff member %(staff_id)s of %(code)s is already on exchange no. %(id)s "
+                    "(%(code2)s, %(start_date)s to %(end_date)s); two exchanges of the same "
+                    "person cannot share a day. Choose dates that do not overlap, or cancel the "
+                    "other exchange.",
+                    staff_id=staff_id, code=home.code, id=other.id,
+                    code2=other.host_organization.code, start_date=other.start_date,
+                    end_date=other.end_date)
         ))
 
 
@@ -268,13 +277,16 @@ def _arrangement(errors: Collector, reference: str | None, home: Organization | 
         return None
     sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
     if sa is None:
-        errors.add("arrangement", f"Unknown special arrangement {reference!r}.")
+        errors.add("arrangement", Message("Unknown special arrangement %(reference)r.",
+                                          reference=reference))
         return None
     missing = [o.code for o in (home, host) if o is not None and o.code not in sa.party_codes]
     if missing:
-        errors.add("arrangement", f"{' and '.join(missing)} "
-                                  f"{'is' if len(missing) == 1 else 'are'} not a party to "
-                                  f"{reference} (parties: {', '.join(sa.party_codes)}).")
+        errors.add("arrangement", Message(
+            N_("%(codes)s is not a party to %(reference)s (parties: %(parties)s).")
+            if len(missing) == 1
+            else N_("%(codes)s are not a party to %(reference)s (parties: %(parties)s)."),
+            codes=" and ".join(missing), reference=reference, parties=", ".join(sa.party_codes)))
     return sa
 
 
@@ -310,7 +322,8 @@ def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organiz
     before = len(errors.errors)
     category = cost.category or ""
     if category not in COST_CATEGORIES:
-        errors.add(f"{prefix}category", f"Choose a category: {', '.join(COST_CATEGORIES)}.")
+        errors.add(f"{prefix}category", Message("Choose a category: %(value)s.",
+                                                value=', '.join(COST_CATEGORIES)))
     borne_by = _organization(errors, f"{prefix}borne_by", cost.borne_by,
                              "organization that bears the cost", parties)
     currency = (cost.currency or "").strip().upper()
@@ -322,8 +335,8 @@ def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organiz
         amount = parse_money(cost.amount, currency) if is_currency(currency) else \
             parse_decimal(cost.amount)
     except MoneyError as exc:
-        errors.add(f"{prefix}amount", "Enter the amount." if str(exc) == "is required"
-                   else f"The amount {exc}.")
+        errors.add(f"{prefix}amount", Message("Enter the amount.") if str(exc) == "is required"
+                   else Message("The amount %(problem)s.", problem=message_of(exc)))
     if amount is not None and amount <= 0:
         errors.add(f"{prefix}amount", "Enter an amount greater than zero.")
     if cost.period_start and cost.period_end and cost.period_end < cost.period_start:
@@ -334,8 +347,9 @@ def _validate_cost(errors: Collector, cost: CostData, parties: dict[str, Organiz
         for key, day in (("period_start", cost.period_start), ("period_end", cost.period_end)):
             if day is not None and not start <= day <= end:
                 errors.add(f"{prefix}{key}",
-                           f"The period must fall within the exchange ({start.isoformat()} "
-                           f"to {end.isoformat()}).")
+                           Message("The period must fall within the exchange (%(start)s to "
+                                   "%(end)s).",
+                                   start=start, end=end))
     if len(errors.errors) > before:
         return None
     return {"category": category, "borne_by": borne_by, "amount": amount, "currency": currency,
@@ -427,9 +441,10 @@ def update_exchange(exchange: PersonnelExchange, data: ExchangeData,
         for day in (item.period_start, item.period_end):
             if day is not None and data.start_date and data.end_date and \
                     not data.start_date <= day <= data.end_date:
-                errors.add(None, f"The {phrase(item.category)} cost item's period "
-                                 f"({_period(item)}) would fall outside the new dates; "
-                                 "change or remove that cost item first.")
+                errors.add(None, Message("The %(value)s cost item's period (%(value2)s) would "
+                                         "fall outside the new dates; change or remove that "
+                                         "cost item first.",
+                                         value=phrase(item.category), value2=_period(item)))
                 break
     errors.raise_if_any()
     _ensure_involved(user, values)
@@ -469,15 +484,18 @@ def approve(exchange: PersonnelExchange, organization_code: str | None, on: date
     if not organization_code:
         errors.add("organization", "Choose the organization.")
     elif organization_code not in codes:
-        errors.add("organization", f"{organization_code} is neither the home ({codes[0]}) nor "
-                                   f"the host ({codes[1]}) organization of this exchange.")
+        errors.add("organization", Message("%(code)s is neither the home (%(value)s) nor the "
+                                           "host (%(value2)s) organization of this exchange.",
+                                           code=organization_code, value=codes[0],
+                                           value2=codes[1]))
     errors.raise_if_any()
     policy.ensure(user, policy.PERSONNEL_APPROVE, organization_code)
     _lock(exchange)
     if exchange.status == "cancelled":
         raise Conflict(CANCELLED_MESSAGE)
     if any(a.organization.code == organization_code for a in exchange.approvals):
-        raise Conflict(f"{organization_code} has already approved this exchange.",
+        raise Conflict(Message("%(code)s has already approved this exchange.",
+                               code=organization_code),
                        field="organization")
     organization = (exchange.home_organization if organization_code == codes[0]
                     else exchange.host_organization)
@@ -516,16 +534,19 @@ def extend(exchange: PersonnelExchange, new_end: date | None, reason: str | None
     errors = Collector()
     reason = _text(errors, "reason", reason, "reason", 5000, required=False)
     if new_end is not None and new_end == exchange.end_date:
-        errors.add("end_date", f"The exchange already ends on {new_end.isoformat()}.")
+        errors.add("end_date", Message("The exchange already ends on %(new_end)s.",
+                                       new_end=new_end))
     else:
         _check_period(errors, exchange.staff_id, exchange.home_organization,
                       exchange.start_date, new_end, exclude_id=exchange.id)
     if new_end is not None:
         for item in exchange.cost_items:
             if any(d is not None and d > new_end for d in (item.period_start, item.period_end)):
-                errors.add("end_date", f"The {phrase(item.category)} cost item's "
-                                       f"period ({_period(item)}) runs past "
-                                       f"{new_end.isoformat()}; change that cost item first.")
+                errors.add("end_date", Message("The %(value)s cost item's period (%(value2)s) "
+                                               "runs past %(new_end)s; change that cost item "
+                                               "first.",
+                                               value=phrase(item.category),
+                                               value2=_period(item), new_end=new_end))
     errors.raise_if_any()
     assert new_end is not None  # noqa: S101 - checked above; narrows the type
     extension = ExchangeExtension(old_end_date=exchange.end_date, new_end_date=new_end,
@@ -580,7 +601,8 @@ def remove_cost(exchange: PersonnelExchange, item_id: int, user: Any = None) -> 
         raise Conflict(CANCELLED_MESSAGE)
     item = next((c for c in exchange.cost_items if c.id == item_id), None)
     if item is None:
-        raise NotFound(f"This exchange has no cost item number {item_id}.", field="id")
+        raise NotFound(Message("This exchange has no cost item number %(item_id)s.",
+                               item_id=item_id), field="id")
     audit.record("delete", item, parent=exchange, before=cost_snapshot(item), after=None,
                  user=user)
     exchange.cost_items.remove(item)

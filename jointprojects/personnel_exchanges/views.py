@@ -9,13 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from jointprojects import vocabulary
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import PERSONNEL_APPROVE, PERSONNEL_WRITE, READ, requires
 from jointprojects.dates import add_months
 from jointprojects.errors import Forbidden, NotFound
 from jointprojects.extensions import db
-from jointprojects.i18n import _
+from jointprojects.i18n import _, msg, translate
 from jointprojects.personnel_exchanges import queries, services
 from jointprojects.personnel_exchanges import timeline as geometry
 from jointprojects.personnel_exchanges.costs import cost_lines, personnel_cost_rows
@@ -31,7 +32,7 @@ from jointprojects.personnel_exchanges.forms import (
 from jointprojects.personnel_exchanges.models import PersonnelExchange
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.transaction import flashed_errors, form_errors, rehearsal
-from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES
+from jointprojects.vocabulary import EXCHANGE_DISPLAY_STATUSES, N_
 from jointprojects.web import paginate
 
 bp = Blueprint("personnel_exchanges", __name__, url_prefix="/personnel-exchanges")
@@ -195,9 +196,10 @@ def create():  # type: ignore[no-untyped-def]
         with form_errors(form), rehearsal(form) as valid:
             exchange = services.create_exchange(_data(form), current_user)
             if valid:
-                flash(f"Exchange of {exchange.person_name} to {exchange.host_organization.code} "
-                      "registered as proposed. It is approved once both organizations have "
-                      "recorded their approval.", "success")
+                flash(msg("Exchange of %(person)s to %(host)s registered as proposed. It is "
+                          "approved once both organizations have recorded their approval.",
+                          person=exchange.person_name, host=exchange.host_organization.code),
+                      "success")
                 return redirect(url_for(".detail", exchange_id=exchange.id))
     return render_template("personnel_exchanges/form.html", form=form, exchange=None,
                            parties=[c for c, _ in _party_choices()],
@@ -230,9 +232,10 @@ def edit(exchange_id: int):  # type: ignore[no-untyped-def]
             if valid:
                 flash(_("Exchange saved."), "success")
                 if result.withdrawn_approvals:
-                    flash(f"The approval of {' and '.join(result.withdrawn_approvals)} was "
-                          "withdrawn because the staff member, organizations or dates "
-                          "changed; it must be given again.", "warning")
+                    flash(msg("The approval of %(parties)s was withdrawn because the staff "
+                              "member, organizations or dates changed; it must be given again.",
+                              parties=msg(" and ").join(result.withdrawn_approvals)),
+                          "warning")
                 return redirect(url_for(".detail", exchange_id=exchange_id))
     return render_template("personnel_exchanges/form.html", form=form, exchange=exchange,
                            parties=[]), _status_code(form)
@@ -290,9 +293,10 @@ def approve(exchange_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with form_errors(form) as outcome:
             services.approve(exchange, form.organization.data, form.date.data, current_user)
-            flash(f"Approval of {form.organization.data} recorded"
-                  + (": both organizations have approved the exchange."
-                     if exchange.status == "approved" else "."), "success")
+            flash(msg(N_("Approval of %(code)s recorded: both organizations have approved the "
+                      "exchange.") if exchange.status == "approved"
+                      else N_("Approval of %(code)s recorded."), code=form.organization.data),
+                  "success")
             return redirect(url_for(".detail", exchange_id=exchange_id))
         if isinstance(outcome.error, Forbidden):
             abort(403)
@@ -309,8 +313,8 @@ def extend(exchange_id: int):  # type: ignore[no-untyped-def]
         with form_errors(form):
             extension = services.extend(exchange, form.end_date.data, form.reason.data,
                                         current_user)
-            flash(f"End date amended from {extension.old_end_date.isoformat()} to "
-                  f"{extension.new_end_date.isoformat()}.", "success")
+            flash(msg("End date amended from %(old)s to %(new)s.", old=extension.old_end_date,
+                      new=extension.new_end_date), "success")
             return redirect(url_for(".detail", exchange_id=exchange_id))
     return _render_detail(exchange, extension_form=form)
 
@@ -339,8 +343,9 @@ def add_cost(exchange_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         with form_errors(form):
             item = services.add_cost(exchange, _cost_data(form), current_user)
-            flash(f"Cost item added: {item.category.replace('_', ' ')} borne by "
-                  f"{item.borne_by.code}.", "success")
+            flash(msg("Cost item added: %(category)s borne by %(code)s.",
+                      category=translate(vocabulary.label(item.category)).lower(),
+                      code=item.borne_by.code), "success")
             return redirect(url_for(".detail", exchange_id=exchange_id) + "#costs")
     return _render_detail(exchange, cost_form=form)
 

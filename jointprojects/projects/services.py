@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from jointprojects import bounds
 from jointprojects.audit import services as audit
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.organizations.models import Area, Organization
 from jointprojects.projects.models import Project, project_area
@@ -34,7 +34,7 @@ class ProjectData:
 def get_project(code: str) -> Project:
     project = db.session.scalar(select(Project).filter_by(code=code))
     if project is None:
-        raise NotFound(f"Unknown project {code!r}.", field="project")
+        raise NotFound(Message("Unknown project %(code)r.", code=code), field="project")
     return project
 
 
@@ -50,7 +50,7 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
     if not data.code or len(data.code) > 40:
         errors.add("code", "Enter a code of at most 40 characters.")
     elif problem := bounds.code_problem(data.code):
-        errors.add("code", f"The code {problem}.")
+        errors.add("code", Message("The code %(problem)s.", problem=problem))
     if not data.title:
         errors.add("title", "Enter a title.")
     if data.start_date is None:
@@ -59,15 +59,16 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
         errors.add("end_date", "The end date must not be before the start date.")
     bounds.check_dates(errors, start_date=data.start_date, end_date=data.end_date)
     if data.status not in PROJECT_STATUSES:
-        errors.add("status", "Choose a status: "
-                   f"{', '.join(STATUS_LABELS[s] for s in PROJECT_STATUSES)}.")
+        errors.add("status", Message("Choose a status: %(value)s.",
+                                     value=[Message(STATUS_LABELS[s]) for s in PROJECT_STATUSES]))
     lead = None
     if not data.lead_organization:
         errors.add("lead_organization", "Choose the lead organization.")
     else:
         lead = db.session.scalar(select(Organization).filter_by(code=data.lead_organization))
         if lead is None:
-            errors.add("lead_organization", f"Unknown organization {data.lead_organization!r}.")
+            errors.add("lead_organization", Message("Unknown organization %(lead_organization)r.",
+                                                    lead_organization=data.lead_organization))
     areas: list[Area] = []
     if not data.areas:
         errors.add("areas", "Choose at least one area of cooperation (Art. 1).")
@@ -77,7 +78,9 @@ def _validate(data: ProjectData, errors: Collector) -> tuple[Organization | None
         known = {a.code: a for a in db.session.scalars(select(Area))}
         for index, code in enumerate(data.areas):
             if code not in known:
-                errors.add(f"areas[{index}]", f"Unknown area of cooperation {code!r} (a to f).")
+                errors.add(f"areas[{index}]", Message("Unknown area of cooperation %(code)r (a "
+                                                      "to f).",
+                                                      code=code))
             elif known[code] not in areas:
                 areas.append(known[code])
     return lead, areas
@@ -87,7 +90,8 @@ def create_project(data: ProjectData) -> Project:
     errors = Collector()
     lead, areas = _validate(data, errors)
     if data.code and code_taken(data.code):
-        errors.conflict("code", f"A project with the code {data.code} already exists.")
+        errors.conflict("code", Message("A project with the code %(code)s already exists.",
+                                        code=data.code))
     errors.raise_if_any()
     project = Project(
         code=data.code,
@@ -113,7 +117,8 @@ def update_project(project: Project, data: ProjectData, expected_version: int | 
     errors = Collector()
     lead, areas = _validate(data, errors)
     if data.code and code_taken(data.code, except_id=project.id):
-        errors.conflict("code", f"A project with the code {data.code} already exists.")
+        errors.conflict("code", Message("A project with the code %(code)s already exists.",
+                                        code=data.code))
     errors.raise_if_any()
     before = _snapshot(project)
     project.code = data.code or project.code

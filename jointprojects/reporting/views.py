@@ -28,7 +28,8 @@ from jointprojects.auth.policy import EXPENSE_WRITE, IMPORT, RATE_WRITE, REPORT_
 from jointprojects.errors import DomainError
 from jointprojects.expenses.checks import ensure_not_reallocating
 from jointprojects.extensions import db
-from jointprojects.i18n import _
+from jointprojects.i18n import _, msg, msg_n, translate
+from jointprojects.locales import Number
 from jointprojects.money import MINOR_UNITS
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting import import_state, tasks, uploads
@@ -56,14 +57,15 @@ def cost_report(reference: str):  # type: ignore[no-untyped-def]
     try:
         date_from, date_to = parse_period(request.args.get("from"), request.args.get("to"))
     except DomainError as exc:
-        flash("No report: " + " ".join(e.message for e in exc.errors), "danger")
+        flash(msg("No report: %(problem)s", problem=" ".join(translate(e.message)
+                                                             for e in exc.errors)), "danger")
         return redirect(url_for("arrangements.detail", reference=reference) + "#finance")
     if tasks.needs_job(sa, date_from, date_to):
         # Too big for a request: built by a worker, followed on the job's page.
         job = tasks.start_cost_report_job(sa, date_from, date_to, current_user)
-        flash(f"The cost report of {sa.reference} has more than {tasks.job_threshold():,} "
-              "expenses: it is being built as a job. Download it here when it is ready.",
-              "info")
+        flash(msg("The cost report of %(reference)s has more than %(limit)s expenses: it is "
+                  "being built as a job. Download it here when it is ready.",
+                  reference=sa.reference, limit=Number(tasks.job_threshold())), "info")
         return redirect(url_for("jobs.detail", job_id=job.id))
     return cost_report_response(sa, date_from, date_to, current_user)
 
@@ -132,9 +134,10 @@ def imports():  # type: ignore[no-untyped-def]
             and tasks.import_needs_job(filename, data):
         # Too big for a request: checked by a worker, the preview shown when it is ready.
         job = tasks.start_import_check(sa, filename, data, current_user)
-        flash(f"{filename} has more than {tasks.import_threshold():,} rows: it is being "
-              "checked as a job. Its preview opens from here when it is ready; nothing is "
-              "stored until you confirm it.", "info")
+        flash(msg("%(file)s has more than %(limit)s rows: it is being checked as a job. Its "
+                  "preview opens from here when it is ready; nothing is stored until you "
+                  "confirm it.", file=filename, limit=Number(tasks.import_threshold())),
+              "info")
         return redirect(url_for("jobs.detail", job_id=job.id))
     try:
         if sa is not None:
@@ -227,8 +230,8 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
                                                store_duplicates=store_duplicates)
         if started.error is not None:
             return redirect(url_for(".imports"))
-        flash(f"The {checked.preview.count:,} expenses of {filename} are being recorded as a "
-              "job: all of them or none.", "info")
+        flash(msg("The %(count)s expenses of %(file)s are being recorded as a job: all of them "
+                  "or none.", count=Number(checked.preview.count), file=filename), "info")
         return redirect(url_for("jobs.detail", job_id=job.id))
     with transaction.flashed_errors("warning") as claim:
         pending = uploads.take_upload(token, current_user)
@@ -254,11 +257,14 @@ def import_confirm(token: str):  # type: ignore[no-untyped-def]
         _import_choices(form)
         return _page(form, 422, problems=exc.problems, filename=filename)
     if sa is not None:
-        flash(f"{result.count} expense{'s' if result.count != 1 else ''} from {filename} "
-              f"recorded in {sa.reference}.", "success")
+        flash(msg_n("%(num)s expense from %(file)s recorded in %(reference)s.",
+                    "%(num)s expenses from %(file)s recorded in %(reference)s.", result.count,
+                    file=filename, reference=sa.reference), "success")
         return redirect(url_for("expenses.arrangement", reference=sa.reference))
-    flash(f"{result.count} exchange rate{'s' if result.count != 1 else ''} from {filename} "
-          f"saved ({result.created} new, {result.replaced} corrected).", "success")
+    flash(msg_n("%(num)s exchange rate from %(file)s saved (%(created)s new, %(replaced)s "
+                "corrected).", "%(num)s exchange rates from %(file)s saved (%(created)s new, "
+                "%(replaced)s corrected).", result.count, file=filename,
+                created=result.created, replaced=result.replaced), "success")
     return redirect(url_for("exchange_rates.rates"))
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
-from jointprojects.errors import Collector, Conflict, NotFound
+from jointprojects.errors import Collector, Conflict, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.special_arrangements.models import (
     Consent,
@@ -67,7 +67,8 @@ def propose_amendment(
         "terminated",
         "expired",
     ):
-        raise Conflict(f"{sa.reference} is no longer in force; it cannot be amended.")
+        raise Conflict(Message("%(reference)s is no longer in force; it cannot be amended.",
+                               reference=sa.reference))
     _ensure_after_closed_period(sa, effective_date)  # type: ignore[arg-type]  # not None: raised above
     if any(v.status == "pending" for v in sa.share_versions):
         raise Conflict("Another amendment is awaiting consent; settle it first.")
@@ -90,9 +91,9 @@ def _ensure_after_closed_period(sa: SpecialArrangement, effective_date: date) ->
     """No amendment takes effect in a closed period (DOMAIN.md rule 11): 409 naming the
     statement."""
     if sa.closed_through is not None and effective_date <= sa.closed_through:
-        raise Conflict(f"An amendment cannot take effect on {effective_date.isoformat()}: "
-                       f"that day lies in a period {sa.closed_phrase}. Choose an effective "
-                       "date after it.", "effective_date")
+        raise Conflict(Message("An amendment cannot take effect on %(day)s: that day lies in a "
+                               "period %(closed)s. Choose an effective date after it.",
+                               day=effective_date, closed=sa.closed_phrase), "effective_date")
 
 
 def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
@@ -100,7 +101,8 @@ def get_amendment(sa: SpecialArrangement, number: int) -> ShareVersion:
     version = next((v for v in sa.share_versions
                     if number >= 1 and v.number == version_of_amendment(number)), None)
     if version is None:
-        raise NotFound(f"{sa.reference} has no amendment number {number}.", "number")
+        raise NotFound(Message("%(reference)s has no amendment number %(number)s.",
+                               reference=sa.reference, number=number), "number")
     return version
 
 
@@ -115,14 +117,16 @@ def consent(
     and sends ``amendment_in_force`` (the expenses it covers are re-allocated)."""
     party = _acting_party(sa, organization_code, on, "date", user, policy.AMENDMENT_CONSENT)
     if version.status != "pending":
-        raise Conflict(
-            f"Amendment {version.amendment_number} is already {phrase(version.status)}.")
+        raise Conflict(Message("Amendment %(number)s is already %(status)s.",
+                               number=version.amendment_number,
+                               status=Message(phrase(version.status))))
     if sa.status != "in_force":
-        raise Conflict(f"{sa.reference} is not in force; its amendments cannot take effect.")
+        raise Conflict(Message("%(reference)s is not in force; its amendments cannot take "
+                               "effect.", reference=sa.reference))
     _ensure_after_closed_period(sa, version.effective_date)
     if any(c.organization.code == organization_code for c in version.consents):
-        raise Conflict(f"{organization_code} has already consented to amendment "
-                       f"{version.amendment_number}.")
+        raise Conflict(Message("%(code)s has already consented to amendment %(number)s.",
+                               code=organization_code, number=version.amendment_number))
     record = Consent(
         organization=party.organization,
         date=on,

@@ -17,7 +17,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
+from jointprojects.errors import Message
 from jointprojects.extensions import NEVER_REUSED, Model
+from jointprojects.locales import LongDate
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Percent
 
@@ -131,15 +133,16 @@ class SpecialArrangement(Model):
         closed = self.closed_through
         if closed is None:
             return ""
-        return (f"closed by statement {self.closed_by_statement} of {self.reference}, up to "
-                f"{closed.day} {closed.strftime('%B %Y')}")
+        return Message("closed by statement %(number)s of %(reference)s, up to %(day)s",
+                       number=self.closed_by_statement, reference=self.reference,
+                       day=LongDate(closed))
 
     def closed_message(self, day: date) -> str | None:
         """Why ``day`` can no longer be written to (rule 11), or None when it is open."""
         if self.closed_through is None or day > self.closed_through:
             return None
-        return (f"{day.isoformat()} lies in a closed period ({self.closed_phrase}): record "
-                "an adjustment in the open period instead.")
+        return Message("%(day)s lies in a closed period (%(closed)s): record an adjustment in "
+                       "the open period instead.", day=day, closed=self.closed_phrase)
 
 
 class ArrangementParty(Model):

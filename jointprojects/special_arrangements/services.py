@@ -19,7 +19,7 @@ from jointprojects import bounds
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
 from jointprojects.dates import termination_effective_date
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound, message_of
 from jointprojects.extensions import db
 from jointprojects.money import MoneyError, is_currency, parse_decimal, parse_money
 from jointprojects.organizations.models import Organization
@@ -33,7 +33,7 @@ from jointprojects.special_arrangements.models import (
     Signature,
     SpecialArrangement,
 )
-from jointprojects.vocabulary import ARRANGEMENT_KINDS, EXPENSE_CATEGORIES, KINDS, phrase
+from jointprojects.vocabulary import ARRANGEMENT_KINDS, EXPENSE_CATEGORIES, KINDS, N_, phrase
 
 CONFLICT_MESSAGE = (
     "Someone else changed this arrangement while you were editing it. "
@@ -80,7 +80,8 @@ class ArrangementData:
 def get_arrangement(reference: str) -> SpecialArrangement:
     sa = db.session.scalar(select(SpecialArrangement).filter_by(reference=reference))
     if sa is None:
-        raise NotFound(f"Unknown special arrangement {reference!r}.", field="reference")
+        raise NotFound(Message("Unknown special arrangement %(reference)r.",
+                               reference=reference), field="reference")
     return sa
 
 
@@ -99,7 +100,8 @@ def validate_shares(
         name = f"{prefix}[{index}]"
         category = share.category or None
         if category is not None and category not in EXPENSE_CATEGORIES:
-            errors.add(f"{name}.category", f"Unknown expense category {category!r}.")
+            errors.add(f"{name}.category", Message("Unknown expense category %(category)r.",
+                                                   category=category))
             continue
         if not share.organization:
             errors.add(f"{name}.organization", "Choose the party.")
@@ -107,7 +109,8 @@ def validate_shares(
         try:
             percent = parse_decimal(share.percent)
         except MoneyError as exc:
-            errors.add(f"{name}.percent", f"The percentage {exc}.")
+            errors.add(f"{name}.percent", Message("The percentage %(problem)s.",
+                                                  problem=message_of(exc)))
             continue
         rows.append((category, share.organization, percent))
         index_of.append(index)
@@ -135,10 +138,12 @@ def validate_ceilings(
     for index, ceiling in enumerate(ceilings):
         name = f"{prefix}[{index}]"
         if ceiling.organization not in parties:
-            errors.add(f"{name}.organization", f"{ceiling.organization!r} is not a party.")
+            errors.add(f"{name}.organization", Message("%(organization)r is not a party.",
+                                                       organization=ceiling.organization))
             continue
         if ceiling.organization in seen:
-            errors.add(f"{name}.organization", f"Two ceilings for {ceiling.organization}.")
+            errors.add(f"{name}.organization", Message("Two ceilings for %(organization)s.",
+                                                       organization=ceiling.organization))
             continue
         seen.add(ceiling.organization)
         try:
@@ -146,7 +151,8 @@ def validate_ceilings(
                 parse_money(ceiling.amount, currency) if currency else parse_decimal(ceiling.amount)
             )
         except MoneyError as exc:
-            errors.add(f"{name}.amount", f"The ceiling {exc}.")
+            errors.add(f"{name}.amount", Message("The ceiling %(problem)s.",
+                                                 problem=message_of(exc)))
             continue
         if amount < 0:
             errors.add(f"{name}.amount", "A ceiling cannot be negative.")
@@ -163,7 +169,7 @@ def _validate(
     if not data.reference or len(data.reference) > 60:
         errors.add("reference", "Enter a reference of at most 60 characters.")
     elif problem := bounds.code_problem(data.reference):
-        errors.add("reference", f"The reference {problem}.")
+        errors.add("reference", Message("The reference %(problem)s.", problem=problem))
     if not data.title:
         errors.add("title", "Enter a title.")
     if data.kind not in ARRANGEMENT_KINDS:
@@ -182,7 +188,7 @@ def _validate(
     else:
         project = db.session.scalar(select(Project).filter_by(code=data.project))
         if project is None or (user is not None and not policy.can_see_project(user, project)):
-            errors.add("project", f"Unknown project {data.project!r}.")
+            errors.add("project", Message("Unknown project %(code)r.", code=data.project))
             project = None
     parties = [p for p in data.parties if isinstance(p, str)]
     orgs = _organizations(parties)
@@ -194,18 +200,20 @@ def _validate(
         errors.add("parties", "A party is listed twice.")
     for index, code in enumerate(parties):
         if code not in orgs:
-            errors.add(f"parties[{index}]", f"Unknown organization {code!r}.")
+            errors.add(f"parties[{index}]", Message("Unknown organization %(code)r.", code=code))
     seen = set()
     for index, modality in enumerate(data.modalities):
         if modality.organization not in parties:
             errors.add(
                 f"modalities[{index}].organization",
-                f"{modality.organization!r} is not a party to this arrangement.",
+                Message("%(organization)r is not a party to this arrangement.",
+                        organization=modality.organization),
             )
         elif modality.organization in seen:
             errors.add(
                 f"modalities[{index}].organization",
-                f"Modalities for {modality.organization} are given twice.",
+                Message("Modalities for %(organization)s are given twice.",
+                        organization=modality.organization),
             )
         seen.add(modality.organization)
     return project, orgs
@@ -228,7 +236,8 @@ def create_arrangement(data: ArrangementData, user: Any = None) -> SpecialArrang
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
     if data.reference and reference_taken(data.reference):
-        errors.conflict("reference", f"A special arrangement {data.reference} already exists.")
+        errors.conflict("reference", Message("A special arrangement %(reference)s already "
+                                             "exists.", reference=data.reference))
     errors.raise_if_any()
     if user is not None:
         policy.ensure_party_member(user, data.parties)
@@ -301,7 +310,8 @@ def update_arrangement(
     share_rows = validate_shares(data.parties, data.shares, errors)
     ceiling_rows = validate_ceilings(data.parties, data.ceilings, data.currency, errors)
     if data.reference and reference_taken(data.reference, except_id=sa.id):
-        errors.conflict("reference", f"A special arrangement {data.reference} already exists.")
+        errors.conflict("reference", Message("A special arrangement %(reference)s already "
+                                             "exists.", reference=data.reference))
     errors.raise_if_any()
     if user is not None:
         policy.ensure_party_member(user, data.parties)
@@ -352,21 +362,24 @@ def _acting_party(
     """The party an act is done for, once the date is given and the user may act for it.
     ``errors`` may already hold the caller's own problems: all are raised together."""
     errors = errors if errors is not None else Collector()
-    what = "The notice date" if date_field == "notice_date" else "The date"
+    notice = date_field == "notice_date"
     if on is None:
-        errors.add(date_field, f"{what} is required.")
+        errors.add(date_field, Message(N_("The notice date is required.") if notice
+                                       else N_("The date is required.")))
     elif on > date.today():
-        errors.add(date_field, f"{what} cannot be in the future: record an act once done.")
+        errors.add(date_field, Message(
+            N_("The notice date cannot be in the future: record an act once done.") if notice
+            else N_("The date cannot be in the future: record an act once done.")))
     elif sa.end_date and on > sa.end_date:
-        errors.add(
-            date_field,
-            f"{what} is after the arrangement's end date ({sa.end_date.isoformat()}).",
-        )
+        errors.add(date_field, Message(
+            N_("The notice date is after the arrangement's end date (%(end)s).") if notice
+            else N_("The date is after the arrangement's end date (%(end)s)."), end=sa.end_date))
     party = sa.party(organization_code) if organization_code else None
     if not organization_code:
         errors.add("organization", "organization is required.")
     elif party is None:
-        errors.add("organization", f"{organization_code} is not a party to {sa.reference}.")
+        errors.add("organization", Message("%(code)s is not a party to %(reference)s.",
+                                           code=organization_code, reference=sa.reference))
     errors.raise_if_any()
     policy.ensure(user, action, organization_code)
     assert party is not None  # noqa: S101 - narrowed by the errors above
@@ -403,10 +416,12 @@ def sign(
     party = _acting_party(sa, organization_code, on, "date", user, policy.ARRANGEMENT_SIGN,
                           errors)
     if sa.status != "draft":
-        raise Conflict(f"{sa.reference} is already {phrase(sa.status_on(date.today()))}.",
+        raise Conflict(Message("%(reference)s is already %(status)s.", reference=sa.reference,
+                               status=Message(phrase(sa.status_on(date.today())))),
                        "organization")
     if any(s.organization.code == organization_code for s in sa.signatures):
-        raise Conflict(f"{organization_code} has already signed {sa.reference}.", "organization")
+        raise Conflict(Message("%(code)s has already signed %(reference)s.",
+                               code=organization_code, reference=sa.reference), "organization")
     signature = Signature(
         organization=party.organization,
         date=on,
@@ -441,9 +456,11 @@ def give_notice(
         sa, organization_code, notice_date, "notice_date", user, policy.TERMINATION_NOTICE
     )
     if sa.status != "in_force":
-        raise Conflict(f"{sa.reference} is not in force; there is nothing to terminate.")
+        raise Conflict(Message("%(reference)s is not in force; there is nothing to terminate.",
+                               reference=sa.reference))
     if sa.termination_notice_date:
-        raise Conflict(f"Notice was already given on {sa.termination_notice_date.isoformat()}.")
+        raise Conflict(Message("Notice was already given on %(day)s.",
+                               day=sa.termination_notice_date))
     if sa.entry_into_force and notice_date < sa.entry_into_force:  # type: ignore[operator]  # not None: _acting_party() raised otherwise
         raise DomainError("The notice cannot predate the entry into force.", "notice_date")
     before = arrangement_snapshot(sa)

@@ -15,8 +15,9 @@ from flask_wtf import FlaskForm
 from jointprojects.audit.services import history
 from jointprojects.auth import policy
 from jointprojects.auth.policy import ARRANGEMENT_WRITE, READ, requires
+from jointprojects.errors import Message
 from jointprojects.extensions import db
-from jointprojects.i18n import _
+from jointprojects.i18n import _, msg
 from jointprojects.money import MoneyError, parse_decimal
 from jointprojects.organizations.services import list_organizations
 from jointprojects.projects.models import Project
@@ -310,18 +311,19 @@ def delete(reference: str):  # type: ignore[no-untyped-def]
     return redirect(url_for(".detail", reference=reference))
 
 
-def _party_action(reference: str, prefix: str, action, done: str):  # type: ignore[no-untyped-def]
+def _party_action(reference: str, prefix: str, action, done):  # type: ignore[no-untyped-def]
     sa = services.get_arrangement(reference)
     form = PartyDateForm(prefix=prefix)
     form.organization.choices = [(c, c) for c in sa.party_codes]
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             for e in errors:
-                flash(f"{name.replace('_', ' ').capitalize()}: {e}", "danger")
+                flash(msg("%(field)s: %(problem)s", problem=e,
+                          field=Message(name.replace("_", " ").capitalize())), "danger")
         return redirect(url_for(".detail", reference=reference))
     with flashed_errors():
         action(sa, form)
-        flash(done.format(org=form.organization.data, sa=sa), "success")
+        flash(done(sa, form.organization.data), "success")
     return redirect(url_for(".detail", reference=reference))
 
 
@@ -358,7 +360,8 @@ def notice(reference: str):  # type: ignore[no-untyped-def]
         reference,
         "notice",
         lambda sa, f: services.give_notice(sa, f.organization.data, f.date.data, current_user),
-        "Notice of termination recorded for {org}: effective {sa.termination_effective_date}.",
+        lambda sa, org: msg("Notice of termination recorded for %(org)s: effective %(day)s.",
+                            org=org, day=sa.termination_effective_date),
     )
 
 

@@ -10,7 +10,7 @@ from jointprojects.api import api_user, bp, ensure, list_response, page_params
 from jointprojects.api.openapi import XLSX, operation
 from jointprojects.api.schemas import PageQuery, read, read_query, run
 from jointprojects.auth import policy
-from jointprojects.errors import NotFound
+from jointprojects.errors import Message, NotFound
 from jointprojects.money import to_json
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -106,7 +106,8 @@ def preview_statement(reference: str):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     figures = services.preview(sa, read_query(schemas.PreviewQuery)["to"])
     if figures is None:
-        raise NotFound(f"{sa.reference} has no period to close yet.", "to")
+        raise NotFound(Message("%(reference)s has no period to close yet.",
+                               reference=sa.reference), "to")
     c = figures.currency
     return {
         "from": figures.date_from.isoformat(), "to": figures.date_to.isoformat(),

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from jointprojects.money import format_money
+from jointprojects.errors import Message
+from jointprojects.locales import Money
 from jointprojects.special_arrangements import allocation
 
 ZERO = Decimal(0)
@@ -121,15 +122,15 @@ def transfer_line(from_org: str, to_org: str, amount: Decimal,
 def payment_problem(outstanding: Decimal, amount: Decimal, currency: str = "") -> str | None:
     """Why a payment of ``amount`` cannot be recorded against a transfer with
     ``outstanding`` left (rule 13), or None when it can."""
-    unit = f" {currency}" if currency else ""
     if amount <= 0:
         return "The amount must be more than zero."
     if outstanding <= 0:
         return "This transfer is paid: nothing is outstanding."
     if amount > outstanding:
-        return (f"The amount {format_money(amount)}{unit} is more than the "
-                f"{format_money(outstanding)}{unit} outstanding on this transfer: a payment "
-                "cannot exceed what is outstanding.")
+        return Message("The amount %(amount)s is more than the %(outstanding)s outstanding on "
+                       "this transfer: a payment cannot exceed what is outstanding.",
+                       amount=Money(amount, currency or None),
+                       outstanding=Money(outstanding, currency or None))
     return None
 
 

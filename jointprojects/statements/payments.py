@@ -18,10 +18,10 @@ from typing import Any
 
 from jointprojects.audit import services as audit
 from jointprojects.auth import policy
-from jointprojects.dates import long_date
-from jointprojects.errors import Collector, Conflict, DomainError, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Message, NotFound, message_of
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.extensions import db
+from jointprojects.locales import LongDate
 from jointprojects.money import (
     MAX_AMOUNT,
     MoneyError,
@@ -40,7 +40,7 @@ from jointprojects.statements.models import Payment, Statement, StatementTransfe
 def get_payment(payment_id: int) -> Payment:
     payment = db.session.get(Payment, payment_id) if 0 < payment_id < 2**31 else None
     if payment is None:
-        raise NotFound(f"Unknown payment {payment_id}.", "id")
+        raise NotFound(Message("Unknown payment %(id)s.", id=payment_id), "id")
     return payment
 
 
@@ -97,11 +97,12 @@ def _amount(raw: Any, currency: str, errors: Collector) -> Decimal | None:
     try:
         amount = parse_decimal(raw)
     except MoneyError as exc:
-        errors.add("amount", f"amount {exc}.")
+        errors.add("amount", Message("amount %(problem)s.", problem=message_of(exc)))
         return None
     places = minor_units(currency)
     if amount != amount.quantize(quantum(places), rounding=ROUND_HALF_UP):
-        errors.add("amount", f"An amount in {currency} has at most {places} decimals.")
+        errors.add("amount", Message("An amount in %(currency)s has at most %(places)s decimals.",
+                                     currency=currency, places=places))
         return None
     if amount <= 0:
         errors.add("amount", "The amount must be more than zero.")
@@ -128,7 +129,8 @@ def record_payment(sa: SpecialArrangement, st: Statement, data: PaymentData, use
         elif not code:
             errors.add(field, "Choose the receiving party.")
         elif party is None:
-            errors.add(field, f"{code} is not a party to {sa.reference}.")
+            errors.add(field, Message("%(code)s is not a party to %(reference)s.", code=code,
+                                      reference=sa.reference))
     amount = _amount(data.amount, sa.currency, errors)
     reference = (data.reference or "").strip()
     if not reference:
@@ -141,27 +143,31 @@ def record_payment(sa: SpecialArrangement, st: Statement, data: PaymentData, use
     elif day > today:
         errors.add("date", "The date cannot be in the future: record a payment once made.")
     elif day <= st.date_to:
-        errors.add("date", f"A payment is dated in the open period, after statement "
-                           f"{st.number} ends on {long_date(st.date_to)}.")
+        errors.add("date", Message("A payment is dated in the open period, after statement "
+                                   "%(number)s ends on %(end)s.", number=st.number,
+                                   end=LongDate(st.date_to)))
     errors.raise_if_any()
     policy.ensure(user, policy.PAYMENT_WRITE, payer_code)
     assert payer is not None and payee is not None and amount is not None  # noqa: S101
     expense_recording.lock_arrangement(sa)  # one payer at a time checks what is outstanding
     if st.status == "withdrawn":
-        raise Conflict(f"Statement {st.number} is withdrawn: no payment can refer to it.")
+        raise Conflict(Message("Statement %(number)s is withdrawn: no payment can refer to it.",
+                               number=st.number))
     latest = statements.latest_statement(sa)
     if latest is None or latest.id != st.id:
-        raise Conflict(f"Statement {st.number} is followed by statement "
-                       f"{latest.number if latest else '?'}, which carries what was "
-                       "outstanding: record the payment against the latest statement.")
+        raise Conflict(Message("Statement %(number)s is followed by statement %(latest)s, which "
+                               "carries what was outstanding: record the payment against the "
+                               "latest statement.", number=st.number,
+                               latest=latest.number if latest else "?"))
     if day is not None and (closed := sa.closed_message(day)):
         raise Conflict(closed, "date")
     state = next((s for s in transfer_states(st, today)
                   if s.transfer.from_organization.code == payer_code
                   and s.transfer.to_organization.code == payee_code), None)
     if state is None:
-        raise DomainError(f"Statement {st.number} has no transfer from {payer_code} to "
-                          f"{payee_code}.", "to")
+        raise DomainError(Message("Statement %(number)s has no transfer from %(payer)s to "
+                                  "%(payee)s.", number=st.number, payer=payer_code,
+                                  payee=payee_code), "to")
     if problem := ledger.payment_problem(state.outstanding, amount, sa.currency):
         raise DomainError(problem, "amount")
     payment = Payment(
@@ -192,19 +198,20 @@ def confirm_receipt(payment: Payment, organization: str | None, on: date | None,
     if not code:
         errors.add("organization", "Choose the receiving party.")
     elif code != payee:
-        errors.add("organization", f"Only the receiving party ({payee}) confirms the receipt "
-                                   "of this payment.")
+        errors.add("organization", Message("Only the receiving party (%(payee)s) confirms the "
+                                           "receipt of this payment.", payee=payee))
     if on is None:
         errors.add("date", "Enter the date the payment arrived.")
     elif on > today:
         errors.add("date", "The date cannot be in the future.")
     elif on < payment.date:
-        made = f"The date is before the payment was made ({long_date(payment.date)})."
-        errors.add("date", made)
+        errors.add("date", Message("The date is before the payment was made (%(day)s).",
+                                   day=LongDate(payment.date)))
     errors.raise_if_any()
     policy.ensure(user, policy.PAYMENT_WRITE, code)
     if payment.status == "received":
-        raise Conflict(f"The receipt of payment {payment.id} is already confirmed.")
+        raise Conflict(Message("The receipt of payment %(id)s is already confirmed.",
+                               id=payment.id))
     before = payment_snapshot(payment)
     payment.status = "received"
     payment.received_on = on

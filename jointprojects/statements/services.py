@@ -29,12 +29,13 @@ from jointprojects.audit import services as audit
 from jointprojects.audit import signing
 from jointprojects.auth import policy
 from jointprojects.documents import receipts
-from jointprojects.errors import Collector, Conflict, DomainError, Forbidden, NotFound
+from jointprojects.errors import Collector, Conflict, DomainError, Forbidden, Message, NotFound
 from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.money import format_money, to_json
+from jointprojects.locales import Money
+from jointprojects.money import to_json
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting.cost_report import cost_report
 from jointprojects.special_arrangements import allocation
@@ -48,7 +49,7 @@ from jointprojects.statements.models import (
     StatementTransfer,
     StatementWorkbook,
 )
-from jointprojects.vocabulary import STATEMENT_DECISIONS, phrase
+from jointprojects.vocabulary import N_, STATEMENT_DECISIONS, phrase
 from reports.cost_split import write_cost_split
 from reports.evidence import ACCEPTANCE_FORMAT, timestamp
 from reports.statement import (
@@ -76,7 +77,8 @@ def get_statement(sa: SpecialArrangement, number: int) -> Statement:
     st = db.session.scalar(select(Statement).where(Statement.arrangement_id == sa.id,
                                                    Statement.number == number))
     if st is None:
-        raise NotFound(f"{sa.reference} has no statement number {number}.", "number")
+        raise NotFound(Message("%(reference)s has no statement number %(number)s.",
+                               reference=sa.reference, number=number), "number")
     return st
 
 
@@ -101,7 +103,8 @@ def next_period_start(sa: SpecialArrangement) -> date | None:
 def workbook_of(st: Statement) -> StatementWorkbook:
     workbook = db.session.get(StatementWorkbook, st.id)
     if workbook is None:  # every statement is issued with its workbook
-        raise NotFound(f"Statement {st.number} has no workbook.", "number")
+        raise NotFound(Message("Statement %(number)s has no workbook.", number=st.number),
+                       "number")
     return workbook
 
 
@@ -173,21 +176,22 @@ def _period(sa: SpecialArrangement, to: date | None, today: date) -> tuple[date,
     """The next statement's period ending on ``to``; 422 naming ``to``, 409 when the day is
     already closed, or the arrangement not in force."""
     if sa.entry_into_force is None:
-        raise Conflict(f"{sa.reference} is not in force yet: a statement closes a period "
-                       "from its entry into force.")
+        raise Conflict(Message("%(reference)s is not in force yet: a statement closes a period "
+                               "from its entry into force.", reference=sa.reference))
     start = next_period_start(sa)
     assert start is not None  # noqa: S101 - in force: the entry into force is known
     if to is None:
         raise DomainError("Enter the last day of the period to close.", "to")
     if sa.closed_through is not None and to <= sa.closed_through:
-        raise Conflict(f"{to.isoformat()} is already in a period {sa.closed_phrase}: the "
-                       f"next statement starts on {start.isoformat()}.", "to")
+        raise Conflict(Message("%(to)s is already in a period %(closed)s: the next statement "
+                               "starts on %(start)s.", to=to, closed=sa.closed_phrase,
+                               start=start), "to")
     if to < start:
-        raise DomainError(f"to ({to.isoformat()}) is before the period starts "
-                          f"({start.isoformat()}).", "to")
+        raise DomainError(Message("to (%(to)s) is before the period starts (%(start)s).",
+                                  to=to, start=start), "to")
     if to > today:
-        raise DomainError(f"to ({to.isoformat()}) is after today ({today.isoformat()}): a "
-                          "statement closes a period that has ended.", "to")
+        raise DomainError(Message("to (%(to)s) is after today (%(today)s): a statement closes a "
+                                  "period that has ended.", to=to, today=today), "to")
     return start, to
 
 
@@ -204,16 +208,19 @@ def missing_receipts(sa: SpecialArrangement, date_from: date, date_to: date) -> 
 
 def missing_receipts_message(sa: SpecialArrangement, expenses: list[Expense]) -> str:
     """The sentence naming the expenses that block a statement."""
-    named = [f"expense {e.id} of {e.date.isoformat()} "
-             f"({format_money(e.reporting_amount, sa.currency)} {sa.currency})"
-             for e in expenses[:NAMED_EXPENSES]]
+    named: list[Message] = [
+        Message("expense %(id)s of %(day)s (%(amount)s)", id=e.id, day=e.date,
+                amount=Money(e.reporting_amount, sa.currency))
+        for e in expenses[:NAMED_EXPENSES]]
     more = len(expenses) - len(named)
     if more:
-        named.append(f"and {more} more")
-    noun = "expense" if len(expenses) == 1 else "expenses"
-    return (f"A receipt is required for {len(expenses)} {noun} of the period that "
-            f"{'has' if len(expenses) == 1 else 'have'} none: {', '.join(named)}. Attach "
-            "the receipts before issuing the statement.")
+        named.append(Message("and %(count)s more", count=more))
+    return Message(N_("A receipt is required for %(count)s expense of the period that has none: "
+                      "%(named)s. Attach the receipts before issuing the statement.")
+                   if len(expenses) == 1 else
+                   N_("A receipt is required for %(count)s expenses of the period that have "
+                      "none: %(named)s. Attach the receipts before issuing the statement."),
+                   count=len(expenses), named=named)
 
 
 def suggested_end(sa: SpecialArrangement, today: date | None = None) -> date:
@@ -341,7 +348,8 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     if due_date is None:
         due_date = today + timedelta(days=sa.statement_due_days)
     elif due_date < today:
-        raise DomainError(f"due_date ({due_date.isoformat()}) is before today.", "due_date")
+        raise DomainError(Message("due_date (%(day)s) is before today.", day=due_date),
+                          "due_date")
     figures = period_figures(sa, date_from, date_to)
     orgs = {p.organization.code: p.organization for p in sa.parties}
     number = int(db.session.scalar(select(func.coalesce(func.max(Statement.number), 0))
@@ -404,7 +412,8 @@ def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,
     if not code:
         errors.add("organization", "Choose the party that decides.")
     elif party is None:
-        errors.add("organization", f"{code} is not a party to {sa.reference}.")
+        errors.add("organization", Message("%(code)s is not a party to %(reference)s.",
+                                           code=code, reference=sa.reference))
     if decision not in STATEMENT_DECISIONS:
         errors.add("decision", "Choose to accept or to dispute the statement.")
     text = (reason or "").strip()
@@ -417,12 +426,14 @@ def acknowledge(sa: SpecialArrangement, st: Statement, organization: str | None,
     policy.ensure(user, policy.STATEMENT_ACKNOWLEDGE, code)
     assert party is not None  # noqa: S101 - narrowed by the errors above
     if st.status == "withdrawn":
-        raise Conflict(f"Statement {st.number} is withdrawn: it cannot be accepted or "
-                       "disputed.")
+        raise Conflict(Message("Statement %(number)s is withdrawn: it cannot be accepted or "
+                               "disputed.", number=st.number))
     done = next((a for a in st.acknowledgements if a.organization.code == code), None)
     if done is not None:
-        verb = "accepted" if done.decision == "accept" else "disputed"
-        raise Conflict(f"{code} has already {verb} statement {st.number}.", "organization")
+        raise Conflict(Message(N_("%(code)s has already accepted statement %(number)s.")
+                               if done.decision == "accept" else
+                               N_("%(code)s has already disputed statement %(number)s."),
+                               code=code, number=st.number), "organization")
     before = statement_snapshot(st)
     record = StatementAcknowledgement(
         organization=party.organization, decision=decision, date=today or date.today(),
@@ -468,9 +479,9 @@ def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None
     the period opens again; the statement stays readable, its number is not reused."""
     policy.ensure(user, policy.STATEMENT_ISSUE)
     if user.role != "admin" and user.organization_id != st.issued_for_id:
-        issuer = st.issued_for.code if st.issued_for else "the operator"
-        raise Forbidden(f"Only the issuer ({issuer}) or an administrator can withdraw this "
-                        "statement.")
+        issuer = st.issued_for.code if st.issued_for else Message("the operator")
+        raise Forbidden(Message("Only the issuer (%(issuer)s) or an administrator can withdraw "
+                                "this statement.", issuer=issuer))
     text = (reason or "").strip()
     if not text:
         raise DomainError("Say why the statement is withdrawn.", "reason")
@@ -478,16 +489,17 @@ def withdraw_statement(sa: SpecialArrangement, st: Statement, reason: str | None
         raise DomainError("The reason has at most 5,000 characters.", "reason")
     expense_recording.lock_arrangement(sa)
     if st.status == "withdrawn":
-        raise Conflict(f"Statement {st.number} is already withdrawn.")
+        raise Conflict(Message("Statement %(number)s is already withdrawn.", number=st.number))
     latest = latest_statement(sa)
     if latest is None or latest.id != st.id:
-        raise Conflict(f"Only the latest statement can be withdrawn; statement {st.number} "
-                       f"is followed by statement {latest.number if latest else '?'}.")
+        raise Conflict(Message("Only the latest statement can be withdrawn; statement "
+                               "%(number)s is followed by statement %(latest)s.",
+                               number=st.number, latest=latest.number if latest else "?"))
     count = db.session.scalar(select(func.count()).select_from(Payment)
                               .where(Payment.statement_id == st.id)) or 0
     if count:
-        raise Conflict(f"{count} payment(s) refer to statement {st.number}: it cannot be "
-                       "withdrawn.")
+        raise Conflict(Message("%(count)s payment(s) refer to statement %(number)s: it cannot be "
+                               "withdrawn.", count=count, number=st.number))
     before = statement_snapshot(st)
     st.status = "withdrawn"
     st.withdrawn_at = datetime.now(UTC).replace(tzinfo=None)

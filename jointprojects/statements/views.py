@@ -24,6 +24,7 @@ from jointprojects.auth.policy import (
     requires,
 )
 from jointprojects.errors import DomainError, Forbidden
+from jointprojects.i18n import _, msg
 from jointprojects.money import format_money
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.special_arrangements.services import get_arrangement
@@ -99,18 +100,18 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
                     # A workbook too big for a request: issued by a worker.
                     job = tasks.start_issue_job(sa, form.to.data, form.due_date.data,
                                                 current_user)
-                    flash("The statement's period holds many expenses: it is being issued "
-                          "as a job. Its workbook opens from here when it is ready.", "info")
+                    flash(_("The statement's period holds many expenses: it is being issued "
+                            "as a job. Its workbook opens from here when it is ready."), "info")
                     return redirect(url_for("jobs.detail", job_id=job.id))
                 st = services.issue_statement(sa, form.to.data, form.due_date.data,
                                               current_user)
-                flash(f"Statement {st.number} issued: the period up to "
-                      f"{st.date_to.isoformat()} is closed.", "success")
+                flash(msg("Statement %(number)s issued: the period up to %(end)s is closed.",
+                          number=st.number, end=st.date_to), "success")
                 return redirect(url_for(".detail", reference=reference, number=st.number))
             if isinstance(outcome.error, Forbidden):
                 abort(403)
-    flash("The statement was not issued: " + "; ".join(
-        [*getattr(form, "form_errors", []), *[e for f in form for e in f.errors]]), "danger")
+    flash(msg("The statement was not issued: %(problems)s", problems="; ".join(
+        [*getattr(form, "form_errors", []), *[e for f in form for e in f.errors]])), "danger")
     return redirect(url_for("arrangements.detail", reference=reference,
                             statement_to=form.to.raw_data[0] if form.to.raw_data else None)
                     + "#statements")
@@ -129,8 +130,9 @@ def payment_term(reference: str):  # type: ignore[no-untyped-def]
         with flashed_errors() as outcome:
             services.set_payment_term(sa, int(text) if text.isdigit() and len(text) < 6
                                       else None, current_user)
-            flash(f"Payment term saved: a statement of {sa.reference} is due "
-                  f"{sa.statement_due_days} days after its issue.", "success")
+            flash(msg("Payment term saved: a statement of %(reference)s is due %(days)s days "
+                      "after its issue.", reference=sa.reference, days=sa.statement_due_days),
+                  "success")
         if isinstance(outcome.error, Forbidden):
             abort(403)
     return redirect(url_for("arrangements.detail", reference=reference) + "#statements")

@@ -24,6 +24,7 @@ from jointprojects.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
 from jointprojects.extensions import db
 from tests.conftest import WebClient, csrf_from
 from tests.i18n.conftest import PO
+from tests.i18n.test_messages_with_values import english_text
 from tests.web.test_users_words import _Text, _walk
 
 FRENCH = "fr-FR,fr;q=0.9,en;q=0.5"
@@ -72,6 +73,9 @@ def _untranslated(web: WebClient, english: dict[str, str]) -> tuple[int, list[st
                 text = " ".join(chunk.split())
                 if text in english:
                     problems.append(f"{url}: {text!r} (French: {english[text]!r})")
+                # a message built with values (a flash, an error, an inbox title)
+                problems.extend(f"{url}: {text!r} (built in English from {m!r})"
+                                for m in english_text(text))
         return response
 
     web.get = get  # type: ignore[method-assign]

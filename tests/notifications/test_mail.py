@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from jointprojects.auth.models import User
 from jointprojects.extensions import db
+from jointprojects.locales import long_date
 from jointprojects.notifications import dispatch, services
 from jointprojects.notifications.models import MailAnnouncement, MailMessage
 from jointprojects.notifications.transport import parse_smtp_url
@@ -162,8 +162,12 @@ def test_the_digest_lists_what_is_open_what_is_new_and_what_was_done(
     dispatch.deliver_all(dispatch.digest(date(2025, 1, 11)))
     pm = people.interpol_pms[0]
     (day1,) = mail_to.to(pm.email)
-    assert "To do (1):" in day1.text and first.reference in day1.text
-    assert "New since your last digest:" in day1.text
+    assert "To do (1):" in day1.text
+    # each open item once, the new ones marked as such; dates in words
+    assert day1.text.count(f"signature is awaited on {first.reference}") == 1
+    assert f"[new] INTERPOL's signature is awaited on {first.reference}" in day1.text
+    assert "1 item is new since your last digest" in day1.text
+    assert "Your daily digest of 11 January 2025." in day1.text
     # the same day again: no second digest
     assert dispatch.digest(date(2025, 1, 11)) == []
 
@@ -173,10 +177,12 @@ def test_the_digest_lists_what_is_open_what_is_new_and_what_was_done(
     db.session.commit()
     dispatch.deliver_all(dispatch.digest(date(2025, 1, 12)))
     day2 = mail_to.to(pm.email)[-1]
-    new, rest = day2.text.split("Done since your last digest:")
-    assert second.reference in new and first.reference not in new
+    head, rest = day2.text.split("Done since your last digest:")
+    assert first.reference not in head and second.reference not in head
     done, open_now = rest.split("To do (1):")
-    assert first.reference in done and second.reference in open_now
+    assert first.reference in done and first.reference not in open_now
+    assert f"[new] INTERPOL's signature is awaited on {second.reference}" in open_now
+    assert open_now.count(second.reference) == 2  # its sentence, and its link
     assert f"http://127.0.0.1:5000/arrangements/{second.reference}#sign-h" in open_now
     assert mail_to.to(people.wco_pm.email) == []
 
@@ -271,8 +277,9 @@ def test_the_command_line_sends_a_batch_over_one_connection_and_retries_the_refu
 
 
 def test_a_job_or_a_token_queues_no_announcement(app: Any, api: Any, make_arrangement: Any,
-                                                  monkeypatch: Any) -> None:
+                                                  make_user: Any, monkeypatch: Any) -> None:
     sa = make_arrangement()
+    pm = make_user("programme_manager", "INTERPOL")
     admin = api()
     calls: list[Any] = []
     monkeypatch.setattr(dispatch, "enqueue_announce", lambda app=None: calls.append(app))
@@ -281,8 +288,39 @@ def test_a_job_or_a_token_queues_no_announcement(app: Any, api: Any, make_arrang
     try:
         response = admin.post(f"/api/v1/arrangements/{sa.reference}/cost-report-jobs", json={})
         assert response.status_code == 202, response.get_data(as_text=True)
-        services.set_preferences(db.session.scalars(select(User)).first(), {"signature": "none"})
+        services.set_preferences(pm, {"signature": "none"})
         db.session.commit()  # not a request: the operator's write
     finally:
         app.config["MAIL_ANNOUNCE_AFTER_WRITES"] = False
     assert calls == []
+
+
+def test_each_recipient_reads_the_mail_and_the_digest_in_their_own_language(
+        mail_to: SmtpServer, people: People, make_arrangement: Any) -> None:
+    french, english = people.interpol_pms
+    french.language = "fr"
+    db.session.commit()
+    sa = make_arrangement(signed=False)
+    _un_signs(sa, people.un_pm)
+    assert _run() == {"sent": 2}
+    (fr,) = mail_to.to(french.email)
+    (en,) = mail_to.to(english.email)
+    assert fr.subject == f"INTERPOL : signature attendue sur {sa.reference}"
+    assert fr.text.startswith("Bonjour ") and "Hello" not in fr.text
+    assert f"À faire au plus tard le {long_date(sa.start_date, 'fr')}." in fr.text
+    assert "Ouvrez-le ici :" in fr.text and "signature is awaited" not in fr.text
+    # who never chose a language reads the instance's default: English
+    assert english.language is None
+    assert en.subject == f"INTERPOL's signature is awaited on {sa.reference}"
+    assert en.text.startswith("Hello ") and "Bonjour" not in en.text
+    assert f"Due by {long_date(sa.start_date)}." in en.text
+
+    dispatch.deliver_all(dispatch.digest(date(2025, 1, 11)))
+    fr_digest, en_digest = mail_to.to(french.email)[-1], mail_to.to(english.email)[-1]
+    assert fr_digest.subject == ("Votre récapitulatif quotidien du 11 janvier 2025 : 1 à faire, "
+                                 "0 pour information")
+    assert f"[nouveau] INTERPOL : signature attendue sur {sa.reference}" in fr_digest.text
+    assert "À faire (1) :" in fr_digest.text and "To do" not in fr_digest.text
+    assert en_digest.subject == ("Your daily digest, 11 January 2025: 1 to do, "
+                                 "0 for information")
+    assert "To do (1):" in en_digest.text

@@ -6,6 +6,7 @@ from datetime import date
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from flask import g
 from sqlalchemy import select
 
@@ -46,7 +47,8 @@ def test_a_mode_that_is_not_offered_is_refused_and_nothing_kept(make_user: Any,
     user = make_user("finance", "INTERPOL")
     web = login(user)
     modes = {p.kind: p.mode for p in services.preferences(user)}
-    response = web.post_form("/account/notifications", {**modes, "signature": "hourly"})
+    response = web.post_form("/account/notifications",
+                             {**modes, "statement_acceptance": "hourly"})
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert db.session.scalars(select(MailPreference)).all() == []
@@ -101,3 +103,32 @@ def test_an_admin_is_told_that_no_mail_comes_to_them(make_user: Any, login: Any)
         as_text=True)
     assert 'id="admin-no-mail"' in html and "you receive no mail" in html
     assert "Save preferences" not in html
+
+
+@pytest.mark.parametrize(("role", "offered", "not_offered"), [
+    ("finance", ["Payment to confirm", "Exchange rate missing", "Transfer overdue"],
+     ["Signature awaited", "Consent to an amendment awaited"]),
+    ("programme_manager", ["Signature awaited", "Ending soon"],
+     ["Payment to confirm", "Receipt missing", "Transfer overdue"]),
+    ("leadership", ["Transfer overdue", "Notice of termination given"],
+     ["Payment to confirm", "Signature awaited"]),
+])
+def test_the_preferences_offer_only_the_kinds_the_users_role_receives(
+        make_user: Any, login: Any, role: str, offered: list[str],
+        not_offered: list[str]) -> None:
+    html = login(make_user(role, "INTERPOL")).get("/account/notifications").get_data(
+        as_text=True)
+    for label in offered:
+        assert label in html, label
+    for label in not_offered:
+        assert label not in html, label
+
+
+def test_every_kind_of_awaited_item_names_the_roles_it_is_for() -> None:
+    from jointprojects.inbox.awaited import KIND_ROLES, kinds_for
+    from jointprojects.vocabulary import AWAITED_KINDS
+
+    assert set(KIND_ROLES) == set(AWAITED_KINDS)
+    offered = {k for role in ("programme_manager", "finance", "leadership")
+               for k in kinds_for(role)}
+    assert offered == set(AWAITED_KINDS) and kinds_for("admin") == []

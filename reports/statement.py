@@ -46,8 +46,8 @@ __all__ = [
 #: ``date`` under another name, for the fields that follow a field called ``date``.
 _Day = date
 
-STATEMENT_SHEET = "Statement"
-ADJUSTMENTS_SHEET = "Adjustments of closed periods"
+STATEMENT_SHEET = N_("Statement")
+ADJUSTMENTS_SHEET = N_("Adjustments of closed periods")
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from jointprojects.vocabulary import STATEMENT_DECISIONS, label
 
 #: The languages a statement can be issued in (issue 17), as the ``languages`` field sends
 #: them; English and French unless another is chosen.
-LANGUAGE_CHOICES = [("en,fr", _l("English and French")), ("en", _l("English")),
-                    ("fr", _l("French"))]
+LANGUAGE_CHOICES = [("en,fr", _l("English and French")), ("en", _l("English only")),
+                    ("fr", _l("French only"))]
 
 
 class IssueForm(FlaskForm):

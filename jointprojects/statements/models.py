@@ -25,7 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
 from jointprojects.extensions import NEVER_REUSED, Model
@@ -262,5 +262,5 @@ class StatementWorkbook(Model):
     language: Mapped[str] = mapped_column(String(2), primary_key=True, default="en",
                                           server_default="en")
     filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -16,7 +16,8 @@ drops):
   * the arrangement page (Statements section with the preview, finance section) for
     information.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_statement.py  # --expenses --runs --only --pg-url --languages
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_statement.py  # --expenses --runs --only --pg-url
+    # --languages en,fr (the default: both workbooks), en or fr
 """
 
 from __future__ import annotations

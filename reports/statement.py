@@ -115,6 +115,10 @@ def statement_front(sheet: StatementSheet) -> Callable[[Workbook, Styles], None]
 
     def write(wb: Workbook, styles: Styles) -> None:
         t = sheet.translate
+        # the document's title says what it is, in its language (the cost report's
+        # properties, its language among them, stay as it wrote them)
+        wb.properties.title = (t("Statement %(number)s of %(reference)s") % {
+            "number": sheet.number, "reference": sheet.reference} + f": {sheet.title}")[:250]
         _write_statement(wb.create_sheet(t(STATEMENT_SHEET)), styles, sheet)
         _write_adjustments(wb.create_sheet(t(ADJUSTMENTS_SHEET)), styles, sheet)
 

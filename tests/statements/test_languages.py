@@ -58,6 +58,8 @@ def test_issued_in_both_languages_two_files_two_digests_one_statement(quarter, f
 
     en, fr = _book(english.content), _book(french.content)
     assert en.properties.language == "en" and fr.properties.language == "fr"
+    assert fr.properties.title.startswith("Relevé 1 de SA-Q: ")
+    assert en.properties.title.startswith("Statement 1 of SA-Q: ")
     assert en.sheetnames[:3] == ["Statement", "Adjustments of closed periods", "Summary"]
     assert fr.sheetnames[:3] == ["Relevé", "Ajustements des périodes closes", "Synthèse"]
     assert "Dépenses" in fr.sheetnames and "Expenses" not in fr.sheetnames

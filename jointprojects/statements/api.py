@@ -43,13 +43,14 @@ def party_json(line: Any, c: str) -> dict[str, Any]:
 def statement_json(sa: SpecialArrangement, st: Statement,
                    today: date | None = None) -> dict[str, Any]:
     c = st.currency
+    digests = st.workbook_digests()
     return {
         "number": st.number, "arrangement": sa.reference,
         "from": st.date_from.isoformat(), "to": st.date_to.isoformat(),
         "due_date": st.due_date.isoformat(), "status": st.status, "currency": c,
         "sha256": st.sha256, "languages": st.language_list,
         "workbooks": [{
-            "language": code, "sha256": st.workbook_digests().get(code),
+            "language": code, "sha256": digests.get(code),
             "url": url_for("api.get_statement_workbook", reference=sa.reference,
                            number=st.number, lang=code)} for code in st.language_list],
         "unallocated": to_json(st.unallocated, c),

@@ -114,7 +114,7 @@ def workbook_of(st: Statement, language: str | None = None) -> StatementWorkbook
     if workbook is None:
         # Worded in the reader's language here (the message has values in it).
         issued = ", ".join(translate(LANGUAGE_WORDS.get(code, code))
-                                 for code in st.language_list)
+                           for code in st.language_list)
         raise NotFound(_("Statement %(number)s was not issued in %(language)s: its workbook "
                          "is in %(issued)s (lang=%(codes)s).", number=st.number,
                          language=translate(LANGUAGE_WORDS.get(wanted, repr(wanted))),

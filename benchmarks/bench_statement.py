@@ -17,6 +17,7 @@ drops):
     information.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_statement.py  # --expenses --runs --only --pg-url
+    # --languages en,fr (the default: both workbooks), en or fr
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _timed_get(client: Any, url: str, headers: dict[str, str], runs: int) -> lis
     return times
 
 
-def run(kind: str, count: int, runs: int, pg_url: str) -> None:
+def run(kind: str, count: int, runs: int, pg_url: str, languages: str = "en,fr") -> None:
     from jointprojects.auth.models import User
     from jointprojects.reporting.cost_report import write_cost_report
     from jointprojects.special_arrangements.models import SpecialArrangement
@@ -87,15 +88,18 @@ def run(kind: str, count: int, runs: int, pg_url: str) -> None:
             db.session.rollback()
             sa = db.session.get(SpecialArrangement, sa_id)
             started = time.perf_counter()
-            st = services.issue_statement(sa, PERIOD_END, None, user)
+            st = services.issue_statement(sa, PERIOD_END, None, user, languages=languages)
             db.session.commit()
             issued = time.perf_counter() - started
-            size = len(services.workbook_of(st).content)
+            sizes = ", ".join(f"{w.language} {len(w.content) / 1e6:.1f} MB"
+                              for w in st.workbooks)
             print(f"  statement 1 over {st.date_from} to {st.date_to}: {st.expense_count:,} "
-                  f"expenses, {len(st.transfers)} transfers, workbook {size / 1e6:.1f} MB")
-            print(f"    issued (figures, transfers, workbook, committed) in {issued:.2f} s; "
-                  f"the plain cost report of the period in {floor:.2f} s "
-                  f"({issued / floor:.2f}x the floor)")
+                  f"expenses, {len(st.transfers)} transfers, workbooks {sizes}")
+            print(f"    issued in {st.languages} (figures, transfers, "
+                  f"{len(st.workbooks)} workbook(s), committed) in {issued:.2f} s; the plain "
+                  f"cost report of the period in {floor:.2f} s ({issued / floor:.2f}x the "
+                  f"floor, {issued / floor / len(st.workbooks):.2f}x per workbook); load "
+                  f"average {os.getloadavg()[0]:.1f}")
 
             client = app.test_client()
             headers = {"Authorization": f"Bearer {token}"}
@@ -141,6 +145,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", choices=("sqlite", "postgres"))
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--languages", default="en,fr",
+                        help="the statement's languages (issue 17): en, fr or en,fr")
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f}")
@@ -148,7 +154,7 @@ def main() -> None:
         if args.only not in (None, kind):
             continue
         try:
-            run(kind, args.expenses, args.runs, args.pg_url)
+            run(kind, args.expenses, args.runs, args.pg_url, args.languages)
         except OperationalError as exc:
             if kind != "postgres" or args.only == "postgres":
                 raise

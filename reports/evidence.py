@@ -57,6 +57,8 @@ ACCEPTANCES = "acceptances.json"
 #: The ``format`` of what is signed (docs/EVIDENCE.md "Signatures").
 CHECKPOINT_FORMAT = "jointprojects-checkpoint/1"
 ACCEPTANCE_FORMAT = "jointprojects-acceptance/1"
+#: The languages of a statement's workbooks, as a problem names them (issue 17).
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 
 
 def timestamp(value: datetime | str) -> str:
@@ -511,11 +513,9 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None,
     if problem:
         return False, problem.message
     statements = manifest.get("statements", [])
-    for statement in statements:
-        workbook = statement.get("workbook")
-        if workbook and statement.get("workbook_sha256") and \
-                sha256(archive.read(workbook)) != statement["workbook_sha256"]:
-            return False, f"statement #{statement['id']}: its workbook's SHA-256 differs"
+    problem = _check_workbooks(archive, names, statements, records)
+    if problem:
+        return False, problem.message
     signers: set[str] = set()
     problem = _check_signed(archive, names, key, links, rows, records, statements, kept,
                             manifest.get("head_id"), signers)
@@ -526,6 +526,50 @@ def verify_bundle(data: bytes, trusted_key: bytes | None = None,
     return True, (f"verified: {n_records} records, {len(rows)} log rows, "
                   f"{len(statements)} statements, signatures by {by} "
                   f"(chain of {len(links)} rows, instance key {fingerprint(key)[:16]})")
+
+
+def _check_workbooks(archive: zipfile.ZipFile, names: set[str],
+                     statements: Iterable[Mapping[str, Any]],
+                     records: Mapping[str, list[dict[str, Any]]]) -> Problem | None:
+    """Each statement's workbooks: the first one's bytes hash to the statement's
+    ``sha256``; every language's (``workbooks``, issue 17) to its SHA-256 in the manifest,
+    equal to the one the log holds for that language (the statement's ``workbooks``)."""
+    logged = {int(st["id"]): st.get("workbooks") or {} for st in records.get("statement", [])}
+    for statement in statements:
+        name = f"statement #{statement['id']}"
+        workbook = statement.get("workbook")
+        if workbook and statement.get("workbook_sha256") and (
+                workbook not in names
+                or sha256(archive.read(workbook)) != statement["workbook_sha256"]):
+            return Problem(f"{name}: its workbook's SHA-256 differs")
+        for copy in statement.get("workbooks") or []:
+            language = str(copy.get("language"))
+            words = LANGUAGE_NAMES.get(language, language)
+            file = str(copy.get("workbook"))
+            if file not in names or sha256(archive.read(file)) != copy.get("sha256"):
+                return Problem(f"{name}: its workbook in {words} ({file}): its SHA-256 "
+                               "differs")
+            frozen = logged.get(int(statement["id"]), {}).get(language)
+            if frozen is not None and frozen != copy.get("sha256"):
+                return Problem(f"{name}: its workbook in {words} ({file}): its SHA-256 "
+                               "differs from the one the log holds")
+    return None
+
+
+def check_sealed_workbooks(name: str, payload: Mapping[str, Any],
+                           workbooks: Mapping[str, Any]) -> Problem | None:
+    """An acceptance sealed every language's workbook (``workbooks_sha256``, issue 17;
+    absent from the seals made before): each must be the statement's now (``workbooks``:
+    language -> SHA-256)."""
+    sealed = payload.get("workbooks_sha256")
+    if not isinstance(sealed, Mapping):
+        return None
+    for language in sorted(set(sealed) | set(workbooks)):
+        if sealed.get(language) != workbooks.get(language):
+            words = LANGUAGE_NAMES.get(language, language)
+            return Problem(f"{name}: the SHA-256 of the workbook in {words} differs from "
+                           "what was accepted")
+    return None
 
 
 def _json_file(archive: zipfile.ZipFile, names: set[str], name: str, default: Any) -> Any:
@@ -556,9 +600,11 @@ def _check_signed(archive: zipfile.ZipFile, names: set[str], instance: Ed25519Pu
             return problem
     by_statement = {int(st["id"]): st for st in records.get("statement", [])}
     workbooks = {int(st["id"]): st.get("workbook_sha256") for st in statements}
+    every = {int(st["id"]): {str(c.get("language")): c.get("sha256")
+                             for c in st.get("workbooks") or []} for st in statements}
     for acceptance in _json_file(archive, names, ACCEPTANCES, []):
         problem = _check_acceptance(acceptance, instance, hashes, by_statement, workbooks,
-                                    registered, signers)
+                                    registered, signers, every)
         if problem:
             return problem
     kept_checkpoints = []
@@ -578,7 +624,8 @@ def _check_acceptance(acceptance: Mapping[str, Any], instance: Ed25519PublicKey,
                       hashes: Mapping[int, str], by_statement: Mapping[int, Mapping[str, Any]],
                       workbooks: Mapping[int, Any],
                       registered: Mapping[str, Mapping[str, Ed25519PublicKey]],
-                      signers: set[str]) -> Problem | None:
+                      signers: set[str],
+                      every: Mapping[int, Mapping[str, Any]] | None = None) -> Problem | None:
     payload = acceptance.get("payload") or {}
     name = (f"{payload.get('organization')}'s {payload.get('decision')} of statement "
             f"#{payload.get('statement_id')}")
@@ -595,6 +642,10 @@ def _check_acceptance(acceptance: Mapping[str, Any], instance: Ed25519PublicKey,
             return Problem(f"{name}: the statement's {column} differs from what was accepted")
     if payload.get("workbook_sha256") != workbooks.get(int(payload["statement_id"])):
         return Problem(f"{name}: the workbook's SHA-256 differs from what was accepted")
+    problem = check_sealed_workbooks(name, payload,
+                                     (every or {}).get(int(payload["statement_id"]), {}))
+    if problem:
+        return problem
     sequence = int(payload.get("head_id") or 0)
     if sequence and hashes.get(sequence) != payload.get("head_hash"):
         return Problem(f"audit row #{sequence}: its hash differs from the chain head sealed "

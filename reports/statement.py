@@ -8,6 +8,11 @@ acceptance block for each party. The balance and closing columns and the totals 
 formulas (rounded to the currency's minor units) over the figures beside them, so a
 recalculating spreadsheet shows the application's figures to the cent.
 
+Each language a statement is issued in has its own workbook (issue 17): the words through
+``StatementSheet.translate`` (English message ids), the language in a cell of this sheet
+(``Language``, its code beside) and in the document's properties (the cost report writes
+them), the figures the same to the cent.
+
 :func:`statement_front` returns the callable that :func:`reports.cost_split.write_cost_split`
 runs (``front=``) before its own sheets, so the Statement sheet comes first.
 """
@@ -15,7 +20,7 @@ runs (``front=``) before its own sheets, so the Statement sheet comes first.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,11 +28,13 @@ from typing import Any
 from openpyxl import Workbook
 
 from jointprojects.money import minor_units
+from jointprojects.vocabulary import N_, label
 from reports.cells import CellFactory, Styles, excel_datetime
 from reports.sheets import RowWriter, prepare_sheet
 
 __all__ = [
     "ADJUSTMENTS_SHEET",
+    "LANGUAGE_WORDS",
     "STATEMENT_SHEET",
     "StatementAdjustment",
     "StatementSheet",
@@ -39,8 +46,8 @@ __all__ = [
 #: ``date`` under another name, for the fields that follow a field called ``date``.
 _Day = date
 
-STATEMENT_SHEET = "Statement"
-ADJUSTMENTS_SHEET = "Adjustments of closed periods"
+STATEMENT_SHEET = N_("Statement")
+ADJUSTMENTS_SHEET = N_("Adjustments of closed periods")
 
 
 @dataclass(frozen=True)
@@ -96,43 +103,69 @@ class StatementSheet:
     share_versions: Sequence[int]
     adjustments: Sequence[StatementAdjustment]
     expense_count: int
+    #: The language of this workbook and every language the statement is issued in (the
+    #: first first), and the words in this one (English message id -> text; issue 17).
+    language: str = "en"
+    languages: Sequence[str] = ("en",)
+    translate: Callable[[str], str] = field(default=str, compare=False)
 
 
 def statement_front(sheet: StatementSheet) -> Callable[[Workbook, Styles], None]:
     """The ``front=`` callable of :func:`reports.cost_split.write_cost_split`."""
 
     def write(wb: Workbook, styles: Styles) -> None:
-        _write_statement(wb.create_sheet(STATEMENT_SHEET), styles, sheet)
-        _write_adjustments(wb.create_sheet(ADJUSTMENTS_SHEET), styles, sheet)
+        t = sheet.translate
+        # the document's title says what it is, in its language (the cost report's
+        # properties, its language among them, stay as it wrote them)
+        wb.properties.title = (t("Statement %(number)s of %(reference)s") % {
+            "number": sheet.number, "reference": sheet.reference} + f": {sheet.title}")[:250]
+        _write_statement(wb.create_sheet(t(STATEMENT_SHEET)), styles, sheet)
+        _write_adjustments(wb.create_sheet(t(ADJUSTMENTS_SHEET)), styles, sheet)
 
     return write
 
 
-_HEADERS = ("Organization", "Name", "Opening balance", "Share", "Paid",
-            "Balance of the period (paid - share)", "Payments made", "Payments received",
-            "Closing balance")
+#: Each language in its own words, as the front sheet names the workbook's (issue 17).
+LANGUAGE_WORDS = {"en": N_("English"), "fr": N_("French")}
+
+
+def _headers(t: Callable[[str], str]) -> list[str]:
+    return [t("Organization"), t("Name"), t("Opening balance"), t("Share"), t("Paid"),
+            t("Balance of the period (paid - share)"), t("Payments made"),
+            t("Payments received"), t("Closing balance")]
 
 
 def _write_statement(ws: Any, styles: Styles, data: StatementSheet) -> None:
+    t = data.translate
     places = minor_units(data.currency)
     prepare_sheet(ws, [16, 30, 16, 16, 16, 20, 16, 16, 18], landscape=True)
     f = CellFactory(ws, styles)
     out = RowWriter(ws)
     amount = styles.amount(places)
-    out.append([f.title(f"Statement {data.number} of {data.reference}")])
+    out.append([f.title(t("Statement %(number)s of %(reference)s") % {
+        "number": data.number, "reference": data.reference})])
     out.append([f.text(data.title)])
     out.blank()
-    out.append([f.label("Period"), f.date(data.date_from), f.text("to"), f.date(data.date_to)])
-    out.append([f.label("Currency"), f.text(data.currency)])
-    out.append([f.label("Due date"), f.date(data.due_date)])
-    out.append([f.label("Issued"), f.styled(excel_datetime(data.issued_at), Styles.DATETIME),
+    out.append([f.label(t("Period")), f.date(data.date_from), f.text(t("to")),
+                f.date(data.date_to)])
+    out.append([f.label(t("Currency")), f.text(data.currency)])
+    out.append([f.label(t("Due date")), f.date(data.due_date)])
+    out.append([f.label(t("Issued")), f.styled(excel_datetime(data.issued_at), Styles.DATETIME),
                 f.text(data.issued_by)])
-    out.append([f.label("Expenses in the period"), data.expense_count])
-    out.append([f.label("Share versions in force"),
+    out.append([f.label(t("Expenses in the period")), data.expense_count])
+    out.append([f.label(t("Share versions in force")),
                 f.text(", ".join(str(n) for n in data.share_versions))])
+    # The language of this copy (its code beside, for a program), and the others issued
+    # with it (issue 17: two files, two SHA-256, one statement).
+    out.append([f.label(t("Language")), f.text(t(LANGUAGE_WORDS[data.language])),
+                f.text(data.language)])
+    others = [t(LANGUAGE_WORDS[code]) for code in data.languages if code != data.language]
+    if others:
+        out.append([f.label(t("Also issued in")), f.text(", ".join(others)),
+                    f.text(t("each text being equally authentic"))])
     out.blank()
-    out.append([f.section("Parties")])
-    out.append(f.header(_HEADERS))
+    out.append([f.section(t("Parties"))])
+    out.append(f.header(_headers(t)))
     first = out.next_row
     for p in data.parties:
         row = out.next_row
@@ -145,40 +178,45 @@ def _write_statement(ws: Any, styles: Styles, data: StatementSheet) -> None:
         ])
     last = out.row
     total = styles.total(places)
-    out.append([f.label("Total"), None] + [
+    out.append([f.label(t("Total")), None] + [
         f.formula(f"=ROUND(SUM({col}{first}:{col}{last}),{places})", total)
         for col in "CDEFGHI"])
-    out.append([f.label("Unallocated (ceilings)"), None, None, None, None,
+    out.append([f.label(t("Unallocated (ceilings)")), None, None, None, None,
                 f.amount(data.unallocated, places)])
     out.blank()
-    out.append([f.section("Settlement transfers of the closing balances (rule 7)")])
-    out.append(f.header(("From", "To", "Amount")))
+    out.append([f.section(t("Settlement transfers of the closing balances (rule 7)"))])
+    out.append(f.header((t("From"), t("To"), t("Amount"))))
     if not data.transfers:
-        out.append([f.text("Nothing to transfer: every closing balance is zero.")])
-    for t in data.transfers:
-        out.append([f.text(t.from_org), f.text(t.to_org), f.amount(t.amount, places)])
+        out.append([f.text(t("Nothing to transfer: every closing balance is zero."))])
+    for tr in data.transfers:
+        out.append([f.text(tr.from_org), f.text(tr.to_org), f.amount(tr.amount, places)])
     out.blank()
-    out.append([f.section("Adjustments of closed periods")])
-    out.append([f.text(f"{len(data.adjustments)} adjustment(s) recorded in this period: "
-                       f"see the sheet {ADJUSTMENTS_SHEET!r}.")])
+    out.append([f.section(t(ADJUSTMENTS_SHEET))])
+    out.append([f.text(t("%(count)s adjustment(s) recorded in this period: see the sheet "
+                         "'%(sheet)s'.") % {"count": len(data.adjustments),
+                                            "sheet": t(ADJUSTMENTS_SHEET)})])
     out.blank()
-    out.append([f.section("Acceptance (rule 12)")])
-    out.append(f.header(("Organization", "Accepts / disputes", "Date", "Name and title",
-                         "Signature", "Reason of a dispute")))
+    out.append([f.section(t("Acceptance (rule 12)"))])
+    out.append(f.header((t("Organization"), t("Accepts / disputes"), t("Date"),
+                         t("Name and title"), t("Signature"), t("Reason of a dispute"))))
     for p in data.parties:
         out.append([f.text(p.organization)])
 
 
 def _write_adjustments(ws: Any, styles: Styles, data: StatementSheet) -> None:
+    t = data.translate
     places = minor_units(data.currency)
     prepare_sheet(ws, [10, 11, 18, 36, 10, 16, 12, 13, 16, 40], freeze="A2",
                   title_rows="1:1")
     f = CellFactory(ws, styles)
-    ws.append(f.header(("Expense", "Date", "Category", "Description", "Paid by",
-                        f"Amount ({data.currency})", "Corrects expense", "of date",
-                        f"Its amount ({data.currency})", "Reason")))
+    currency = {"currency": data.currency}
+    ws.append(f.header((t("Expense"), t("Date"), t("Category"), t("Description"),
+                        t("Paid by"), t("Amount (%(currency)s)") % currency,
+                        t("Corrects expense"), t("of date"),
+                        t("Its amount (%(currency)s)") % currency, t("Reason"))))
     for a in data.adjustments:
-        ws.append([a.expense_id, f.date(a.date), f.text(a.category), f.text(a.description),
-                   f.text(a.paid_by), f.amount(a.reporting_amount, places), a.adjusts_id,
+        ws.append([a.expense_id, f.date(a.date), f.text(t(label(a.category))),
+                   f.text(a.description), f.text(a.paid_by),
+                   f.amount(a.reporting_amount, places), a.adjusts_id,
                    f.date(a.adjusts_date), f.amount(a.adjusts_amount, places),
                    f.wrap(a.reason)])

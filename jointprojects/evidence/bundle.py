@@ -57,7 +57,8 @@ def _log_row(row: dict[str, Any]) -> dict[str, Any]:
 def build_bundle(sa: SpecialArrangement) -> bytes:
     """The zip: ``log.json`` (the arrangement's audit rows in full), ``chain.json`` (every
     row's id and links, no content), ``records.json`` (the current state of its expenses,
-    signatures and statements), ``statements/N.xlsx`` (the frozen workbooks),
+    signatures and statements), ``statements/N.xlsx`` (the frozen workbooks: the first
+    language's; ``statements/N-fr.xlsx`` for a statement issued in French too),
     ``manifest.json`` (SHA-256 of every file, the statements' digests, the chain head),
     ``manifest.sig`` (Ed25519 over the manifest's bytes) and ``public_key.pem``; the
     signatures: ``keys.json`` (the instance's and the parties' public keys, retired ones
@@ -84,11 +85,19 @@ def build_bundle(sa: SpecialArrangement) -> bytes:
     statements = []
     for st in db.session.scalars(select(Statement).filter_by(arrangement_id=sa.id)
                                  .order_by(Statement.number)):
-        workbook = workbook_of(st)
-        name = f"statements/{st.number}.xlsx"
-        files[name] = workbook.content
+        # every language's workbook (issue 17): the first one as statements/N.xlsx, as
+        # always, the others statements/N-fr.xlsx
+        copies = []
+        for position, language in enumerate(st.language_list):
+            workbook = workbook_of(st, language)
+            name = (f"statements/{st.number}.xlsx" if position == 0
+                    else f"statements/{st.number}-{language}.xlsx")
+            files[name] = workbook.content
+            copies.append({"language": language, "workbook": name,
+                           "sha256": workbook.sha256})
         statements.append({"id": st.id, "number": st.number, "status": st.status,
-                           "workbook": name, "workbook_sha256": st.sha256})
+                           "workbook": copies[0]["workbook"], "workbook_sha256": st.sha256,
+                           "workbooks": copies})
     public = public_key_pem().encode("ascii")
     files[PUBLIC_KEY] = public
     manifest = _json({

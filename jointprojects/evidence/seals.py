@@ -22,6 +22,7 @@ from reports.evidence import (
     check_checkpoint,
     check_kept_checkpoints,
     check_keys_logged,
+    check_sealed_workbooks,
     check_signatures,
     registered_keys,
     signature_holds,
@@ -149,6 +150,9 @@ def _check_acceptance_now(acceptance: dict[str, Any], instance: Any, hashes: dic
         if json.dumps(snap.get(column), sort_keys=True) != json.dumps(
                 (payload.get("figures") or {}).get(column), sort_keys=True):
             return Problem(f"{name}: the statement's {column} differs from what was accepted")
+    problem = check_sealed_workbooks(name, payload, st.workbook_digests())
+    if problem:
+        return problem
     sequence = int(payload.get("head_id") or 0)
     if sequence and hashes.get(sequence) != payload.get("head_hash"):
         return Problem(f"audit row #{sequence}: its hash differs from the chain head sealed "

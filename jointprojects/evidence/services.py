@@ -50,7 +50,15 @@ from jointprojects.statements.models import (
 )
 from jointprojects.statements.payments import payment_snapshot
 from jointprojects.statements.services import statement_snapshot
-from reports.evidence import REFERENCE_KINDS, Problem, check_chain, compare, replay, sha256
+from reports.evidence import (
+    LANGUAGE_NAMES,
+    REFERENCE_KINDS,
+    Problem,
+    check_chain,
+    compare,
+    replay,
+    sha256,
+)
 
 _BATCH = 2000
 _ENTRY = AuditEntry.__table__
@@ -112,7 +120,8 @@ def _statement_options() -> list[Any]:
                 selectinload(StatementTransfer.from_organization),
                 selectinload(StatementTransfer.to_organization)),
             selectinload(Statement.acknowledgements)
-            .joinedload(StatementAcknowledgement.organization)]
+            .joinedload(StatementAcknowledgement.organization),
+            selectinload(Statement.workbooks)]  # their SHA-256, not their bytes (deferred)
 
 
 def _expense_records(sa_id: int | None) -> list[dict[str, Any]]:
@@ -238,13 +247,22 @@ def live_records(arrangement: SpecialArrangement | None = None) -> dict[str, lis
 
 def check_workbooks() -> Problem | None:
     """The first statement whose stored workbook's bytes no longer hash to the SHA-256 the
-    statement froze (and the log holds)."""
-    frozen = select(Statement.id, Statement.sha256, StatementWorkbook.content).join(
-        StatementWorkbook, StatementWorkbook.statement_id == Statement.id).order_by(Statement.id)
-    for statement_id, digest, content in db.session.execute(frozen):
-        if sha256(content) != digest:
+    statement froze (and the log holds): the first language's, ``statement.sha256``; every
+    other language's (issue 17), the one recorded beside it (the log holds it in the
+    statement's ``workbooks``, compared by the replay)."""
+    frozen = select(Statement.id, Statement.sha256, Statement.languages,
+                    StatementWorkbook.language, StatementWorkbook.sha256,
+                    StatementWorkbook.content).join(
+        StatementWorkbook, StatementWorkbook.statement_id == Statement.id).order_by(
+        Statement.id, StatementWorkbook.language)
+    for statement_id, digest, languages, language, recorded, content in \
+            db.session.execute(frozen):
+        first = (languages or "en").split(",")[0] == language
+        actual = sha256(content)
+        if actual != recorded or (first and actual != digest):
             return Problem(f"statement #{statement_id}: its workbook's SHA-256 differs from "
-                           "the one the statement froze")
+                           "the one the statement froze (the "
+                           f"{LANGUAGE_NAMES.get(language, language)} workbook)")
     return None
 
 

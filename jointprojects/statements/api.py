@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import url_for
+
 from jointprojects.api import api_user, bp, ensure, list_response, page_params
 from jointprojects.api.openapi import XLSX, operation
 from jointprojects.api.schemas import PageQuery, read, read_query, run
@@ -41,11 +43,17 @@ def party_json(line: Any, c: str) -> dict[str, Any]:
 def statement_json(sa: SpecialArrangement, st: Statement,
                    today: date | None = None) -> dict[str, Any]:
     c = st.currency
+    digests = st.workbook_digests()
     return {
         "number": st.number, "arrangement": sa.reference,
         "from": st.date_from.isoformat(), "to": st.date_to.isoformat(),
         "due_date": st.due_date.isoformat(), "status": st.status, "currency": c,
-        "sha256": st.sha256, "unallocated": to_json(st.unallocated, c),
+        "sha256": st.sha256, "languages": st.language_list,
+        "workbooks": [{
+            "language": code, "sha256": digests.get(code),
+            "url": url_for("api.get_statement_workbook", reference=sa.reference,
+                           number=st.number, lang=code)} for code in st.language_list],
+        "unallocated": to_json(st.unallocated, c),
         "expense_count": st.expense_count,
         "share_versions": [int(n) for n in st.share_versions.split(",") if n],
         "issued_at": st.issued_at.isoformat(),
@@ -81,7 +89,8 @@ def issue_statement(reference: str):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     body = read(schemas.StatementIn)
     st = run(body, services.issue_statement, sa, body.values.get("to"),
-             body.values.get("due_date"), api_user())
+             body.values.get("due_date"), api_user(),
+             languages=body.values.get("languages"))
     return statement_json(sa, st), 201
 
 
@@ -145,12 +154,17 @@ def get_statement(reference: str, number: int):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/arrangements/<reference>/statements/<int:number>.xlsx")
-@operation("The statement's frozen workbook: the same bytes every time, their SHA-256 equal "
-           "to `sha256`", content_type=XLSX)
+@operation("The statement's frozen workbook in one of its languages (`lang`, default the "
+           "first): the same bytes every time, their SHA-256 equal to that language's in "
+           "`workbooks` (the first one's is `sha256`)", content_type=XLSX,
+           query=schemas.WorkbookQuery,
+           description="404 for a language the statement was not issued in.")
 def get_statement_workbook(reference: str, number: int):  # type: ignore[no-untyped-def]
     ensure(policy.REPORT_DOWNLOAD)
     sa = get_arrangement(reference)
-    return statement_workbook_response(services.get_statement(sa, number), api_user())
+    st = services.get_statement(sa, number)
+    language = read_query(schemas.WorkbookQuery)["lang"]
+    return statement_workbook_response(st, api_user(), language)
 
 
 @bp.post("/arrangements/<reference>/statements/<int:number>/acknowledgements")

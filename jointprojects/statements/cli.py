@@ -56,7 +56,9 @@ def _show(st: Statement) -> None:
                    f"{format_money(t.amount, c)}: paid {format_money(s.paid, c)}, outstanding "
                    f"{format_money(s.outstanding, c)} ({s.status}"
                    f"{', overdue' if s.overdue else ''})")
-    click.echo(f"sha256 {st.sha256}")
+    for workbook in st.workbooks:
+        click.echo(f"sha256 {workbook.sha256} ({workbook.language})"
+                   if len(st.workbooks) > 1 else f"sha256 {workbook.sha256}")
 
 
 @statement.command("issue")
@@ -64,12 +66,16 @@ def _show(st: Statement) -> None:
 @click.option("--to", "to", required=True, help="The last day of the period, YYYY-MM-DD")
 @click.option("--due", "due", default="", help="The due date (default: in the arrangement's "
                                                "payment term)")
+@click.option("--languages", "languages", default="en,fr",
+              help="The workbooks' languages, the first one first: en, fr or en,fr "
+                   "(default en,fr)")
 @with_appcontext
-def issue(reference: str, to: str, due: str) -> None:
+def issue(reference: str, to: str, due: str, languages: str) -> None:
     """Issue the next statement of arrangement REFERENCE up to --to."""
     try:
         sa = get_arrangement(reference)
-        st = services.issue_statement(sa, _day(to, "to"), _day(due, "due"), None)
+        st = services.issue_statement(sa, _day(to, "to"), _day(due, "due"), None,
+                                      languages=languages)
         db.session.commit()
     except DomainError as exc:
         _fail("; ".join(e.message for e in exc.errors))

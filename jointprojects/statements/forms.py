@@ -11,10 +11,17 @@ from jointprojects.i18n import lazy_choices
 from jointprojects.i18n import lazy_gettext as _l
 from jointprojects.vocabulary import STATEMENT_DECISIONS, label
 
+#: The languages a statement can be issued in (issue 17), as the ``languages`` field sends
+#: them; English and French unless another is chosen.
+LANGUAGE_CHOICES = [("en,fr", _l("English and French")), ("en", _l("English only")),
+                    ("fr", _l("French only"))]
+
 
 class IssueForm(FlaskForm):
     to = DateField(_l("Close the period up to"), validators=[Optional()])
     due_date = DateField(_l("Due date"), validators=[Optional()])
+    languages = SelectField(_l("Languages of the workbook"), choices=LANGUAGE_CHOICES,
+                            default="en,fr", validate_choice=False)
     confirm = BooleanField(_l("I have checked the figures: issue the statement and close the "
                            "period"))
 

@@ -41,6 +41,9 @@ from jointprojects.vocabulary import (
 #: ``date`` under another name, for the columns that follow a column called ``date``.
 _Day = date
 
+#: The languages a statement can be issued in, as the ``languages`` column writes them.
+STATEMENT_LANGUAGE_SETS = "'en', 'fr', 'en,fr', 'fr,en'"
+
 if TYPE_CHECKING:
     from jointprojects.auth.models import User
     from jointprojects.special_arrangements.models import SpecialArrangement
@@ -56,6 +59,7 @@ class Statement(Model):
         CheckConstraint(check_in("status", STATEMENT_STATUSES), name="status"),
         CheckConstraint("date_to >= date_from", name="dates"),
         CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(f"languages IN ({STATEMENT_LANGUAGE_SETS})", name="languages"),
         NEVER_REUSED,
     )
 
@@ -75,8 +79,11 @@ class Statement(Model):
     expense_count: Mapped[int] = mapped_column(default=0)
     #: The numbers of the share versions in force during the period, comma-separated ("1,2").
     share_versions: Mapped[str] = mapped_column(String(200), default="")
-    #: SHA-256 (hex) of the frozen workbook's bytes.
+    #: SHA-256 (hex) of the frozen workbook's bytes (the first language's, issue 17).
     sha256: Mapped[str] = mapped_column(String(64))
+    #: The languages it was issued in, the first (whose workbook ``sha256`` is) first:
+    #: ``"en"``, ``"fr"`` or ``"en,fr"`` (issue 17: two files, two SHA-256, one statement).
+    languages: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     #: The organization the issuer acted for (its users may withdraw the statement); None
     #: when the operator issued it from the command line.
@@ -106,6 +113,18 @@ class Statement(Model):
         back_populates="statement", cascade="all, delete-orphan",
         order_by="(Payment.date, Payment.id)",
     )
+    #: Its frozen workbooks, one per language (their bytes are loaded only when read).
+    workbooks: Mapped[list[StatementWorkbook]] = relationship(
+        order_by="StatementWorkbook.language", viewonly=True)
+
+    @property
+    def language_list(self) -> list[str]:
+        """The languages it was issued in, the first one first."""
+        return [code for code in (self.languages or "en").split(",") if code]
+
+    def workbook_digests(self) -> dict[str, str]:
+        """``{language: SHA-256}`` of its frozen workbooks."""
+        return {w.language: w.sha256 for w in self.workbooks}
 
 
 class StatementParty(Model):
@@ -229,13 +248,19 @@ class Payment(Model):
 
 
 class StatementWorkbook(Model):
-    """The frozen workbook of a statement: served as stored, byte for byte (rule 10)."""
+    """A frozen workbook of a statement in one language: served as stored, byte for byte
+    (rule 10). A statement issued in English and French has two (issue 17)."""
 
     __tablename__ = "statement_workbook"
+    __table_args__ = (
+        CheckConstraint("language IN ('en', 'fr')", name="language"),
+    )
 
     statement_id: Mapped[int] = mapped_column(
         ForeignKey("statement.id", ondelete="CASCADE"), primary_key=True
     )
+    language: Mapped[str] = mapped_column(String(2), primary_key=True, default="en",
+                                          server_default="en")
     filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))

@@ -18,6 +18,7 @@ from jointprojects.api.schemas import (
     Text,
     WholeNumber,
 )
+from jointprojects.locales import LANGUAGES
 from jointprojects.statements.payments import PaymentData
 from jointprojects.vocabulary import (
     PAYMENT_STATUSES,
@@ -34,6 +35,11 @@ class StatementIn(InputSchema):
                                                      "today)"})
     due_date = Day(metadata={"description": "default: the issue date + the arrangement's "
                                             "payment term (30 days)"})
+    languages = fields.List(
+        Text(max_length=2, metadata={"enum": list(LANGUAGES)}), metadata={
+            "description": "the languages of its workbooks, the first one's SHA-256 being "
+                           "`sha256` (default [\"en\", \"fr\"]: English and French)",
+            "maxItems": 2})
 
 
 class AcknowledgementIn(InputSchema):
@@ -78,6 +84,12 @@ def _day(text: str) -> date:
 
 class PreviewQuery(QuerySchema):
     to = Query(_day, "to must be a date written YYYY-MM-DD.", metadata={"format": "date"})
+
+
+class WorkbookQuery(QuerySchema):
+    lang = Query(metadata={"enum": list(LANGUAGES), "description": "the workbook's language "
+                           "(default: the statement's first); 404 for a language it was not "
+                           "issued in"})
 
 
 # --- responses ---------------------------------------------------------------------------------
@@ -129,6 +141,14 @@ class PaymentOut(OutputSchema):
     received_by_admin = fields.Boolean(required=True)
 
 
+class WorkbookOut(OutputSchema):
+    __component__ = "StatementWorkbook"
+
+    language = fields.String(required=True, metadata={"enum": list(LANGUAGES)})
+    sha256 = fields.String(required=True)
+    url = fields.String(required=True)
+
+
 class StatementOut(OutputSchema):
     number = fields.Integer(required=True)
     arrangement = fields.String(required=True)
@@ -137,7 +157,10 @@ class StatementOut(OutputSchema):
     due_date = fields.Date(required=True)
     status = fields.String(required=True, metadata={"enum": list(STATEMENT_STATUSES)})
     currency = fields.String(required=True)
-    sha256 = fields.String(required=True)
+    sha256 = fields.String(required=True, metadata={
+        "description": "the SHA-256 of the first language's workbook"})
+    languages = fields.List(fields.String(metadata={"enum": list(LANGUAGES)}), required=True)
+    workbooks = fields.List(fields.Nested(WorkbookOut), required=True)
     unallocated = fields.String(required=True)
     expense_count = fields.Integer(required=True)
     share_versions = fields.List(fields.Integer(), required=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,7 +35,8 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.locales import Money
+from jointprojects.i18n import language_scope
+from jointprojects.locales import LANGUAGES, Money
 from jointprojects.money import to_json
 from jointprojects.organizations.models import Organization
 from jointprojects.reporting.cost_report import cost_report
@@ -53,6 +55,7 @@ from jointprojects.vocabulary import N_, STATEMENT_DECISIONS, phrase
 from reports.cost_split import write_cost_split
 from reports.evidence import ACCEPTANCE_FORMAT, timestamp
 from reports.statement import (
+    LANGUAGE_WORDS,
     StatementAdjustment,
     StatementSheet,
     StatementSheetParty,
@@ -61,6 +64,9 @@ from reports.statement import (
 )
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: What a statement is issued in when nothing is chosen: English and French, "each text
+#: being equally authentic" (issue 17), English first (its workbook's SHA-256 is ``sha256``).
+DEFAULT_LANGUAGES: tuple[str, ...] = ("en", "fr")
 #: Who issued a statement from the command line.
 OPERATOR = "command line (jointprojects statement)"
 
@@ -100,12 +106,35 @@ def next_period_start(sa: SpecialArrangement) -> date | None:
     return sa.entry_into_force
 
 
-def workbook_of(st: Statement) -> StatementWorkbook:
-    workbook = db.session.get(StatementWorkbook, st.id)
-    if workbook is None:  # every statement is issued with its workbook
-        raise NotFound(Message("Statement %(number)s has no workbook.", number=st.number),
-                       "number")
+def workbook_of(st: Statement, language: str | None = None) -> StatementWorkbook:
+    """The frozen workbook of ``st`` in ``language`` (None: its first language's); 404
+    naming the languages it was issued in for any other."""
+    wanted = language or st.language_list[0]
+    workbook = db.session.get(StatementWorkbook, (st.id, wanted)) \
+        if wanted in LANGUAGES else None
+    if workbook is None:
+        raise NotFound(Message(
+            "Statement %(number)s was not issued in %(language)s: its workbook is in "
+            "%(issued)s (lang=%(codes)s).", number=st.number,
+            language=Message(LANGUAGE_WORDS.get(wanted, repr(wanted))),
+            issued=[Message(LANGUAGE_WORDS.get(code, code)) for code in st.language_list],
+            codes=",".join(st.language_list)), "lang")
     return workbook
+
+
+def parse_languages(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The languages to issue a statement in: ``"en"``, ``"fr"``, ``"en,fr"`` or a list of
+    them, the first one first; None or empty: :data:`DEFAULT_LANGUAGES`. DomainError
+    (field ``languages``) for anything else."""
+    if value is None or value == "" or value == []:
+        return DEFAULT_LANGUAGES
+    items = value.split(",") if isinstance(value, str) else list(value)
+    codes = [str(item).strip().lower() for item in items]
+    if not codes or any(code not in LANGUAGES for code in codes) or len(set(codes)) != \
+            len(codes):
+        raise DomainError("Choose the statement's languages: English, French, or English "
+                          "and French.", "languages")
+    return tuple(codes)
 
 
 # --- the figures of a period ---------------------------------------------------------------------
@@ -264,6 +293,8 @@ def statement_snapshot(st: Statement) -> dict[str, Any]:
         "transfers": [{"from": t.from_organization.code, "to": t.to_organization.code,
                        "amount": to_json(t.amount, c)} for t in st.transfers],
         "acknowledgements": {a.organization.code: a.decision for a in st.acknowledgements},
+        # the SHA-256 of each language's workbook (issue 17), in the log and replayed
+        "workbooks": st.workbook_digests(),
     })
 
 
@@ -296,16 +327,27 @@ def _adjustments(sa: SpecialArrangement, date_from: date, date_to: date
     ) for e, o in rows]
 
 
-def statement_filename(sa: SpecialArrangement, number: int) -> str:
+def statement_filename(sa: SpecialArrangement, number: int, language: str = "en") -> str:
+    """``statement-SA-1-2.xlsx`` (English, as always), ``statement-SA-1-2-fr.xlsx``."""
     reference = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in sa.reference)
-    return f"statement-{reference}-{number}.xlsx"
+    suffix = "" if language == "en" else f"-{language}"
+    return f"statement-{reference}-{number}{suffix}.xlsx"
 
 
 def _workbook(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
-              issued_by: str, reader: Any | None) -> bytes:
-    """The frozen workbook: the cost report of the period with the Statement sheet in
-    front; each expense lists the documents ``reader`` (the issuer; None: the operator) may
-    see when it is issued."""
+              issued_by: str, reader: Any | None, language: str = "en",
+              languages: Sequence[str] = ("en",)) -> bytes:
+    """The frozen workbook in ``language``: the cost report of the period with the Statement
+    sheet in front, every word, sheet name and long date in that language, the figures the
+    same in each; each expense lists the documents ``reader`` (the issuer; None: the
+    operator) may see when it is issued."""
+    with language_scope(language):
+        return _workbook_in_scope(sa, st, figures, issued_by, reader, language, languages)
+
+
+def _workbook_in_scope(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
+                       issued_by: str, reader: Any | None, language: str,
+                       languages: Sequence[str]) -> bytes:
     names = {p.organization.code: p.organization.name for p in sa.parties}
     sheet = StatementSheet(
         reference=sa.reference, title=sa.title, number=st.number, date_from=st.date_from,
@@ -322,6 +364,7 @@ def _workbook(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
         unallocated=figures.unallocated, share_versions=figures.share_versions,
         adjustments=_adjustments(sa, st.date_from, st.date_to),
         expense_count=figures.expense_count,
+        language=language, languages=tuple(languages), translate=translate,
     )
     buffer = io.BytesIO()
     write_cost_split(cost_report(sa, st.date_from, st.date_to, generated_by=issued_by,
@@ -331,9 +374,12 @@ def _workbook(sa: SpecialArrangement, st: Statement, figures: PeriodFigures,
 
 
 def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | None,
-                    user: Any, today: date | None = None) -> Statement:
+                    user: Any, today: date | None = None,
+                    languages: str | Sequence[str] | None = None) -> Statement:
     """Issue the next statement of ``sa`` up to ``to`` (rule 10): its figures and workbook
-    frozen, the period closed (rule 11). Takes the arrangement's lock first, so an expense
+    frozen, the period closed (rule 11). One workbook per language of ``languages`` (see
+    :func:`parse_languages`; default English and French), each with its own SHA-256;
+    ``sha256`` is the first one's (issue 17). Takes the arrangement's lock first, so an expense
     written at the same moment either commits before (and is counted) or is refused; a
     second issuer waiting on the lock finds the period closed (409). Refused (422, field
     ``receipts``, naming them) while an expense of the period misses the receipt the
@@ -341,6 +387,7 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
     if user is not None:  # None: the operator, on the command line
         policy.ensure(user, policy.STATEMENT_ISSUE)
     today = today or date.today()
+    chosen = parse_languages(languages)
     expense_recording.lock_arrangement(sa)  # reads closed_through afresh, under the lock
     date_from, date_to = _period(sa, to, today)
     if missing := missing_receipts(sa, date_from, date_to):
@@ -360,6 +407,7 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
         due_date=due_date, status="issued", currency=sa.currency,
         unallocated=figures.unallocated, expense_count=figures.expense_count,
         share_versions=",".join(str(n) for n in figures.share_versions), sha256="",
+        languages=",".join(chosen),
         issued_by_id=getattr(user, "id", None),
         issued_for_id=getattr(user, "organization_id", None),
         issued_by_admin=own not in orgs,
@@ -375,12 +423,18 @@ def issue_statement(sa: SpecialArrangement, to: date | None, due_date: date | No
         st.transfers.append(StatementTransfer(
             position=position, from_organization=orgs[t.from_org],
             to_organization=orgs[t.to_org], amount=t.amount))
-    content = _workbook(sa, st, figures, getattr(user, "email", "") or OPERATOR, user)
-    st.sha256 = hashlib.sha256(content).hexdigest()
+    issuer = getattr(user, "email", "") or OPERATOR
+    contents = {code: _workbook(sa, st, figures, issuer, user, code, chosen)
+                for code in chosen}
+    st.sha256 = hashlib.sha256(contents[chosen[0]]).hexdigest()
     db.session.add(st)
     db.session.flush()
-    db.session.add(StatementWorkbook(statement_id=st.id, filename=statement_filename(
-        sa, number), content=content, sha256=st.sha256))
+    for code, content in contents.items():
+        db.session.add(StatementWorkbook(
+            statement_id=st.id, language=code, filename=statement_filename(sa, number, code),
+            content=content, sha256=hashlib.sha256(content).hexdigest()))
+    db.session.flush()
+    db.session.expire(st, ["workbooks"])  # the snapshot below lists them
     _set_closed(sa, date_to, number, user)
     audit.record("issue", st, parent=sa, after=statement_snapshot(st), user=user)
     return st
@@ -462,14 +516,16 @@ def acceptance_seal(sa: SpecialArrangement, st: Statement, organization: str,
                     decision: str) -> dict[str, Any]:
     """What the instance signs when ``organization`` accepts (or disputes) ``st``
     (docs/EVIDENCE.md "Acceptances"): the statement's frozen figures as the log's snapshot
-    writes them, its workbook's SHA-256, and the chain head at that moment (the newest audit
+    writes them, its workbook's SHA-256 and every language's (``workbooks_sha256``, issue
+    17), and the chain head at that moment (the newest audit
     row before the decision's own rows, its hash)."""
     snap = statement_snapshot(st)
     head_id, head_hash = signing.head_now()
     return {"format": ACCEPTANCE_FORMAT, "arrangement": sa.reference,
             "statement_id": st.id, "organization": organization, "decision": decision,
             "figures": {name: snap[name] for name in SEALED_FIGURES},
-            "workbook_sha256": st.sha256, "head_id": head_id, "head_hash": head_hash,
+            "workbook_sha256": st.sha256, "workbooks_sha256": st.workbook_digests(),
+            "head_id": head_id, "head_hash": head_hash,
             "at": timestamp(datetime.now(UTC))}
 
 

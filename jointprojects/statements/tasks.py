@@ -29,12 +29,14 @@ def needs_job(sa: SpecialArrangement, to: date | None) -> bool:
 
 
 def start_issue_job(sa: SpecialArrangement, to: date | None, due_date: date | None,
-                    user: Any) -> Job:
+                    user: Any, languages: str | None = None) -> Job:
     policy.ensure(user, policy.STATEMENT_ISSUE)
     policy.ensure_sees_arrangement(user, sa)
+    chosen = services.parse_languages(languages)  # refused now, not by the worker
     return jobs.create_job("statement", user, arrangement=sa, params={
         "to": to.isoformat() if to else None,
-        "due_date": due_date.isoformat() if due_date else None})
+        "due_date": due_date.isoformat() if due_date else None,
+        "languages": ",".join(chosen)})
 
 
 def _day(value: Any) -> date | None:
@@ -49,7 +51,8 @@ def issue_as_job(job: Job, reporter: jobs.Reporter) -> runner.Result:
     # One phase: the issue holds the arrangement's lock from its first step to its commit.
     reporter("issuing the statement: its figures, then its workbook", 0, 0)
     st = services.issue_statement(sa, _day(job.params.get("to")),
-                                  _day(job.params.get("due_date")), job.owner)
+                                  _day(job.params.get("due_date")), job.owner,
+                                  languages=job.params.get("languages"))
     workbook = services.workbook_of(st)
     content, name = workbook.content, workbook.filename
     db.session.commit()  # the worker's own boundary: the statement is issued

@@ -99,12 +99,12 @@ def issue(reference: str):  # type: ignore[no-untyped-def]
                 if tasks.needs_job(sa, form.to.data):
                     # A workbook too big for a request: issued by a worker.
                     job = tasks.start_issue_job(sa, form.to.data, form.due_date.data,
-                                                current_user)
+                                                current_user, form.languages.data)
                     flash(_("The statement's period holds many expenses: it is being issued "
                             "as a job. Its workbook opens from here when it is ready."), "info")
                     return redirect(url_for("jobs.detail", job_id=job.id))
                 st = services.issue_statement(sa, form.to.data, form.due_date.data,
-                                              current_user)
+                                              current_user, languages=form.languages.data)
                 flash(msg("Statement %(number)s issued: the period up to %(end)s is closed.",
                           number=st.number, end=st.date_to), "success")
                 return redirect(url_for(".detail", reference=reference, number=st.number))
@@ -180,8 +180,10 @@ def detail(reference: str, number: int):  # type: ignore[no-untyped-def]
 @login_required
 @requires(REPORT_DOWNLOAD)
 def workbook(reference: str, number: int):  # type: ignore[no-untyped-def]
+    """The frozen workbook in ``?lang=`` (default the statement's first language)."""
     sa = get_arrangement(reference)
-    return statement_workbook_response(services.get_statement(sa, number), current_user)
+    return statement_workbook_response(services.get_statement(sa, number), current_user,
+                                       request.args.get("lang") or None)
 
 
 def _submit(sa: SpecialArrangement, st: Statement, form: FlaskForm, action: Callable[[], str],

@@ -289,11 +289,23 @@ def reallocation_in_progress(sa: SpecialArrangement) -> int | None:
 
 def ensure_not_reallocating(sa: SpecialArrangement) -> None:
     """Conflict (409) while a re-allocation job works through ``sa``'s expenses: a write
-    answers at once rather than waiting for the arrangement's lock; reads go on."""
+    answers at once rather than waiting for the arrangement's lock; reads go on. Also while
+    a re-allocation is pending after its job failed, was cancelled or lost its worker
+    (:mod:`jointprojects.expenses.pending`): the parts may not follow the shares in force
+    until it is retried."""
+    from jointprojects.expenses import pending
+
     job_id = reallocation_in_progress(sa)
     if job_id is not None:
         raise Conflict(f"Re-allocation in progress (job {job_id}): the expenses of "
                        f"{sa.reference} can be changed again once it has ended.")
+    waiting = pending.state(sa)
+    if waiting is not None:
+        job = f" (job {waiting['job_id']})" if waiting["job_id"] else ""
+        raise Conflict(f"Re-allocation pending{job}: it did not complete, so the parts of "
+                       f"{sa.reference}'s expenses may not follow the shares in force. "
+                       "Retry it from the arrangement's page (or `jointprojects reallocate "
+                       f"{sa.reference}`); the expenses can be changed again once it is done.")
 
 
 def _ensure_in_force(sa: SpecialArrangement) -> None:

@@ -302,10 +302,11 @@ def ensure_not_reallocating(sa: SpecialArrangement) -> None:
     waiting = pending.state(sa)
     if waiting is not None:
         job = f" (job {waiting['job_id']})" if waiting["job_id"] else ""
-        raise Conflict(f"Re-allocation pending{job}: it did not complete, so the parts of "
-                       f"{sa.reference}'s expenses may not follow the shares in force. "
-                       "Retry it from the arrangement's page (or `jointprojects reallocate "
-                       f"{sa.reference}`); the expenses can be changed again once it is done.")
+        message = (f"Re-allocation pending{job}: it did not complete, so the parts of "
+                   f"{sa.reference}'s expenses may not follow the shares in force. Retry "
+                   f"it from the arrangement's page (or `jointprojects reallocate "
+                   f"{sa.reference}`); the expenses can be changed again once it is done.")
+        raise Conflict(message)
 
 
 def _ensure_in_force(sa: SpecialArrangement) -> None:

@@ -25,6 +25,9 @@ Services flush, never commit; the caller (a request, the command line, the job) 
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +58,7 @@ from jointprojects.special_arrangements.models import (
 )
 from jointprojects.totals import refresh_totals
 from jointprojects.vocabulary import EXPENSE_CATEGORIES
-from reports.evidence import REALLOCATION
+from reports.evidence import REALLOCATION, canonical
 
 if TYPE_CHECKING:
     import numpy as np
@@ -628,13 +631,58 @@ def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[s
     places = minor_units(sa.currency)
     stamp = audit.jsonable(updated_at)
     batches = [rows[lo:lo + AUDIT_BATCH] for lo in range(0, len(rows), AUDIT_BATCH)]
-    audit.record_many("reallocate", [
-        ("special_arrangement", sa.id, {REALLOCATION: {
+
+    def after_of(number: int, batch: list[list[int]]) -> dict[str, Any]:
+        return {REALLOCATION: {
             "cause": cause, "batch": number, "batches": len(batches), "count": len(rows),
             "first": batch[0][0], "last": batch[-1][0], "places": places,
             "parties": list(codes), "updated_at": stamp, "rows": batch,
-        }}) for number, batch in enumerate(batches, start=1)
-    ], parent=sa, user=user)
+        }}
+
+    db.session.flush()  # rows added before these come first in the chain
+    user_id = user.id if user is not None else audit.current_user_id()
+    address, agent = audit.request_origin()
+    at = utcnow()
+    # Each row's canonical form is its fields' with ``after`` (megabytes of integers) put
+    # in its place as the text stored: serialized once, never walked by ``canonical``. The
+    # assembly is checked against ``canonical`` on a one-expense row first.
+    token = f"@@{secrets.token_hex(16)}@@"
+    fields = {"action": "reallocate", "address": address, "after": token, "at": at,
+              "before": None, "entity": "special_arrangement", "entity_id": sa.id,
+              "parent_entity": "special_arrangement", "parent_id": sa.id,
+              "user_agent": agent, "user_id": user_id}
+    frame = canonical(fields).split(json.dumps(token).encode())
+    if len(frame) != 2:  # a programming error, never a user's
+        raise RuntimeError("the re-allocation's audit row has no single place for after")
+
+    def dump(after: dict[str, Any]) -> str:
+        return json.dumps(after, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    sample = after_of(1, batches[0][:1])
+    if canonical({**fields, "after": sample}) != dump(sample).encode().join(frame):
+        raise RuntimeError("the re-allocation's audit rows differ from their canonical form")
+    connection = db.session.connection()
+    prev = audit.chain_head(connection)
+    values = []
+    for number, batch in enumerate(batches, start=1):
+        text = dump(after_of(number, batch))
+        digest = hashlib.sha256(prev.encode() + b"\n" + text.encode().join(frame)).hexdigest()
+        values.append((at if _dialect() == "postgresql" else _sqlite_datetime(at), user_id,
+                       sa.id, sa.id, text, address, agent, prev, digest))
+        prev = digest
+    audit.move_chain_head(connection, prev)
+    statement = ("INSERT INTO audit_entry (at, user_id, action, entity, entity_id, "
+                 "parent_entity, parent_id, before, after, address, user_agent, prev_hash, "
+                 "hash) VALUES (?, ?, 'reallocate', 'special_arrangement', ?, "
+                 "'special_arrangement', ?, NULL, ?, ?, ?, ?, ?)")
+    if _dialect() == "postgresql":
+        statement = statement.replace("?", "%s").replace(
+            "NULL, %s, %s, %s, %s, %s)", "NULL, %s::json, %s, %s, %s, %s)")
+    cursor = _raw_cursor()
+    try:
+        cursor.executemany(statement, values)
+    finally:
+        cursor.close()
 
 
 def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,

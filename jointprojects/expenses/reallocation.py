@@ -10,15 +10,19 @@ in two steps so that the arrangement's lock is held only for the second:
    (:class:`Fingerprint`: the expenses' count, ids and versions, the closed-through day, the
    versions in force; if it did, plan again, now under the lock), then write set-based: the
    changed parts and figures into temporary tables (COPY on PostgreSQL), one
-   ``UPDATE ... FROM`` each, one ``INSERT ... SELECT`` for parts that were missing, the audit
-   rows in one batch (COPY on PostgreSQL), the monthly totals refreshed.
+   ``UPDATE ... FROM`` each (the parts only where they change), an ``INSERT`` for parts that
+   were missing, the audit rows (:func:`write_audit`), the monthly totals moved by their
+   differences (:func:`_move_totals`).
 
 Rule 11 holds: an expense dated on or before ``closed_through`` is never written (under
-ceilings it still counts for the running totals). The audit rows are those of
-``recording._audit_reallocation``: action ``reallocate`` on the expense, filed under the
-arrangement, ``after`` = ``{unallocated, share_version_number, updated_at, allocation}`` (the
-parts' full after-state: the replay of the log equals the live parts). Every expense written
-gets ``updated_at`` = the time of the swap.
+ceilings it still counts for the running totals). The audit rows are a few batch rows, not
+one per expense (:func:`write_audit`; ``recording._audit_reallocation`` writes the same for
+the expenses a ceiling moves): action ``reallocate`` on the arrangement, ``after =
+{"reallocation": {cause, batch, batches, count, first, last, places, parties, updated_at,
+rows}}``, ``rows`` the ``[expense_id, share_version_number, unallocated, parts...]`` of each
+changed expense in minor units, in id order: the parts' full after-state, which
+``reports.evidence.replay`` merges into each expense (the replay of the log equals the live
+parts). Every expense written gets ``updated_at`` = the time of the swap.
 
 Services flush, never commit; the caller (a request, the command line, the job) commits.
 """

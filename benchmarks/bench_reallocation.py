@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -106,10 +107,34 @@ def check(sa_id: int, data: dict[str, Any], shares: dict[str, Any]) -> str:
     for expense_id, organization_id, amount in rows:
         got[expense_id - 1, column[organization_id]] = amount // STORAGE
     assert (got == expected).all(), "the parts differ from the engine's"
+    # The last re-allocation's audit rows (its batches) give every expense the engine's
+    # parts too: the evidence replays them exactly.
+    from jointprojects.audit.models import AuditEntry
+    from reports.evidence import reallocated
+
     audits = db.session.scalar(text("SELECT count(*) FROM audit_entry WHERE action = "
                                     "'reallocate'"))
+    last = db.session.scalars(db.select(AuditEntry).where(
+        AuditEntry.action == "reallocate", AuditEntry.entity == "special_arrangement")
+        .order_by(AuditEntry.id.desc())).first()
+    assert last is not None
+    batches = int(last.after["reallocation"]["batches"])
+    logged = np.zeros_like(expected)
+    seen = 0
+    for entry in db.session.scalars(db.select(AuditEntry).where(
+            AuditEntry.action == "reallocate", AuditEntry.entity == "special_arrangement")
+            .order_by(AuditEntry.id.desc()).limit(batches)):
+        parties = entry.after["reallocation"]["parties"]
+        order = [parties.index(code) for code in codes]
+        for expense_id, figures in reallocated(entry.after):
+            logged[expense_id - 1] = [int(Decimal(figures["allocation"][parties[i]])
+                                          * 10 ** 2) for i in order]
+            seen += 1
+    assert seen == len(expected) and (logged == expected).all(), \
+        "the audit rows differ from the engine's"
     db.session.rollback()
-    return f"every part equals the engine's; {audits:,} reallocate audit rows in all"
+    return (f"every part equals the engine's, and so does every part its audit rows give; "
+            f"{audits:,} reallocate audit rows in all ({batches} for this re-allocation)")
 
 
 def floor(sa_id: int) -> float:
@@ -154,6 +179,7 @@ def run(kind: str, count: int, pg_url: str) -> None:
             command = time.perf_counter() - started
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             assert done.returncode == 0, done.stderr
+            print(f"      load average {os.getloadavg()[0]:.1f}")
             print(f"  (a) `jointprojects reallocate SA-BENCH` (whole process): {command:.1f} s, "
                   f"peak {peak:.0f} MB: {done.stdout.strip()}")
             print(f"      {check(sa_id, data, AMENDMENTS[0])}")
@@ -184,6 +210,7 @@ def run(kind: str, count: int, pg_url: str) -> None:
 
             # (c) the floor
             bare = floor(sa_id)
+            print(f"      load average {os.getloadavg()[0]:.1f}")
             print(f"  (c) floor: a bare UPDATE of the same {3 * count:,} parts: {bare:.1f} s; "
                   f"ratios (a) {command / bare:.2f}x, (b) {(ended - started) / bare:.2f}x")
             db.session.remove()

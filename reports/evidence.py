@@ -23,7 +23,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -78,6 +78,11 @@ def timestamp(value: datetime | str) -> str:
 _AS_IS = frozenset({str, int, bool, type(None)})
 
 
+def _as_is(values: list[Any]) -> bool:
+    """Whether every item of ``values`` is written as it is (no nested list, no float)."""
+    return not set(map(type, values)) - _AS_IS
+
+
 def plain(value: Any) -> Any:
     """``value`` with JSON types only and no floats (decimals and floats as strings)."""
     kind = type(value)
@@ -86,6 +91,9 @@ def plain(value: Any) -> Any:
     if kind is dict:  # the snapshots: mostly strings and integers, converted without a call
         return {k if type(k) is str else str(k): v if type(v) in _AS_IS else plain(v)
                 for k, v in value.items()}
+    if kind is list:  # a re-allocation's rows: lists of integers, each checked in one pass
+        return [v if type(v) in _AS_IS else v if type(v) is list and _as_is(v) else plain(v)
+                for v in value]
     if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
         return value
     if isinstance(value, float):
@@ -99,7 +107,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [v if type(v) in _AS_IS else plain(v) for v in value]
     raise TypeError(f"not canonical: {type(value).__name__}")
 
 
@@ -152,13 +160,83 @@ def check_links(links: Iterable[Mapping[str, Any]], *, start: str = GENESIS) -> 
     return None
 
 
+#: The key of ``after`` in a re-allocation's batch row (docs/EVIDENCE.md "Re-allocations").
+REALLOCATION = "reallocation"
+
+
+def minor_text(units: int, places: int) -> str:
+    """Minor units as the decimal string a snapshot writes: ``-1234, 2`` -> ``"-12.34"``."""
+    if not places:
+        return str(units)
+    whole, fraction = divmod(abs(units), 10 ** places)
+    return f"{'-' if units < 0 else ''}{whole}.{fraction:0{places}d}"
+
+
+def is_reallocation(row: Mapping[str, Any]) -> bool:
+    """Whether ``row`` is a re-allocation's batch row (action ``reallocate`` on the
+    arrangement, ``after.reallocation`` listing the expenses' after-state), rather than an
+    older one-row-per-expense ``reallocate`` row (entity ``expense``, read as any update)."""
+    after = row.get("after")
+    return (row.get("action") == "reallocate" and row.get("entity") == "special_arrangement"
+            and isinstance(after, Mapping) and REALLOCATION in after)
+
+
+def reallocated(after: Mapping[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(expense id, its after-state)`` of each expense a batch row lists: ``rows`` of
+    ``[expense_id, share_version_number, unallocated, part of each of parties...]``, money in
+    minor units of ``places`` decimals, ``parties`` the organization codes in column order,
+    ``updated_at`` the time every one of them was written."""
+    batch = after[REALLOCATION]
+    places = int(batch["places"])
+    codes = [str(code) for code in batch["parties"]]
+    stamp = batch["updated_at"]
+    for expense_id, number, unallocated, *parts in batch["rows"]:
+        yield int(expense_id), {
+            "allocation": {code: minor_text(int(part), places)
+                           for code, part in zip(codes, parts, strict=True)},
+            "share_version_number": number,
+            "unallocated": minor_text(int(unallocated), places),
+            "updated_at": stamp,
+        }
+
+
+def reallocated_expense(after: Mapping[str, Any], expense_id: int) -> dict[str, Any] | None:
+    """The after-state a batch row gives ``expense_id`` (None if it does not list it),
+    found by bisection (the rows are in id order)."""
+    batch = after.get(REALLOCATION)
+    if not isinstance(batch, Mapping):
+        return None
+    rows = batch.get("rows") or []
+    lo, hi = 0, len(rows)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if int(rows[mid][0]) < expense_id:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo == len(rows) or int(rows[lo][0]) != expense_id:
+        return None
+    one = {**after, REALLOCATION: {**batch, "rows": [rows[lo]]}}
+    return next(reallocated(one))[1]
+
+
 def replay(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, int], dict[str, Any] | None]:
     """The state of every record the log speaks of: the ``after`` snapshots merged in order
-    (a create starts afresh, a delete leaves None)."""
+    (a create starts afresh, a delete leaves None); a re-allocation's batch row merges the
+    after-state of each expense it lists into that expense (:func:`reallocated`)."""
     state: dict[tuple[str, int], dict[str, Any] | None] = {}
     for row in rows:
         key = (row["entity"], int(row["entity_id"]))
         if row["entity"] == "user" or not key[1] or row["action"] in NOT_CHANGES:
+            continue
+        if is_reallocation(row):
+            for expense_id, figures in reallocated(row["after"]):
+                expense = ("expense", expense_id)
+                current = state.get(expense)
+                if current is None:  # not created in the log (or deleted): named by compare
+                    state[expense] = dict(figures)
+                else:
+                    current.update(figures)
             continue
         current = state.get(key)
         if row["action"] == "delete":

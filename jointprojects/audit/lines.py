@@ -36,6 +36,7 @@ from jointprojects.vocabulary import AUDIT_ACTION_LABELS as ACTION_LABELS
 from jointprojects.vocabulary import AUDIT_ENTITY_LABELS as ENTITY_LABELS
 from jointprojects.vocabulary import N_, SESSION_END_REASONS
 from jointprojects.vocabulary import SECURITY_EVENT_LABELS as SECURITY_LABELS
+from reports.evidence import REALLOCATION, is_reallocation
 
 __all__ = ["ACTION_LABELS", "ENTITY_LABELS", "SECURITY_LABELS", "Change", "Line", "lines",
            "value_text"]
@@ -343,13 +344,45 @@ def _details(entry: AuditEntry, organizations: dict[int, str]) -> list[str]:
     return []
 
 
+def reallocation_cause(cause: Any) -> str:
+    """Why a re-allocation ran, as a history line says it: "re-allocated by amendment 2"."""
+    cause = cause if isinstance(cause, dict) else {}
+    version = cause.get("share_version")
+    amendment = version - 1 if isinstance(version, int) and version > 1 else None
+    kind = cause.get("kind")
+    if kind == "ceiling":
+        return translate(N_("re-allocated: a ceiling reached or freed by another expense"))
+    if kind == "amendment" and amendment:
+        return translate(N_("re-allocated by amendment %(number)s")) % {"number": amendment}
+    if kind == "retry" and amendment:
+        return translate(N_("re-allocated by amendment %(number)s (retried)")) % {
+            "number": amendment}
+    return translate(N_("re-allocated"))
+
+
 def lines(entries: Sequence[AuditEntry]) -> list[Line]:
     """``entries`` as :class:`Line` s (a record's own rows in its history read "Created",
-    "Changed" without repeating its name: ``Line.own``)."""
+    "Changed" without repeating its name: ``Line.own``). A re-allocation written in several
+    batch rows reads as one line (its first batch's), with the number of expenses it
+    changed; an expense's share of one (``reallocate`` on the expense, ``after.cause``, see
+    :func:`jointprojects.expenses.services.expense_history`) says its cause."""
+    entries = [e for e in entries if not is_reallocation({
+        "action": e.action, "entity": e.entity, "after": e.after})
+        or e.after[REALLOCATION].get("batch", 1) == 1]  # type: ignore[index]
     refs = _References(entries)
     result = []
     for entry in entries:
         record, link = refs.name(entry)
+        batch = (entry.after or {}).get(REALLOCATION) if entry.action == "reallocate" else None
+        if entry.action == "reallocate" and (batch or "cause" in (entry.after or {})):
+            cause = (batch or entry.after or {}).get("cause")
+            count = batch.get("count") if isinstance(batch, dict) else None
+            result.append(Line(
+                entry=entry, record=record, verb=reallocation_cause(cause), link=link,
+                own=(entry.entity, entry.entity_id) == (entry.parent_entity, entry.parent_id),
+                details=[translate(N_("Expenses re-allocated: %(count)s")) % {
+                    "count": f"{count:,}"}] if isinstance(count, int) else []))
+            continue
         if entry.action in SECURITY_LABELS:
             verb = SECURITY_LABELS[entry.action]
         elif entry.entity == "user" and entry.action == "create":

@@ -10,12 +10,13 @@ from typing import Any
 from flask import g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Connection, and_, event, insert, inspect, or_, select, update
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from jointprojects.audit.models import AuditChainHead, AuditEntry
 from jointprojects.auth.models import utcnow
 from jointprojects.extensions import db
-from reports.evidence import FIELDS, GENESIS, row_hash
+from reports.evidence import FIELDS, GENESIS, REALLOCATION, row_hash
 
 _HEAD = AuditChainHead.__table__
 _ENTRY = AuditEntry.__table__
@@ -191,15 +192,43 @@ def records_history(records: Sequence[Any], limit: int = 200) -> list[AuditEntry
 
 
 def history(parent: Any, limit: int = 200) -> list[AuditEntry]:
-    """Audit rows of a record and the records that belong to it, newest first."""
-    return list(
+    """Audit rows of a record and the records that belong to it, newest first. A
+    re-allocation's batch rows (megabytes of expense figures each, docs/EVIDENCE.md
+    "Re-allocations") come as one entry, its first batch's, whose ``after`` holds only the
+    cause, the count and the batch number (what its history line reads), extracted by the
+    database; the figures themselves are not loaded."""
+    entries = list(
         db.session.scalars(
-            select(AuditEntry)
+            select(AuditEntry).options(defer(AuditEntry.after))
             .filter_by(parent_entity=parent.__tablename__, parent_id=parent.id)
             .order_by(AuditEntry.id.desc())
             .limit(limit)
         )
     )
+    batches = [e.id for e in entries
+               if e.action == "reallocate" and e.entity == "special_arrangement"]
+    others = [e.id for e in entries if e.id not in set(batches)]
+    afters: dict[int, Any] = {}
+    for lo in range(0, len(others), 500):
+        afters.update(db.session.execute(select(AuditEntry.id, AuditEntry.after)
+                                         .where(AuditEntry.id.in_(others[lo:lo + 500]))).all())
+    batch = AuditEntry.after[REALLOCATION]
+    for entry_id, cause, count, number in db.session.execute(
+            select(AuditEntry.id, batch["cause"], batch["count"].as_integer(),
+                   batch["batch"].as_integer()).where(AuditEntry.id.in_(batches))):
+        afters[entry_id] = ({REALLOCATION: {"cause": cause, "count": count, "batch": number}}
+                            if number is not None else None)
+    result = []
+    for entry in entries:
+        after = afters.get(entry.id)
+        if entry.id in set(batches) and after is None:  # an older row: load it whole
+            after = db.session.scalar(select(AuditEntry.after).where(AuditEntry.id == entry.id))
+        set_committed_value(entry, "after", after)
+        if entry.id in set(batches) and after and (after.get(REALLOCATION) or {}).get(
+                "batch", 1) != 1:
+            continue  # the re-allocation reads as one line: its first batch's
+        result.append(entry)
+    return result
 
 
 def move_chain_head(connection: Connection, new: str) -> None:

@@ -303,12 +303,31 @@ def reallocation_in_progress(sa: SpecialArrangement) -> int | None:
 
 def ensure_not_reallocating(sa: SpecialArrangement) -> None:
     """Conflict (409) while a re-allocation job works through ``sa``'s expenses: a write
-    answers at once rather than waiting for the arrangement's lock; reads go on."""
+    answers at once rather than waiting for the arrangement's lock; reads go on. Also while
+    a re-allocation is pending after its job failed, was cancelled or lost its worker
+    (:mod:`jointprojects.expenses.pending`): the parts may not follow the shares in force
+    until it is retried."""
+    from jointprojects.expenses import pending
+
     job_id = reallocation_in_progress(sa)
     if job_id is not None:
         raise Conflict(Message("Re-allocation in progress (job %(job)s): the expenses of "
                                "%(reference)s can be changed again once it has ended.",
                                job=job_id, reference=sa.reference))
+    waiting = pending.state(sa)
+    if waiting is not None:
+        if waiting["job_id"]:
+            raise Conflict(Message(
+                "Re-allocation pending (job %(job)s): it did not complete, so the parts of "
+                "%(reference)s's expenses may not follow the shares in force. Retry it from "
+                "the arrangement's page (or `jointprojects reallocate %(reference)s`); the "
+                "expenses can be changed again once it is done.",
+                job=waiting["job_id"], reference=sa.reference))
+        raise Conflict(Message(
+            "Re-allocation pending: it did not complete, so the parts of %(reference)s's "
+            "expenses may not follow the shares in force. Retry it from the arrangement's "
+            "page (or `jointprojects reallocate %(reference)s`); the expenses can be changed "
+            "again once it is done.", reference=sa.reference))
 
 
 def _ensure_in_force(sa: SpecialArrangement) -> None:

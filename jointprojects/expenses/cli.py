@@ -11,9 +11,9 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
-from jointprojects.errors import DomainError
+from jointprojects.errors import Conflict, DomainError
 from jointprojects.expenses import reallocation
-from jointprojects.expenses.checks import ensure_not_reallocating
+from jointprojects.expenses.checks import reallocation_in_progress
 from jointprojects.expenses.tasks import open_from
 from jointprojects.extensions import db
 from jointprojects.reporting.cli import ProgressBar
@@ -35,7 +35,8 @@ def _fail(message: str) -> None:
 @with_appcontext
 def reallocate(reference: str, date_from: str, show_progress: bool | None) -> None:
     """Re-allocate the expenses of arrangement REFERENCE from the versions in force (never
-    those of a closed period)."""
+    those of a closed period); settles a re-allocation left pending by a failed or cancelled
+    job."""
     if show_progress is None:
         show_progress = sys.stderr.isatty()
     try:
@@ -46,7 +47,10 @@ def reallocate(reference: str, date_from: str, show_progress: bool | None) -> No
     bar = ProgressBar() if show_progress else None
     try:
         sa = get_arrangement(reference)
-        ensure_not_reallocating(sa)
+        running = reallocation_in_progress(sa)
+        if running is not None:  # a pending one (its job failed) is what this settles
+            raise Conflict(f"Re-allocation in progress (job {running}): the expenses of "
+                           f"{reference} can be re-allocated once it has ended.")
         changed = reallocation.reallocate_arrangement(sa, open_from(sa, start), progress=bar)
         db.session.commit()
     except DomainError as exc:

@@ -112,3 +112,24 @@ class ExpenseTotal(Model):
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     unallocated: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     expense_count: Mapped[int] = mapped_column(default=0)
+
+
+class PendingReallocation(Model):
+    """A re-allocation an arrangement's expenses wait for (issue 15): written with the job
+    that will do it, in the transaction that brought the amendment into force, and removed by
+    the re-allocation that covers it, in that re-allocation's transaction. While it stands
+    the parts may not follow the shares in force: writes to the expenses answer 409 naming
+    the job, and the arrangement's page offers to retry
+    (:mod:`jointprojects.expenses.pending`)."""
+
+    __tablename__ = "pending_reallocation"
+
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("special_arrangement.id", ondelete="CASCADE"), primary_key=True)
+    #: The first day whose expenses wait (None: all of them).
+    from_date: Mapped[date | None]
+    #: The share version whose coming into force asked for it (None: not known).
+    share_version: Mapped[int | None]
+    #: The job that does (or did, and failed) it; NULL once the job is purged.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

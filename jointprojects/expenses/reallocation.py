@@ -10,15 +10,19 @@ in two steps so that the arrangement's lock is held only for the second:
    (:class:`Fingerprint`: the expenses' count, ids and versions, the closed-through day, the
    versions in force; if it did, plan again, now under the lock), then write set-based: the
    changed parts and figures into temporary tables (COPY on PostgreSQL), one
-   ``UPDATE ... FROM`` each, one ``INSERT ... SELECT`` for parts that were missing, the audit
-   rows in one batch (COPY on PostgreSQL), the monthly totals refreshed.
+   ``UPDATE ... FROM`` each (the parts only where they change), an ``INSERT`` for parts that
+   were missing, the audit rows (:func:`write_audit`), the monthly totals moved by their
+   differences (:func:`_move_totals`).
 
 Rule 11 holds: an expense dated on or before ``closed_through`` is never written (under
-ceilings it still counts for the running totals). The audit rows are those of
-``recording._audit_reallocation``: action ``reallocate`` on the expense, filed under the
-arrangement, ``after`` = ``{unallocated, share_version_number, updated_at, allocation}`` (the
-parts' full after-state: the replay of the log equals the live parts). Every expense written
-gets ``updated_at`` = the time of the swap.
+ceilings it still counts for the running totals). The audit rows are a few batch rows, not
+one per expense (:func:`write_audit`; ``recording._audit_reallocation`` writes the same for
+the expenses a ceiling moves): action ``reallocate`` on the arrangement, ``after =
+{"reallocation": {cause, batch, batches, count, first, last, places, parties, updated_at,
+rows}}``, ``rows`` the ``[expense_id, share_version_number, unallocated, parts...]`` of each
+changed expense in minor units, in id order: the parts' full after-state, which
+``reports.evidence.replay`` merges into each expense (the replay of the log equals the live
+parts). Every expense written gets ``updated_at`` = the time of the swap.
 
 Services flush, never commit; the caller (a request, the command line, the job) commits.
 """
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,7 +50,7 @@ from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
 from jointprojects.errors import DomainError
-from jointprojects.expenses.models import Expense, ExpensePart
+from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
 from jointprojects.money import STORAGE_SCALE, minor_units
@@ -57,7 +62,7 @@ from jointprojects.special_arrangements.models import (
 )
 from jointprojects.totals import refresh_totals
 from jointprojects.vocabulary import EXPENSE_CATEGORIES
-from reports.evidence import canonical, timestamp
+from reports.evidence import REALLOCATION, canonical
 
 if TYPE_CHECKING:
     import numpy as np
@@ -181,6 +186,14 @@ class Plan:
     unallocated: npt.NDArray[np.int64]
     numbers: npt.NDArray[np.int64]
     months: set[str]
+    #: What the changed expenses had before (parts as stored, 0 where missing), and where
+    #: they count in ``expense_total``: their month, category and payer (the monthly
+    #: totals move by the differences only, :func:`_move_totals`).
+    old_parts: npt.NDArray[np.int64]
+    old_unallocated: npt.NDArray[np.int64]
+    month_of_row: list[str]
+    category_of_row: list[str]
+    paid_by: npt.NDArray[np.int64]
 
     @property
     def changed(self) -> int:
@@ -269,12 +282,13 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
                else "(e.date - DATE '0001-01-01' + 1)")
     rows = _fetch(
         f"SELECT e.id, {ordinal}, {category}, e.reporting_amount, e.unallocated, "  # noqa: S608
-        f"e.share_version_number FROM expense e WHERE {where} ORDER BY e.date, e.id",
+        f"e.share_version_number, COALESCE(e.paid_by_id, 0) FROM expense e "
+        f"WHERE {where} ORDER BY e.date, e.id",
         params, lambda done: report(PHASE_READING, done, total))
     count = len(rows)
     report(PHASE_READING, count, total)
-    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=6 * count).reshape(
-        count, 6)
+    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=7 * count).reshape(
+        count, 7)
     del rows
     if count and int(table[:, 2].min()) < 0:
         raise DomainError(f"The expenses of {sa.reference} name a category not known here.")
@@ -283,7 +297,9 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     amounts = table[:, 3] // scale
     old_unallocated = table[:, 4].copy()
     old_numbers = table[:, 5].copy()
-    categories = [names[i] for i in table[:, 2].tolist()]
+    category_index = table[:, 2].copy()
+    paid_by = table[:, 6].copy()
+    categories = [names[i] for i in category_index.tolist()]
     del table
     as_date = {o: date.fromordinal(o) for o in set(day_ordinal.tolist())}
     report(PHASE_ALLOCATING, 0, count)
@@ -346,33 +362,46 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     where_changed = np.flatnonzero(changed)
     # In id order: the writes and the audit rows' index then advance through their tables.
     where_changed = where_changed[np.argsort(ids[where_changed], kind="stable")]
-    months = {month_of(as_date[o]) for o in set(day_ordinal[where_changed].tolist())}
+    month_text = {o: month_of(as_date[o]) for o in set(day_ordinal[where_changed].tolist())}
     return Plan(
         fingerprint=seen, considered=count, organization_ids=org_ids,
         codes_by_organization=codes, ids=ids[where_changed], parts=new_parts[where_changed],
         missing=~present[where_changed], unallocated=unallocated_new[where_changed],
-        numbers=numbers[where_changed], months=months)
+        numbers=numbers[where_changed], months=set(month_text.values()),
+        old_parts=old_parts[where_changed], old_unallocated=old_unallocated[where_changed],
+        month_of_row=[month_text[o] for o in day_ordinal[where_changed].tolist()],
+        category_of_row=[names[i] for i in category_index[where_changed].tolist()],
+        paid_by=paid_by[where_changed])
 
 
 # --- step 2: the swap, under the lock --------------------------------------------------------
 
 def reallocate_arrangement(sa: SpecialArrangement, from_date: date | None = None, *,
-                           progress: Progress | None = None, user: Any = None) -> int:
+                           progress: Progress | None = None, user: Any = None,
+                           cause: dict[str, Any] | None = None) -> int:
     """Re-derive the parts of ``sa``'s expenses dated ``from_date`` or later (all if None;
     all under ceilings) from the versions in force: planned without the lock, written under
     it (planned again under it if anything moved meanwhile). Returns the number of
-    expenses whose figures changed. Flushes; the caller commits."""
+    expenses whose figures changed. ``cause`` (:func:`cause_of`) is what the audit rows
+    name (default: the command line). A pending re-allocation of ``sa`` that this one
+    covers (:mod:`jointprojects.expenses.pending`) is settled in the same transaction.
+    Flushes; the caller commits."""
+    from jointprojects.expenses import pending
+
     report = progress or _silent
     current = plan(sa, from_date, report)
     lock_arrangement(sa)
     if fingerprint(sa) != current.fingerprint:
         current = plan(sa, from_date, report)  # something moved: again, now under the lock
-    swap(sa, current, report, user)
+    if cause is None:
+        cause = cause_of("command", max(current.fingerprint.versions, default=None))
+    swap(sa, current, report, user, cause)
+    pending.settle(sa, from_date)
     return current.changed
 
 
 def swap(sa: SpecialArrangement, planned: Plan, progress: Progress | None = None,
-         user: Any = None) -> None:
+         user: Any = None, cause: dict[str, Any] | None = None) -> None:
     """Write ``planned`` (the caller holds the arrangement's lock and has checked its
     fingerprint): parts, figures, audit rows, monthly totals."""
     report = progress or _silent
@@ -387,9 +416,9 @@ def swap(sa: SpecialArrangement, planned: Plan, progress: Progress | None = None
             else:
                 _write_sqlite(planned, now)
             report(PHASE_WRITING, changed // 2, changed)
-            _audit(sa, planned, now, user, report)
+            _audit(sa, planned, now, user, cause or cause_of("command"))
             expire_expenses(set(planned.ids.tolist()))
-        refresh_totals(sa.id, planned.months)
+            _move_totals(sa, planned)
     if changed:
         report(PHASE_WRITING, changed, changed)
 
@@ -410,6 +439,76 @@ def _sqlite_cache(wanted: bool) -> Iterator[None]:
     finally:
         cursor.execute(f"PRAGMA cache_size = {cache}")
         cursor.close()
+
+
+def _move_totals(sa: SpecialArrangement, planned: Plan) -> None:
+    """``expense_total`` moved by the differences the plan makes, set-based: each (month,
+    category, party) whose share sum changes, and each (month, category, payer) whose
+    unallocated sum does, updated by its difference (paid amounts and counts do not move in
+    a re-allocation). The months where a row to move does not exist yet (a part that was
+    missing) are refreshed from the expenses instead (:func:`refresh_totals`)."""
+    import numpy as np
+
+    changed = planned.changed
+    if not changed:
+        return
+    months = sorted(planned.months)
+    month_index = {m: i for i, m in enumerate(months)}
+    names = sorted(set(planned.category_of_row))
+    category_index = {c: i for i, c in enumerate(names)}
+    width = len(planned.organization_ids)
+    cell = (np.fromiter((month_index[m] for m in planned.month_of_row), dtype=np.int64,
+                        count=changed) * len(names)
+            + np.fromiter((category_index[c] for c in planned.category_of_row),
+                          dtype=np.int64, count=changed))
+    org_ids = np.asarray(planned.organization_ids, dtype=np.int64)
+    moves: dict[tuple[int, int], list[int]] = {}  # (cell, organization) -> [share, unallocated]
+
+    def gather(cells: npt.NDArray[np.int64], orgs: npt.NDArray[np.int64],
+               deltas: npt.NDArray[np.int64], slot: int) -> None:
+        keep = deltas != 0
+        cells, orgs, deltas = cells[keep], orgs[keep], deltas[keep]
+        if not len(deltas):
+            return
+        keys = cells * (int(max(org_ids.max(), orgs.max())) + 1) + orgs
+        order = np.argsort(keys, kind="stable")
+        keys, deltas, cells, orgs = keys[order], deltas[order], cells[order], orgs[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        sums = np.add.reduceat(deltas, starts)  # int64 throughout: exact
+        for c, o, d in zip(cells[starts].tolist(), orgs[starts].tolist(), sums.tolist(),
+                           strict=True):
+            moves.setdefault((c, o), [0, 0])[slot] += d
+
+    gather(np.repeat(cell, width), np.tile(org_ids, changed),
+           (planned.parts - planned.old_parts).ravel(), 0)
+    gather(cell, planned.paid_by, planned.unallocated - planned.old_unallocated, 1)
+    if not moves:
+        return
+    existing = {(month_index[m] * len(names) + category_index[c], int(o)) for m, c, o in
+                db.session.execute(select(ExpenseTotal.month, ExpenseTotal.category,
+                                          ExpenseTotal.organization_id)
+                                   .where(ExpenseTotal.arrangement_id == sa.id,
+                                          ExpenseTotal.month.in_(months)))
+                if c in category_index}
+    redo = {months[c // len(names)] for c, _ in moves if (c, _) not in existing}
+    if planned.missing.any():
+        redo |= set(months)
+    updates = [(share, unallocated, sa.id, months[c // len(names)], names[c % len(names)], o)
+               for (c, o), (share, unallocated) in sorted(moves.items())
+               if months[c // len(names)] not in redo and (share or unallocated)]
+    if updates:
+        statement = ("UPDATE expense_total SET share_amount = share_amount + ?, "
+                     "unallocated = unallocated + ? WHERE arrangement_id = ? AND month = ? "
+                     "AND category = ? AND organization_id = ?")
+        cursor = _raw_cursor()
+        try:
+            if _dialect() == "postgresql":
+                statement = statement.replace("?", "%s")
+            cursor.executemany(statement, updates)
+        finally:
+            cursor.close()
+    if redo:
+        refresh_totals(sa.id, redo)
 
 
 def _missing_parts(planned: Plan) -> list[tuple[int, int, int]]:
@@ -434,7 +533,8 @@ def _swap_statements(planned: Plan) -> tuple[str, str, str]:
     members = ", ".join(str(int(o)) for o in planned.organization_ids)
     parts = (f"UPDATE expense_part SET amount = CASE expense_part.organization_id {cases} END "  # noqa: S608 - party ids, integers
              "FROM jp_realloc AS t WHERE expense_part.expense_id = t.e "
-             f"AND expense_part.organization_id IN ({members})")
+             f"AND expense_part.organization_id IN ({members}) "
+             f"AND expense_part.amount <> CASE expense_part.organization_id {cases} END")
     # Derived figures, not a user's edit: the version column does not move.
     figures = ("UPDATE expense SET unallocated = t.u, share_version_number = t.v, "
                "updated_at = ? FROM jp_realloc AS t WHERE expense.id = t.e")
@@ -504,107 +604,100 @@ def _write_postgresql(planned: Plan, now: datetime) -> None:
 
 # --- the audit rows --------------------------------------------------------------------------
 
-def _money_columns(units: npt.NDArray[np.int64], places: int) -> tuple[list[str], list[int],
-                                                                        list[int]]:
-    """Minor units as the pieces of the string :func:`jointprojects.money.to_json` writes:
-    sign, whole units, fraction."""
-    import numpy as np
-
-    magnitude = np.abs(units)
-    whole, fraction = np.divmod(magnitude, 10 ** places)
-    signs = np.where(units < 0, "-", "").tolist()
-    return signs, whole.tolist(), fraction.tolist()
+#: Expenses listed per ``reallocate`` audit row: a re-allocation of 1,000,000 expenses
+#: writes 10 rows, each a few megabytes of JSON.
+AUDIT_BATCH = 100_000
 
 
-def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,
-           report: Progress) -> None:
-    """One ``reallocate`` audit row per changed expense (the contract of
-    ``recording._audit_reallocation``), chained and written in one batch. The canonical
-    content of each row is assembled from its pieces (every row has the same fields but the
-    expense and its figures); the first row's is checked against
-    :func:`reports.evidence.canonical`."""
-    db.session.flush()
+def cause_of(kind: str, share_version: int | None = None) -> dict[str, Any]:
+    """Why a re-allocation ran, as its audit rows name it: ``amendment`` (the share version
+    that came into force; amendment n is version n + 1), ``ceiling`` (another expense's
+    change moved the running totals), ``command`` (``jointprojects reallocate``), ``retry``
+    (of a failed or cancelled re-allocation, from the arrangement's page)."""
+    cause: dict[str, Any] = {"kind": kind}
+    if share_version is not None:
+        cause["share_version"] = int(share_version)
+    return cause
+
+
+def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[str],
+                updated_at: datetime, cause: dict[str, Any], user: Any = None) -> None:
+    """The after-state of re-allocated expenses in a few audit rows, chained as any other:
+    action ``reallocate`` on the arrangement, ``after = {"reallocation": {...}}`` with the
+    cause, this batch's number among ``batches``, how many expenses the re-allocation
+    changed (``count``), the first and last expense id of the batch, the reporting
+    currency's ``places``, the ``parties``' codes and ``rows``: ``[expense_id,
+    share_version_number, unallocated, part of each party...]`` in minor units, in id order
+    (``reports.evidence.reallocated`` reads them back; docs/EVIDENCE.md). ``rows`` must be
+    sorted by expense id."""
+    if not rows:
+        return
     places = minor_units(sa.currency)
-    scale = 10 ** (STORAGE_SCALE - places)
+    stamp = audit.jsonable(updated_at)
+    batches = [rows[lo:lo + AUDIT_BATCH] for lo in range(0, len(rows), AUDIT_BATCH)]
+
+    def after_of(number: int, batch: list[list[int]]) -> dict[str, Any]:
+        return {REALLOCATION: {
+            "cause": cause, "batch": number, "batches": len(batches), "count": len(rows),
+            "first": batch[0][0], "last": batch[-1][0], "places": places,
+            "parties": list(codes), "updated_at": stamp, "rows": batch,
+        }}
+
+    db.session.flush()  # rows added before these come first in the chain
     user_id = user.id if user is not None else audit.current_user_id()
     address, agent = audit.request_origin()
     at = utcnow()
+    # Each row's canonical form is its fields' with ``after`` (megabytes of integers) put
+    # in its place as the text stored: serialized once, never walked by ``canonical``. The
+    # assembly is checked against ``canonical`` on a one-expense row first.
+    token = f"@@{secrets.token_hex(16)}@@"
+    fields = {"action": "reallocate", "address": address, "after": token, "at": at,
+              "before": None, "entity": "special_arrangement", "entity_id": sa.id,
+              "parent_entity": "special_arrangement", "parent_id": sa.id,
+              "user_agent": agent, "user_id": user_id}
+    frame = canonical(fields).split(json.dumps(token).encode())
+    if len(frame) != 2:  # a programming error, never a user's
+        raise RuntimeError("the re-allocation's audit row has no single place for after")
 
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    def dump(after: dict[str, Any]) -> str:
+        return json.dumps(after, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-    # The canonical form sorts the keys: the parts by organization code, the amounts as
-    # sign, whole units and fraction ("%s%d.%02d"; "%s%d" without minor units).
-    by_code = sorted(range(len(planned.organization_ids)),
-                     key=lambda i: planned.codes_by_organization[i])
-    amount = f'"%s%d.%0{places}d"' if places else '"%s%d"'
-    shares = ",".join(f"{dump(planned.codes_by_organization[i]).replace('%', '%%')}:{amount}"
-                      for i in by_code)
-    after_format = ('{"allocation":{' + shares + '},'
-                    '"share_version_number":%d,"unallocated":' + amount + ','
-                    '"updated_at":' + dump(audit.jsonable(now)).replace("%", "%%") + '}')
-    columns: list[list[Any]] = []
-    for i in by_code:
-        columns.extend(_money_columns(planned.parts[:, i] // scale, places))
-    columns.append(planned.numbers.tolist())
-    columns.extend(_money_columns(planned.unallocated // scale, places))
-    if not places:  # no fraction in the format
-        columns = [c for k, c in enumerate(columns) if k % 3 != 2]
-    afters = [after_format % values for values in zip(*columns, strict=True)]
-    del columns
-    ids = planned.ids.tolist()
-    head = f'{{"action":"reallocate","address":{dump(address)},"after":'.encode()
-    middle = (f',"at":{dump(timestamp(at))},"before":null,"entity":"expense",'
-              '"entity_id":').encode()
-    tail = (f',"parent_entity":"special_arrangement","parent_id":{sa.id},'
-            f'"user_agent":{dump(agent)},"user_id":{dump(user_id)}}}').encode()
-    first = {"action": "reallocate", "address": address, "after": json.loads(afters[0]),
-             "at": at, "before": None, "entity": "expense", "entity_id": ids[0],
-             "parent_entity": "special_arrangement", "parent_id": sa.id,
-             "user_agent": agent, "user_id": user_id}
-    if canonical(first) != b"".join((head, afters[0].encode(), middle, str(ids[0]).encode(),
-                                     tail)):  # a programming error, never a user's
+    sample = after_of(1, batches[0][:1])
+    if canonical({**fields, "after": sample}) != dump(sample).encode().join(frame):
         raise RuntimeError("the re-allocation's audit rows differ from their canonical form")
     connection = db.session.connection()
     prev = audit.chain_head(connection)
-    prevs: list[str] = []
-    hashes: list[str] = []
-    sha = hashlib.sha256
-    for expense_id, after in zip(ids, afters, strict=True):
-        prevs.append(prev)
-        prev = sha(b"".join((prev.encode(), b"\n", head, after.encode(), middle,
-                             str(expense_id).encode(), tail))).hexdigest()
-        hashes.append(prev)
+    values = []
+    for number, batch in enumerate(batches, start=1):
+        text = dump(after_of(number, batch))
+        digest = hashlib.sha256(prev.encode() + b"\n" + text.encode().join(frame)).hexdigest()
+        values.append((at if _dialect() == "postgresql" else _sqlite_datetime(at), user_id,
+                       sa.id, sa.id, text, address, agent, prev, digest))
+        prev = digest
     audit.move_chain_head(connection, prev)
-    report(PHASE_WRITING, len(ids) * 3 // 4, len(ids))
+    statement = ("INSERT INTO audit_entry (at, user_id, action, entity, entity_id, "
+                 "parent_entity, parent_id, before, after, address, user_agent, prev_hash, "
+                 "hash) VALUES (?, ?, 'reallocate', 'special_arrangement', ?, "
+                 "'special_arrangement', ?, NULL, ?, ?, ?, ?, ?)")
     if _dialect() == "postgresql":
-        raw = connection.connection.dbapi_connection
-        fixed = "\t".join((_copy_text(at.isoformat(sep=" ")), _copy_text(user_id),
-                           "reallocate", "expense"))
-        parent = "\t".join(("special_arrangement", str(sa.id), "\\N"))
-        client = "\t".join((_copy_text(address), _copy_text(agent)))
-        _copy(raw, "COPY audit_entry (at, user_id, action, entity, entity_id, parent_entity, "
-                   "parent_id, before, after, address, user_agent, prev_hash, hash) FROM STDIN",
-              [f"{fixed}\t{expense_id}\t{parent}\t{after}\t{client}\t{p}\t{h}\n"
-               for expense_id, after, p, h in zip(ids, afters, prevs, hashes, strict=True)])
-    else:
-        stamp = _sqlite_datetime(at)
-        cursor = _raw_cursor()
-        try:
-            cursor.executemany(
-                "INSERT INTO audit_entry (at, user_id, action, entity, entity_id, "
-                "parent_entity, parent_id, before, after, address, user_agent, prev_hash, "
-                "hash) VALUES (?, ?, 'reallocate', 'expense', ?, 'special_arrangement', ?, "
-                "NULL, ?, ?, ?, ?, ?)",
-                ((stamp, user_id, expense_id, sa.id, after, address, agent, p, h)
-                 for expense_id, after, p, h in zip(ids, afters, prevs, hashes, strict=True)))
-        finally:
-            cursor.close()
+        statement = statement.replace("?", "%s").replace(
+            "NULL, %s, %s, %s, %s, %s)", "NULL, %s::json, %s, %s, %s, %s)")
+    cursor = _raw_cursor()
+    try:
+        cursor.executemany(statement, values)
+    finally:
+        cursor.close()
 
 
-def _copy_text(value: Any) -> str:
-    """A value in COPY's text format (None as ``\\N``; backslash, tab, newlines escaped)."""
-    if value is None:
-        return "\\N"
-    return (str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,
+           cause: dict[str, Any]) -> None:
+    """The plan's changed expenses as :func:`write_audit` rows (parties by code)."""
+    import numpy as np
+
+    scale = 10 ** (STORAGE_SCALE - minor_units(sa.currency))
+    by_code = sorted(range(len(planned.organization_ids)),
+                     key=lambda i: planned.codes_by_organization[i])
+    table = np.column_stack([planned.ids, planned.numbers, planned.unallocated // scale,
+                             *(planned.parts[:, i] // scale for i in by_code)])
+    write_audit(sa, table.tolist(), [planned.codes_by_organization[i] for i in by_code], now,
+                cause, user)

@@ -490,28 +490,38 @@ _WRITE_BATCH = 20_000
 
 
 def _audit_reallocation(sa: SpecialArrangement, expense_ids: set[int]) -> None:
-    """One audit row per expense whose derived figures moved without an edit of its own (an
-    amendment in force, a ceiling reached by another expense): its new allocation, so that
-    the replay of the log equals the live parts (DOMAIN.md rule 15)."""
+    """The expenses whose derived figures moved without an edit of their own (a ceiling
+    reached or freed by another expense's change): their new figures in the re-allocation's
+    audit rows (:func:`reallocation.write_audit`, the same rows as a re-allocation after an
+    amendment), so that the replay of the log equals the live parts (DOMAIN.md rule 15).
+    Each gets ``updated_at`` = now, the time the rows name."""
+    if not expense_ids:
+        return
     ids = sorted(expense_ids)
+    now = utcnow()
     code_of = {p.organization_id: p.organization.code for p in sa.parties}
+    codes = sorted(code_of.values())
+    column = {code: 3 + i for i, code in enumerate(codes)}
+    scale = 10 ** (STORAGE_SCALE - minor_units(sa.currency))
+    table = Expense.__table__
+    rows: list[list[int]] = []
     for lo in range(0, len(ids), 500):
         batch = ids[lo:lo + 500]
-        after: dict[int, dict[str, Any]] = {}
-        for expense_id, unallocated, number, updated_at in db.session.execute(
-                select(Expense.id, Expense.unallocated, Expense.share_version_number,
-                       Expense.updated_at)
-                .where(Expense.id.in_(batch))):
-            after[expense_id] = {"unallocated": to_json(unallocated, sa.currency),
-                                 "share_version_number": number,
-                                 "updated_at": audit.jsonable(updated_at), "allocation": {}}
+        db.session.execute(update(table).where(table.c.id.in_(batch)).values(updated_at=now))
+        figures = {expense_id: [expense_id, number, unallocated // scale, *([0] * len(codes))]
+                   for expense_id, number, unallocated in db.session.execute(
+                       select(Expense.id, Expense.share_version_number,
+                              type_coerce(Expense.unallocated, BigInteger))
+                       .where(Expense.id.in_(batch)))}
         for expense_id, organization_id, amount in db.session.execute(
-                select(ExpensePart.expense_id, ExpensePart.organization_id, ExpensePart.amount)
-                .where(ExpensePart.expense_id.in_(batch))
-                .order_by(ExpensePart.expense_id, ExpensePart.organization_id)):
-            after[expense_id]["allocation"][code_of[organization_id]] = to_json(
-                amount, sa.currency)
-        audit.record_many("reallocate", [("expense", i, after[i]) for i in batch], parent=sa)
+                select(ExpensePart.expense_id, ExpensePart.organization_id,
+                       type_coerce(ExpensePart.amount, BigInteger))
+                .where(ExpensePart.expense_id.in_(batch))):
+            if organization_id in code_of:
+                figures[expense_id][column[code_of[organization_id]]] = amount // scale
+        rows.extend(figures[i] for i in batch)
+    reallocation.expire_expenses(expense_ids)
+    reallocation.write_audit(sa, rows, codes, now, reallocation.cause_of("ceiling"))
 
 
 def _write_parts(part_inserts: list[dict[str, int]], part_updates: list[dict[str, int]],

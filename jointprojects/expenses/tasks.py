@@ -3,11 +3,13 @@ with more than ``REALLOCATION_JOB_THRESHOLD`` expenses to re-allocate, a worker 
 
 While the job is queued or running, writes to the arrangement's expenses (page, API,
 import) answer 409 "Re-allocation in progress (job N)"
-(:func:`jointprojects.expenses.checks.ensure_not_reallocating`); reads go on. Nothing is
-flagged: the answer is derived from the job's state, so once the job is done, failed or
-cancelled, or its worker stopped reporting (the jobs' lost-job detection), writes are
-allowed again. Below the threshold the re-allocation stays in the request that brought the
-amendment into force.
+(:func:`jointprojects.expenses.checks.ensure_not_reallocating`); reads go on. The job is
+queued with a :mod:`~jointprojects.expenses.pending` row in the same transaction, which the
+job's own commit removes: if the job fails, is cancelled or loses its worker, writes stay
+refused ("Re-allocation pending (job N)") and the arrangement's page offers to retry
+(:func:`retry`), since the amendment is in force but the parts may keep the old shares.
+Below the threshold the re-allocation stays in the request that brought the amendment into
+force.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 from flask import current_app
 
 from jointprojects.auth.models import User
-from jointprojects.errors import NotFound
-from jointprojects.expenses import reallocation
-from jointprojects.expenses.checks import REALLOCATION_JOB
+from jointprojects.errors import Conflict, NotFound
+from jointprojects.expenses import pending, reallocation
+from jointprojects.expenses.checks import REALLOCATION_JOB, reallocation_in_progress
 from jointprojects.extensions import db
 from jointprojects.jobs import runner
 from jointprojects.jobs import services as jobs
@@ -44,11 +46,34 @@ def open_from(sa: SpecialArrangement, from_date: date | None) -> date | None:
     return from_date
 
 
-def start_reallocation_job(sa: SpecialArrangement, from_date: date | None, user: Any) -> Job:
+def start_reallocation_job(sa: SpecialArrangement, from_date: date | None, user: Any,
+                           cause: dict[str, Any] | None = None) -> Job:
     """Queue the re-allocation of ``sa``'s expenses from ``from_date`` (all if None), owned
-    by ``user`` (who brought the amendment into force); sent once the transaction commits."""
-    return jobs.create_job(REALLOCATION_JOB, user, arrangement=sa, params={
-        "from": from_date.isoformat() if from_date else None})
+    by ``user`` (who brought the amendment into force); sent once the transaction commits.
+    The arrangement's expenses wait for it (:func:`pending.mark`) until it succeeds."""
+    cause = cause or reallocation.cause_of("command")
+    job = jobs.create_job(REALLOCATION_JOB, user, arrangement=sa, params={
+        "from": from_date.isoformat() if from_date else None, "cause": cause})
+    pending.mark(sa, from_date, job, cause.get("share_version"))
+    return job
+
+
+def retry(sa: SpecialArrangement, user: Any) -> Job | None:
+    """Retry the pending re-allocation of ``sa`` (its job failed, was cancelled or lost its
+    worker): as a job above the threshold (returned), else at once (None). Conflict (409)
+    if one is under way already; nothing to do if none is pending."""
+    running = reallocation_in_progress(sa)
+    if running is not None:
+        raise Conflict(f"Re-allocation in progress (job {running}): it is already under way.")
+    row = pending.pending_of(sa)
+    if row is None:
+        return None
+    from_date = open_from(sa, row.from_date)
+    cause = reallocation.cause_of("retry", row.share_version)
+    if reallocation.expense_count(sa, from_date) > job_threshold():
+        return start_reallocation_job(sa, from_date, user, cause)
+    reallocation.reallocate_arrangement(sa, from_date, user=user, cause=cause)
+    return None
 
 
 def reallocate_on_amendment(_sender: Any, *, arrangement: SpecialArrangement,
@@ -58,10 +83,12 @@ def reallocate_on_amendment(_sender: Any, *, arrangement: SpecialArrangement,
     those of a closed period (rule 11); in the request below the threshold, else as a job
     (owned by the user who gave the last consent)."""
     from_date = open_from(arrangement, effective_date)
+    versions = reallocation.fingerprint(arrangement).versions
+    cause = reallocation.cause_of("amendment", max(versions, default=None))
     if user is not None and reallocation.expense_count(arrangement, from_date) > job_threshold():
-        start_reallocation_job(arrangement, from_date, user)
+        start_reallocation_job(arrangement, from_date, user, cause)
         return
-    reallocation.reallocate_arrangement(arrangement, from_date, user=user)
+    reallocation.reallocate_arrangement(arrangement, from_date, user=user, cause=cause)
 
 
 @runner.handler(REALLOCATION_JOB)
@@ -83,8 +110,10 @@ def run_reallocation(job: Job, reporter: jobs.Reporter) -> runner.Result:
         if not (sqlite and phase == reallocation.PHASE_WRITING and done):
             reporter(phase, done, total)
 
-    changed = reallocation.reallocate_arrangement(sa, from_date, progress=progress,
-                                                  user=owner)
+    cause = job.params.get("cause")
+    changed = reallocation.reallocate_arrangement(
+        sa, from_date, progress=progress, user=owner,
+        cause=cause if isinstance(cause, dict) else None)
     reference = sa.reference
     db.session.commit()
     summary = (f"Re-allocation of {reference}: {changed:,} expense"

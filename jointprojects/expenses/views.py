@@ -16,7 +16,7 @@ from jointprojects.auth.policy import EXPENSE_WRITE, READ, requires
 from jointprojects.budgets import services as budgets
 from jointprojects.errors import Conflict, DomainError
 from jointprojects.exchange_rates import services as rates
-from jointprojects.expenses import checks, figures, recording, services
+from jointprojects.expenses import checks, figures, pending, recording, services, tasks
 from jointprojects.expenses.forms import DeleteForm, ExpenseForm
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
@@ -258,6 +258,29 @@ def delete(expense_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".detail", expense_id=expense_id))
 
 
+@bp.route("/arrangements/<reference>/reallocate", methods=["POST"])
+@login_required
+@requires(EXPENSE_WRITE)
+def retry_reallocation(reference: str):  # type: ignore[no-untyped-def]
+    """Retry a re-allocation whose job failed, was cancelled or lost its worker: as a new
+    job above the threshold (its page), else at once (issue 15 item 4)."""
+    sa = get_arrangement(reference)
+    with flashed_errors():
+        if pending.pending_of(sa) is None:
+            flash(_("The expenses of %(reference)s follow the shares in force: nothing to "
+                    "re-allocate.", reference=sa.reference), "info")
+            return redirect(url_for("arrangements.detail", reference=sa.reference))
+        job = tasks.retry(sa, current_user)
+        db.session.commit()
+        if job is not None:
+            flash(_("Re-allocation of %(reference)s started again (job %(job)s).",
+                    reference=sa.reference, job=job.id), "success")
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        flash(_("The expenses of %(reference)s are re-allocated to the shares in force.",
+                reference=sa.reference), "success")
+    return redirect(url_for("arrangements.detail", reference=sa.reference))
+
+
 # --- the finance section of the arrangement page -------------------------------------------------
 
 def finance_extras(sa: SpecialArrangement) -> dict[str, Any]:
@@ -277,7 +300,8 @@ def finance_extras(sa: SpecialArrangement) -> dict[str, Any]:
     return {"finance": {
         "split": split, "from": date_from, "to": date_to, "problems": problems,
         "budget": budgets.budget_vs_actual(sa),
-    }}
+    }, "reallocation": pending.state(sa),
+        "may_retry_reallocation": policy.can(current_user, EXPENSE_WRITE)}
 
 
 def finance_context(_app: Any, *, arrangement: SpecialArrangement) -> dict[str, Any]:

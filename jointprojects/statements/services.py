@@ -35,7 +35,7 @@ from jointprojects.expenses import figures as expense_figures
 from jointprojects.expenses import recording as expense_recording
 from jointprojects.expenses.models import Expense
 from jointprojects.extensions import db
-from jointprojects.i18n import language_scope
+from jointprojects.i18n import language_scope, translate
 from jointprojects.locales import LANGUAGES, Money
 from jointprojects.money import to_json
 from jointprojects.organizations.models import Organization

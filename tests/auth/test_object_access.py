@@ -331,6 +331,7 @@ URLS: dict[str, Build] = {
     "expenses.detail": lambda w: f"/expenses/{w.expense.id}",
     "expenses.edit": lambda w: f"/expenses/{w.expense.id}/edit",
     "expenses.delete": lambda w: f"/expenses/{w.new['expense']().id}/delete",
+    "expenses.retry_reallocation": lambda w: f"/expenses/arrangements/{w.sa.reference}/reallocate",
     "budgets.budgets": lambda w: f"/expenses/arrangements/{w.sa.reference}/budgets",
     "budgets.delete_budget": lambda w: (f"/expenses/arrangements/{w.sa.reference}/budgets/"
                                         f"{w.new['budget']().id}/delete"),
@@ -557,7 +558,7 @@ def test_matrix_party_and_admin_reach_every_record_a_third_organization_gets_404
                 if (status != 404) if third else (status == 404 or status >= 500):
                     problems.append(f"{who:28} {method:6} {url} -> {status}")
     assert not problems, "\n".join(problems)
-    assert seen == set(URLS) and cells == 101 * len(order)  # 101 (endpoint, method) pairs
+    assert seen == set(URLS) and cells == 102 * len(order)  # 102 (endpoint, method) pairs
 
 
 def test_the_project_list_counts_only_the_arrangements_its_reader_sees(

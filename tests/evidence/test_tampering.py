@@ -143,3 +143,72 @@ def test_the_command_line_run_is_the_one_the_pages_show(app, books):
     run = CliRunner().invoke(verify, ["--database"], obj=ScriptInfo(create_app=lambda: app))
     assert run.exit_code == 1
     assert f"expense #{books['first']}" in chain_state().phrase
+
+
+# --- a re-allocation's batch rows (issue 15 item 4) -------------------------------------------
+
+@pytest.fixture()
+def reallocated(make_arrangement: Any, finance: Any) -> dict[str, Any]:
+    """Expenses re-allocated by an amendment in force: their parts are logged in the
+    re-allocation's batch row, not in rows of their own."""
+    from datetime import date
+
+    from jointprojects.auth.models import User
+    from jointprojects.expenses import recording
+    from jointprojects.special_arrangements import amendments
+    from jointprojects.special_arrangements.services import ShareData
+    from tests.expenses.conftest import expense
+
+    sa = make_arrangement()
+    ids = [recording.record_expense(sa, expense(amount=f"{10 + i}.00"), finance).id
+           for i in range(4)]
+    db.session.commit()
+    admin = db.session.scalar(db.select(User).filter_by(role="admin"))
+    version = amendments.propose_amendment(
+        sa, date(2025, 1, 1), [ShareData("UN", "30"), ShareData("INTERPOL", "70")], [],
+        "Review", admin)
+    for code in sa.party_codes:
+        amendments.consent(sa, version, code, date(2025, 1, 1), admin)
+    db.session.commit()
+    batch = db.session.scalar(db.select(AuditEntry.id).filter_by(
+        action="reallocate", entity="special_arrangement", entity_id=sa.id))
+    assert batch is not None
+    return {"sa": sa, "ids": ids, "batch": batch}
+
+
+def test_a_reallocation_logged_in_a_batch_row_verifies_both_ways(reallocated):
+    assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).filter_by(
+        action="reallocate", entity="expense")) == 0  # no row per expense
+    ok, message = verify_database()
+    assert ok, message
+    ok, message = verify_bundle(build_bundle(reallocated["sa"]))
+    assert ok, message
+
+
+def _reallocated_part_moved(books: dict[str, Any]) -> str:
+    victim = books["ids"][2]
+    move = ("UPDATE expense_part SET amount = amount {sign} 1 * 10000 WHERE expense_id = :i"
+            " AND organization_id = (SELECT id FROM organization WHERE code = '{org}')")
+    _tamper(move.format(sign="+", org="UN"), move.format(sign="-", org="INTERPOL"), i=victim)
+    return f"expense #{victim}: allocation"
+
+
+def _batch_row_rewritten(books: dict[str, Any]) -> str:
+    """The batch row's parts changed to match a part moved behind the application's back."""
+    row = db.session.get(AuditEntry, books["batch"])
+    after = json.loads(json.dumps(row.after))
+    after["reallocation"]["rows"][0][3] += 100
+    _tamper("UPDATE audit_entry SET \"after\" = :a WHERE id = :i", a=json.dumps(after),
+            i=books["batch"])
+    return f"audit row #{books['batch']}: its content does not match its hash"
+
+
+@pytest.mark.parametrize("tamper", [_reallocated_part_moved, _batch_row_rewritten],
+                         ids=["part moved", "batch row rewritten"])
+def test_a_tampering_of_reallocated_expenses_is_named_by_both_verifiers(
+        reallocated, tamper):
+    what = tamper(reallocated)
+    ok, message = verify_database()
+    assert not ok and what in message, message
+    ok, message = verify_bundle(build_bundle(reallocated["sa"]))
+    assert not ok and what in message, message

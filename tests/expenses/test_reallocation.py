@@ -1,8 +1,10 @@
 """Re-allocation at scale (issue 15): the set-based re-allocation gives the engine's figures
-to the cent (with and without ceilings), never touches a closed period, writes one audit row
-per changed expense that the evidence verifier accepts; above the threshold it is a job,
-and while the job is queued or running the arrangement's expenses answer 409 (API body,
-page flash) while reads go on; once it ends, writes are allowed again."""
+to the cent (with and without ceilings), never touches a closed period, writes the changed
+expenses' after-state in a few batch audit rows that the evidence verifier replays; above
+the threshold it is a job, and while the job is queued or running the arrangement's
+expenses answer 409 (API body, page flash) while reads go on; once it is done, writes are
+allowed again; if it fails, is cancelled or loses its worker, writes stay refused and the
+arrangement's page offers to retry it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from jointprojects.jobs import runner
 from jointprojects.jobs.models import Job
 from jointprojects.special_arrangements import allocation, amendments
 from jointprojects.special_arrangements.services import CeilingData, ShareData
+from reports.evidence import reallocated
 from tests.conftest import csrf_from
 
 D = Decimal
@@ -144,8 +147,10 @@ def test_reallocation_gives_the_engines_figures_to_the_cent_with_audit_rows(
         assert any(unallocated for *_, unallocated in live)  # the ceilings did bind
     changed = {e_id for e_id, _, parts, _ in live if parts != before[e_id]}
     assert changed and len(changed) < len(live)  # the expenses before May kept theirs
-    rows = {a.entity_id: a.after for a in db.session.scalars(
-        db.select(AuditEntry).filter_by(action="reallocate", entity="expense"))}
+    batches = db.session.scalars(db.select(AuditEntry).filter_by(
+        action="reallocate", entity="special_arrangement", entity_id=sa.id)).all()
+    assert batches and all(b.parent_id == sa.id for b in batches)
+    rows = {e_id: after for b in batches for e_id, after in reallocated(b.after)}
     assert changed <= set(rows)
     for e_id, number, parts, unallocated in live:
         if e_id in rows:  # each audit row carries the live figures (the log replays them)
@@ -273,8 +278,8 @@ def test_above_the_threshold_the_amendment_queues_a_job_and_writes_answer_409(
 
 
 @pytest.mark.parametrize("ending", ["failed", "cancelled", "lost worker"])
-def test_writes_are_allowed_again_once_the_job_ends_however(big: Any, api: Any,
-                                                             ending: str) -> None:
+def test_a_job_that_did_not_complete_leaves_writes_refused_until_retried(
+        big: Any, api: Any, login: Any, make_user: Any, ending: str) -> None:
     sa = big
     job = _job_of(sa)
     if ending == "lost worker":  # running, but its worker stopped reporting long ago
@@ -282,8 +287,82 @@ def test_writes_are_allowed_again_once_the_job_ends_however(big: Any, api: Any,
     else:
         job.status = ending
     db.session.commit()
+    assert _live(sa) != _engine(sa)  # the amendment is in force, the parts are the old ones
+    finance = api("finance", "UN")
+    base = f"/api/v1/arrangements/{sa.reference}/expenses"
+    answer = finance.post(base, BODY)
+    assert answer.status_code == 409, answer.get_json()
+    assert f"Re-allocation pending (job {job.id})" in answer.get_json()["errors"][0]["message"]
+    assert finance.get(base).status_code == 200  # reads go on
+
+    page = login(make_user("finance", "UN", email="retry@example.org"))
+    html = page.get(f"/arrangements/{sa.reference}").get_data(as_text=True)
+    assert f"Re-allocation pending (job {job.id}" in html
+    assert "Retry the re-allocation" in html
+    retried = page.client.post(f"/expenses/arrangements/{sa.reference}/reallocate",
+                               data={"csrf_token": csrf_from(html)})
+    assert retried.status_code == 302
+    again = db.session.scalars(db.select(Job).filter_by(arrangement_id=sa.id,
+                                                        kind="reallocation")
+                               .order_by(Job.id.desc())).first()
+    assert again is not None and again.id != job.id and again.status == "queued"
+    assert finance.post(base, BODY).status_code == 409  # the new job holds the writes
+    assert runner.run_job(again.id) == "done"
+    assert _live(sa) == _engine(sa)
+    html = page.get(f"/arrangements/{sa.reference}").get_data(as_text=True)
+    assert "Re-allocation pending" not in html and "Retry the re-allocation" not in html
+    assert finance.post(base, BODY).status_code == 201  # settled: writes again
+    ok, text = verify_database()
+    assert ok, text
+
+
+def test_the_reallocate_command_settles_a_failed_job(big: Any, api: Any, runner: Any) -> None:
+    sa = big
+    job = _job_of(sa)
+    job.status = "failed"
+    db.session.commit()
+    base = f"/api/v1/arrangements/{sa.reference}/expenses"
+    assert api("finance", "UN").post(base, BODY).status_code == 409
+    result = runner.invoke(args=["reallocate", sa.reference])
+    assert result.exit_code == 0, result.output
+    assert _live(sa) == _engine(sa)
+    assert api("finance", "UN").post(base, BODY).status_code == 201
+
+
+def test_a_failing_job_leaves_the_reallocation_pending(
+        big: Any, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    sa = big
+    job = _job_of(sa)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(reallocation, "_move_totals", broken)
+    assert runner.run_job(job.id) == "failed"
+    assert _live(sa) != _engine(sa)  # rolled back: nothing half-written
     answer = api("finance", "UN").post(f"/api/v1/arrangements/{sa.reference}/expenses", BODY)
-    assert answer.status_code == 201, answer.get_json()
+    assert answer.status_code == 409
+    assert f"Re-allocation pending (job {job.id})" in answer.get_json()["errors"][0]["message"]
+
+
+def test_the_histories_say_when_and_why_the_parts_changed(
+        make_arrangement: Any, make_user: Any, login: Any) -> None:
+    finance = make_user("finance", "UN")
+    sa = make_arrangement()
+    _record(sa, finance, 300)
+    version = _amend(sa, date(2025, 1, 1))
+    amendments.consent(sa, version, "INTERPOL", date(2025, 1, 1), _admin())
+    db.session.commit()
+    changed = db.session.scalar(db.select(db.func.count()).select_from(Expense)
+                                .filter_by(arrangement_id=sa.id, share_version_number=2))
+    assert changed == 300
+    page = login(make_user("finance", "UN", email="reader@example.org"))
+    html = page.get(f"/arrangements/{sa.reference}").get_data(as_text=True)
+    assert html.count("Re-allocated by amendment 1") == 1  # one line, not one per expense
+    assert "Expenses re-allocated: 300" in html
+    expense_id = _live(sa)[150][0]
+    html = page.get(f"/expenses/{expense_id}").get_data(as_text=True)
+    assert "Re-allocated by amendment 1" in html
 
 
 def test_a_running_job_that_reports_still_holds_the_writes(big: Any, api: Any) -> None:

@@ -17,6 +17,7 @@ from jointprojects.extensions import db
 from jointprojects.special_arrangements import amendments
 from jointprojects.special_arrangements import services as sa_services
 from jointprojects.special_arrangements.services import CeilingData, ShareData
+from reports.evidence import reallocated
 from tests.expenses.conftest import expense, parts
 
 D = Decimal
@@ -356,8 +357,9 @@ def test_reallocation_writes_only_the_parts_that_change(make_arrangement, financ
     amendments.consent(sa, version, "INTERPOL", date(2025, 5, 2), admin_user)
     db.session.commit()
     db.session.expire_all()
-    rewritten = db.session.scalars(db.select(AuditEntry.entity_id).filter_by(
-        action="reallocate", entity="expense")).all()
+    batches = db.session.scalars(db.select(AuditEntry.after).filter_by(
+        action="reallocate", entity="special_arrangement", entity_id=sa.id)).all()
+    rewritten = [e_id for after in batches for e_id, _ in reallocated(after)]
     assert rewritten == [recorded[2].id]  # the April expense; February and March unchanged
     for e in recorded[:2]:
         assert db.session.get(Expense, e.id).updated_at == stamps[e.id]

@@ -12,10 +12,11 @@ which are the worker's own boundary.
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import OperationalError
@@ -186,20 +187,23 @@ def _update(job_id: int, values: dict[str, Any], *, status: str = "running",
                 conn.commit()
 
 
-def _must_write(job_id: int, values: dict[str, Any], *, status: str = "running",
-                sleep: Any = time.sleep, clock: Any = time.monotonic) -> bool:
-    """:func:`_update`, tried again on SQLite while another transaction holds the write
-    lock (up to :data:`END_WAIT_SECONDS`): a job's end is never lost to a busy database."""
+def _retrying(write: Any, *, sleep: Any = time.sleep, clock: Any = time.monotonic) -> bool:
+    """``write()``, tried again on SQLite while another transaction holds the write lock
+    (up to :data:`END_WAIT_SECONDS`): a job's end is never lost to a busy database."""
     deadline = clock() + END_WAIT_SECONDS
     pause = 0.05
     while True:
         try:
-            return _update(job_id, values, status=status)
+            return bool(write())
         except OperationalError as exc:
             if not (_sqlite() and locked(exc)) or clock() >= deadline:
                 raise
         sleep(pause)
         pause = min(pause * 2, 2.0)
+
+
+def _must_write(job_id: int, values: dict[str, Any], *, status: str = "running") -> bool:
+    return _retrying(lambda: _update(job_id, values, status=status))
 
 
 def claim(job_id: int) -> bool:
@@ -209,23 +213,74 @@ def claim(job_id: int) -> bool:
                                 "phase": "starting", "progress": 0}, status="queued")
 
 
-def _write(job_id: int, **values: Any) -> bool:
-    return _must_write(job_id, {"updated_at": utcnow(), **values})
+def _write(job_id: int, *, wait: float | None = None, **values: Any) -> bool | None:
+    """Update the running job's row (committed at once on a connection of its own).
+    ``wait`` None: the write must land (tried again while SQLite's write lock is held);
+    otherwise one try, waiting at most ``wait`` seconds for that lock: None when it was
+    still held (a progress report, skipped)."""
+    values = {"updated_at": utcnow(), **values}
+    if wait is None:
+        return _must_write(job_id, values)
+    try:
+        return _update(job_id, values, wait=wait)
+    except OperationalError as exc:
+        if _sqlite() and locked(exc):
+            return None
+        raise
 
 
 def finish(job_id: int, content: bytes, name: str, mimetype: str) -> bool:
-    return _write(job_id, status="done", progress=100, phase="done", result=content,
+    return bool(_write(job_id, status="done", progress=100, phase="done", result=content,
                   result_name=name, result_mimetype=mimetype, result_size=len(content),
-                  finished_at=utcnow())
+                  finished_at=utcnow()))
+
+
+#: Bytes copied at a time from a result's file into its row (SQLite).
+RESULT_CHUNK = 1024 * 1024
+
+
+def finish_from_file(job_id: int, stream: IO[bytes], name: str, mimetype: str) -> bool:
+    """:func:`finish` with the result read from the binary file ``stream`` (from its start).
+
+    On SQLite the bytes go into the row in chunks (a blob of the right size, then written
+    through SQLite's incremental blob I/O, in the same transaction): a worker never holds a
+    large workbook in memory, nor the driver's copy of it. Elsewhere they are read at once
+    (the driver sends a parameter whole)."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if not _sqlite():
+        return finish(job_id, stream.read(), name, mimetype)
+
+    def store() -> bool:
+        stream.seek(0)
+        with db.engine.connect() as conn, conn.begin():
+            result = conn.execute(update(Job.__table__).where(
+                Job.id == job_id, Job.status == "running").values(
+                result=func.zeroblob(size), updated_at=utcnow()))
+            if result.rowcount != 1:
+                return False
+            raw = conn.connection.dbapi_connection
+            if size:
+                with raw.blobopen("job", "result", job_id) as blob:  # type: ignore[union-attr]
+                    while chunk := stream.read(RESULT_CHUNK):
+                        blob.write(chunk)
+            return True
+
+    # The bytes first, then the status: the result is offered only once the job is done.
+    if not _retrying(store):
+        return False
+    return bool(_write(job_id, status="done", progress=100, phase="done", result_name=name,
+                       result_mimetype=mimetype, result_size=size, finished_at=utcnow()))
 
 
 def fail(job_id: int, message: str) -> bool:
-    return _write(job_id, status="failed", error=message[:2000], phase="failed",
-                  finished_at=utcnow())
+    return bool(_write(job_id, status="failed", error=message[:2000], phase="failed",
+                       finished_at=utcnow()))
 
 
 def mark_cancelled(job_id: int) -> bool:
-    return _write(job_id, status="cancelled", phase="cancelled", finished_at=utcnow())
+    return bool(_write(job_id, status="cancelled", phase="cancelled", finished_at=utcnow()))
 
 
 def cancel_requested(job_id: int) -> bool:
@@ -236,13 +291,7 @@ def cancel_requested(job_id: int) -> bool:
 def write_progress(job_id: int, **values: Any) -> bool | None:
     """A progress report: True written, False the job is no longer running, None skipped
     because SQLite's write lock stayed held past :data:`REPORT_WAIT_SECONDS`."""
-    try:
-        return _update(job_id, {"updated_at": utcnow(), **values},
-                       wait=REPORT_WAIT_SECONDS)
-    except OperationalError as exc:
-        if _sqlite() and locked(exc):
-            return None
-        raise
+    return _write(job_id, wait=REPORT_WAIT_SECONDS, **values)
 
 
 class Reporter:
@@ -256,6 +305,11 @@ class Reporter:
     again after :data:`REPORT_BACKOFF_SECONDS`): the work goes on, and a report never fails
     the job."""
 
+    #: No report before this time (a report was skipped for the lock).
+    _retry_at = float("-inf")
+    #: Reports skipped because the database's write lock was held.
+    skipped = 0
+
     def __init__(self, job_id: int, *, interval: float = 0.5,
                  clock: Any = time.monotonic) -> None:
         self.job_id = job_id
@@ -263,9 +317,6 @@ class Reporter:
         self.clock = clock
         self._last = float("-inf")
         self._phase: str | None = None
-        self._retry_at = float("-inf")
-        #: Reports skipped because the database's write lock was held.
-        self.skipped = 0
 
     @property
     def blocks_while_writing(self) -> bool:

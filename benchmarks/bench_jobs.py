@@ -338,6 +338,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=5731)
     parser.add_argument("--only", choices=("report", "commands", "pages"))
+    parser.add_argument("--big-db", type=Path, default=None,
+                        help="a SQLite file prepared before by this script's prepare() with "
+                             "--expenses expenses, used as it is instead of preparing one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
         folder = Path(tmp)
@@ -348,11 +351,15 @@ def main() -> None:
             print("commands of 100,000 rows against a bare openpyxl script:", flush=True)
             bench_commands(small, folder, args.rows)
         if args.only in (None, "report", "pages"):
-            big = f"sqlite:///{folder}/big.db"
-            started = time.perf_counter()
-            print(f"preparing {args.expenses:,} expenses ...", flush=True)
-            prepare(big, args.expenses)
-            print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
+            if args.big_db is not None:
+                big = f"sqlite:///{args.big_db.resolve()}"
+                print(f"using {args.big_db} ({args.expenses:,} expenses)", flush=True)
+            else:
+                big = f"sqlite:///{folder}/big.db"
+                started = time.perf_counter()
+                print(f"preparing {args.expenses:,} expenses ...", flush=True)
+                prepare(big, args.expenses)
+                print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
             if args.only in (None, "report"):
                 print(f"cost report of {args.expenses:,} expenses:", flush=True)
                 bench_cost_report_job(big, folder)

@@ -43,26 +43,23 @@ from jointprojects.vocabulary import (
     label,
 )
 from reports.cells import CellFactory, ColumnCell, Styles, excel_datetime, lean_rows
+from reports.cost_split_changes import CHANGES_SHEET, write_changes_sheet
+from reports.cost_split_print import print_header, section_height
 from reports.data import BudgetLine, CostSplitReport
 from reports.progress import Progress, counted
 from reports.sheets import (
     CLASSIFICATION,
     LINE_HEIGHT,
-    PrintHeader,
     RowWriter,
     fitting_height,
     page_capacity,
     prepare_sheet,
-    row_height,
     set_default_font,
     set_properties,
 )
 
 __all__ = ["CHANGES_SHEET", "PERSONNEL_NOTE", "RATE_MISSING", "RULES", "build_cost_split",
            "expense_columns", "write_cost_split"]
-
-#: The sheet listing the edits and deletions of the period's expenses (audit trail).
-CHANGES_SHEET = "Changes in the period"
 
 #: The rules applied, as the About sheet states them (DOMAIN.md money rules).
 RULES: tuple[tuple[str, str], ...] = (
@@ -195,12 +192,7 @@ class _CostSplitWriter:
             keywords=f"{self.arr.reference}; {self.arr.project_code}; cost split; "
                      f"{CLASSIFICATION}")
         self.wb.properties.language = self.language  # the frozen workbook says its language
-        generated = excel_datetime(data.generated_at)
-        self.page = PrintHeader(
-            subject=f"{self.arr.reference}: {self.arr.title}",
-            period=f"Period: {period}",
-            generated=f"Generated {generated:%Y-%m-%d %H:%M} UTC",
-        )
+        self.page = print_header(self.arr, period, data.generated_at)
         self.columns = expense_columns(data)
         # Column letters of the Expenses sheet.
         self.col: dict[str, str] = {}
@@ -403,7 +395,7 @@ class _CostSplitWriter:
             w.append([f.label(name), value])
         w.blank()
 
-        w.keep_together(_section_height(len(self.parties) + 4))
+        w.keep_together(section_height(len(self.parties) + 4))
         w.append([f.section(f"Shares, payments and balances ({arr.article}), in {arr.currency}")])
         w.append(f.header([
             self.t("Party"), self.t("Name"), self.t("Share"), self.t("Paid"),
@@ -484,7 +476,7 @@ class _CostSplitWriter:
         places = self.places
         split = self.data.cost_split
         amount = self.styles.amount(places)
-        w.keep_together(_section_height(max(1, len(split.settlements))))
+        w.keep_together(section_height(max(1, len(split.settlements))))
         w.append([f.section(f"Settlement (rule 7), in {self.currency}")])
         w.append(f.header([self.t("From"), self.t("To"), self.t("Amount"),
                            self.t("Amount (application)"), self.t("Check")]))
@@ -516,7 +508,7 @@ class _CostSplitWriter:
 
     def _write_versions(self, w: RowWriter, f: CellFactory) -> None:
         parties = self.parties
-        w.keep_together(_section_height(min(3, 1 + len(self.data.versions[0].categories))))
+        w.keep_together(section_height(min(3, 1 + len(self.data.versions[0].categories))))
         w.append([f.section(
             self.t("Versions of the shares applied (Art. 5; amendments, Art. 10.2)"))])
         w.append(f.header([self.t("Version"), self.t("Effective from"), self.t("Category"),
@@ -555,7 +547,7 @@ class _CostSplitWriter:
     def _write_budget(self, w: RowWriter, f: CellFactory) -> None:
         places = self.places
         amount = self.styles.amount(places)
-        w.keep_together(_section_height(min(3, len(self.data.budget)), header_lines=3))
+        w.keep_together(section_height(min(3, len(self.data.budget)), header_lines=3))
         w.append([f.section(f"Budget versus actual, in {self.currency}")])
         w.append(f.header([self.t("Party"), self.t("Category"), self.t("Year"), self.t("Budget"),
                            self.t("Actual (expenses above)"),
@@ -654,34 +646,7 @@ class _CostSplitWriter:
         w.append([f.label(self.t("Total")), None, *self._totals_row(f, first, last, 3)])
 
     def write_changes(self, ws: Any) -> None:
-        """Every edit and deletion of an expense dated in the period (the audit trail): one
-        row per field changed, before and after; a deletion shows what was deleted."""
-        widths = [8, 11, 10, 20, 16.5, 20, 34, 34]
-        prepare_sheet(ws, widths, freeze="A2", title_rows="1:1", page=self.page)
-        f = CellFactory(ws, self.styles)
-        w = RowWriter(ws, widths)
-        w.append(f.header([self.t("Expense"), self.t("Expense date"), self.t("Change"),
-                           self.t("By"), self.t("At (UTC)"), self.t("Field"),
-                           self.t("Before"), self.t("After")]))
-        text = Styles.TEXT
-        for change in self.data.changes:
-            what = "Deleted" if change.action == "delete" else "Edited"
-            common = [f.styled(change.expense_id, Styles.NUMBER), f.date(change.date),
-                      f.text(what, text), f.text(change.by, text),
-                      f.styled(excel_datetime(change.at), Styles.MINUTE)]
-            if change.action == "delete" or not change.changes:
-                w.append([*common, f.text("Whole expense" if change.action == "delete"
-                                          else "No field", text),
-                          f.wrap(change.summary),
-                          f.text("\u2014" if change.action == "delete" else "", text)])
-                continue
-            for field in change.changes:
-                w.append([*common, f.text(field.field, text), f.wrap(field.before or "\u2014"),
-                          f.wrap(field.after or "\u2014")])
-        if not self.data.changes:
-            w.append([f.wrap(self.t("No expense dated in the period was edited or deleted."))])
-        else:
-            ws.auto_filter.ref = f"A1:H{w.row}"
+        write_changes_sheet(ws, self.data.changes, self.styles, self.page, self.t)
 
     def write_rates(self, ws: Any) -> None:
         widths = [10, 10, 16, 12, 70]
@@ -824,11 +789,6 @@ class _CostSplitWriter:
         w.append([f.section(self.t("Rules applied"))])
         for name, value in RULES:
             w.append([f.label(name), f.wrap(value)])
-
-
-def _section_height(rows: int, header_lines: int = 2) -> float:
-    """Points a section's title, its header and its first ``rows`` rows take."""
-    return 15.75 + row_height(header_lines) + rows * LINE_HEIGHT
 
 
 def long_date(day: date, language: str = "en") -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, current_app
 
@@ -32,9 +32,13 @@ INTERNAL_ERROR = ("An internal error stopped the job and nothing was kept. Start
 
 @dataclass(frozen=True)
 class Result:
+    """What a job keeps: ``content``, or the binary file ``stream`` (read from its start
+    into the job's row in chunks, then closed: a large workbook never held whole)."""
+
     content: bytes
     name: str
     mimetype: str
+    stream: IO[bytes] | None = None
 
 
 Work = Callable[[Job, services.Reporter], Result]
@@ -67,7 +71,14 @@ def run_job(job_id: int) -> str:
         with language_scope(job.params.get("lang")):  # the language the job was asked in
             result = work(job, reporter)
         db.session.rollback()
-        services.finish(job_id, result.content, result.name, result.mimetype)
+        if result.stream is not None:
+            try:
+                services.finish_from_file(job_id, result.stream, result.name,
+                                          result.mimetype)
+            finally:
+                result.stream.close()
+        else:
+            services.finish(job_id, result.content, result.name, result.mimetype)
         return "done"
     except services.JobCancelled:
         db.session.rollback()

@@ -12,12 +12,14 @@ which are the worker's own boundary.
 
 from __future__ import annotations
 
+import io
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
@@ -142,37 +144,144 @@ def phase_text(job: Job) -> str:
 # --- the worker's side: each write commits on its own connection ----------------------------
 
 
+#: SQLite has one writer at a time: a progress report waits at most this long for the write
+#: lock (another job's transaction, e.g. an import's check) and is skipped if it is still
+#: held; the next report tries again. Reports are only news; the work never waits on them.
+REPORT_WAIT_SECONDS = 0.2
+#: After a report was skipped for the lock, the next one is tried no sooner than this.
+REPORT_BACKOFF_SECONDS = 5.0
+#: A job's claim and its end (done, failed, cancelled) must be written: on SQLite they are
+#: tried again while another transaction holds the write lock, for at most this long.
+END_WAIT_SECONDS = 20 * 60.0
+
+
+def locked(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" (or busy): another connection holds the write lock."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def _update(job_id: int, values: dict[str, Any], *, status: str = "running",
+            wait: float | None = None) -> bool:
+    """One UPDATE of the job's row committed on a connection of its own (never the work's
+    transaction). ``wait``: on SQLite, how long to wait for the write lock (None: the
+    connection's own busy timeout); OperationalError when it is still held."""
+    with db.engine.connect() as conn:
+        previous = None
+        if wait is not None and conn.dialect.name == "sqlite":
+            previous = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {max(0, int(wait * 1000))}")
+            conn.commit()
+        try:
+            with conn.begin():
+                result = conn.execute(update(Job.__table__).where(
+                    Job.id == job_id, Job.status == status).values(**values))
+                return bool(result.rowcount == 1)
+        finally:
+            if previous is not None:
+                conn.rollback()
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
+                conn.commit()
+
+
+def _retrying(write: Any, *, sleep: Any = time.sleep, clock: Any = time.monotonic) -> bool:
+    """``write()``, tried again on SQLite while another transaction holds the write lock
+    (up to :data:`END_WAIT_SECONDS`): a job's end is never lost to a busy database."""
+    deadline = clock() + END_WAIT_SECONDS
+    pause = 0.05
+    while True:
+        try:
+            return bool(write())
+        except OperationalError as exc:
+            if not (_sqlite() and locked(exc)) or clock() >= deadline:
+                raise
+        sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
+def _must_write(job_id: int, values: dict[str, Any], *, status: str = "running") -> bool:
+    return _retrying(lambda: _update(job_id, values, status=status))
+
+
 def claim(job_id: int) -> bool:
     """Mark a queued job running; False when it was cancelled or another worker took it."""
     now = utcnow()
-    with db.engine.begin() as conn:
-        result = conn.execute(
-            update(Job.__table__).where(Job.id == job_id, Job.status == "queued")
-            .values(status="running", started_at=now, updated_at=now,
-                    phase="starting", progress=0))
-        return bool(result.rowcount == 1)
+    return _must_write(job_id, {"status": "running", "started_at": now, "updated_at": now,
+                                "phase": "starting", "progress": 0}, status="queued")
 
 
-def _write(job_id: int, **values: Any) -> bool:
-    with db.engine.begin() as conn:
-        result = conn.execute(update(Job.__table__).where(
-            Job.id == job_id, Job.status == "running").values(updated_at=utcnow(), **values))
-        return bool(result.rowcount == 1)
+def _write(job_id: int, *, wait: float | None = None, **values: Any) -> bool | None:
+    """Update the running job's row (committed at once on a connection of its own).
+    ``wait`` None: the write must land (tried again while SQLite's write lock is held);
+    otherwise one try, waiting at most ``wait`` seconds for that lock: None when it was
+    still held (a progress report, skipped)."""
+    values = {"updated_at": utcnow(), **values}
+    if wait is None:
+        return _must_write(job_id, values)
+    try:
+        return _update(job_id, values, wait=wait)
+    except OperationalError as exc:
+        if _sqlite() and locked(exc):
+            return None
+        raise
 
 
 def finish(job_id: int, content: bytes, name: str, mimetype: str) -> bool:
-    return _write(job_id, status="done", progress=100, phase="done", result=content,
+    return bool(_write(job_id, status="done", progress=100, phase="done", result=content,
                   result_name=name, result_mimetype=mimetype, result_size=len(content),
-                  finished_at=utcnow())
+                  finished_at=utcnow()))
+
+
+#: Bytes copied at a time from a result's file into its row (SQLite).
+RESULT_CHUNK = 1024 * 1024
+
+
+def finish_from_file(job_id: int, stream: IO[bytes], name: str, mimetype: str) -> bool:
+    """:func:`finish` with the result read from the binary file ``stream`` (from its start).
+
+    On SQLite the bytes go into the row in chunks (a blob of the right size, then written
+    through SQLite's incremental blob I/O, in the same transaction): a worker never holds a
+    large workbook in memory, nor the driver's copy of it. Elsewhere they are read at once
+    (the driver sends a parameter whole)."""
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if not _sqlite():
+        return finish(job_id, stream.read(), name, mimetype)
+
+    def store() -> bool:
+        stream.seek(0)
+        with db.engine.connect() as conn, conn.begin():
+            result = conn.execute(update(Job.__table__).where(
+                Job.id == job_id, Job.status == "running").values(
+                result=func.zeroblob(size), updated_at=utcnow()))
+            if result.rowcount != 1:
+                return False
+            raw = conn.connection.dbapi_connection
+            if size:
+                with raw.blobopen("job", "result", job_id) as blob:  # type: ignore[union-attr]
+                    while chunk := stream.read(RESULT_CHUNK):
+                        blob.write(chunk)
+            return True
+
+    # The bytes first, then the status: the result is offered only once the job is done.
+    if not _retrying(store):
+        return False
+    return bool(_write(job_id, status="done", progress=100, phase="done", result_name=name,
+                       result_mimetype=mimetype, result_size=size, finished_at=utcnow()))
 
 
 def fail(job_id: int, message: str) -> bool:
-    return _write(job_id, status="failed", error=message[:2000], phase="failed",
-                  finished_at=utcnow())
+    return bool(_write(job_id, status="failed", error=message[:2000], phase="failed",
+                       finished_at=utcnow()))
 
 
 def mark_cancelled(job_id: int) -> bool:
-    return _write(job_id, status="cancelled", phase="cancelled", finished_at=utcnow())
+    return bool(_write(job_id, status="cancelled", phase="cancelled", finished_at=utcnow()))
 
 
 def cancel_requested(job_id: int) -> bool:
@@ -180,10 +289,27 @@ def cancel_requested(job_id: int) -> bool:
         return bool(conn.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
 
 
+def write_progress(job_id: int, **values: Any) -> bool | None:
+    """A progress report: True written, False the job is no longer running, None skipped
+    because SQLite's write lock stayed held past :data:`REPORT_WAIT_SECONDS`."""
+    return _write(job_id, wait=REPORT_WAIT_SECONDS, **values)
+
+
 class Reporter:
     """What a job's work calls with its progress: ``reporter(phase, done, total)``. Writes
     at most every ``interval`` seconds (and at each new phase); raises :class:`JobCancelled`
-    once the owner has asked to cancel."""
+    once the owner has asked to cancel.
+
+    Each report is committed at once on a connection of its own. On SQLite, where another
+    job's transaction may hold the write lock for minutes (an import being checked), a
+    report waits for it at most :data:`REPORT_WAIT_SECONDS` and is otherwise skipped (tried
+    again after :data:`REPORT_BACKOFF_SECONDS`): the work goes on, and a report never fails
+    the job."""
+
+    #: No report before this time (a report was skipped for the lock).
+    _retry_at = float("-inf")
+    #: Reports skipped because the database's write lock was held.
+    skipped = 0
 
     def __init__(self, job_id: int, *, interval: float = 0.5,
                  clock: Any = time.monotonic) -> None:
@@ -203,12 +329,25 @@ class Reporter:
         now = self.clock()
         if phase == self._phase and now - self._last < self.interval:
             return
+        if now < self._retry_at:
+            return
         self._phase, self._last = phase, now
         progress = min(99, int(done * 100 / total)) if total > 0 else 0
-        if cancel_requested(self.job_id):
+        try:
+            cancelled = cancel_requested(self.job_id)
+        except OperationalError as exc:
+            if not (_sqlite() and locked(exc)):
+                raise
+            cancelled = False  # read again at the next report
+        if cancelled:
             raise JobCancelled()
-        _write(self.job_id, phase=phase[:200], done_count=done if total else None,
-               total_count=total or None, progress=progress)
+        written = write_progress(self.job_id, phase=phase[:200],
+                                 done_count=done if total else None,
+                                 total_count=total or None, progress=progress)
+        if written is None:
+            self.skipped += 1
+            self._retry_at = now + REPORT_BACKOFF_SECONDS
+            self._phase = None  # the phase is written with the next report that lands
 
 
 def purge_old_jobs(keep_days: float, now: datetime | None = None) -> int:

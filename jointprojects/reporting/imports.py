@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from jointprojects.errors import Conflict, DomainError, FieldError
 from jointprojects.exchange_rates import services as exchange_rates
@@ -215,6 +217,38 @@ def import_expenses(sa: SpecialArrangement, filename: str, data: bytes, user: An
 
 #: Rows read per step while checking a file (a progress report between two steps).
 CHECK_ROWS = 5_000
+#: SQLite: how long an import waits for another connection's write transaction (another
+#: import being recorded) before it gives up.
+LOCK_WAIT_SECONDS = 300.0
+
+
+def take_write_lock(wait: float | None = None) -> None:
+    """On SQLite, begin the session's transaction holding the database's write lock
+    (``BEGIN IMMEDIATE``), waiting up to ``wait`` seconds (:data:`LOCK_WAIT_SECONDS`) for
+    another writer; nothing elsewhere, or when the transaction has begun already.
+
+    An import reads, then writes in the same transaction. Begun deferred, its reads take a
+    read lock first, and its first write then asks to upgrade it while another connection
+    (a job's progress report, committed on its own connection) may be waiting to commit:
+    SQLite answers "database is locked" at once (no busy wait can settle that deadlock, and
+    in WAL mode a snapshot older than the last commit cannot write at all). Taking the write
+    lock before the first read waits like any writer instead, and makes the checks and the
+    writes see one state of the arrangement."""
+    session = db.session
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection().connection.dbapi_connection
+    if connection is None or connection.in_transaction:
+        return
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    while True:
+        try:
+            session.execute(text("BEGIN IMMEDIATE"))
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig).lower() or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.5)
 
 
 def _ensure_importable(sa: SpecialArrangement) -> None:
@@ -326,6 +360,7 @@ def check_expense_file(sa: SpecialArrangement, filename: str, data: bytes, user:
     stamp = fingerprint(sa)
     rows, duplicates = _checked_rows(sa, filename, data, user, preview_good_rows=True,
                                      progress=progress)
+    take_write_lock()  # SQLite: before the savepoint's first read (see take_write_lock)
     savepoint = db.session.begin_nested()
     try:
         summary = _record(sa, rows, user, duplicates, progress)
@@ -342,6 +377,7 @@ def record_checked(sa: SpecialArrangement, checked: CheckedImport, user: Any, *,
     since the preview, or when what would be stored differs from what the preview showed
     (an exchange rate corrected meanwhile); :class:`DuplicatesRefused` unless
     ``allow_duplicates`` when the preview marked duplicates."""
+    take_write_lock()  # SQLite: the fingerprint and the writes see one state
     _ensure_importable(sa)
     if fingerprint(sa) != checked.fingerprint:
         raise ImportFailed([RowProblem(None, None, CHANGED.format(reference=sa.reference))])
@@ -386,6 +422,7 @@ def _good_rows_preview(sa: SpecialArrangement, rows: Sequence[sheet.ExpenseRow],
     if not good:
         return None
     summary = _Summary(sa)
+    take_write_lock()
     savepoint = db.session.begin_nested()
     try:
         for start in range(0, len(good), CHUNK_ROWS):

@@ -63,15 +63,19 @@ def build_cost_report(job: Job, reporter: jobs.Reporter) -> runner.Result:
         raise NotFound("The arrangement of this report no longer exists.", "arrangement")
     date_from, date_to = cost_report.parse_period(job.params.get("from"),
                                                   job.params.get("to"))
-    with language_scope(job.params.get("lang")), \
-            tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as stream:
-        cost_report.write_cost_report(sa, date_from, date_to, stream,
-                                      generated_by=author(job.owner), progress=reporter,
-                                      reader=job.owner)
-        stream.seek(0)
-        content = stream.read()
-    return runner.Result(content, cost_report.report_filename(sa, date_from, date_to),
-                         cost_report.XLSX_MIMETYPE)
+    # The workbook stays in its file (in memory up to SPOOL_BYTES): the runner copies it
+    # into the job's row in chunks and closes it.
+    stream = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+    try:
+        with language_scope(job.params.get("lang")):
+            cost_report.write_cost_report(sa, date_from, date_to, stream,
+                                          generated_by=author(job.owner), progress=reporter,
+                                          reader=job.owner)
+    except BaseException:
+        stream.close()
+        raise
+    return runner.Result(b"", cost_report.report_filename(sa, date_from, date_to),
+                         cost_report.XLSX_MIMETYPE, stream=stream)
 
 
 # --- imports as jobs ---------------------------------------------------------------------------

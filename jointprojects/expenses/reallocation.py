@@ -49,7 +49,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
-from jointprojects.errors import DomainError
+from jointprojects.errors import DomainError, Message
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
@@ -291,7 +291,8 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
         count, 7)
     del rows
     if count and int(table[:, 2].min()) < 0:
-        raise DomainError(f"The expenses of {sa.reference} name a category not known here.")
+        raise DomainError(Message("The expenses of %(reference)s name a category not known "
+                                  "here.", reference=sa.reference))
     ids = table[:, 0].copy()
     day_ordinal = table[:, 1].copy()
     amounts = table[:, 3] // scale
@@ -322,8 +323,9 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
             new_parts *= scale
             unallocated_new = np.zeros(count, dtype=np.int64)
     except ValueError as exc:
-        raise DomainError(f"The expenses of {sa.reference} cannot be allocated: {exc}.") \
-            from None
+        raise DomainError(Message("The expenses of %(reference)s cannot be allocated: "
+                                  "%(problem)s.", reference=sa.reference,
+                                  problem=str(exc))) from None
     report(PHASE_ALLOCATING, count, count)
 
     # The stored parts, into a matrix of the same shape (``present`` marks the parts that

@@ -51,6 +51,20 @@ def test_the_arrangement_page_shows_the_chain_state_the_latest_checkpoint_and_th
             "report": f"evidence-{books['sa'].reference}.zip"}
 
 
+def test_the_bundle_hint_names_a_checkpoint_only_once_there_is_one(books, make_user, login):
+    web = login(make_user("finance", "UN"))
+    reference = books["sa"].reference
+    text = _text(web.get(f"/arrangements/{reference}"))
+    assert "No checkpoint yet." in text
+    assert f"jointprojects verify evidence-{reference}.zip" in text
+    assert "--checkpoint" not in text
+    signatures.make_checkpoint(signatures.COMMAND_LINE)
+    db.session.commit()
+    text = _text(web.get(f"/arrangements/{reference}"))
+    assert f"jointprojects verify evidence-{reference}.zip --checkpoint YOUR-CHECKPOINT.json" \
+        in text
+
+
 def test_a_third_organization_neither_sees_the_section_nor_downloads_the_bundle(
         books, make_user, login):
     create_organization("WCO", "World Customs Organization", "EUR")

@@ -26,6 +26,14 @@ def test_create_a_project_through_the_form(login, make_user, db):
     assert "Cybercrime awareness" in page and "(b)" in page and "History" in page
 
 
+def test_the_history_table_has_real_column_headers_not_their_tags_as_text(login, make_user, db):
+    web = login(make_user("programme_manager"))
+    web.post_form("/projects/new", project_form())
+    page = web.get("/projects/P-WEB").get_data(as_text=True)
+    assert "&lt;thead" not in page and "&lt;th" not in page
+    assert '<th scope="col">When (UTC)</th>' in page
+
+
 def test_project_form_errors_appear_beside_the_field_and_keep_what_was_typed(login, make_user, db):
     web = login(make_user("programme_manager"))
     response = web.post_form(

@@ -203,6 +203,14 @@ def test_in_french_the_rates_page_writes_rates_with_a_decimal_comma(web):
     assert ">0.9265<" in web.get("/expenses/rates?lang=en").get_data(as_text=True)
 
 
+def test_in_french_the_budget_form_offers_its_choices_in_french(make_arrangement, web):
+    sa = make_arrangement()
+    page = web.get(f"/expenses/arrangements/{sa.reference}/budgets?lang=fr").get_data(as_text=True)
+    assert '<option selected value="">arrangement entier</option>' in page \
+        or '<option value="">arrangement entier</option>' in page
+    assert "The arrangement as a whole" not in page and "In USD" not in page
+
+
 def test_the_budgets_page_sets_a_line_and_shows_actual(make_arrangement, web, finance):
     sa = make_arrangement()
     recording.record_expense(sa, expense(), finance)

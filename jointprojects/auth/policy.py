@@ -215,6 +215,13 @@ def ensure_sees_project(user: Any, project: Project) -> None:
         raise _hidden("project")
 
 
+def can_change_project(user: Any, project: Project) -> bool:
+    """A programme manager of the project's lead organization, or an admin (the project
+    page offers Edit and Delete to them only)."""
+    return can(user, PROJECT_WRITE) and (
+        _is_admin(user) or project.lead_organization_id == user.organization_id)
+
+
 def ensure_changes_project(user: Any, project: Project) -> None:
     """404 when the project is not visible; 403 unless a programme manager (or admin) of its
     lead organization."""

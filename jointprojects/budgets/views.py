@@ -31,7 +31,7 @@ def _status(form: Any) -> int:
 def budgets(reference: str):  # type: ignore[no-untyped-def]
     sa = get_arrangement(reference)
     form = BudgetForm()
-    form.organization.choices = [("", "The arrangement as a whole")] + [
+    form.organization.choices = [("", _("whole arrangement"))] + [
         (c, c) for c in sa.party_codes]
     if request.method == "GET":
         form.year.data = str(date.today().year)

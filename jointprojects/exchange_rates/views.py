@@ -4,6 +4,7 @@ under /expenses, where they have always been."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -14,6 +15,7 @@ from jointprojects.auth.policy import RATE_WRITE, READ, requires
 from jointprojects.exchange_rates import services
 from jointprojects.exchange_rates.forms import RateForm
 from jointprojects.i18n import current_language, msg
+from jointprojects.locales import format_amount
 from jointprojects.money import MINOR_UNITS
 from jointprojects.transaction import form_errors, rehearsal
 from jointprojects.web import paginate
@@ -55,5 +57,12 @@ def rates():  # type: ignore[no-untyped-def]
 
 @bp.app_template_filter("rate")
 def rate_filter(rate: Any) -> str:
-    """An exchange rate without trailing zeros (never in exponent notation)."""
-    return "" if rate is None else services.rate_to_json(rate)
+    """An exchange rate without trailing zeros (never in exponent notation), with the
+    reader's decimal sign: ``0.9265`` in English, ``0,9265`` in French (as the form's help
+    and the French amounts write it)."""
+    if rate is None:
+        return ""
+    language = current_language()
+    if language == "en":
+        return services.rate_to_json(rate)
+    return format_amount(Decimal(services.rate_to_json(rate)), None, language)

@@ -98,7 +98,8 @@ def create():  # type: ignore[no-untyped-def]
 def detail(code: str):  # type: ignore[no-untyped-def]
     project = services.get_project(code)
     return render_template("projects/detail.html", project=project, history=history(project),
-                           arrangements=policy.visible_arrangements(current_user, project))
+                           arrangements=policy.visible_arrangements(current_user, project),
+                           can_change=policy.can_change_project(current_user, project))
 
 
 @bp.route("/<code>/edit", methods=["GET", "POST"])

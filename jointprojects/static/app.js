@@ -36,3 +36,21 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+// The navigation stays on one line where it fits; where it would run past the window's edge
+// (longer words in French, a large inbox count) its items may wrap (app.css: .nav-wrap).
+(() => {
+  const nav = document.querySelector("nav.navbar");
+  const collapse = nav && nav.querySelector(".navbar-collapse");
+  if (!collapse) return;
+  const fit = () => {
+    nav.classList.remove("nav-wrap");
+    const root = document.documentElement;
+    if (collapse.getBoundingClientRect().right > root.clientWidth + 0.5
+        || collapse.scrollWidth > collapse.clientWidth + 1) {
+      nav.classList.add("nav-wrap");
+    }
+  };
+  fit();
+  window.addEventListener("resize", fit);
+})();

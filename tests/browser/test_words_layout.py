@@ -121,3 +121,14 @@ def test_removing_a_share_row_moves_focus_to_the_next_row(page):
     rows.nth(1).get_by_role("button", name="Remove this share row").click()
     focused = page.evaluate("document.activeElement.name")
     assert focused == "matrix-2-category", focused
+
+
+@pytest.mark.parametrize("role", ["admin", "programme_manager_interpol", "finance"])
+def test_in_french_at_1280_px_the_navigation_wraps_rather_than_leave_the_window(page, role):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, role)
+    page.goto("/projects/?lang=fr")
+    logout = page.get_by_role("button", name="Se déconnecter")
+    assert logout.evaluate("b => b.getBoundingClientRect().right") <= 1280
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    page.watch.assert_clean("the French navigation at 1280 px")

@@ -194,6 +194,23 @@ def test_the_rates_page_lists_and_takes_rates(web, make_user):
     assert db.session.scalar(db.select(db.func.count()).select_from(ExchangeRate)) == 1
 
 
+def test_in_french_the_rates_page_writes_rates_with_a_decimal_comma(web):
+    web.post_form("/expenses/rates", {"currency": "EUR", "month": "2025-02",
+                                      "rate": "0.9265", "source": "UN treasury"},
+                  follow_redirects=True)  # the flash (in English) is read here
+    french = web.get("/expenses/rates?lang=fr").get_data(as_text=True)
+    assert ">0,9265<" in french and "0.9265" not in french
+    assert ">0.9265<" in web.get("/expenses/rates?lang=en").get_data(as_text=True)
+
+
+def test_in_french_the_budget_form_offers_its_choices_in_french(make_arrangement, web):
+    sa = make_arrangement()
+    page = web.get(f"/expenses/arrangements/{sa.reference}/budgets?lang=fr").get_data(as_text=True)
+    assert '<option selected value="">arrangement entier</option>' in page \
+        or '<option value="">arrangement entier</option>' in page
+    assert "The arrangement as a whole" not in page and "In USD" not in page
+
+
 def test_the_budgets_page_sets_a_line_and_shows_actual(make_arrangement, web, finance):
     sa = make_arrangement()
     recording.record_expense(sa, expense(), finance)

@@ -265,3 +265,12 @@ def test_the_apis_active_on_filters_the_register_page(login, make_user, make_exc
     assert "Later Person" in manager.get(f"{BASE}/?active_on={day}").get_data(as_text=True)
     assert "Later Person" not in manager.get(
         f"{BASE}/?active_on={today.isoformat()}").get_data(as_text=True)
+
+
+def test_the_approvals_name_home_and_host_in_the_readers_language(manager, make_exchange):
+    exchange = make_exchange()  # UN (home) -> INTERPOL (host)
+    english = manager.get(f"{BASE}/{exchange.id}").get_data(as_text=True)
+    assert "UN (home):" in english and "INTERPOL (host):" in english
+    french = manager.get(f"{BASE}/{exchange.id}?lang=fr").get_data(as_text=True)
+    assert "UN (origine):" in french and "INTERPOL (accueil):" in french
+    assert "(home)" not in french and "(host)" not in french

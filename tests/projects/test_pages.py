@@ -26,6 +26,14 @@ def test_create_a_project_through_the_form(login, make_user, db):
     assert "Cybercrime awareness" in page and "(b)" in page and "History" in page
 
 
+def test_the_history_table_has_real_column_headers_not_their_tags_as_text(login, make_user, db):
+    web = login(make_user("programme_manager"))
+    web.post_form("/projects/new", project_form())
+    page = web.get("/projects/P-WEB").get_data(as_text=True)
+    assert "&lt;thead" not in page and "&lt;th" not in page
+    assert '<th scope="col">When (UTC)</th>' in page
+
+
 def test_project_form_errors_appear_beside_the_field_and_keep_what_was_typed(login, make_user, db):
     web = login(make_user("programme_manager"))
     response = web.post_form(
@@ -54,3 +62,18 @@ def test_empty_lists_say_what_to_do_next(login, make_user):
     web = login(make_user("programme_manager"))
     assert "Create the first project" in web.get("/projects/").get_data(as_text=True)
     assert "Create the first arrangement" in web.get("/arrangements/").get_data(as_text=True)
+
+
+def test_a_party_that_does_not_lead_the_project_is_not_offered_edit_or_delete(
+    login, make_user, make_project, make_arrangement, db
+):
+    project = make_project(lead_organization="INTERPOL")
+    make_arrangement(project=project.code)  # UN is a party, so UN sees the project
+    un_pm = login(make_user("programme_manager", "UN"))
+    page = un_pm.get(f"/projects/{project.code}").get_data(as_text=True)
+    assert f"/projects/{project.code}/edit" not in page  # the link would answer 403
+    assert un_pm.get(f"/projects/{project.code}/edit").status_code == 403
+    un_pm.post_form("/logout", {}, page=f"/projects/{project.code}")
+    interpol_pm = login(make_user("programme_manager", "INTERPOL"))
+    page = interpol_pm.get(f"/projects/{project.code}").get_data(as_text=True)
+    assert f"/projects/{project.code}/edit" in page

@@ -115,3 +115,21 @@ def test_delete_a_draft_after_confirmation(login, make_user, make_arrangement, d
     )
     assert response.status_code == 302
     assert db.session.query(SpecialArrangement).count() == 0
+
+
+def test_in_french_the_arrangement_page_names_its_kind_and_the_notice_documents_in_french(
+    login, make_user, make_arrangement, db
+):
+    from datetime import date
+
+    from jointprojects.special_arrangements import services
+
+    pm = make_user("programme_manager", "UN")
+    sa = make_arrangement(kind="personnel")
+    services.give_notice(sa, "UN", date(2025, 8, 31), pm)
+    db.session.commit()
+    web = login(pm)
+    page = web.get(f"/arrangements/{sa.reference}?lang=fr").get_data(as_text=True)
+    assert "Échange de personnel" in page and "Exchange of personnel" not in page
+    assert "Documents · Préavis de dénonciation" in page
+    assert "Documents · Termination notice" not in page

@@ -13,17 +13,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
-
 from jointprojects import bounds
-from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
 from jointprojects.errors import Collector, Conflict, FieldError, Message, message_of
 from jointprojects.exchange_rates.services import RATE_PLACES, cross_rate
+from jointprojects.expenses import pending
 from jointprojects.expenses.models import Expense
+from jointprojects.expenses.pending import reallocation_in_progress
 from jointprojects.extensions import db
-from jointprojects.jobs import services as jobs
-from jointprojects.jobs.models import Job
 from jointprojects.money import (
     MAX_AMOUNT,
     MINOR_UNITS,
@@ -38,7 +35,6 @@ from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.vocabulary import EXPENSE_CATEGORIES, EXPENSE_CATEGORY_LABELS, N_
 
 #: The kind of the job that re-allocates an arrangement's expenses (expenses/tasks.py).
-REALLOCATION_JOB = "reallocation"
 
 
 @dataclass
@@ -288,27 +284,12 @@ def ensure_open(sa: SpecialArrangement, days: Sequence[date | None],
         raise Conflict(errors)
 
 
-def reallocation_in_progress(sa: SpecialArrangement) -> int | None:
-    """The id of the re-allocation job that holds ``sa``'s expenses (queued, or running and
-    still reporting), None if there is none. Derived from the job's state: once it ends
-    (done, failed, cancelled, or its worker lost) writes are allowed again."""
-    now = utcnow()
-    return db.session.scalar(
-        select(Job.id).where(
-            Job.kind == REALLOCATION_JOB, Job.arrangement_id == sa.id,
-            or_(Job.status == "queued",
-                and_(Job.status == "running", Job.updated_at >= now - jobs.LOST_AFTER)))
-        .order_by(Job.id).limit(1))
-
-
 def ensure_not_reallocating(sa: SpecialArrangement) -> None:
     """Conflict (409) while a re-allocation job works through ``sa``'s expenses: a write
     answers at once rather than waiting for the arrangement's lock; reads go on. Also while
     a re-allocation is pending after its job failed, was cancelled or lost its worker
     (:mod:`jointprojects.expenses.pending`): the parts may not follow the shares in force
     until it is retried."""
-    from jointprojects.expenses import pending
-
     job_id = reallocation_in_progress(sa)
     if job_id is not None:
         raise Conflict(Message("Re-allocation in progress (job %(job)s): the expenses of "

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from jointprojects.errors import Conflict, DomainError
 from jointprojects.expenses import reallocation
-from jointprojects.expenses.checks import reallocation_in_progress
+from jointprojects.expenses.pending import reallocation_in_progress
 from jointprojects.expenses.tasks import open_from
 from jointprojects.extensions import db
 from jointprojects.reporting.cli import ProgressBar

@@ -18,11 +18,31 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, or_, select
+
+from jointprojects.auth.models import utcnow
 from jointprojects.expenses.models import PendingReallocation
 from jointprojects.extensions import db
+from jointprojects.jobs import services as jobs
 from jointprojects.jobs.models import Job
 from jointprojects.special_arrangements.models import SpecialArrangement
 from jointprojects.vocabulary import N_
+
+REALLOCATION_JOB = "reallocation"
+
+
+def reallocation_in_progress(sa: SpecialArrangement) -> int | None:
+    """The id of the re-allocation job that holds ``sa``'s expenses (queued, or running and
+    still reporting), None if there is none. Derived from the job's state: once it ends
+    (done, failed, cancelled, or its worker lost) writes are allowed again."""
+    now = utcnow()
+    return db.session.scalar(
+        select(Job.id).where(
+            Job.kind == REALLOCATION_JOB, Job.arrangement_id == sa.id,
+            or_(Job.status == "queued",
+                and_(Job.status == "running", Job.updated_at >= now - jobs.LOST_AFTER)))
+        .order_by(Job.id).limit(1))
+
 
 #: How the arrangement's page names what became of the job (translated there).
 STATUS_WORDS = {
@@ -71,8 +91,6 @@ def settle(sa: SpecialArrangement, from_date: date | None) -> None:
 def state(sa: SpecialArrangement) -> dict[str, Any] | None:
     """What the arrangement's page shows: None when nothing waits, else the job (its id and
     status, None once purged) and whether it is still under way."""
-    from jointprojects.expenses.checks import reallocation_in_progress
-
     row = pending_of(sa)
     running = reallocation_in_progress(sa)
     if row is None and running is None:

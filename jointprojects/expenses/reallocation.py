@@ -50,6 +50,7 @@ from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
 from jointprojects.dates import month_of
 from jointprojects.errors import DomainError, Message
+from jointprojects.expenses import pending
 from jointprojects.expenses.models import Expense, ExpensePart, ExpenseTotal
 from jointprojects.expenses.services import _dialect
 from jointprojects.extensions import db
@@ -388,7 +389,6 @@ def reallocate_arrangement(sa: SpecialArrangement, from_date: date | None = None
     name (default: the command line). A pending re-allocation of ``sa`` that this one
     covers (:mod:`jointprojects.expenses.pending`) is settled in the same transaction.
     Flushes; the caller commits."""
-    from jointprojects.expenses import pending
 
     report = progress or _silent
     current = plan(sa, from_date, report)

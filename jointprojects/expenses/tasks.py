@@ -22,7 +22,7 @@ from flask import current_app
 from jointprojects.auth.models import User
 from jointprojects.errors import Conflict, NotFound
 from jointprojects.expenses import pending, reallocation
-from jointprojects.expenses.checks import REALLOCATION_JOB, reallocation_in_progress
+from jointprojects.expenses.pending import REALLOCATION_JOB, reallocation_in_progress
 from jointprojects.extensions import db
 from jointprojects.jobs import runner
 from jointprojects.jobs import services as jobs

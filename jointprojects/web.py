@@ -12,6 +12,7 @@ from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug import exceptions as werkzeug_exceptions
 from werkzeug.exceptions import HTTPException
@@ -230,6 +231,24 @@ def register_error_pages(app: Flask) -> None:
             title=titles.get(code, error.name),
             message=messages.get(code, error.description),
         ), code
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):  # type: ignore[no-untyped-def]
+        """SQLite (the embedded default) refuses a write with "database is locked" when
+        another change is being saved at the same moment and waiting cannot settle it: the
+        request was rolled back whole, so it is the user's to send again (503, Retry-After),
+        not an internal error."""
+        if "locked" not in str(error.orig if error.orig is not None else error).lower():
+            return server_error(error)
+        log.warning("database busy on %s %s: %s", request.method, request.path, error.orig)
+        db.session.rollback()
+        message = N_("Another change was being saved at the same moment, so yours was not "
+                     "saved. Send it again.")
+        headers = {"Retry-After": "2"}
+        if wants_json():
+            return *error_response(503, None, message), headers
+        return render_template("errors/error.html", code=503, title=N_("Busy"),
+                               message=message), 503, headers
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from jointprojects.audit.models import AuditEntry
+from jointprojects.errors import Message
 from jointprojects.evidence import signatures
 from jointprojects.evidence.models import ChainVerification, Checkpoint
 from jointprojects.evidence.tasks import newest_row
@@ -27,18 +28,23 @@ class ChainState:
 
     @property
     def phrase(self) -> str:
-        """The state in words (the arrangement page's Evidence section, the audit page)."""
+        """The state in words (the arrangement page's Evidence section, the audit page): a
+        :class:`Message`, shown in the reader's language."""
         if self.checkpoint_holds is False and self.checkpoint is not None:
-            return (f"Broken at row {self.checkpoint.sequence}: the audit row a checkpoint "
-                    "signed has changed since")
+            return Message("Broken at row %(row)s: the audit row a checkpoint signed has "
+                           "changed since", row=self.checkpoint.sequence)
         v = self.verification
         if v is None:
-            return "Not verified yet"
+            return Message("Not verified yet")
         if not v.ok:
-            where = f"broken at row {v.broken_row}" if v.broken_row else "not verified"
-            return f"{where[0].upper()}{where[1:]}: {v.message}"
-        since = (f"; {self.rows_since} rows appended since" if self.rows_since > 0 else "")
-        return f"Verified up to row {v.last_row}{since}"
+            if v.broken_row:
+                return Message("Broken at row %(row)s: %(problem)s", row=v.broken_row,
+                               problem=v.message)
+            return Message("Not verified: %(problem)s", problem=v.message)
+        if self.rows_since > 0:
+            return Message("Verified up to row %(row)s; %(count)s rows appended since",
+                           row=v.last_row, count=self.rows_since)
+        return Message("Verified up to row %(row)s", row=v.last_row)
 
     @property
     def public_phrase(self) -> str:
@@ -47,8 +53,10 @@ class ChainState:
         v = self.verification
         if self.checkpoint_holds is not False and v is not None and not v.ok:
             if v.broken_row:
-                return f"Broken at row {v.broken_row} (an administrator sees what does not hold)"
-            return "Not verified: a record does not hold (an administrator sees which)"
+                return Message("Broken at row %(row)s (an administrator sees what does not "
+                               "hold)", row=v.broken_row)
+            return Message("Not verified: a record does not hold (an administrator sees "
+                           "which)")
         return self.phrase
 
 

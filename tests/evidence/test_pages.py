@@ -58,6 +58,8 @@ def test_the_bundle_hint_names_a_checkpoint_only_once_there_is_one(books, make_u
     assert "No checkpoint yet." in text
     assert f"jointprojects verify evidence-{reference}.zip" in text
     assert "--checkpoint" not in text
+    french = _text(web.get(f"/arrangements/{reference}?lang=fr"))
+    assert "La chaîne d'audit : Pas encore vérifiée" in french, french[-2000:]
     signatures.make_checkpoint(signatures.COMMAND_LINE)
     db.session.commit()
     text = _text(web.get(f"/arrangements/{reference}"))

@@ -186,13 +186,16 @@ class _CostSplitWriter:
         self.styles = Styles(self.wb)
         period = _period(data.period_from, data.period_to, self.t, self.language)
         set_properties(
-            self.wb, title=f"Cost split: {self.arr.reference}: {self.arr.title}",
-            subject=f"Cost split of {self.arr.reference} ({self.arr.article}), {period}, "
-                    f"in {self.currency}",
+            self.wb, title=self.t("Cost split: %(reference)s: %(title)s") % {
+                "reference": self.arr.reference, "title": self.arr.title},
+            subject=self.t("Cost split of %(reference)s (%(article)s), %(period)s, in "
+                           "%(currency)s") % {"reference": self.arr.reference,
+                                              "article": self.arr.article, "period": period,
+                                              "currency": self.currency},
             keywords=f"{self.arr.reference}; {self.arr.project_code}; cost split; "
                      f"{CLASSIFICATION}")
         self.wb.properties.language = self.language  # the frozen workbook says its language
-        self.page = print_header(self.arr, period, data.generated_at)
+        self.page = print_header(self.arr, period, data.generated_at, self.t)
         self.columns = expense_columns(data)
         # Column letters of the Expenses sheet.
         self.col: dict[str, str] = {}
@@ -364,13 +367,15 @@ class _CostSplitWriter:
         w = RowWriter(ws, widths, capacity=page_capacity(widths))
         st = self.styles
 
-        w.append([f.title(f"Cost split: {arr.reference}")])
+        w.append([f.title(self.t("Cost split: %(reference)s") % {"reference": arr.reference})])
         w.append([f.wrap(arr.title)])
         w.blank()
         names = {p.code: p.name for p in arr.parties}
         versions = "; ".join(
-            f"{v.number} from {v.effective_date.isoformat()}" for v in data.versions
-        ) or "none recorded"
+            self.t("%(number)s from %(day)s") % {
+                "number": v.number, "day": v.effective_date.isoformat()}
+            for v in data.versions
+        ) or self.t("none recorded")
         kind = KINDS.get(arr.kind)
         facts: list[tuple[str, Any]] = [
             (self.t("Arrangement"), f.text(arr.reference)),
@@ -386,8 +391,9 @@ class _CostSplitWriter:
             (self.t("Versions of the shares applied"), f.wrap(versions)),
             (self.t("Expenses"), f.formula(f"=COUNT({self.rng('date')})", Styles.INTEGER)),
             (self.t("Changes in the period"), f.text(
-                f"{len(data.changes)} edit(s) or deletion(s): see the sheet "
-                f"\"{CHANGES_SHEET}\"" if data.changes else "none recorded")),
+                self.t("%(count)s edit(s) or deletion(s): see the sheet \"%(sheet)s\"") % {
+                    "count": len(data.changes), "sheet": self.t(CHANGES_SHEET)}
+                if data.changes else self.t("none recorded"))),
             (self.t("Generated (UTC)"), f.date(excel_datetime(data.generated_at))),
             (self.t("Classification"), f.text(CLASSIFICATION)),
         ]
@@ -396,7 +402,8 @@ class _CostSplitWriter:
         w.blank()
 
         w.keep_together(section_height(len(self.parties) + 4))
-        w.append([f.section(f"Shares, payments and balances ({arr.article}), in {arr.currency}")])
+        w.append([f.section(self.t("Shares, payments and balances (%(article)s), in %(currency)s")
+                             % {"article": arr.article, "currency": arr.currency})])
         w.append(f.header([
             self.t("Party"), self.t("Name"), self.t("Share"), self.t("Paid"),
                 self.t("Balance (paid - share)"),
@@ -456,7 +463,7 @@ class _CostSplitWriter:
         # shrink every figure to fit it.
         chart = BarChart()
         chart.type = "col"
-        chart.title = f"Share per party ({arr.currency})"
+        chart.title = self.t("Share per party (%(currency)s)") % {"currency": arr.currency}
         chart.y_axis.title = arr.currency
         chart.legend = None
         chart.add_data(Reference(ws, min_col=3, min_row=first - 1, max_row=last),
@@ -477,7 +484,8 @@ class _CostSplitWriter:
         split = self.data.cost_split
         amount = self.styles.amount(places)
         w.keep_together(section_height(max(1, len(split.settlements))))
-        w.append([f.section(f"Settlement (rule 7), in {self.currency}")])
+        w.append([f.section(self.t("Settlement (rule 7), in %(currency)s")
+                             % {"currency": self.currency})])
         w.append(f.header([self.t("From"), self.t("To"), self.t("Amount"),
                            self.t("Amount (application)"), self.t("Check")]))
         paid_from: dict[str, list[str]] = {}

@@ -5,6 +5,7 @@ alone at the bottom of one page with its rows on the next."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from reports.cells import excel_datetime
@@ -15,14 +16,15 @@ __all__ = ["print_header", "section_height"]
 
 
 def print_header(arrangement: ArrangementInfo, period: str,
-                 generated_at: datetime | None) -> PrintHeader:
+                 generated_at: datetime | None,
+                 t: Callable[[str], str] = str) -> PrintHeader:
     """What every printed page of the workbook says: the arrangement, the period (in
     words) and when it was generated (UTC)."""
     generated = excel_datetime(generated_at)
     return PrintHeader(
         subject=f"{arrangement.reference}: {arrangement.title}",
-        period=f"Period: {period}",
-        generated=f"Generated {generated:%Y-%m-%d %H:%M} UTC",
+        period=t("Period: %(period)s") % {"period": period},
+        generated=t("Generated %(when)s UTC") % {"when": f"{generated:%Y-%m-%d %H:%M}"},
     )
 
 

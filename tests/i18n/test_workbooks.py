@@ -30,7 +30,19 @@ def test_the_french_cost_report_speaks_french_and_records_its_language(make_repo
     assert summary["Période"][1] == "du 1 janvier 2024 au 31 décembre 2024"
     header = next(book["Dépenses"].iter_rows(max_row=1, values_only=True))
     assert header[:4] == ("Dépense", "Date", "Catégorie", "Description")
+    # the section titles, the document's title and subject, and every printed page's header
+    cells = {c for row in book["Synthèse"].iter_rows(values_only=True) for c in row
+             if isinstance(c, str)}
+    assert any(c.startswith("Règlement (règle 7), en ") for c in cells), sorted(cells)
+    assert any(c.startswith("Quotes-parts, paiements et soldes (") for c in cells)
+    assert not any(c.startswith(("Settlement (rule 7)", "Shares, payments")) for c in cells)
+    assert book.properties.title.startswith("Répartition des coûts : ")
+    assert book.properties.subject.startswith("Répartition des coûts de ")
+    footer = book["Dépenses"].oddHeader.center.text + book["Dépenses"].oddFooter.left.text + \
+        book["Dépenses"].oddFooter.right.text + book["Dépenses"].oddHeader.right.text
+    assert "Période : " in footer and "Généré le " in footer, footer
     english = openpyxl.load_workbook(BytesIO(build_cost_split(make_report())))
+    assert english.properties.subject.startswith("Cost split of ")
     assert english.sheetnames[:2] == ["Summary", "Expenses"]
     assert english.properties.language == "en"
 

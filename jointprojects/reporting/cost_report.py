@@ -94,8 +94,11 @@ def parse_period(raw_from: str | None, raw_to: str | None) -> tuple[date | None,
             try:
                 value = date.fromisoformat(text)
             except ValueError:
-                errors.add(name, _("%(name)s must be a date written YYYY-MM-DD, not %(text)s.",
-                                   name=name, text=repr(text)))
+                errors.add(name, _("The period's first day must be a date written "
+                                   "YYYY-MM-DD, not %(text)s.", text=repr(text))
+                           if name == "from" else
+                           _("The period's last day must be a date written YYYY-MM-DD, "
+                             "not %(text)s.", text=repr(text)))
         values.append(value)
     date_from, date_to = values
     if date_from and date_to and date_to < date_from:

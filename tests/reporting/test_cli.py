@@ -38,7 +38,8 @@ def test_report_cost_split_errors_are_one_line(runner, arrangement, tmp_path):
     out = tmp_path / "r.xlsx"
     for args, message in (
         (["NOPE"], "Unknown special arrangement 'NOPE'"),
-        ([arrangement.reference, "--from", "2025-02-30"], "from must be a date"),
+        ([arrangement.reference, "--from", "2025-02-30"],
+         "from: The period's first day must be a date written YYYY-MM-DD, not '2025-02-30'."),
         ([arrangement.reference, "--from", "2025-03-01", "--to", "2025-02-01"],
          "before it starts"),
     ):

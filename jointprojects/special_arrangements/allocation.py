@@ -36,8 +36,9 @@ from functools import lru_cache
 from operator import add
 from typing import TYPE_CHECKING
 
+from jointprojects.errors import Message
 from jointprojects.money import PERCENT_PLACES, minor_units
-from jointprojects.vocabulary import phrase
+from jointprojects.vocabulary import N_, phrase
 
 if TYPE_CHECKING:  # numpy is only needed (and imported lazily) by allocate_many_minor
     import numpy as np
@@ -378,36 +379,43 @@ def share_set_errors(
         label = _set_label(category)
         members = sets.setdefault(category, [])
         if organization not in party_set:
-            errors.append((index, f"{organization} is not a party to the arrangement"))
+            errors.append((index, Message("%(organization)s is not a party to the arrangement",
+                                           organization=organization)))
         if (category, organization) in seen:
-            errors.append((index, f"{organization} appears twice in the shares for {label}"))
+            errors.append((index, Message("%(organization)s appears twice in the shares for "
+                                           "%(set)s", organization=organization, set=label)))
         seen.add((category, organization))
         if not isinstance(percent, Decimal) or not percent.is_finite():
-            errors.append((index, f"Share of {organization} for {label} is not a number"))
+            errors.append((index, Message("Share of %(organization)s for %(set)s is not a number",
+                                           organization=organization, set=label)))
             continue
         if _decimals(percent) > PERCENT_PLACES:
             errors.append(
                 (
                     index,
-                    f"Share of {organization} for {label} has more than "
-                    f"{PERCENT_PLACES} decimals: {percent}",
+                    Message("Share of %(organization)s for %(set)s has more than %(places)s "
+                            "decimals: %(percent)s", organization=organization, set=label,
+                            places=PERCENT_PLACES, percent=percent),
                 )
             )
         if not 0 <= percent <= 100:
             errors.append(
                 (
                     index,
-                    f"Share of {organization} for {label} must be between 0 and 100, not {percent}",
+                    Message("Share of %(organization)s for %(set)s must be between 0 and 100, "
+                            "not %(percent)s", organization=organization, set=label,
+                            percent=percent),
                 )
             )
         members.append((organization, percent))
     if None not in sets:
-        errors.append((None, "Shares for default set: absent (a set without category is required)"))
+        errors.append((None, Message("Shares for default set: absent (a set without category is "
+                                      "required)")))
     for category in sorted(sets, key=lambda c: c is not None):  # stable: default first
         label = _set_label(category)
         present = {organization for organization, _ in sets[category]}
         errors.extend(
-            (None, f"Shares for {label}: {party} missing")
+            (None, Message("Shares for %(set)s: %(party)s missing", set=label, party=party))
             for party in parties
             if party not in present
         )
@@ -415,13 +423,14 @@ def share_set_errors(
         if total != 100:
             # Two decimals as typed (exact: no more than two), or every decimal there is.
             shown = format(total, ".2f") if _decimals(total) <= PERCENT_PLACES else total
-            errors.append((None, f"Shares for {label} sum to {shown}, not 100.00"))
+            errors.append((None, Message("Shares for %(set)s sum to %(total)s, not 100.00",
+                                         set=label, total=Decimal(shown))))
     return errors
 
 
 def _set_label(category: str | None) -> str:
     # The category as people read it ("contractual services"), never its code.
-    return "default set" if category is None else phrase(category)
+    return Message(N_("default set") if category is None else phrase(category))
 
 
 def _decimals(value: Decimal) -> int:

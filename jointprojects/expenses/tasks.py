@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 
 from jointprojects.auth.models import User
-from jointprojects.errors import Conflict, NotFound
+from jointprojects.errors import Conflict, Message, NotFound
 from jointprojects.expenses import pending, reallocation
 from jointprojects.expenses.pending import REALLOCATION_JOB, reallocation_in_progress
 from jointprojects.extensions import db
@@ -64,7 +64,8 @@ def retry(sa: SpecialArrangement, user: Any) -> Job | None:
     if one is under way already; nothing to do if none is pending."""
     running = reallocation_in_progress(sa)
     if running is not None:
-        raise Conflict(f"Re-allocation in progress (job {running}): it is already under way.")
+        raise Conflict(Message("Re-allocation in progress (job %(job)s): it is already "
+                               "under way.", job=running))
     row = pending.pending_of(sa)
     if row is None:
         return None

@@ -271,7 +271,6 @@ def retry_reallocation(reference: str):  # type: ignore[no-untyped-def]
                     "re-allocate.", reference=sa.reference), "info")
             return redirect(url_for("arrangements.detail", reference=sa.reference))
         job = tasks.retry(sa, current_user)
-        db.session.commit()
         if job is not None:
             flash(_("Re-allocation of %(reference)s started again (job %(job)s).",
                     reference=sa.reference, job=job.id), "success")

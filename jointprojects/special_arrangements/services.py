@@ -117,11 +117,9 @@ def validate_shares(
     if not shares:
         errors.add(prefix, "Give the expense shares: a default set that sums to 100.")
         return rows
-    skipped = len(rows) < len(shares)  # a row refused above: its set's sums would mislead
     for row_index, message in allocation.share_set_errors(parties, rows):
         if row_index is None:
-            if not skipped:
-                errors.add(prefix, message)
+            errors.add(prefix, message)
         else:
             original = index_of[row_index]
             errors.add(f"{prefix}[{original}]", message)

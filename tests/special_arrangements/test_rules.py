@@ -178,6 +178,7 @@ def test_every_change_leaves_an_audit_row(db, make_project, make_user):
     db.session.commit()
     rows = db.session.scalars(
         db.select(AuditEntry).filter_by(parent_entity="special_arrangement", parent_id=sa.id)
+        .order_by(AuditEntry.id)
     ).all()
     assert [r.action for r in rows] == ["create", "sign", "sign", "update"]
     assert rows[0].after["shares"][0]["shares"][0] == {

@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jointprojects.auth.models import utcnow
-from jointprojects.extensions import NEVER_REUSED, Model
+from jointprojects.extensions import NEVER_REUSED, ROOM_TO_UPDATE, Model
 from jointprojects.organizations.models import Organization
 from jointprojects.types import Money, Rate
 
@@ -33,7 +33,7 @@ class Expense(Model):
               sqlite_where=text("rate_source = 'given'"),
               postgresql_where=text("rate_source = 'given'")),
         CheckConstraint("exchange_rate > 0", name="rate_positive"),
-        NEVER_REUSED,
+        NEVER_REUSED | ROOM_TO_UPDATE,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +86,7 @@ class ExpensePart(Model):
     """One party's part of one expense, in the arrangement's reporting currency."""
 
     __tablename__ = "expense_part"
+    __table_args__ = (ROOM_TO_UPDATE,)
 
     expense_id: Mapped[int] = mapped_column(
         ForeignKey("expense.id", ondelete="CASCADE"), primary_key=True

@@ -33,6 +33,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -405,32 +406,35 @@ def reallocate_arrangement(sa: SpecialArrangement, from_date: date | None = None
 def swap(sa: SpecialArrangement, planned: Plan, progress: Progress | None = None,
          user: Any = None, cause: dict[str, Any] | None = None) -> None:
     """Write ``planned`` (the caller holds the arrangement's lock and has checked its
-    fingerprint): parts, figures, audit rows, monthly totals."""
+    fingerprint): parts, figures, audit rows, monthly totals. The audit rows' text is built
+    in a thread meanwhile: the database writes the parts without holding Python's lock."""
     report = progress or _silent
     changed = planned.changed
-    if changed:
-        now = utcnow()
-        report(PHASE_WRITING, 0, changed)
-    with _sqlite_cache(changed > 0):
-        if changed:
-            if _dialect() == "postgresql":
-                _write_postgresql(planned, now)
-            else:
-                _write_sqlite(planned, now)
-            report(PHASE_WRITING, changed // 2, changed)
-            _audit(sa, planned, now, user, cause or cause_of("command"))
-            expire_expenses(set(planned.ids.tolist()))
-            _move_totals(sa, planned)
-    if changed:
-        report(PHASE_WRITING, changed, changed)
+    if not changed:
+        return
+    now = utcnow()
+    report(PHASE_WRITING, 0, changed)
+    with _sqlite_cache(), ThreadPoolExecutor(max_workers=1) as pool:
+
+        def meanwhile() -> Future[AuditBatches]:
+            return pool.submit(_plan_batches, planned, minor_units(sa.currency), now,
+                               cause or cause_of("command"))
+
+        write = _write_postgresql if _dialect() == "postgresql" else _write_sqlite
+        batches = write(planned, now, meanwhile)
+        report(PHASE_WRITING, changed // 2, changed)
+        insert_audit(sa, batches.result(), user)
+        expire_expenses(set(planned.ids.tolist()))
+        _move_totals(sa, planned)
+    report(PHASE_WRITING, changed, changed)
 
 
 @contextmanager
-def _sqlite_cache(wanted: bool) -> Iterator[None]:
+def _sqlite_cache() -> Iterator[None]:
     """On SQLite, a page cache big enough for the whole swap (writes, audit rows, the totals'
     GROUP BY) while it runs: with the default 2 MB the transaction's dirty pages spill to the
     file and are read again, several times over."""
-    if not wanted or _dialect() == "postgresql":
+    if _dialect() == "postgresql":
         yield
         return
     cursor = _raw_cursor()
@@ -559,7 +563,10 @@ def _sqlite_datetime(value: datetime) -> str:
 _SQLITE_CACHE = -262_144
 
 
-def _write_sqlite(planned: Plan, now: datetime) -> None:
+def _write_sqlite(planned: Plan, now: datetime,
+                  meanwhile: Callable[[], Future[AuditBatches]]) -> Future[AuditBatches]:
+    """The swap's writes on SQLite; ``meanwhile`` starts the audit rows' thread when the
+    statements that run without Python's lock begin (the parts' UPDATE)."""
     create, parts, figures = _swap_statements(planned)
     width = 3 + len(planned.organization_ids)
     cursor = _raw_cursor()
@@ -568,6 +575,7 @@ def _write_sqlite(planned: Plan, now: datetime) -> None:
         cursor.execute(create)
         cursor.executemany(f"INSERT INTO jp_realloc VALUES ({', '.join('?' * width)})",  # noqa: S608 - placeholders only
                            _swap_rows(planned))
+        batches = meanwhile()
         cursor.execute(parts)
         if planned.missing.any():
             cursor.executemany("INSERT INTO expense_part (expense_id, organization_id, "
@@ -576,32 +584,66 @@ def _write_sqlite(planned: Plan, now: datetime) -> None:
         cursor.execute("DROP TABLE temp.jp_realloc")
     finally:
         cursor.close()
+    return batches
 
 
-def _copy(raw: Any, statement: str, lines: Sequence[str]) -> None:
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        for lo in range(0, len(lines), _BATCH):
-            copy.write("".join(lines[lo:lo + _BATCH]))
+#: PostgreSQL's binary COPY: the signature, no flags, no header extension (the rows
+#: follow, then the trailer).
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = b"\xff\xff"
 
 
-def _write_postgresql(planned: Plan, now: datetime) -> None:
+def _binary_rows(columns: Sequence[tuple[str, npt.NDArray[np.int64]]]) -> bytes:
+    """``columns`` (``"i4"`` or ``"i8"``, values) as the rows of a binary COPY: each row its
+    field count, then each field's length and big-endian value, built by numpy at once (no
+    Python object per value)."""
+    import numpy as np
+
+    layout = [("fields", ">i2")]
+    for i, (kind, _values) in enumerate(columns):
+        layout += [(f"length{i}", ">i4"), (f"value{i}", ">" + kind)]
+    rows = np.empty(len(columns[0][1]), dtype=np.dtype(layout))
+    rows["fields"] = len(columns)
+    for i, (kind, values) in enumerate(columns):
+        rows[f"length{i}"] = int(kind[1])
+        rows[f"value{i}"] = values
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
+
+
+def _write_postgresql(planned: Plan, now: datetime,
+                      meanwhile: Callable[[], Future[AuditBatches]]) -> Future[AuditBatches]:
+    """The swap's writes on PostgreSQL (``meanwhile`` as for :func:`_write_sqlite`)."""
     create, parts, figures = _swap_statements(planned)
-    raw = db.session.connection().connection.dbapi_connection
+    raw: Any = db.session.connection().connection.dbapi_connection
     cursor = _raw_cursor()
     try:
+        # The joins with the temporary table hash it in memory (1,000,000 rows: about
+        # 100 MB), not in batches spilled to disk; the connection's own setting after.
+        work_mem = cursor.execute("SHOW work_mem").fetchone()[0]
+        cursor.execute("SELECT set_config('work_mem', '256MB', true)")
         cursor.execute("DROP TABLE IF EXISTS pg_temp.jp_realloc")
-        cursor.execute(create + " ON COMMIT DROP")
-        _copy(raw, "COPY jp_realloc FROM STDIN",
-              ["\t".join(map(str, row)) + "\n" for row in _swap_rows(planned)])
+        # No primary key: the joins hash the table; an index would only cost its build.
+        cursor.execute(create.replace(" PRIMARY KEY", "") + " ON COMMIT DROP")
+        data = _binary_rows([("i4", planned.ids), ("i8", planned.unallocated),
+                             ("i4", planned.numbers)]
+                            + [("i8", planned.parts[:, i])
+                               for i in range(planned.parts.shape[1])])
+        with raw.cursor() as copying, copying.copy(
+                "COPY jp_realloc FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(data)
+        del data
         cursor.execute("ANALYZE jp_realloc")
+        batches = meanwhile()
         cursor.execute(parts)
         if planned.missing.any():
             cursor.executemany("INSERT INTO expense_part (expense_id, organization_id, "
                                "amount) VALUES (%s, %s, %s)", _missing_parts(planned))
         cursor.execute(figures.replace("?", "%s"), (now,))
         cursor.execute("DROP TABLE pg_temp.jp_realloc")
+        cursor.execute("SELECT set_config('work_mem', %s, true)", (work_mem,))
     finally:
         cursor.close()
+    return batches
 
 
 # --- the audit rows --------------------------------------------------------------------------
@@ -622,19 +664,24 @@ def cause_of(kind: str, share_version: int | None = None) -> dict[str, Any]:
     return cause
 
 
-def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[str],
-                updated_at: datetime, cause: dict[str, Any], user: Any = None) -> None:
-    """The after-state of re-allocated expenses in a few audit rows, chained as any other:
-    action ``reallocate`` on the arrangement, ``after = {"reallocation": {...}}`` with the
-    cause, this batch's number among ``batches``, how many expenses the re-allocation
-    changed (``count``), the first and last expense id of the batch, the reporting
-    currency's ``places``, the ``parties``' codes and ``rows``: ``[expense_id,
-    share_version_number, unallocated, part of each party...]`` in minor units, in id order
-    (``reports.evidence.reallocated`` reads them back; docs/EVIDENCE.md). ``rows`` must be
-    sorted by expense id."""
-    if not rows:
-        return
-    places = minor_units(sa.currency)
+@dataclass(frozen=True)
+class AuditBatches:
+    """The ``after`` of each ``reallocate`` audit row, serialized as stored, and a
+    one-expense row of the same shape (:func:`insert_audit` checks its assembly against
+    ``canonical`` on it)."""
+
+    texts: list[str]
+    sample: dict[str, Any]
+
+
+def _dump(after: dict[str, Any]) -> str:
+    return json.dumps(after, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def audit_batches(rows: list[list[int]], codes: Sequence[str], places: int,
+                  updated_at: datetime, cause: dict[str, Any]) -> AuditBatches:
+    """The batch rows' ``after`` (:func:`write_audit` says what they hold); no database, no
+    request: the swap builds them in a thread while the database writes the parts."""
     stamp = audit.jsonable(updated_at)
     batches = [rows[lo:lo + AUDIT_BATCH] for lo in range(0, len(rows), AUDIT_BATCH)]
 
@@ -645,6 +692,28 @@ def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[s
             "parties": list(codes), "updated_at": stamp, "rows": batch,
         }}
 
+    return AuditBatches([_dump(after_of(number, batch))
+                         for number, batch in enumerate(batches, start=1)],
+                        after_of(1, batches[0][:1]))
+
+
+def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[str],
+                updated_at: datetime, cause: dict[str, Any], user: Any = None) -> None:
+    """The after-state of re-allocated expenses in a few audit rows, chained as any other:
+    action ``reallocate`` on the arrangement, ``after = {"reallocation": {...}}`` with the
+    cause, this batch's number among ``batches``, how many expenses the re-allocation
+    changed (``count``), the first and last expense id of the batch, the reporting
+    currency's ``places``, the ``parties``' codes and ``rows``: ``[expense_id,
+    share_version_number, unallocated, part of each party...]`` in minor units, in id order
+    (``reports.evidence.reallocated`` reads them back; docs/EVIDENCE.md). ``rows`` must be
+    sorted by expense id."""
+    if rows:
+        insert_audit(sa, audit_batches(rows, codes, minor_units(sa.currency), updated_at,
+                                       cause), user)
+
+
+def insert_audit(sa: SpecialArrangement, batches: AuditBatches, user: Any = None) -> None:
+    """Chain and insert the rows of :func:`audit_batches`."""
     db.session.flush()  # rows added before these come first in the chain
     user_id = user.id if user is not None else audit.current_user_id()
     address, agent = audit.request_origin()
@@ -660,18 +729,13 @@ def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[s
     frame = canonical(fields).split(json.dumps(token).encode())
     if len(frame) != 2:  # a programming error, never a user's
         raise RuntimeError("the re-allocation's audit row has no single place for after")
-
-    def dump(after: dict[str, Any]) -> str:
-        return json.dumps(after, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-    sample = after_of(1, batches[0][:1])
-    if canonical({**fields, "after": sample}) != dump(sample).encode().join(frame):
+    if canonical({**fields, "after": batches.sample}) != \
+            _dump(batches.sample).encode().join(frame):
         raise RuntimeError("the re-allocation's audit rows differ from their canonical form")
     connection = db.session.connection()
     prev = audit.chain_head(connection)
     values = []
-    for number, batch in enumerate(batches, start=1):
-        text = dump(after_of(number, batch))
+    for text in batches.texts:
         digest = hashlib.sha256(prev.encode() + b"\n" + text.encode().join(frame)).hexdigest()
         values.append((at if _dialect() == "postgresql" else _sqlite_datetime(at), user_id,
                        sa.id, sa.id, text, address, agent, prev, digest))
@@ -691,15 +755,15 @@ def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[s
         cursor.close()
 
 
-def _audit(sa: SpecialArrangement, planned: Plan, now: datetime, user: Any,
-           cause: dict[str, Any]) -> None:
-    """The plan's changed expenses as :func:`write_audit` rows (parties by code)."""
+def _plan_batches(planned: Plan, places: int, now: datetime,
+                  cause: dict[str, Any]) -> AuditBatches:
+    """The plan's changed expenses as :func:`audit_batches` (parties by code)."""
     import numpy as np
 
-    scale = 10 ** (STORAGE_SCALE - minor_units(sa.currency))
+    scale = 10 ** (STORAGE_SCALE - places)
     by_code = sorted(range(len(planned.organization_ids)),
                      key=lambda i: planned.codes_by_organization[i])
     table = np.column_stack([planned.ids, planned.numbers, planned.unallocated // scale,
                              *(planned.parts[:, i] // scale for i in by_code)])
-    write_audit(sa, table.tolist(), [planned.codes_by_organization[i] for i in by_code], now,
-                cause, user)
+    return audit_batches(table.tolist(), [planned.codes_by_organization[i] for i in by_code],
+                         places, now, cause)

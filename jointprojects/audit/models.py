@@ -29,6 +29,7 @@ class AuditEntry(Model):
     parent_entity: Mapped[str | None] = mapped_column(String(60))
     parent_id: Mapped[int | None]
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Compressed with LZ4 on PostgreSQL where the server has it (migration c4e8a2f61d93).
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: Where the request came from (None outside a request, e.g. the command line).
     address: Mapped[str | None] = mapped_column(String(45))

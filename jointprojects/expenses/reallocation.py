@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     func,
@@ -69,6 +69,8 @@ from reports.evidence import REALLOCATION, canonical
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+T = TypeVar("T")
 
 #: ``progress(phase, done, total)``, e.g. a job's :class:`~jointprojects.jobs.services.
 #: Reporter` or the command line's bar.
@@ -144,20 +146,22 @@ def expire_expenses(expense_ids: set[int] | None) -> None:
 @dataclass(frozen=True)
 class Fingerprint:
     """What a plan depends on besides the parts: the expenses (count, the sum of their ids,
-    which are never reused, and of their versions, raised by every edit), the closed-through
-    day and the versions in force."""
+    which are never reused, and of their versions, raised by every edit; the last time one
+    was written, which a re-allocation moves too), the closed-through day and the versions
+    in force."""
 
     count: int
     id_sum: int
     version_sum: int
+    last_written: datetime | None
     closed_through: date | None
     versions: tuple[int, ...]
 
 
 def fingerprint(sa: SpecialArrangement) -> Fingerprint:
-    count, id_sum, version_sum = db.session.execute(
+    count, id_sum, version_sum, last_written = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Expense.id), 0),
-               func.coalesce(func.sum(Expense.version), 0))
+               func.coalesce(func.sum(Expense.version), 0), func.max(Expense.updated_at))
         .where(Expense.arrangement_id == sa.id)).one()
     closed = db.session.scalar(
         select(SpecialArrangement.closed_through).where(SpecialArrangement.id == sa.id))
@@ -165,7 +169,8 @@ def fingerprint(sa: SpecialArrangement) -> Fingerprint:
         select(ShareVersion.number)
         .where(ShareVersion.arrangement_id == sa.id, ShareVersion.status == "in_force")
         .order_by(ShareVersion.number))
-    return Fingerprint(int(count), int(id_sum), int(version_sum), closed, tuple(numbers))
+    return Fingerprint(int(count), int(id_sum), int(version_sum), last_written, closed,
+                       tuple(numbers))
 
 
 # --- step 1: the plan ------------------------------------------------------------------------
@@ -240,6 +245,45 @@ def _fetch(sql: str, params: Sequence[Any], report: Callable[[int], None] | None
         cursor.close()
 
 
+_PARTS = ("SELECT expense_id, organization_id, amount FROM expense_part "
+          "WHERE expense_id BETWEEN ? AND ?")
+
+
+def _as_parts(rows: list[Any]) -> npt.NDArray[np.int64]:
+    import numpy as np
+
+    return np.fromiter(chain.from_iterable(rows), dtype=np.int64,
+                       count=3 * len(rows)).reshape(-1, 3)
+
+
+def _read_parts(engine: Any, low: int, high: int) -> npt.NDArray[np.int64]:
+    """The parts of the expenses ``low`` to ``high``, on a connection of their own
+    (PostgreSQL)."""
+    with engine.connect() as connection:
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(_PARTS.replace("?", "%s"), (low, high))
+            return _as_parts(cursor.fetchall())
+        finally:
+            cursor.close()
+            connection.rollback()
+
+
+def _nothing_written() -> bool:
+    """Whether this PostgreSQL transaction has written nothing yet (no transaction id
+    assigned): another connection then sees what this one sees."""
+    return db.session.execute(select(func.pg_current_xact_id_if_assigned())).scalar() is None
+
+
+def _in_thread(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """``fn(*args)`` in a thread of its own (it ends with ``fn``)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def plan(sa: SpecialArrangement, from_date: date | None = None,
          progress: Progress | None = None) -> Plan:
     """Allocate ``sa``'s expenses dated ``from_date`` or later (all if None, and all under
@@ -271,9 +315,19 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
         if closed is not None:  # a closed period never changes (rule 11)
             where += " AND e.date > ?"
             params.append(day_param(closed))
-    total = int(_fetch(f"SELECT count(*) FROM expense e WHERE {where}",  # noqa: S608
-                       params)[0][0])
+    total, low, high = _fetch(
+        f"SELECT count(*), min(e.id), max(e.id) FROM expense e WHERE {where}",  # noqa: S608
+        params)[0]
+    total = int(total)
     report(PHASE_READING, 0, total)
+    # The stored parts, by the span of the expenses' ids (no join: they come in the order
+    # of their primary key; those of other arrangements in the span are dropped below). On
+    # PostgreSQL, while this transaction has written nothing, they are read on a
+    # connection of their own while this one reads the expenses: the server works for both
+    # at once. What was read is checked under the lock anyway (:class:`Fingerprint`).
+    stored_parts: Future[npt.NDArray[np.int64]] | None = None
+    if total and not sqlite and _nothing_written():
+        stored_parts = _in_thread(_read_parts, db.engine, int(low), int(high))
     # Integers only (the day as its ordinal, the category as its index), so that numpy
     # takes the rows as they come.
     names = sorted(set(EXPENSE_CATEGORIES) | {c for v in versions for c in v.categories})
@@ -335,14 +389,8 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     old_parts = np.zeros((count, len(codes)), dtype=np.int64)
     present = np.zeros((count, len(codes)), dtype=np.bool_)
     if count:
-        # By the span of the expenses' ids, no join: the parts come in the order of their
-        # primary key, and those of other arrangements in the span are dropped below.
-        stored_rows = _fetch(
-            "SELECT expense_id, organization_id, amount FROM expense_part "
-            "WHERE expense_id BETWEEN ? AND ?", [int(ids.min()), int(ids.max())])
-        stored = np.fromiter(chain.from_iterable(stored_rows), dtype=np.int64,
-                             count=3 * len(stored_rows)).reshape(-1, 3)
-        del stored_rows
+        stored = (stored_parts.result() if stored_parts is not None
+                  else _as_parts(_fetch(_PARTS, [int(ids.min()), int(ids.max())])))
         column = np.full(max(org_ids) + 1, -1, dtype=np.int64)
         column[org_ids] = np.arange(len(org_ids))
         known = stored[:, 1] <= max(org_ids)

@@ -29,6 +29,7 @@ from jointprojects.special_arrangements import allocation, amendments
 from jointprojects.special_arrangements.services import CeilingData, ShareData
 from reports.evidence import reallocated
 from tests.conftest import csrf_from
+from tests.expenses.test_totals import assert_consistent
 
 D = Decimal
 CATEGORIES = ("travel", "equipment", "training", "meetings")
@@ -213,6 +214,34 @@ def test_a_write_that_slips_in_before_the_lock_makes_it_plan_again(
     db.session.commit()
     assert len(plans) == 2
     assert _live(sa) == _engine(sa)
+
+
+def test_the_same_re_allocation_slipping_in_before_the_lock_is_not_counted_twice(
+        make_arrangement: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process re-allocates the same expenses after this one planned: the expenses'
+    versions do not move (derived figures), their last write does, so this one plans again
+    (and finds nothing left to change) rather than moving the monthly totals a second
+    time by its stale differences."""
+    finance = make_user("finance", "UN")
+    sa = make_arrangement()
+    _record(sa, finance, 50)
+    version = _amend(sa, date(2025, 2, 1))
+    plans: list[int] = []
+    original = reallocation.plan
+
+    def plan_then_the_same(*args: Any, **kwargs: Any) -> reallocation.Plan:
+        made = original(*args, **kwargs)
+        plans.append(made.changed)
+        if len(plans) == 1:  # the other process's swap of the same plan, before the lock
+            reallocation.swap(sa, made, cause=reallocation.cause_of("command"))
+        return made
+
+    monkeypatch.setattr(reallocation, "plan", plan_then_the_same)
+    amendments.consent(sa, version, "INTERPOL", date(2025, 2, 1), _admin())
+    db.session.commit()
+    assert plans[0] > 0 and plans[1:] == [0]
+    assert _live(sa) == _engine(sa)
+    assert_consistent(db, sa)
 
 
 # --- as a job: 409 while it runs, writes again after ---------------------------------------------

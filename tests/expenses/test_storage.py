@@ -50,3 +50,15 @@ def test_rewriting_the_parts_touches_no_index(db, make_arrangement) -> None:
                       "WHERE relname IN ('expense', 'expense_part')")))
     db.session.rollback()
     assert counts == {"expense": (2000, 2000), "expense_part": (2000, 2000)}
+
+
+def test_the_audit_rows_after_is_compressed_with_lz4_where_the_server_has_it(db) -> None:
+    """A re-allocation's batch rows are megabytes of JSON each: LZ4 stores them about four
+    times faster than PostgreSQL's default."""
+    has_lz4 = db.session.scalar(text(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+        "WHERE name = 'default_toast_compression'"))
+    compression = db.session.scalar(text(
+        "SELECT attcompression FROM pg_attribute WHERE attrelid = 'audit_entry'::regclass "
+        "AND attname = 'after'"))
+    assert compression == ("l" if has_lz4 else "")

@@ -1,5 +1,6 @@
-"""expense fillfactor: room on each page of ``expense`` and ``expense_part`` for the next
-version of its rows (PostgreSQL only; issue 15)
+"""storage for re-allocations: room on each page of ``expense`` and ``expense_part`` for the
+next version of its rows, and the audit rows' ``after`` compressed with LZ4 (PostgreSQL only;
+issue 15)
 
 A re-allocation rewrites every part of an arrangement's expenses and their figures
 (``unallocated``, ``share_version_number``, ``updated_at``), none of them indexed. With half
@@ -10,7 +11,12 @@ no index (a heap-only update): measured on 1,000,000 expenses, a bare ``UPDATE``
 anyway after its first re-allocation (the old versions' space). Pages written before this
 migration keep what they have until a re-allocation or a vacuum frees their old versions'
 space; ``VACUUM FULL expense, expense_part`` applies it at once (it locks the tables while
-it runs, so it is left to the operator). SQLite has no such setting.
+it runs, so it is left to the operator).
+
+The audit rows' ``after`` is compressed with LZ4 where the server has it (PostgreSQL 14 and
+later, built with it): a re-allocation's batch rows are megabytes of JSON each, and the
+default (pglz) took 2.5 s to store 49 MB of them against 0.6 s. Rows stored before keep
+their compression; both read the same. SQLite has neither setting.
 
 Revision ID: c4e8a2f61d93
 Revises: b7c2e9d4f158
@@ -31,11 +37,19 @@ FILLFACTOR = 50
 TABLES = ("expense", "expense_part")
 
 
+def _lz4() -> bool:
+    return bool(op.get_bind().exec_driver_sql(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+        "WHERE name = 'default_toast_compression'").scalar())
+
+
 def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} SET (fillfactor = {FILLFACTOR})")
+    if _lz4():
+        op.execute("ALTER TABLE audit_entry ALTER COLUMN after SET COMPRESSION lz4")
 
 
 def downgrade():
@@ -43,3 +57,5 @@ def downgrade():
         return
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} RESET (fillfactor)")
+    if _lz4():
+        op.execute("ALTER TABLE audit_entry ALTER COLUMN after SET COMPRESSION DEFAULT")

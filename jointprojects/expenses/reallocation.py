@@ -551,14 +551,23 @@ def _move_totals(sa: SpecialArrangement, planned: Plan) -> None:
                for (c, o), (share, unallocated) in sorted(moves.items())
                if months[c // len(names)] not in redo and (share or unallocated)]
     if updates:
-        statement = ("UPDATE expense_total SET share_amount = share_amount + ?, "
-                     "unallocated = unallocated + ? WHERE arrangement_id = ? AND month = ? "
-                     "AND category = ? AND organization_id = ?")
         cursor = _raw_cursor()
         try:
-            if _dialect() == "postgresql":
-                statement = statement.replace("?", "%s")
-            cursor.executemany(statement, updates)
+            if _dialect() == "postgresql":  # one statement: the rows' columns as arrays
+                cursor.execute(
+                    "UPDATE expense_total AS t SET share_amount = t.share_amount + m.share, "
+                    "unallocated = t.unallocated + m.unallocated FROM unnest("
+                    "%s::bigint[], %s::bigint[], %s::int[], %s::text[], %s::text[], "
+                    "%s::int[]) AS m(share, unallocated, arrangement_id, month, category, "
+                    "organization_id) WHERE t.arrangement_id = m.arrangement_id "
+                    "AND t.month = m.month AND t.category = m.category "
+                    "AND t.organization_id = m.organization_id",
+                    [list(column) for column in zip(*updates, strict=True)])
+            else:
+                cursor.executemany(
+                    "UPDATE expense_total SET share_amount = share_amount + ?, "
+                    "unallocated = unallocated + ? WHERE arrangement_id = ? AND month = ? "
+                    "AND category = ? AND organization_id = ?", updates)
         finally:
             cursor.close()
     if redo:

@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import timedelta
@@ -242,22 +243,31 @@ def bench_commands(url: str, folder: Path, rows: int) -> dict[str, float]:
 # --- 3. pages while jobs run --------------------------------------------------------------------
 
 def log_in(base: str) -> urllib.request.OpenerDirector:
+    """A logged-in client; raises if the login is refused."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     body = urllib.parse.urlencode({"csrf_token": token, "email": "bench@example.org",
                                    "password": PASSWORD}).encode()
-    opener.open(f"{base}/login", data=body).read()
+    with opener.open(f"{base}/login", data=body) as answer:
+        if answer.geturl().rstrip("/").endswith("/login"):
+            raise SystemExit("the benchmark's login was refused")
     return opener
 
 
 def sample(base: str, paths: list[str], stop_when: Any, minimum: float) -> dict[str, list]:
     """One client thread per path, each request after the previous one, until
-    ``stop_when()`` (and at least ``minimum`` seconds)."""
+    ``stop_when()`` (and at least ``minimum`` seconds). Every failure is counted, and the
+    first of each kind kept (status or exception, with the answer's first line)."""
     times: dict[str, list] = {p: [] for p in paths}
     errors: dict[str, int] = dict.fromkeys(paths, 0)
+    kinds: dict[str, dict[str, int]] = {p: {} for p in paths}
     started = time.monotonic()
+
+    def failed(path: str, kind: str) -> None:
+        errors[path] += 1
+        kinds[path][kind] = kinds[path].get(kind, 0) + 1
 
     def run(path: str) -> None:
         opener = log_in(base)
@@ -267,9 +277,13 @@ def sample(base: str, paths: list[str], stop_when: Any, minimum: float) -> dict[
                 with opener.open(base + path, timeout=60) as response:
                     response.read()
                     if response.status != 200:
-                        errors[path] += 1
-            except OSError:
-                errors[path] += 1
+                        failed(path, f"status {response.status}")
+                    elif response.geturl().rstrip("/").endswith("/login"):
+                        failed(path, "sent to the login page")
+            except urllib.error.HTTPError as exc:
+                failed(path, f"HTTP {exc.code}: {exc.read()[:120]!r}")
+            except Exception as exc:  # a benchmark counts every failure
+                failed(path, f"{type(exc).__name__}: {exc}"[:160])
             times[path].append(time.perf_counter() - t)
 
     threads = [threading.Thread(target=run, args=(p,)) for p in paths]
@@ -277,6 +291,9 @@ def sample(base: str, paths: list[str], stop_when: Any, minimum: float) -> dict[
         t.start()
     for t in threads:
         t.join()
+    for p in paths:
+        if kinds[p]:
+            print(f"    {p} failures: {kinds[p]}", flush=True)
     return {p: [times[p], errors[p]] for p in paths}
 
 
@@ -293,12 +310,15 @@ def bench_pages_under_jobs(url: str, folder: Path, rows: int, port: int) -> dict
                                "--port", str(port), "--no-jobs"], env=env, stdout=log,
                               stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+    for _ in range(600):
         try:
             urllib.request.urlopen(f"{base}/health", timeout=1).read()  # noqa: S310
             break
         except OSError:
             time.sleep(0.2)
+    else:
+        stop(server)
+        raise SystemExit(f"the server did not answer /health in 2 minutes (see {log.name})")
     paths = ["/", "/arrangements/"]
     app = make_app(url)
     worker = None

@@ -37,7 +37,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
@@ -80,8 +79,6 @@ PHASE_READING = "reading the expenses"
 PHASE_ALLOCATING = "re-allocating expenses"
 PHASE_WRITING = "writing the re-allocated expenses"
 
-#: Rows per progress report and per batch written.
-_BATCH = 50_000
 
 
 def _silent(_phase: str, _done: int = 0, _total: int = 0) -> None:
@@ -224,36 +221,57 @@ def _raw_cursor() -> Any:
     return db.session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def _fetch(sql: str, params: Sequence[Any], report: Callable[[int], None] | None = None
-           ) -> list[Any]:
-    """All rows of ``sql`` (``?`` placeholders), fetched in batches; ``report(rows so far)``
-    between batches on PostgreSQL only (on SQLite, without WAL, an open cursor holds a
-    shared lock that a job's progress report, written on a connection of its own, would
-    wait for)."""
+def _fetch(sql: str, params: Sequence[Any]) -> list[Any]:
+    """All rows of ``sql`` (``?`` placeholders) through the DBAPI cursor."""
     postgresql = _dialect() == "postgresql"
     cursor = _raw_cursor()
     try:
         cursor.execute(sql.replace("?", "%s") if postgresql else sql, tuple(params))
-        if not postgresql or report is None:
-            return list(cursor.fetchall())
-        rows: list[Any] = []
-        while batch := cursor.fetchmany(_BATCH):
-            rows.extend(batch)
-            report(len(rows))
-        return rows
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
 
-_PARTS = ("SELECT expense_id, organization_id, amount FROM expense_part "
-          "WHERE expense_id BETWEEN ? AND ?")
+#: Ids per read of :func:`_read_integers`: each read is one text of a few tens of
+#: megabytes, far below either database's limit on one value (1 GB).
+_READ_SPAN = 200_000
+
+#: The stored parts: expense, organization, amount.
+_PARTS = (("expense_id", "organization_id", "amount"), "expense_part", "expense_id", "TRUE")
 
 
-def _as_parts(rows: list[Any]) -> npt.NDArray[np.int64]:
+def _read_integers(cursor: Any, postgresql: bool, columns: Sequence[str], table: str,
+                   id_column: str, where: str, params: Sequence[Any], low: int, high: int,
+                   report: Callable[[int], None] | None = None) -> npt.NDArray[np.int64]:
+    """The integer ``columns`` of ``table``'s rows that match ``where`` with ``id_column``
+    from ``low`` to ``high``, as a ``(rows, columns)`` array. The database writes each span
+    of :data:`_READ_SPAN` ids as one text of comma-separated integers and numpy parses it:
+    no Python object per value, and on PostgreSQL the server does most of the work. The
+    columns must not be NULL: a row whose text is missing would be dropped, so each span's
+    count is checked against its text (a mismatch is a programming error, never a user's).
+    ``report(rows so far)`` after each span."""
     import numpy as np
 
-    return np.fromiter(chain.from_iterable(rows), dtype=np.int64,
-                       count=3 * len(rows)).reshape(-1, 3)
+    width = len(columns)
+    text = " || ',' || ".join(f"({c})" for c in columns)
+    aggregate = "string_agg" if postgresql else "group_concat"
+    sql = (f"SELECT count(*), {aggregate}({text}, ',') FROM {table} "  # noqa: S608 - our columns
+           f"WHERE {where} AND {id_column} BETWEEN ? AND ?")
+    if postgresql:
+        sql = sql.replace("?", "%s")
+    spans = []
+    done = 0
+    for lo in range(low, high + 1, _READ_SPAN):
+        count, values = cursor.execute(sql, (*params, lo, min(high, lo + _READ_SPAN - 1))
+                                       ).fetchone()
+        span = np.fromstring(values or "", dtype=np.int64, sep=",")  # exact: integers
+        if len(span) != width * int(count):
+            raise RuntimeError(f"{table}: {count} rows read as {len(span)} integers")
+        spans.append(span.reshape(-1, width))
+        done += int(count)
+        if report is not None:
+            report(done)
+    return np.concatenate(spans) if spans else np.zeros((0, width), dtype=np.int64)
 
 
 def _read_parts(engine: Any, low: int, high: int) -> npt.NDArray[np.int64]:
@@ -262,8 +280,7 @@ def _read_parts(engine: Any, low: int, high: int) -> npt.NDArray[np.int64]:
     with engine.connect() as connection:
         cursor = connection.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(_PARTS.replace("?", "%s"), (low, high))
-            return _as_parts(cursor.fetchall())
+            return _read_integers(cursor, True, *_PARTS, (), low, high)
         finally:
             cursor.close()
             connection.rollback()
@@ -336,16 +353,19 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
         " ELSE -1 END"
     ordinal = ("CAST(julianday(e.date) - 1721424.5 AS INTEGER)" if sqlite
                else "(e.date - DATE '0001-01-01' + 1)")
-    rows = _fetch(
-        f"SELECT e.id, {ordinal}, {category}, e.reporting_amount, e.unallocated, "  # noqa: S608
-        f"e.share_version_number, COALESCE(e.paid_by_id, 0) FROM expense e "
-        f"WHERE {where} ORDER BY e.date, e.id",
-        params, lambda done: report(PHASE_READING, done, total))
-    count = len(rows)
+    cursor = _raw_cursor()
+    try:
+        table = _read_integers(
+            cursor, not sqlite,
+            ("e.id", ordinal, category, "e.reporting_amount", "e.unallocated",
+             "e.share_version_number", "COALESCE(e.paid_by_id, 0)"),
+            "expense e", "e.id", where, params, int(low or 0), int(high or -1),
+            lambda done: report(PHASE_READING, done, total))
+    finally:
+        cursor.close()
+    table = table[np.lexsort((table[:, 0], table[:, 1]))]  # by date, then id
+    count = len(table)
     report(PHASE_READING, count, total)
-    table = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=7 * count).reshape(
-        count, 7)
-    del rows
     if count and int(table[:, 2].min()) < 0:
         raise DomainError(Message("The expenses of %(reference)s name a category not known "
                                   "here.", reference=sa.reference))
@@ -389,8 +409,15 @@ def plan(sa: SpecialArrangement, from_date: date | None = None,
     old_parts = np.zeros((count, len(codes)), dtype=np.int64)
     present = np.zeros((count, len(codes)), dtype=np.bool_)
     if count:
-        stored = (stored_parts.result() if stored_parts is not None
-                  else _as_parts(_fetch(_PARTS, [int(ids.min()), int(ids.max())])))
+        if stored_parts is not None:
+            stored = stored_parts.result()
+        else:
+            cursor = _raw_cursor()
+            try:
+                stored = _read_integers(cursor, not sqlite, *_PARTS, (), int(ids.min()),
+                                        int(ids.max()))
+            finally:
+                cursor.close()
         column = np.full(max(org_ids) + 1, -1, dtype=np.int64)
         column[org_ids] = np.arange(len(org_ids))
         known = stored[:, 1] <= max(org_ids)

@@ -762,23 +762,30 @@ def _dump(after: dict[str, Any]) -> str:
     return json.dumps(after, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def audit_batches(rows: list[list[int]], codes: Sequence[str], places: int,
-                  updated_at: datetime, cause: dict[str, Any]) -> AuditBatches:
+def audit_batches(rows: Sequence[Sequence[int]] | npt.NDArray[np.int64],
+                  codes: Sequence[str], places: int, updated_at: datetime,
+                  cause: dict[str, Any]) -> AuditBatches:
     """The batch rows' ``after`` (:func:`write_audit` says what they hold); no database, no
-    request: the swap builds them in a thread while the database writes the parts."""
+    request: the swap builds them in a thread while the database writes the parts. ``rows``
+    may be a numpy array: each batch becomes Python integers only while it is written."""
     stamp = audit.jsonable(updated_at)
-    batches = [rows[lo:lo + AUDIT_BATCH] for lo in range(0, len(rows), AUDIT_BATCH)]
+    count = len(rows)
+    starts = range(0, count, AUDIT_BATCH)
 
     def after_of(number: int, batch: list[list[int]]) -> dict[str, Any]:
         return {REALLOCATION: {
-            "cause": cause, "batch": number, "batches": len(batches), "count": len(rows),
+            "cause": cause, "batch": number, "batches": len(starts), "count": count,
             "first": batch[0][0], "last": batch[-1][0], "places": places,
             "parties": list(codes), "updated_at": stamp, "rows": batch,
         }}
 
-    return AuditBatches([_dump(after_of(number, batch))
-                         for number, batch in enumerate(batches, start=1)],
-                        after_of(1, batches[0][:1]))
+    def batch(lo: int, hi: int) -> list[list[int]]:
+        part = rows[lo:hi]
+        return part.tolist() if hasattr(part, "tolist") else [list(r) for r in part]
+
+    return AuditBatches([_dump(after_of(number, batch(lo, lo + AUDIT_BATCH)))
+                         for number, lo in enumerate(starts, start=1)],
+                        after_of(1, batch(0, 1)))
 
 
 def write_audit(sa: SpecialArrangement, rows: list[list[int]], codes: Sequence[str],
@@ -849,5 +856,5 @@ def _plan_batches(planned: Plan, places: int, now: datetime,
                      key=lambda i: planned.codes_by_organization[i])
     table = np.column_stack([planned.ids, planned.numbers, planned.unallocated // scale,
                              *(planned.parts[:, i] // scale for i in by_code)])
-    return audit_batches(table.tolist(), [planned.codes_by_organization[i] for i in by_code],
-                         places, now, cause)
+    return audit_batches(table, [planned.codes_by_organization[i] for i in by_code], places,
+                         now, cause)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import (
@@ -72,7 +73,7 @@ from jointprojects.special_arrangements import allocation
 from jointprojects.special_arrangements.models import (
     SpecialArrangement,
 )
-from jointprojects.totals import refresh_totals
+from jointprojects.totals import add_totals, refresh_totals
 
 CONFLICT_MESSAGE = (
     "Someone else changed or deleted this expense while you were editing it. "
@@ -266,12 +267,20 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
             values["id"] = expense_id
         db.session.execute(insert(table), params)
     else:
-        ids = list(db.session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), params))
-    months = {month_of(row.date) for row in checked}
+        # The first row with RETURNING: its write takes SQLite's write lock, so no other
+        # connection inserts until this transaction ends and the ids after it are free
+        # (AUTOINCREMENT: never one below the largest used). The rest with those ids, in
+        # one executemany: RETURNING in parameter order would insert one row per statement.
+        first = int(db.session.execute(insert(table).returning(table.c.id),
+                                       params[0]).scalar_one())
+        ids = list(range(first, first + len(params)))
+        for expense_id, values in zip(ids[1:], params[1:], strict=True):
+            values["id"] = expense_id
+        if len(params) > 1:
+            db.session.execute(insert(table), params[1:])
     if allocated is None:
         _synchronize(sa, from_date=min(row.date for row in checked), expense_ids=ids,
-                     months=months)
+                     months={month_of(row.date) for row in checked})
     else:
         org_ids = [parties[c] for c in codes]
         part_rows = [
@@ -280,7 +289,14 @@ def _record_batch(sa: SpecialArrangement, checked: list[_Checked],
             for organization_id, part in zip(org_ids, amounts, strict=True)
         ]
         _write_parts(part_rows, [], [])
-        refresh_totals(sa.id, months)
+        # New expenses that move no other's parts: their sums are added to the totals.
+        add_totals(sa.id, chain(
+            ((month_of(row.date), row.category, organization_id, part * scale, 0, 0, 0)
+             for row, (_, amounts, _) in zip(checked, allocated, strict=True)
+             for organization_id, part in zip(org_ids, amounts, strict=True)),
+            ((month_of(row.date), row.category, row.paid_by.id, 0,
+              int(row.reporting_amount.scaleb(STORAGE_SCALE)), unallocated * scale, 1)
+             for row, (_, _, unallocated) in zip(checked, allocated, strict=True))))
     code_of = {p.organization_id: p.organization.code for p in sa.parties}
     reporting = sa.currency
     recorded: list[RecordedExpense] = []

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, flash, g, session
 from flask_login import current_user, logout_user
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, UserSession, hash_token
@@ -180,6 +181,29 @@ def prune() -> tuple[int, int]:
     return len(expired), len(gone)
 
 
+def _note_seen(row: UserSession, stamp: datetime) -> None:
+    """Write when the session was last seen. On SQLite only if the write lock is free at
+    once: while another transaction holds it (an import recording 100,000 rows, for
+    minutes) a page must not wait for it and answer "busy"; the note waits for a later
+    request instead (the idle limit counts in hours, the note is taken once a minute)."""
+    statement = (update(UserSession).where(UserSession.id == row.id)
+                 .values(last_seen_at=stamp)
+                 .execution_options(synchronize_session="evaluate"))
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        db.session.execute(statement)
+        return
+    previous = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
+        db.session.execute(statement)
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+            raise
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous or 0)}")
+
+
 def check_session() -> None:
     """Before every request: end a session past its limits, else note that it was seen."""
     if "_user_id" not in session or not current_user.is_authenticated:
@@ -192,10 +216,7 @@ def check_session() -> None:
     if not reason and row is not None:
         stamp = _now()
         if stamp - row.last_seen_at >= SEEN_EVERY:
-            db.session.execute(
-                update(UserSession).where(UserSession.id == row.id)
-                .values(last_seen_at=stamp)
-                .execution_options(synchronize_session="evaluate"))
+            _note_seen(row, stamp)
         return
     if row is not None and row.ended_at is None and _close(row, reason):
         audit.security_event("session_end", current_user._get_current_object(), reason=reason)

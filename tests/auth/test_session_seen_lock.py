@@ -17,6 +17,7 @@ from flask import Flask
 
 import config
 from jointprojects import create_app
+from jointprojects.auth.models import utcnow
 from jointprojects.extensions import db
 from tests.conftest import PASSWORD, WebClient
 
@@ -52,7 +53,7 @@ def _seen(path: Path) -> datetime:
 def _age(path: Path, minutes: int) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE user_session SET last_seen_at = ?",
-                     ((datetime.now() - timedelta(minutes=minutes)).isoformat(" "),))
+                     ((utcnow() - timedelta(minutes=minutes)).isoformat(" "),))
 
 
 def test_a_page_answers_at_once_while_another_writer_holds_the_lock(

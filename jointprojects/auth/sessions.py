@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import User, UserSession, hash_token
+from jointprojects.database import locked
 from jointprojects.extensions import db
 from jointprojects.i18n import _
 
@@ -198,7 +199,7 @@ def _note_seen(row: UserSession, stamp: datetime) -> None:
     try:
         db.session.execute(statement)
     except OperationalError as exc:
-        if "locked" not in str(exc.orig).lower() and "busy" not in str(exc.orig).lower():
+        if not locked(exc):
             raise
     finally:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous or 0)}")

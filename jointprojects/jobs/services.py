@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 
 from jointprojects.audit import services as audit
 from jointprojects.auth.models import utcnow
+from jointprojects.database import locked
 from jointprojects.errors import Conflict, Message, NotFound
 from jointprojects.extensions import db
 from jointprojects.i18n import current_language
@@ -153,12 +154,6 @@ REPORT_BACKOFF_SECONDS = 5.0
 #: A job's claim and its end (done, failed, cancelled) must be written: on SQLite they are
 #: tried again while another transaction holds the write lock, for at most this long.
 END_WAIT_SECONDS = 20 * 60.0
-
-
-def locked(exc: OperationalError) -> bool:
-    """SQLite's "database is locked" (or busy): another connection holds the write lock."""
-    text = str(exc.orig if exc.orig is not None else exc).lower()
-    return "locked" in text or "busy" in text
 
 
 def _sqlite() -> bool:
